@@ -1,0 +1,162 @@
+"""The alert cycle: recent anomaly scores in, alerts and their service tickets out.
+
+Each machine is handled in its own transaction. A new alert and its ticket are
+written in the same transaction, so an alert never exists without its ticket,
+and the unique index on open alerts means repeated or concurrent cycles open it
+once. Closing an alert leaves its ticket open: people close tickets.
+
+An alert's ``opened_at`` is when the sustained anomaly began (its first window);
+its ticket is received at the cycle's ``now``, which starts the SLA clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from alerts.anomaly_rules import (
+    AnomalyEpisode,
+    CloseAlert,
+    RaiseAlert,
+    SustainedAnomalyRule,
+    UpdateAlert,
+    alert_message,
+    assess_open,
+    assess_quiet,
+)
+from alerts.ticket_workflow import draft_ticket
+from models.alerts import Alert
+from models.plant import Plant
+from storage import alert_store, anomaly_store, ticket_store
+from storage.connections import Connection, Pool
+
+log = logging.getLogger(__name__)
+
+# score_history excludes its end; scores are timed at their window's end, and a
+# window ending exactly at ``now`` is complete, so the read ends just after it.
+_THROUGH_NOW = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertReport:
+    """What one cycle changed: alert ids, and the numbers of the tickets it registered."""
+
+    opened: tuple[int, ...] = ()
+    tickets: tuple[str, ...] = ()
+    updated: tuple[int, ...] = ()
+    closed: tuple[int, ...] = ()
+
+    def __add__(self, other: AlertReport) -> AlertReport:
+        return AlertReport(
+            self.opened + other.opened,
+            self.tickets + other.tickets,
+            self.updated + other.updated,
+            self.closed + other.closed,
+        )
+
+
+async def run_alert_cycle(
+    pool: Pool, plant: Plant, *, now: datetime, rule: SustainedAnomalyRule | None = None
+) -> AlertReport:
+    """Apply the sustained-anomaly rule to every machine's scores up to ``now`` (plant time)."""
+    active_rule = rule if rule is not None else SustainedAnomalyRule()
+    report = AlertReport()
+    for placement in plant.placements():
+        async with pool.connection() as conn, conn.transaction():
+            report += await _cycle_machine(conn, plant, placement.machine.id, active_rule, now)
+    return report
+
+
+async def _cycle_machine(
+    conn: Connection, plant: Plant, machine_id: str, rule: SustainedAnomalyRule, now: datetime
+) -> AlertReport:
+    current = await alert_store.find_open_alert(conn, machine_id=machine_id, rule=rule.name)
+    scores = await anomaly_store.score_history(
+        conn, machine_id=machine_id, since=now - rule.history, until=now + _THROUGH_NOW
+    )
+    if current is None:
+        quiet = assess_quiet(scores, rule)
+        if isinstance(quiet, RaiseAlert):
+            return await _raise(conn, plant, machine_id, quiet.episode, rule, now)
+        return AlertReport()
+    follow_up = assess_open(scores, rule, open_since=current.opened_at)
+    if isinstance(follow_up, UpdateAlert) and await _refresh(
+        conn, current, follow_up.episode, rule
+    ):
+        return AlertReport(updated=(current.id,))
+    if isinstance(follow_up, CloseAlert) and await _close(
+        conn, current, follow_up.calm_since, rule, now
+    ):
+        return AlertReport(closed=(current.id,))
+    return AlertReport()
+
+
+async def _raise(
+    conn: Connection,
+    plant: Plant,
+    machine_id: str,
+    episode: AnomalyEpisode,
+    rule: SustainedAnomalyRule,
+    now: datetime,
+) -> AlertReport:
+    """Open the alert and register its ticket, unless another cycle got there first."""
+    alert = await alert_store.open_alert(
+        conn,
+        machine_id=machine_id,
+        rule=rule.name,
+        severity=episode.severity,
+        opened_at=episode.started_at,
+        last_seen_at=episode.last_seen_at,
+        peak_score=episode.peak_score,
+        signals=episode.signals,
+        message=alert_message(episode, rule),
+    )
+    if alert is None:
+        log.info("alert for %s already open; no second ticket", machine_id)
+        return AlertReport()
+    draft = draft_ticket(alert, episode, plant, received_at=now)
+    ticket = await ticket_store.register_ticket(
+        conn, draft=draft, note=f"opened automatically from alert #{alert.id}"
+    )
+    await alert_store.link_ticket(conn, alert_id=alert.id, ticket_id=ticket.id)
+    log.info("alert #%d on %s opened ticket %s", alert.id, machine_id, ticket.number)
+    return AlertReport(opened=(alert.id,), tickets=(ticket.number,))
+
+
+async def _refresh(
+    conn: Connection, alert: Alert, episode: AnomalyEpisode, rule: SustainedAnomalyRule
+) -> bool:
+    return await alert_store.refresh_alert(
+        conn,
+        alert_id=alert.id,
+        last_seen_at=episode.last_seen_at,
+        peak_score=episode.peak_score,
+        signals=episode.signals,
+        message=alert_message(episode, rule),
+    )
+
+
+async def _close(
+    conn: Connection,
+    alert: Alert,
+    calm_since: datetime,
+    rule: SustainedAnomalyRule,
+    now: datetime,
+) -> bool:
+    """Close a recovered alert and tell its ticket, which stays open for people to close."""
+    if not await alert_store.close_alert(conn, alert_id=alert.id):
+        return False
+    if alert.ticket_id is not None:
+        await ticket_store.append_event(
+            conn,
+            ticket_id=alert.ticket_id,
+            at=now,
+            kind="alert_recovered",
+            note=(
+                f"alert #{alert.id} closed: anomaly score below {rule.clear_below:g} "
+                f"since {calm_since.isoformat(timespec='minutes')}"
+            ),
+        )
+    log.info("alert #%d on %s recovered", alert.id, alert.machine_id)
+    return True

@@ -1,0 +1,1 @@
+"""Analytics: pure OEE and anomaly-scoring functions, and the job that runs them."""

@@ -1,0 +1,75 @@
+"""The app factory: one FastAPI app wired to a settings object, a plant and a pool.
+
+Nothing happens at import time. The pool is either handed in (tests, and the
+demo that shares one pool between stages; the caller then owns it) or opened
+in the lifespan from ``settings.dsn()`` and closed at shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.routers import (
+    alerts,
+    anomaly,
+    console,
+    health,
+    lines,
+    machines,
+    me,
+    oee,
+    report_page,
+    reports,
+    sign_in,
+    tickets,
+)
+from api.routers.console import STATIC_DIR
+from launcher.settings import Settings
+from models.plant import Plant
+from storage.connections import Pool
+from storage.database import open_pool
+
+POOL_OPEN_TIMEOUT_S = 30.0
+
+
+def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> FastAPI:
+    """A ready app; with ``pool`` None it opens its own pool on start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if pool is not None:
+            yield
+            return
+        own_pool = open_pool(settings.dsn())
+        await own_pool.open(wait=True, timeout=POOL_OPEN_TIMEOUT_S)
+        app.state.pool = own_pool
+        try:
+            yield
+        finally:
+            await own_pool.close()
+
+    app = FastAPI(
+        title="LineCare",
+        summary="Remote monitoring and predictive maintenance of production lines",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.plant = plant
+    if pool is not None:
+        app.state.pool = pool
+    app.include_router(_api_router(), prefix="/api")
+    app.include_router(console.router)
+    app.include_router(report_page.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def _api_router() -> APIRouter:
+    router = APIRouter()
+    for module in (health, sign_in, me, lines, machines, anomaly, oee, reports, alerts, tickets):
+        router.include_router(module.router)
+    return router

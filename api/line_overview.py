@@ -1,0 +1,90 @@
+"""The lines overview: each visible line with its machines' newest state and anomaly score.
+
+Two queries serve any number of lines: one for the newest state and fault
+samples of every machine, one for the newest anomaly scores.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from api.access_scope import LinePlacement
+from api.schemas.lines import (
+    AnomalyBriefPublic,
+    CustomerRef,
+    LinePublic,
+    MachinePublic,
+    MachineStatePublic,
+    SiteRef,
+)
+from models.anomaly import AnomalyScore
+from models.plant import Machine, SignalKind
+from storage import anomaly_store, telemetry_queries
+from storage.connections import Connection
+from storage.telemetry_queries import LatestValue
+
+
+def _signal_of(machine: Machine, kind: SignalKind) -> str | None:
+    """The machine's signal of this kind, as the plant file names it."""
+    names = machine.signals_of(kind)
+    return names[0] if names else None
+
+
+async def line_overviews(conn: Connection, placements: Sequence[LinePlacement]) -> list[LinePublic]:
+    """The given lines with live machine states, in the order given."""
+    machines = [m for p in placements for m in p.line.machines]
+    machine_ids = [m.id for m in machines]
+    signals = {
+        name
+        for m in machines
+        for name in (_signal_of(m, SignalKind.STATE), _signal_of(m, SignalKind.FAULT))
+        if name is not None
+    }
+    latest = await telemetry_queries.latest_values(
+        conn, machine_ids=machine_ids, signals=sorted(signals)
+    )
+    by_series = {(v.machine_id, v.signal): v for v in latest}
+    scores = await anomaly_store.latest_scores(conn, machine_ids=machine_ids)
+    return [_line(p, by_series, scores) for p in placements]
+
+
+def _line(
+    placement: LinePlacement,
+    latest: Mapping[tuple[str, str], LatestValue],
+    scores: Mapping[str, AnomalyScore],
+) -> LinePublic:
+    line, site, customer = placement.line, placement.site, placement.customer
+    return LinePublic(
+        id=line.id,
+        name=line.name,
+        model=line.model,
+        serial=line.serial,
+        acceptance_date=line.acceptance_date,
+        warranty_months=line.warranty_months,
+        protocol=line.source.protocol,
+        customer=CustomerRef(id=customer.id, name=customer.name),
+        site=SiteRef(id=site.id, name=site.name, timezone=site.timezone),
+        machines=[_machine(m, latest, scores) for m in line.machines],
+    )
+
+
+def _machine(
+    machine: Machine,
+    latest: Mapping[tuple[str, str], LatestValue],
+    scores: Mapping[str, AnomalyScore],
+) -> MachinePublic:
+    state = latest.get((machine.id, _signal_of(machine, SignalKind.STATE) or ""))
+    fault = latest.get((machine.id, _signal_of(machine, SignalKind.FAULT) or ""))
+    score = scores.get(machine.id)
+    return MachinePublic(
+        id=machine.id,
+        name=machine.name,
+        model=machine.model,
+        serial=machine.serial,
+        # A Bad sample carries no value (NaN): the state is then unknown.
+        state=MachineStatePublic.of(state, fault)
+        if state is not None and math.isfinite(state.value)
+        else None,
+        anomaly=AnomalyBriefPublic.of(score) if score is not None else None,
+    )

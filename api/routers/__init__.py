@@ -1,0 +1,1 @@
+"""One router per resource; each only parses input, checks access and shapes output."""

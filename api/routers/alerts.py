@@ -1,0 +1,37 @@
+"""GET /api/alerts: alerts newest first, of the user's own customer only for customers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.access_scope import customer_filter
+from api.deps import ConnDep, CurrentUser, PlantDep
+from api.schemas.alerts import AlertPublic
+from models.plant import MachinePlacement, Plant
+from storage import alert_store
+
+router = APIRouter(prefix="/alerts", tags=["alerts"])
+
+
+def _placement(plant: Plant, machine_id: str) -> MachinePlacement | None:
+    try:
+        return plant.placement_of(machine_id)
+    except KeyError:
+        return None
+
+
+@router.get("")
+async def list_alerts(
+    user: CurrentUser,
+    plant: PlantDep,
+    conn: ConnDep,
+    open_only: Annotated[bool, Query(description="Only alerts still open")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[AlertPublic]:
+    """Alerts newest first, named by machine and line from the plant file."""
+    alerts = await alert_store.list_alerts(
+        conn, customer_id=customer_filter(user), open_only=open_only, limit=limit
+    )
+    return [AlertPublic.of(a, _placement(plant, a.machine_id)) for a in alerts]

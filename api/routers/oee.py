@@ -1,0 +1,62 @@
+"""GET /api/oee?line_id=..: availability, performance, quality and OEE per shift."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.access_scope import line_for
+from api.deps import ConnDep, CurrentUser, PlantDep
+from api.oee_report import shifts_newest_first
+from api.schemas.oee import OeeReportPublic
+from api.time_ranges import resolve_range
+from models.oee import OeeScope
+from storage import oee_store, telemetry_queries
+
+router = APIRouter(prefix="/oee", tags=["oee"])
+
+DEFAULT_SPAN = timedelta(hours=24)
+STATE_SIGNAL = "state"
+
+
+@router.get("")
+async def line_oee(
+    user: CurrentUser,
+    plant: PlantDep,
+    conn: ConnDep,
+    line_id: Annotated[str, Query(min_length=1)],
+    since: Annotated[datetime | None, Query(description="Default: 24 h before until")] = None,
+    until: Annotated[datetime | None, Query(description="Default: the line's newest data")] = None,
+) -> OeeReportPublic:
+    """The line's and its machines' OEE for every shift in the range, newest shift first."""
+    line = line_for(plant, user, line_id).line
+    machine_ids = [m.id for m in line.machines]
+    anchor = None
+    if until is None:
+        # Machines report their state all the time: its newest sample is the line's clock.
+        anchor = await telemetry_queries.latest_time(
+            conn, machine_ids=machine_ids, signal=STATE_SIGNAL
+        )
+    window = resolve_range(since, until, anchor=anchor, default_span=DEFAULT_SPAN)
+    line_results = await oee_store.list_oee(
+        conn,
+        scope=OeeScope.LINE,
+        subject_ids=[line.id],
+        since=window.since,
+        until=window.end_exclusive,
+    )
+    machine_results = await oee_store.list_oee(
+        conn,
+        scope=OeeScope.MACHINE,
+        subject_ids=machine_ids,
+        since=window.since,
+        until=window.end_exclusive,
+    )
+    return OeeReportPublic(
+        line_id=line.id,
+        since=window.since,
+        until=window.until,
+        shifts=shifts_newest_first([*line_results, *machine_results], machine_ids),
+    )

@@ -1,0 +1,644 @@
+// LineCare console: vanilla JS over the JSON API, no build step, no external assets.
+// Every string from the API goes into the page as text (never as HTML).
+import { drawChart, sparkline } from "./charts.js";
+import { $, el, fmtNumber, fmtPct } from "./dom.js";
+import { fmtAgo, fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
+import { signalLabel } from "./signal_labels.js";
+
+const TOKEN_KEY = "linecare.token";
+const REFRESH_MS = 5000;
+// Until the anomaly API says otherwise: the default threshold of the alert rule.
+const DEFAULT_ALERT_SCORE = 3;
+// A score below this shows as 0.0: nothing drives it, so no signal bars are drawn.
+const NORMAL_SCORE = 0.05;
+// Trends average their samples: meaningless for codes, so states, faults and products have none.
+const CODED_KINDS = new Set(["state", "fault", "product"]);
+const ROLE_LABELS = {
+  support: "Technical support", desk: "Service desk", customer: "Customer", admin: "Administrator",
+};
+const OPEN_TICKET_STATES = new Set([
+  "registered", "classified", "remote_diagnosis", "dispatched", "on_site",
+]);
+
+// Deep links: /?machine=l1-capper&signal=bearing_temp&hours=8 open on that machine and trend.
+const linkParams = new URLSearchParams(window.location.search);
+
+const view = {
+  token: localStorage.getItem(TOKEN_KEY),
+  me: null,
+  lines: [],
+  machineId: linkParams.get("machine"),
+  trendSignal: linkParams.get("signal"),
+  trendHours: [1, 8, 24, 168].includes(Number(linkParams.get("hours"))) ? Number(linkParams.get("hours")) : 1,
+  plantTime: null,
+  alertScore: DEFAULT_ALERT_SCORE,
+  refreshedAt: null,
+  refreshError: null,
+  openTicket: null,
+  ticketDetails: new Map(),
+  tickets: [],
+  ticketNumbers: new Map(),
+  timer: null,
+  ticker: null,
+  busy: false,
+};
+
+// ---------- view helpers ----------
+
+function relative(iso) {
+  if (!iso || !view.plantTime) return "";
+  const minutes = Math.round((new Date(iso) - new Date(view.plantTime)) / 60000);
+  const abs = Math.abs(minutes);
+  const text = abs < 60 ? `${abs} min` : abs < 2880 ? `${Math.round(abs / 60)} h` : `${Math.round(abs / 1440)} d`;
+  return minutes >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+// PackML state number → colour class (see the legend in the sidebar).
+function stateClass(code) {
+  if (code === null || code === undefined) return "st-none";
+  if (code === 6) return "st-running";
+  if ([5, 13, 14].includes(code)) return "st-suspended";
+  if ([1, 8, 9, 10, 11, 12].includes(code)) return "st-held";
+  if ([2, 3, 7, 15].includes(code)) return "st-setup";
+  if ([4, 16, 17].includes(code)) return "st-idle";
+  return "st-none";
+}
+
+function capitalized(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
+
+function stateLabel(state) {
+  return state ? capitalized(state.name) : "no data";
+}
+
+function scoreClass(score) {
+  if (score === null || score === undefined) return "";
+  return score >= view.alertScore ? "score-high" : score >= view.alertScore * 0.66 ? "score-warn" : "score-ok";
+}
+
+// Scores read with one decimal everywhere: the card, the sidebar, the alerts.
+function fmtScore(score) { return score === null || score === undefined ? "—" : score.toFixed(1); }
+
+// ---------- plant time ----------
+
+function lineById(id) { return view.lines.find((line) => line.id === id) || null; }
+
+// The zone of the selected line's site: the header clock and the machine's cards read in it.
+function selectedZone() {
+  const entry = findMachine(view.machineId);
+  const line = entry ? entry.line : view.lines[0];
+  return line ? line.site.timezone : undefined;
+}
+
+function zoneOfLine(lineId) {
+  const line = lineById(lineId);
+  return line ? line.site.timezone : selectedZone();
+}
+
+// The one zone label every visible site shares ("CET"), or null when the sites differ.
+function sharedZoneLabel() {
+  const labels = new Set(view.lines.map((line) => zoneAbbreviation(line.site.timezone, view.plantTime)));
+  return labels.size === 1 ? [...labels][0] : null;
+}
+
+// A time in a table of several lines: in the row's site zone, labelled per row only when
+// the sites do not share one zone (the card head names the shared one).
+function siteTime(iso, lineId) {
+  const zone = zoneOfLine(lineId);
+  const text = fmtPlantTime(iso, zone);
+  if (!iso || sharedZoneLabel()) return el("span", { title: zone }, text);
+  return el("span", { title: zone }, `${text} ${zoneAbbreviation(zone, iso)}`);
+}
+
+function zoneNote() {
+  const shared = sharedZoneLabel();
+  return shared ? `plant time, ${shared}` : "each site's local time";
+}
+
+function allMachines() {
+  return view.lines.flatMap((line) => line.machines.map((m) => ({ machine: m, line })));
+}
+
+function findMachine(id) { return allMachines().find((e) => e.machine.id === id) || null; }
+
+function machineName(id) {
+  const found = findMachine(id);
+  return found ? `${found.line.name} · ${found.machine.name}` : id;
+}
+
+// ---------- API access ----------
+
+class SignedOut extends Error {}
+
+async function api(path, params) {
+  const url = new URL(`/api${path}`, window.location.origin);
+  for (const [key, value] of Object.entries(params || {})) {
+    if (value !== null && value !== undefined) url.searchParams.set(key, value);
+  }
+  const headers = view.token ? { Authorization: `Bearer ${view.token}` } : {};
+  const response = await fetch(url, { headers });
+  if (response.status === 401) {
+    const body = await response.json().catch(() => ({}));
+    throw new SignedOut(body.detail || "Please sign in.");
+  }
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    const detail = typeof body.detail === "string" ? body.detail : response.statusText;
+    throw new Error(`${response.status}: ${detail}`);
+  }
+  return response.json();
+}
+
+// ---------- sign-in ----------
+
+async function showSignIn(message) {
+  stopRefresh();
+  view.me = null;
+  $("console").hidden = true;
+  $("user-chip").hidden = true;
+  $("sign-out").hidden = true;
+  $("sign-in").hidden = false;
+  const error = $("sign-in-error");
+  error.hidden = !message;
+  error.textContent = message || "";
+  try {
+    const demos = await api("/sign-in/demo-tokens");
+    const list = $("demo-hint-list");
+    list.replaceChildren(...demos.map((demo) => el("button", {
+      class: "hint", type: "button", onclick: () => signIn(demo.token),
+    }, el("span", {}, demo.display_name), el("code", {}, demo.token))));
+    $("demo-hints").hidden = demos.length === 0;
+  } catch (err) {
+    $("demo-hints").hidden = true;
+  }
+}
+
+async function signIn(token) {
+  view.token = token.trim();
+  try {
+    view.me = await api("/me");
+  } catch (err) {
+    view.token = null;
+    localStorage.removeItem(TOKEN_KEY);
+    await showSignIn(err instanceof SignedOut ? "That token is not valid." : String(err.message));
+    return;
+  }
+  localStorage.setItem(TOKEN_KEY, view.token);
+  $("sign-in").hidden = true;
+  $("console").hidden = false;
+  const role = ROLE_LABELS[view.me.role] || capitalized(view.me.role);
+  $("user-chip").replaceChildren(
+    el("span", { class: "user-name" }, view.me.display_name),
+    el("span", { class: "user-role" }, view.me.customer_name ? `${role} · ${view.me.customer_name}` : role));
+  $("user-chip").title = `Signed in as ${view.me.login}`;
+  $("user-chip").hidden = false;
+  $("sign-out").hidden = false;
+  await refresh();
+  view.timer = setInterval(refresh, REFRESH_MS);
+  view.ticker = setInterval(renderRefreshStatus, 1000);
+}
+
+function signOut() {
+  view.token = null;
+  localStorage.removeItem(TOKEN_KEY);
+  showSignIn("");
+}
+
+function stopRefresh() {
+  if (view.timer) clearInterval(view.timer);
+  if (view.ticker) clearInterval(view.ticker);
+  view.timer = null;
+  view.ticker = null;
+}
+
+// ---------- refresh cycle ----------
+
+async function refresh() {
+  if (view.busy) return;
+  view.busy = true;
+  try {
+    const [health, lines, alerts, tickets] = await Promise.all([
+      api("/health").catch(() => null),
+      api("/lines"),
+      api("/alerts", { open_only: true, limit: 50 }),
+      api("/tickets", { limit: 50 }),
+    ]);
+    view.plantTime = health ? health.plant_time : view.plantTime;
+    view.lines = lines;
+    if (!view.machineId || !findMachine(view.machineId)) {
+      view.machineId = lines.length && lines[0].machines.length ? lines[0].machines[0].id : null;
+    }
+    renderClock();
+    renderLines();
+    view.ticketNumbers = new Map(tickets.map((t) => [t.id, t.number]));
+    renderAlerts(alerts);
+    renderTickets(tickets);
+    await refreshMachine();
+    view.refreshedAt = Date.now();
+    view.refreshError = null;
+  } catch (err) {
+    if (err instanceof SignedOut) { signOut(); return; }
+    view.refreshError = err.message;
+  } finally {
+    renderRefreshStatus();
+    view.busy = false;
+  }
+}
+
+async function refreshMachine() {
+  const entry = findMachine(view.machineId);
+  if (!entry) return;
+  renderMachineHeader(entry);
+  const hours = view.trendHours;
+  const [live, anomaly, oee] = await Promise.all([
+    api(`/machines/${encodeURIComponent(entry.machine.id)}/live`),
+    api(`/machines/${encodeURIComponent(entry.machine.id)}/anomaly`),
+    api("/oee", { line_id: entry.line.id }),
+  ]);
+  renderLive(live);
+  if (anomaly.alert_threshold !== view.alertScore) {
+    view.alertScore = anomaly.alert_threshold;
+    renderLines();
+  }
+  renderAnomaly(anomaly);
+  renderOee(entry.line, oee);
+  const trendable = live.values.filter((v) => !CODED_KINDS.has(v.kind));
+  if (!view.trendSignal || !trendable.some((v) => v.signal === view.trendSignal)) {
+    const preferred = trendable.find((v) => v.kind === "condition") || trendable[0];
+    view.trendSignal = preferred ? preferred.signal : null;
+  }
+  renderSignalOptions(trendable);
+  if (view.trendSignal) {
+    const until = newestTime(live.values) || view.plantTime;
+    const params = { signal: view.trendSignal };
+    if (until) {
+      params.until = until;
+      params.since = new Date(new Date(until) - hours * 3600000).toISOString();
+    }
+    const trend = await api(`/machines/${encodeURIComponent(entry.machine.id)}/trend`, params);
+    renderTrend(trend);
+  }
+}
+
+function newestTime(values) {
+  const times = values.map((v) => v.time).filter(Boolean).sort();
+  return times.length ? times[times.length - 1] : null;
+}
+
+function selectMachine(id) {
+  view.machineId = id;
+  view.trendSignal = null;
+  renderLines();
+  renderClock();
+  refreshMachine().catch((err) => { view.refreshError = err.message; renderRefreshStatus(); });
+}
+
+// ---------- rendering ----------
+
+// Two clocks, told apart: the plant's (its newest data, in the site's zone) and how long
+// ago this page last refreshed (the viewer's wall clock).
+function renderClock() {
+  const clock = $("plant-clock");
+  if (!view.plantTime) {
+    clock.replaceChildren("Plant time: no data yet");
+    return;
+  }
+  const zone = selectedZone();
+  const entry = findMachine(view.machineId);
+  clock.replaceChildren(
+    el("span", { class: "clock-label" }, "Plant time"), " ",
+    fmtPlantTime(view.plantTime, zone), " ",
+    el("span", { class: "clock-zone" }, zoneAbbreviation(zone, view.plantTime)));
+  clock.title = `Newest data from the plant, in the local time of ${entry ? entry.line.site.name : "the site"} (${zone})`;
+}
+
+function renderRefreshStatus() {
+  const status = $("refresh-status");
+  const ago = view.refreshedAt ? `refreshed ${fmtAgo(Date.now() - view.refreshedAt)}` : "";
+  status.classList.toggle("failed", Boolean(view.refreshError));
+  status.textContent = view.refreshError ? `refresh failed: ${view.refreshError}${ago ? ` · last ${ago}` : ""}` : ago;
+  status.title = view.refreshedAt
+    ? `Last refreshed at ${new Date(view.refreshedAt).toLocaleTimeString()} on this computer's clock; every ${REFRESH_MS / 1000} s`
+    : "";
+}
+
+function renderLines() {
+  const selected = findMachine(view.machineId);
+  $("lines").replaceChildren(...view.lines.map((line) => el("div", {
+    class: `card line-card${selected && selected.line.id === line.id ? " selected" : ""}`,
+  },
+  el("div", { class: "line-title" }, el("strong", {}, line.name), el("span", { class: "muted small" }, line.model)),
+  el("div", { class: "line-meta" }, `${line.customer.name} · ${line.site.name}`,
+    el("br"), `S/N ${line.serial} · ${line.protocol === "mqtt" ? "MQTT" : "OPC UA"} · `,
+    el("a", { href: `/report?line=${encodeURIComponent(line.id)}`, style: "color: var(--accent)", title: "A, P, Q, OEE, losses, downtimes; CSV and PDF" }, "OEE report")),
+  el("div", { class: "machine-list" }, line.machines.map((m) => machineTile(m))))));
+}
+
+function machineTile(machine) {
+  const code = machine.state ? machine.state.code : null;
+  const score = machine.anomaly ? machine.anomaly.score : null;
+  const alerting = score !== null && score >= view.alertScore;
+  const fault = machine.state && machine.state.fault_code ? ` · fault ${machine.state.fault_code}` : "";
+  return el("button", {
+    type: "button",
+    class: `machine-tile ${stateClass(code)}${machine.id === view.machineId ? " selected" : ""}`,
+    onclick: () => selectMachine(machine.id),
+    title: `${machine.model} · S/N ${machine.serial}`,
+  },
+  el("i", { class: `dot ${stateClass(code)}` }),
+  el("span", {}, el("span", { class: "name" }, machine.name), " ",
+    el("span", { class: "state" }, `${stateLabel(machine.state)}${fault}`)),
+  el("span", {
+    class: `score ${scoreClass(score)}`,
+    title: score === null ? "No anomaly score yet" : `Anomaly score ${fmtScore(score)} (alert at ${fmtScore(view.alertScore)} and above)`,
+  }, score === null ? "" : `${alerting ? "⚑ " : ""}${fmtScore(score)}`));
+}
+
+function renderMachineHeader({ machine, line }) {
+  const code = machine.state ? machine.state.code : null;
+  $("machine-header").replaceChildren(
+    el("div", {},
+      el("h2", {}, `${line.name} · ${machine.name}`),
+      el("div", { class: "sub" },
+        `${line.customer.name} · ${line.site.name} · ${machine.model} · S/N ${machine.serial}`)),
+    el("span", { class: `state-pill ${stateClass(code)}` },
+      stateLabel(machine.state),
+      machine.state && machine.state.fault_code ? ` · fault ${machine.state.fault_code}` : ""));
+}
+
+// Coded values read as "name (code)": "Execute (6)", "Bottle 0.5 l (1)", "Infeed jam (101)".
+function liveValue(v) {
+  if (v.value === null) return "—";
+  if (v.value_name) return `${capitalized(v.value_name)} (${v.value})`;
+  if (CODED_KINDS.has(v.kind)) return String(v.value);
+  return fmtNumber(v.value, v.kind === "counter" ? 0 : undefined);
+}
+
+function renderLive(live) {
+  const zone = selectedZone();
+  const newest = newestTime(live.values);
+  // A sample from another day than the newest one carries its date.
+  const sameDay = (iso) => newest && new Date(newest) - new Date(iso) < 12 * 3600000;
+  const rows = live.values.map((v) => el("tr", {},
+    el("td", {}, signalLabel(v.signal),
+      v.kind === "counter" ? el("div", { class: "sub", title: "The PLC's running total since commissioning, not a shift figure" }, "PLC lifetime counter") : null),
+    el("td", { class: "num" }, liveValue(v)),
+    el("td", { class: "muted" }, v.unit),
+    el("td", { class: v.quality ? `q-${v.quality}` : "muted" }, v.quality || "—"),
+    el("td", { class: "muted" }, v.time ? fmtPlantTime(v.time, zone, { date: !sameDay(v.time), seconds: true }) : "—")));
+  $("live-table").tBodies[0].replaceChildren(...rows);
+  $("live-time").textContent = newest ? `as of ${fmtPlantTime(newest, zone)} ${zoneAbbreviation(zone, newest)}` : "no samples yet";
+}
+
+function renderAnomaly(anomaly) {
+  const box = $("anomaly");
+  if (!anomaly.latest) {
+    box.replaceChildren(el("div", { class: "empty" }, "No anomaly scores for this machine yet."));
+    $("anomaly-time").textContent = "";
+    return;
+  }
+  const latest = anomaly.latest;
+  const zone = selectedZone();
+  $("anomaly-time").textContent = `${fmtPlantTime(latest.time, zone)} ${zoneAbbreviation(zone, latest.time)}`;
+  box.replaceChildren(
+    el("div", { class: "anomaly-top" },
+      el("div", {}, el("div", { class: `score-big ${scoreClass(latest.score)}` }, fmtScore(latest.score)),
+        el("div", { class: "muted small" }, `0 = normal · alert at ${fmtScore(view.alertScore)} and above`)),
+      el("div", { class: "spark-box" }, sparkline(anomaly.history.map((p) => p.score), view.alertScore),
+        el("div", { class: "muted small" }, "last 24 h · dashed: alert threshold"))),
+    contributions(latest));
+}
+
+// How far each signal's window average sits from its normal, in sigmas of its baseline.
+// Only upward deviations raise the score: those are drawn to the right in colour, the ones
+// below normal to the left in grey.
+function contributions(latest) {
+  const head = el("div", { class: "muted small" }, "Signals driving the score (σ from normal)");
+  if (latest.score < NORMAL_SCORE) {
+    return el("div", { class: "contrib" }, head, el("div", { class: "empty" }, "Every signal is at or below its normal: nothing drives the score."));
+  }
+  const top = latest.contributions.slice(0, 5);
+  const maxDev = Math.max(1, ...top.map((c) => Math.abs(c.deviation)));
+  const rows = top.map((c) => {
+    const share = `${(Math.abs(c.deviation) / maxDev) * 100}%`;
+    const up = c.deviation > 0;
+    return el("div", { class: `contrib-row${up ? "" : " below"}`, title: up ? "Above normal: raises the score" : "Below normal: does not raise the score" },
+      el("span", {}, signalLabel(c.signal)),
+      el("div", { class: "dbar" },
+        el("div", { class: "neg" }, up ? null : el("span", { style: `width: ${share}` })),
+        el("div", { class: "pos" }, up ? el("span", { class: c.deviation >= view.alertScore ? "high" : "", style: `width: ${share}` }) : null)),
+      el("span", { class: "num" }, `${up ? "+" : c.deviation < 0 ? "−" : ""}${Math.abs(c.deviation).toFixed(1)} σ`));
+  });
+  return el("div", { class: "contrib" }, head, rows.length ? rows : el("div", { class: "empty" }, "—"));
+}
+
+// Measured signals first; the PLC's lifetime counters apart, so nobody reads them as shift figures.
+function renderSignalOptions(values) {
+  const select = $("trend-signal");
+  const wanted = values.map((v) => v.signal).join(",");
+  if (select.dataset.signals !== wanted) {
+    const option = (v) => el("option", { value: v.signal }, v.unit ? `${signalLabel(v.signal)} (${v.unit})` : signalLabel(v.signal));
+    const measured = values.filter((v) => v.kind !== "counter");
+    const counters = values.filter((v) => v.kind === "counter");
+    select.replaceChildren(
+      el("optgroup", { label: "Condition and process" }, measured.map(option)),
+      counters.length ? el("optgroup", { label: "PLC lifetime counters" }, counters.map(option)) : null);
+    select.dataset.signals = wanted;
+  }
+  select.value = view.trendSignal || "";
+}
+
+function bucketText(seconds) {
+  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
+}
+
+function renderTrend(trend) {
+  const box = $("trend-chart");
+  const zone = selectedZone();
+  const note = trend.bucket_s ? `${trend.points.length} buckets of ${bucketText(trend.bucket_s)} (min–max band, average line)` : `${trend.points.length} raw samples`;
+  const range = `${fmtPlantTime(trend.since, zone)} – ${fmtPlantTime(trend.until, zone)} ${zoneAbbreviation(zone, trend.until)}`;
+  $("trend-note").textContent = `${signalLabel(trend.signal)}${trend.unit ? ` [${trend.unit}]` : ""} · ${range} · ${note}`;
+  box.replaceChildren(drawChart(box, trend, zone));
+}
+
+function pctCell(value, flagged) {
+  const cls = value >= 0.85 ? "" : value >= 0.6 ? " warn" : " low";
+  return el("td", {}, el("div", { class: `pct${cls}` },
+    el("div", { class: "bar" }, el("span", { style: `width: ${Math.min(100, value * 100)}%` })),
+    el("span", { class: "num" }, fmtPct(value), flagged ? el("span", { class: "flag", title: "Raw performance above 100 %: a data problem" }, " ⚠") : "")));
+}
+
+const hasData = (figures) => Boolean(figures) && figures.planned_busy_s > 0;
+
+// A, P, Q, OEE, good and rejects of the line or one machine; a subject without any covered
+// time has no OEE: 0 % would blame it for a data gap.
+function figureCells(figures) {
+  if (!hasData(figures)) {
+    return [el("td", { class: "muted", colspan: "6" }, "no data: not monitored during this shift")];
+  }
+  return [
+    pctCell(figures.availability),
+    pctCell(figures.performance, figures.performance_flagged),
+    pctCell(figures.quality),
+    pctCell(figures.oee, figures.performance_flagged),
+    el("td", { class: "num" }, fmtNumber(figures.good_count, 0)),
+    el("td", { class: "num" }, fmtNumber(figures.reject_count, 0)),
+  ];
+}
+
+// Each shift: the line's row, then its machines indented, in line order; a shift nobody
+// monitored is one "no data" row.
+function shiftRows(line, shift, zone) {
+  const byMachine = new Map(shift.machines.map((m) => [m.subject_id, m]));
+  const start = fmtPlantTime(shift.shift_start, zone);
+  const end = fmtPlantTime(shift.shift_end, zone, { date: false });
+  const monitored = hasData(shift.line) || shift.machines.some(hasData);
+  return [
+    el("tr", { class: "shift-row" },
+      el("td", {}, el("strong", {}, `${capitalized(shift.shift_name)} shift`), el("div", { class: "sub" }, `${start} – ${end}`)),
+      el("td", { class: "subject" }, "Line"),
+      ...figureCells(shift.line)),
+    ...(monitored ? line.machines : []).map((machine) => el("tr", { class: "machine-row" },
+      el("td", {}),
+      el("td", { class: "subject" }, machine.name),
+      ...figureCells(byMachine.get(machine.id)))),
+  ];
+}
+
+function renderOee(line, report) {
+  const zone = selectedZone();
+  $("oee-title").textContent = `OEE per shift · ${line.name}`;
+  $("oee-note").textContent = `A × P × Q = OEE · good and rejects counted in the shift · plant time, ${zoneAbbreviation(zone, view.plantTime)}`;
+  const shifts = report.shifts.filter((s) => s.line);
+  if (!shifts.length) {
+    $("oee").replaceChildren(el("div", { class: "empty" }, "No OEE results for this line in the last 24 h of data."));
+    return;
+  }
+  const header = el("tr", {}, ["Shift", "Line / machine", "Availability", "Performance", "Quality", "OEE", "Good", "Rejects"]
+    .map((h, i) => el("th", { class: i >= 6 ? "num" : "" }, h)));
+  $("oee").replaceChildren(el("table", { class: "table oee-table" }, el("thead", {}, header),
+    ...shifts.map((s) => el("tbody", {}, shiftRows(line, s, zone)))));
+}
+
+function severity(value) { return el("span", { class: `sev sev-${value}` }, value); }
+
+function renderAlerts(alerts) {
+  $("alert-count").textContent = alerts.length;
+  $("alert-zone").textContent = alerts.length ? zoneNote() : "";
+  if (!alerts.length) {
+    $("alerts").replaceChildren(el("div", { class: "empty" }, "No open alerts."));
+    return;
+  }
+  const rows = alerts.map((a) => el("tr", { class: "clickable", onclick: () => selectMachine(a.machine_id) },
+    el("td", {}, severity(a.severity)),
+    el("td", {}, machineName(a.machine_id)),
+    el("td", {}, a.message),
+    el("td", {}, a.signals.map((s) => el("span", { class: "chip" }, signalLabel(s)))),
+    el("td", { class: "num" }, fmtScore(a.peak_score)),
+    el("td", { class: "muted nowrap" }, siteTime(a.opened_at, a.line_id)),
+    el("td", { class: "nowrap" }, a.ticket_id ? (view.ticketNumbers.get(a.ticket_id) || `#${a.ticket_id}`) : "—")));
+  const heads = ["Severity", "Machine", "Message", "Signals", "Peak score", "Opened", "Ticket"];
+  $("alerts").replaceChildren(el("table", { class: "table" },
+    el("thead", {}, el("tr", {}, heads.map((h, i) => el("th", { class: i === 4 ? "num" : "" }, h)))),
+    el("tbody", {}, rows)));
+}
+
+function deadline(iso, open, lineId) {
+  if (!iso) return el("span", { class: "muted" }, "—");
+  const late = open && view.plantTime && new Date(iso) < new Date(view.plantTime);
+  const time = siteTime(iso, lineId);
+  time.className = late ? "overdue" : "";
+  time.title = `${relative(iso)} · ${time.title}`;
+  return time;
+}
+
+function renderTickets(tickets) {
+  view.tickets = tickets;
+  const open = tickets.filter((t) => OPEN_TICKET_STATES.has(t.status));
+  $("ticket-count").textContent = `${open.length} open / ${tickets.length}`;
+  $("ticket-zone").textContent = tickets.length ? zoneNote() : "";
+  if (!tickets.length) {
+    $("tickets").replaceChildren(el("div", { class: "empty" }, "No tickets."));
+    return;
+  }
+  const rows = [];
+  for (const t of tickets) {
+    const isOpen = OPEN_TICKET_STATES.has(t.status);
+    rows.push(el("tr", { class: `clickable${isOpen ? "" : " closed"}`, onclick: () => toggleTicket(t.id) },
+      el("td", { class: "nowrap" }, el("strong", {}, t.number)),
+      el("td", {}, t.status.replaceAll("_", " ")),
+      el("td", {}, severity(t.severity)),
+      el("td", {}, machineName(t.machine_id), el("div", { class: "muted small" }, t.summary)),
+      el("td", {}, t.signals.map((s) => el("span", { class: "chip" }, signalLabel(s)))),
+      el("td", { class: "nowrap" }, deadline(t.response_due, isOpen && t.status === "registered", t.line_id)),
+      el("td", { class: "nowrap" }, deadline(t.arrival_due, isOpen && ["registered", "classified", "remote_diagnosis", "dispatched"].includes(t.status), t.line_id)),
+      el("td", { class: "nowrap" }, deadline(t.resolution_due, isOpen, t.line_id))));
+    if (view.openTicket === t.id) rows.push(ticketDetailRow(t));
+  }
+  const heads = ["Ticket", "Status", "Severity", "Machine", "Signals", "Response due", "Arrival due", "Resolution due"];
+  $("tickets").replaceChildren(el("table", { class: "table" },
+    el("thead", {}, el("tr", {}, heads.map((h) => el("th", {}, h)))),
+    el("tbody", {}, rows)));
+}
+
+function ticketDetailRow(ticket) {
+  const detail = view.ticketDetails.get(ticket.id);
+  const body = detail
+    ? [el("div", { class: "small" }, detail.summary, " — ", detail.symptoms),
+      el("ol", { class: "events" }, detail.events.map((e) => el("li", {}, siteTime(e.at, ticket.line_id), ` · ${e.kind.replaceAll("_", " ")}: ${e.note}`)))]
+    : [el("div", { class: "muted small" }, "Loading…")];
+  return el("tr", { class: "detail" }, el("td", { colspan: 8 }, body));
+}
+
+async function toggleTicket(id) {
+  view.openTicket = view.openTicket === id ? null : id;
+  if (view.openTicket !== null) {
+    try {
+      view.ticketDetails.set(id, await api(`/tickets/${id}`));
+    } catch (err) {
+      view.refreshError = err.message;
+      renderRefreshStatus();
+    }
+  }
+  renderTickets(view.tickets);
+}
+
+// ---------- start ----------
+
+function wireControls() {
+  for (const b of $("trend-range").querySelectorAll("button")) {
+    b.classList.toggle("active", Number(b.dataset.hours) === view.trendHours);
+  }
+  $("sign-in-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    signIn($("token-input").value);
+  });
+  $("sign-out").addEventListener("click", signOut);
+  $("trend-signal").addEventListener("change", (event) => {
+    view.trendSignal = event.target.value;
+    refreshMachine().catch(() => {});
+  });
+  for (const button of $("trend-range").querySelectorAll("button")) {
+    button.addEventListener("click", () => {
+      view.trendHours = Number(button.dataset.hours);
+      for (const b of $("trend-range").querySelectorAll("button")) b.classList.toggle("active", b === button);
+      refreshMachine().catch(() => {});
+    });
+  }
+}
+
+// A link may carry a token after '#token=' (the demo prints such links); it never reaches
+// the server and is removed from the address bar at once.
+function tokenFromLink() {
+  const match = window.location.hash.match(/^#token=(.+)$/);
+  if (!match) return null;
+  history.replaceState(null, "", window.location.pathname + window.location.search);
+  return decodeURIComponent(match[1]);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  wireControls();
+  const linked = tokenFromLink();
+  if (linked) view.token = linked;
+  if (view.token) signIn(view.token);
+  else showSignIn("");
+});

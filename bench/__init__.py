@@ -1,0 +1,1 @@
+"""Ingest benchmark (``python -m bench.ingest``) and the throwaway services it starts."""

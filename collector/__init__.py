@@ -1,0 +1,1 @@
+"""Collectors: OPC UA and MQTT transport adapters, pure payload parsing, batching."""

@@ -1,0 +1,358 @@
+"""One connected session's work: subscribe and poll the mapped nodes, and keep them alive.
+
+A session lives as long as its connection. It subscribes every mapped node (or
+polls it), turns each publish into readings and PLC events, and every watch
+tick checks that the connection still stands, that the subscription still
+publishes (or keeps alive), and re-subscribes what went wrong: the whole
+subscription after a Bad status change or silence (expired on the server), a
+single node after it stayed Bad for ``retry_s`` or could not be found.
+Anything the session cannot handle is raised, and the subscriber reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from asyncua import ua
+from asyncua.client.client import Client
+from asyncua.client.ua_client import UaClientState
+from asyncua.ua.uaerrors import UaError, UaStatusCodeError
+
+from collector.opcua_event_writer import PlcEventWriter
+from collector.opcua_events import UnmappedEvent, event_filter, event_type_id, plc_event_of
+from collector.opcua_flow import InFlightLimit
+from collector.opcua_mapping import EndpointPlan, MappedSignal
+from collector.opcua_monitoring import (
+    NOT_SUPPORTED,
+    BatchedSubscription,
+    chunks,
+    create_subscription,
+    data_change_request,
+    event_request,
+    resolve_nodes,
+)
+from collector.opcua_polling import poll_once
+from collector.opcua_values import Rejected, convert_data_changes, quality_of
+from collector.payload_parsing import UNBOUNDED, TimeBounds
+from models.opcua_source import CollectMode
+from models.readings import DeadLetter, Quality
+from storage.plc_event_store import PlcEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTiming:
+    """How often a session looks after itself; tests shorten these."""
+
+    # Silence after which the server sends a keep-alive; three missed ones and the
+    # subscription is taken for dead and created anew.
+    keepalive_s: float = 5.0
+    # How long the server keeps a subscription nobody asks to publish.
+    lifetime_s: float = 600.0
+    # How long a node may stay Bad, or unknown, before it is subscribed again.
+    retry_s: float = 30.0
+    watch_interval_s: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOutputs:
+    """Where a session's results go; they outlive the session."""
+
+    readings: InFlightLimit
+    events: PlcEventWriter | None
+    dead_letter: Callable[[DeadLetter], None]
+    # Values timed outside these around their arrival become dead letters.
+    sample_bounds: TimeBounds = UNBOUNDED
+    # (origin, reason) of nodes already reported missing: once per process, not
+    # once per reconnect or retry.
+    reported: set[tuple[str, str]] = field(default_factory=set)
+
+
+class OpcUaSession:
+    def __init__(
+        self, client: Client, plan: EndpointPlan, outputs: SessionOutputs, timing: SessionTiming
+    ) -> None:
+        self._client = client
+        self._plan = plan
+        # Events nobody stores are not asked for.
+        self._events = plan.events if outputs.events is not None else None
+        self._outputs = outputs
+        self._timing = timing
+        self._handles = itertools.count(1)
+        self._subscription: BatchedSubscription | None = None
+        # Client handle -> signal: the hot path's only lookup.
+        self._signals: dict[int, MappedSignal] = {}
+        # Client handle -> the server's monitored item id.
+        self._monitored: dict[int, int] = {}
+        self._subscribed: dict[MappedSignal, ua.NodeId] = {}
+        self._polled: dict[MappedSignal, ua.NodeId] = {}
+        # Signals without a node yet (not found, or refused), with the reason.
+        self._pending: dict[MappedSignal, str] = {}
+        self._bad_since: dict[int, float] = {}
+        self._event_handle: int | None = None
+        self._event_types: dict[ua.NodeId, str] = {}
+        self._resubscribe = asyncio.Event()
+        # False once the server refused to create a subscription: everything is polled.
+        self._can_subscribe = True
+
+    async def run(self, connected: asyncio.Event) -> None:
+        """Collect until the connection fails (raises) or the task is cancelled."""
+        await self._place(self._plan.signals)
+        if self._subscribed or self._events is not None:
+            await self._subscribe()
+        connected.set()
+        poller = asyncio.create_task(self._poll_forever())
+        try:
+            await self._watch(poller)
+        finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await poller
+
+    async def _place(self, signals: Sequence[MappedSignal]) -> None:
+        """Find the nodes of ``signals`` and sort them into subscribed and polled."""
+        resolved = await resolve_nodes(self._client, signals)
+        for signal, reason in resolved.failed.items():
+            self._unmapped(signal, reason)
+        for signal, node_id in resolved.node_ids.items():
+            subscribe = self._can_subscribe and signal.mode is CollectMode.SUBSCRIBE
+            target = self._subscribed if subscribe else self._polled
+            target[signal] = node_id
+
+    async def _subscribe(self) -> None:
+        """A new subscription for every subscribed node and the PLC events."""
+        try:
+            self._subscription = await create_subscription(
+                self._client,
+                self._on_publish,
+                publishing_interval_ms=self._plan.publishing_interval_ms,
+                keepalive_s=self._timing.keepalive_s,
+                lifetime_s=self._timing.lifetime_s,
+            )
+        except UaStatusCodeError as error:
+            if error.code not in NOT_SUPPORTED:
+                raise
+            log.warning("%s cannot subscribe (%s); polling instead", self._plan.endpoint, error)
+            self._can_subscribe = False
+            self._polled.update(self._subscribed)
+            self._subscribed.clear()
+            return
+        if self._events is not None:
+            await self._monitor_events()
+        await self._monitor(list(self._subscribed.items()))
+
+    async def _monitor_events(self) -> None:
+        assert self._subscription is not None and self._events is not None
+        handle = next(self._handles)
+        notifier = ua.NodeId.from_string(self._events.notifier)
+        request = event_request(handle, notifier, event_filter(self._events))
+        try:
+            (result,) = await self._subscription.create_monitored_items([request])
+        except UaStatusCodeError as error:
+            result = ua.StatusCode(ua.UInt32(error.code))
+        if isinstance(result, ua.StatusCode):
+            # Data still flows; the PLC's alarms need a notifier that supports events.
+            log.warning("%s refused the event subscription: %s", self._plan.endpoint, result.name)
+            return
+        self._event_handle = handle
+
+    async def _monitor(self, nodes: Sequence[tuple[MappedSignal, ua.NodeId]]) -> None:
+        assert self._subscription is not None
+        for chunk in chunks(nodes):
+            handles = [next(self._handles) for _ in chunk]
+            # Registered before the request: the first values may beat its response.
+            self._signals.update(zip(handles, (signal for signal, _ in chunk), strict=True))
+            requests = [
+                data_change_request(handle, node_id, signal)
+                for handle, (signal, node_id) in zip(handles, chunk, strict=True)
+            ]
+            results = await self._subscription.create_monitored_items(requests)
+            for handle, (signal, node_id), result in zip(handles, chunk, results, strict=True):
+                if isinstance(result, int):
+                    self._monitored[handle] = result
+                    continue
+                del self._signals[handle]
+                del self._subscribed[signal]
+                if result.value in NOT_SUPPORTED:
+                    self._polled[signal] = node_id
+                else:
+                    self._unmapped(signal, f"subscribing {signal.address}: {result.name}")
+
+    async def _on_publish(self, message: ua.NotificationMessage) -> None:
+        received_at = datetime.now(UTC)
+        for data in message.NotificationData:
+            if isinstance(data, ua.DataChangeNotification):
+                await self._on_data_changes(data.MonitoredItems, received_at)
+            elif isinstance(data, ua.EventNotificationList):
+                await self._on_events(data.Events, received_at)
+            elif isinstance(data, ua.StatusChangeNotification) and data.Status.is_bad():
+                log.warning("%s: subscription status %s", self._plan.endpoint, data.Status.name)
+                self._resubscribe.set()
+
+    async def _on_data_changes(
+        self, items: Sequence[ua.MonitoredItemNotification], received_at: datetime
+    ) -> None:
+        converted = convert_data_changes(
+            items, self._signals, received_at, self._outputs.sample_bounds
+        )
+        if converted.bad_handles or self._bad_since:
+            self._track_bad_items(items)
+        self._reject(converted.rejected)
+        if converted.readings:
+            await self._outputs.readings.deliver(converted.readings)
+
+    def _track_bad_items(self, items: Iterable[ua.MonitoredItemNotification]) -> None:
+        now = time.monotonic()
+        for item in items:
+            status = item.Value.StatusCode if item.Value is not None else None
+            if quality_of(status) is Quality.BAD:
+                self._bad_since.setdefault(item.ClientHandle, now)
+            else:
+                self._bad_since.pop(item.ClientHandle, None)
+
+    async def _on_events(self, events: Sequence[ua.EventFieldList], received_at: datetime) -> None:
+        plan = self._events
+        writer = self._outputs.events
+        if plan is None or writer is None:
+            return
+        records: list[PlcEvent] = []
+        for event in events:
+            if event.ClientHandle != self._event_handle:
+                continue
+            await self._learn_event_type(event_type_id(event.EventFields))
+            record = plc_event_of(event.EventFields, plan, self._event_types, received_at)
+            if isinstance(record, UnmappedEvent):
+                self._dead_letter("events", record.reason, repr(dict(record.raw)), received_at)
+            else:
+                records.append(record)
+        if records:
+            writer.put(records)
+            await writer.wait_for_room()
+
+    async def _learn_event_type(self, type_id: ua.NodeId | None) -> None:
+        if type_id is None or type_id in self._event_types:
+            return
+        try:
+            name = (await self._client.get_node(type_id).read_browse_name()).Name
+        except (UaError, OSError, TimeoutError) as error:
+            log.info("event type %s has no readable name: %s", type_id.to_string(), error)
+            name = None
+        self._event_types[type_id] = name or type_id.to_string()
+
+    async def _poll_forever(self) -> None:
+        interval_s = self._plan.poll_interval_ms / 1000
+        while True:
+            started = time.monotonic()
+            if self._polled:
+                polled = await poll_once(
+                    self._client,
+                    dict(self._polled),
+                    datetime.now(UTC),
+                    self._outputs.sample_bounds,
+                )
+                for signal, reason in polled.unknown.items():
+                    del self._polled[signal]
+                    self._unmapped(signal, reason)
+                self._reject(polled.rejected)
+                if polled.readings:
+                    await self._outputs.readings.deliver(polled.readings)
+            await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - started)))
+
+    async def _watch(self, poller: asyncio.Task[None]) -> None:
+        last_retry = time.monotonic()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._resubscribe.wait(), self._timing.watch_interval_s)
+            if self._client.uaclient.state is not UaClientState.CONNECTED:
+                raise ConnectionError(f"connection to {self._plan.endpoint} lost")
+            if poller.done():
+                poller.result()
+            if self._resubscribe.is_set() or self._silent():
+                await self._resubscribe_all()
+            if time.monotonic() - last_retry >= self._timing.retry_s:
+                last_retry = time.monotonic()
+                await self._retry_items()
+
+    def _silent(self) -> bool:
+        subscription = self._subscription
+        if subscription is None or subscription.last_publish_at is None:
+            return False
+        if self._outputs.readings.waiting:
+            return False
+        silence = time.monotonic() - subscription.last_publish_at
+        return silence > 3 * max(subscription.keepalive_s, self._timing.watch_interval_s)
+
+    async def _resubscribe_all(self) -> None:
+        log.warning("%s: subscription lost; subscribing again", self._plan.endpoint)
+        self._resubscribe.clear()
+        old, self._subscription = self._subscription, None
+        if old is not None:
+            with contextlib.suppress(UaError, OSError, TimeoutError, ConnectionError):
+                await old.delete()
+        self._signals.clear()
+        self._monitored.clear()
+        self._bad_since.clear()
+        self._event_handle = None
+        await self._subscribe()
+
+    async def _retry_items(self) -> None:
+        """Subscribe again what stayed Bad, and look again for nodes not found."""
+        now = time.monotonic()
+        stale = [h for h, since in self._bad_since.items() if now - since >= self._timing.retry_s]
+        retry = [self._signals[h] for h in stale if h in self._signals]
+        if stale and self._subscription is not None:
+            server_handles = [self._monitored.pop(h) for h in stale if h in self._monitored]
+            with contextlib.suppress(UaError):
+                await self._subscription.unsubscribe(server_handles)
+        for handle in stale:
+            self._bad_since.pop(handle, None)
+            signal = self._signals.pop(handle, None)
+            if signal is not None:
+                self._subscribed.pop(signal, None)
+        retry.extend(self._pending)
+        self._pending.clear()
+        if not retry:
+            return
+        known = set(self._subscribed)
+        await self._place(retry)
+        found = [(s, n) for s, n in self._subscribed.items() if s not in known]
+        if not found:
+            return
+        if self._subscription is None:
+            await self._subscribe()
+        else:
+            await self._monitor(found)
+
+    def _unmapped(self, signal: MappedSignal, reason: str) -> None:
+        """A node not found: retried later, reported once."""
+        self._pending[signal] = reason
+        origin = f"{signal.machine_id}.{signal.signal}"
+        if (origin, reason) not in self._outputs.reported:
+            self._outputs.reported.add((origin, reason))
+            self._dead_letter(origin, reason, signal.address, datetime.now(UTC))
+
+    def _reject(self, rejected: Sequence[Rejected]) -> None:
+        now = datetime.now(UTC)
+        for item in rejected:
+            self._dead_letter(
+                f"{item.signal.machine_id}.{item.signal.signal}", item.reason, item.raw, now
+            )
+
+    def _dead_letter(self, what: str, reason: str, raw: str, at: datetime) -> None:
+        self._outputs.dead_letter(
+            DeadLetter(
+                received_at=at,
+                source="opcua",
+                origin=f"{self._plan.endpoint} {what}",
+                payload=raw.encode(),
+                reason=reason,
+            )
+        )

@@ -1,0 +1,319 @@
+"""A Sparkplug B host application's bookkeeping: births, aliases, sequence, deaths.
+
+Pure: the caller passes each message with the time it arrived and gets back the
+readings, or the reason to dead-letter the message, and whether to ask the edge
+node for a rebirth. Per edge node it keeps:
+
+- the node's ``bdSeq`` from NBIRTH, so that only the NDEATH of the current
+  session marks its machines offline (a stale will message is ignored);
+- the ``seq`` of the last message (0..255, wrapping); a gap means messages were
+  lost, and the node is asked to rebirth (NCMD ``Node Control/Rebirth``);
+- per device, the metrics its DBIRTH declared: alias and name -> signal and
+  datatype. DDATA usually names metrics by alias only.
+
+A machine's presence is the pseudo-signal ``online``: 1 at its DBIRTH, 0 at its
+DDEATH or its node's NDEATH. Data that cannot be decoded (no birth seen, an
+alias the birth did not declare) is dead-lettered and a rebirth requested;
+the rebirth brings the current values again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from collector.payload_parsing import DEFAULT_BOUNDS, PayloadError, TimeBounds
+from collector.sparkplug_payload import (
+    BD_SEQ,
+    MessageTimes,
+    command_topic,
+    decode_payload,
+    metric_name,
+    metric_value,
+    parse_topic,
+    rebirth_request,
+)
+from collector.sparkplug_protobuf import Payload
+from models.readings import Reading
+
+ONLINE_SIGNAL = "online"
+
+
+@dataclass(frozen=True, slots=True)
+class SparkplugDevice:
+    """The machine behind one Sparkplug device, and the signals it has."""
+
+    machine_id: str
+    signals: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeNode:
+    """One edge node of the plant file: its devices and how metrics map to signals."""
+
+    group_id: str
+    edge_node_id: str
+    devices: Mapping[str, SparkplugDevice]
+    # Metric name -> signal; a metric not named here feeds the signal of its own name.
+    metric_signals: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RebirthRequest:
+    topic: str
+    payload: bytes
+
+
+@dataclass(slots=True)
+class SparkplugOutcome:
+    """What one message comes to. With ``error`` set, its readings are dead-lettered."""
+
+    readings: list[Reading] = field(default_factory=list)
+    error: str | None = None
+    rebirth: RebirthRequest | None = None
+
+
+class _UndeclaredMetric(PayloadError):
+    """A data message names a metric its birth did not declare."""
+
+
+class _Channel(NamedTuple):
+    signal: str | None  # None: a metric the machine does not monitor
+    datatype: int
+
+
+class _DeviceState:
+    __slots__ = ("by_alias", "by_name", "device")
+
+    def __init__(self, device: SparkplugDevice) -> None:
+        self.device = device
+        self.by_alias: dict[int, _Channel] = {}
+        self.by_name: dict[str, _Channel] = {}
+
+
+class _NodeState:
+    __slots__ = ("bd_seq", "born", "devices", "node", "rebirth_asked_at", "seq")
+
+    def __init__(self, node: EdgeNode) -> None:
+        self.node = node
+        self.born = False
+        self.bd_seq: int | None = None
+        self.seq = 0
+        self.devices: dict[str, _DeviceState] = {}
+        self.rebirth_asked_at: datetime | None = None
+
+
+class SparkplugHost:
+    """Turns the messages of the plant's edge nodes into readings."""
+
+    def __init__(
+        self,
+        nodes: Iterable[EdgeNode],
+        *,
+        bounds: TimeBounds = DEFAULT_BOUNDS,
+        rebirth_interval: timedelta = timedelta(seconds=10),
+    ) -> None:
+        self._nodes = {(n.group_id, n.edge_node_id): _NodeState(n) for n in nodes}
+        self._bounds = bounds
+        self._rebirth_interval = rebirth_interval
+
+    def handle(self, topic: str, payload: bytes, received_at: datetime) -> SparkplugOutcome:
+        """The readings of one message, or why it is dead-lettered; never raises."""
+        try:
+            where = parse_topic(topic)
+        except PayloadError as error:
+            return SparkplugOutcome(error=str(error))
+        state = self._nodes.get((where.group_id, where.edge_node_id))
+        if state is None:
+            return SparkplugOutcome(
+                error=f"unknown Sparkplug edge node {where.group_id}/{where.edge_node_id}"
+            )
+        try:
+            message = decode_payload(payload)
+        except PayloadError as error:
+            # Its seq is lost with it: take it for a gap.
+            return SparkplugOutcome(error=str(error), rebirth=self._rebirth(state, received_at))
+        device_id = where.device_id
+        if device_id is not None and device_id not in state.node.devices:
+            if state.born:
+                self._continues(state, message)
+            return SparkplugOutcome(error=f"unknown Sparkplug device {device_id!r}")
+        kind = where.message_type
+        if kind == "DDATA":
+            return self._device_data(state, device_id or "", message, received_at)
+        if kind == "NDATA":
+            return self._node_data(state, message, received_at)
+        if kind == "DBIRTH":
+            return self._device_birth(state, device_id or "", message, received_at)
+        if kind == "NBIRTH":
+            return self._node_birth(state, message)
+        if kind == "DDEATH":
+            return self._device_death(state, device_id or "", message, received_at)
+        return self._node_death(state, message, received_at)
+
+    def _node_birth(self, state: _NodeState, message: Payload) -> SparkplugOutcome:
+        state.born = True
+        state.seq = message.seq
+        state.bd_seq = _bd_seq(message)
+        state.devices.clear()
+        state.rebirth_asked_at = None
+        return SparkplugOutcome()
+
+    def _node_data(
+        self, state: _NodeState, message: Payload, received_at: datetime
+    ) -> SparkplugOutcome:
+        # Node metrics describe the edge node, not a machine: only the sequence matters.
+        if state.born and self._continues(state, message):
+            return SparkplugOutcome()
+        return SparkplugOutcome(rebirth=self._rebirth(state, received_at))
+
+    def _device_birth(
+        self, state: _NodeState, device_id: str, message: Payload, received_at: datetime
+    ) -> SparkplugOutcome:
+        if not state.born:
+            return self._before_birth(state, "DBIRTH before its node's NBIRTH", received_at)
+        gap = not self._continues(state, message)
+        device = state.node.devices[device_id]
+        try:
+            device_state = self._declare(state.node, device, message)
+        except PayloadError as error:
+            state.devices.pop(device_id, None)
+            return SparkplugOutcome(error=str(error), rebirth=self._rebirth(state, received_at))
+        state.devices[device_id] = device_state
+        outcome = SparkplugOutcome(rebirth=self._rebirth(state, received_at) if gap else None)
+        times = MessageTimes(message, received_at, self._bounds)
+        try:
+            outcome.readings = self._values(device_state, message, times)
+            outcome.readings.append(
+                Reading(times.at(times.default_ms), device.machine_id, ONLINE_SIGNAL, 1.0)
+            )
+        except PayloadError as error:
+            outcome.readings = []
+            outcome.error = str(error)
+        return outcome
+
+    def _declare(self, node: EdgeNode, device: SparkplugDevice, message: Payload) -> _DeviceState:
+        device_state = _DeviceState(device)
+        for metric in message.metrics:
+            if not metric.HasField("name"):
+                raise PayloadError("a DBIRTH metric has no name")
+            name = metric_name(metric)
+            signal = node.metric_signals.get(name, name)
+            channel = _Channel(signal if signal in device.signals else None, metric.datatype)
+            device_state.by_name[name] = channel
+            if metric.HasField("alias"):
+                device_state.by_alias[metric.alias] = channel
+        return device_state
+
+    def _device_data(
+        self, state: _NodeState, device_id: str, message: Payload, received_at: datetime
+    ) -> SparkplugOutcome:
+        if not state.born:
+            return self._before_birth(state, "DDATA before its node's NBIRTH", received_at)
+        gap = not self._continues(state, message)
+        device_state = state.devices.get(device_id)
+        if device_state is None:
+            return self._before_birth(state, f"DDATA before DBIRTH of {device_id!r}", received_at)
+        outcome = SparkplugOutcome(rebirth=self._rebirth(state, received_at) if gap else None)
+        try:
+            outcome.readings = self._values(
+                device_state, message, MessageTimes(message, received_at, self._bounds)
+            )
+        except _UndeclaredMetric as error:
+            outcome.error = str(error)
+            outcome.rebirth = self._rebirth(state, received_at)
+        except PayloadError as error:
+            outcome.error = str(error)
+        return outcome
+
+    def _values(
+        self, device_state: _DeviceState, message: Payload, times: MessageTimes
+    ) -> list[Reading]:
+        machine_id = device_state.device.machine_id
+        by_alias = device_state.by_alias
+        by_name = device_state.by_name
+        readings: list[Reading] = []
+        for metric in message.metrics:
+            if metric.HasField("alias"):
+                channel = by_alias.get(metric.alias)
+                label: object = metric.alias
+            else:
+                label = metric.name
+                channel = by_name.get(metric.name)
+            if channel is None:
+                raise _UndeclaredMetric(f"metric {label!r} was not declared in the DBIRTH")
+            signal, datatype = channel
+            if signal is None or metric.is_null:
+                continue
+            value = metric_value(metric, metric.datatype or datatype, signal)
+            readings.append(Reading(times.of(metric), machine_id, signal, value))
+        return readings
+
+    def _device_death(
+        self, state: _NodeState, device_id: str, message: Payload, received_at: datetime
+    ) -> SparkplugOutcome:
+        if state.born:
+            self._continues(state, message)
+        state.devices.pop(device_id, None)
+        machine_id = state.node.devices[device_id].machine_id
+        times = MessageTimes(message, received_at, self._bounds)
+        try:
+            offline = Reading(times.at(times.default_ms), machine_id, ONLINE_SIGNAL, 0.0)
+        except PayloadError as error:
+            return SparkplugOutcome(error=str(error))
+        return SparkplugOutcome([offline])
+
+    def _node_death(
+        self, state: _NodeState, message: Payload, received_at: datetime
+    ) -> SparkplugOutcome:
+        bd_seq = _bd_seq(message)
+        if state.bd_seq is not None and bd_seq is not None and bd_seq != state.bd_seq:
+            # The will of an earlier session, delivered late: the node lives on.
+            return SparkplugOutcome()
+        state.born = False
+        state.devices.clear()
+        # The will was composed when the node connected: its timestamp is not the death's.
+        return SparkplugOutcome(
+            [
+                Reading(received_at, device.machine_id, ONLINE_SIGNAL, 0.0)
+                for device in state.node.devices.values()
+            ]
+        )
+
+    def _continues(self, state: _NodeState, message: Payload) -> bool:
+        """Whether the message's seq follows the last one (or repeats it); records it."""
+        if not message.HasField("seq"):
+            return False
+        previous, state.seq = state.seq, message.seq
+        return message.seq in ((previous + 1) % 256, previous)
+
+    def _before_birth(
+        self, state: _NodeState, reason: str, received_at: datetime
+    ) -> SparkplugOutcome:
+        return SparkplugOutcome(
+            error=f"{reason}: metrics unknown, rebirth requested",
+            rebirth=self._rebirth(state, received_at),
+        )
+
+    def _rebirth(self, state: _NodeState, received_at: datetime) -> RebirthRequest | None:
+        asked = state.rebirth_asked_at
+        if asked is not None and abs(received_at - asked) < self._rebirth_interval:
+            return None
+        state.rebirth_asked_at = received_at
+        node = state.node
+        return RebirthRequest(
+            command_topic(node.group_id, node.edge_node_id), rebirth_request(received_at)
+        )
+
+
+def _bd_seq(message: Payload) -> int | None:
+    for metric in message.metrics:
+        if metric.HasField("name") and metric.name == BD_SEQ:
+            kind = metric.WhichOneof("value")
+            if kind == "long_value":
+                return metric.long_value
+            if kind == "int_value":
+                return metric.int_value
+    return None

@@ -1,0 +1,1 @@
+"""Entry points: the ``linecare`` command and the wiring of the stages."""

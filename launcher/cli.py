@@ -1,0 +1,179 @@
+"""The ``linecare`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+
+from collector.structured_logging import use_json_logs
+from launcher.local_services import LocalServices
+from launcher.settings import Settings
+from models.plant import load_plant
+from storage.database import prepare_database
+
+
+def _services(settings: Settings, action: str) -> int:
+    services = LocalServices.from_settings(settings)
+    if action == "up":
+        started = services.up()
+        print("started: " + (", ".join(started) if started else "nothing (all running)"))
+    elif action == "down":
+        services.down()
+    for name, state in services.status().items():
+        print(f"{name:12} {state}")
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    plant = load_plant(settings.plant_file)
+    features = asyncio.run(prepare_database(settings.dsn(), plant, settings.retention))
+    print(
+        f"database ready: TimescaleDB {features.edition} edition, rollup {features.rollup},"
+        f" retention by {features.retention}"
+    )
+    return 0
+
+
+def _opcua_browse(settings: Settings, args: argparse.Namespace) -> int:
+    # Imported here: only this command needs the OPC UA stack.
+    from asyncua.ua.uaerrors import UaError
+
+    from collector.opcua_browse import browse_endpoint, plant_file_snippet, render_tree
+    from collector.opcua_security import OpcUaCredentials, UntrustedServerError
+    from models.opcua_source import OpcUaSecurity
+
+    policy, _, mode = str(args.security).partition(",")
+    try:
+        security = OpcUaSecurity.model_validate(
+            {"policy": policy, "mode": mode or policy, "user_login": args.user is not None}
+        )
+        password = getpass.getpass(f"password of {args.user}: ") if args.user else None
+        credentials = OpcUaCredentials(settings.state_dir / "opcua", args.user, password)
+        tree = asyncio.run(
+            browse_endpoint(args.url, depth=args.depth, security=security, credentials=credentials)
+        )
+    except (OSError, TimeoutError, UaError, UntrustedServerError, ValueError) as error:
+        print(f"linecare: cannot browse {args.url}: {error}", file=sys.stderr)
+        return 1
+    print(render_tree(tree))
+    print()
+    print(plant_file_snippet(tree), end="")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="linecare",
+        description="Remote monitoring and predictive maintenance for production lines.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="json: one JSON object per line, for log shippers",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    services = commands.add_parser("services", help="local TimescaleDB and Mosquitto")
+    services.add_argument("action", choices=["up", "down", "status"])
+
+    commands.add_parser("migrate", help="create or update the database schema")
+
+    for name, text in (
+        ("demo", "run the simulated plant and the whole pipeline, console on the API port"),
+        ("simulate", "run only the plant simulator (OPC UA server and MQTT publisher)"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--speed", type=float, help="simulated seconds per wall second")
+        command.add_argument("--seed", type=int, help="random seed of the scenarios")
+    commands.add_parser("collect", help="run the OPC UA and MQTT collectors")
+    commands.add_parser("analyze", help="run OEE, anomaly scoring and alert rules")
+    api = commands.add_parser("api", help="run the REST API and web console")
+    api.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    api.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    demo = commands.choices["demo"]
+    demo.add_argument(
+        "--reset", action="store_true", help="start from an empty database (drops the demo data)"
+    )
+    opcua = commands.add_parser("opcua", help="OPC UA tools for connecting a new line")
+    opcua_tools = opcua.add_subparsers(dest="opcua_command", required=True)
+    browse = opcua_tools.add_parser(
+        "browse", help="print a server's address space and a plant-file node mapping"
+    )
+    browse.add_argument("url", help="e.g. opc.tcp://10.0.0.5:4840/")
+    browse.add_argument("--depth", type=int, default=4, help="levels below Objects (default 4)")
+    browse.add_argument(
+        "--security", default="None", help="POLICY,MODE, e.g. Basic256Sha256,SignAndEncrypt"
+    )
+    browse.add_argument("--user", help="log in as this user (the password is asked for)")
+    return parser
+
+
+def _settings_from(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "speed", None) is not None:
+        overrides["simulation_speed"] = args.speed
+    if getattr(args, "seed", None) is not None:
+        overrides["simulation_seed"] = args.seed
+    if getattr(args, "host", None) is not None:
+        overrides["api_host"] = args.host
+    if getattr(args, "port", None) is not None:
+        overrides["api_port"] = args.port
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    level = logging.DEBUG if args.verbose else logging.INFO
+    if args.log_format == "json":
+        use_json_logs(level)
+    else:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.getLogger("asyncua").setLevel(logging.WARNING)
+    # On a lost server asyncua logs a traceback per session; our subscriber logs
+    # the loss once and reconnects, so these add only noise.
+    logging.getLogger("asyncua.client.ua_session").setLevel(logging.CRITICAL)
+    settings = _settings_from(args)
+    try:
+        if args.command == "services":
+            return _services(settings, args.action)
+        if args.command == "migrate":
+            return _migrate(settings)
+        if args.command == "opcua":
+            return _opcua_browse(settings, args)
+        # Imported here so that `services` and `migrate` work before the rest is set up.
+        from launcher import demo
+
+        plant = load_plant(settings.plant_file)
+        runners = {
+            "demo": lambda: demo.run_demo(settings, plant, reset=args.reset),
+            "simulate": lambda: demo.run_simulator_only(settings, plant),
+            "collect": lambda: demo.run_collector_only(settings, plant),
+            "analyze": lambda: demo.run_analytics_only(settings, plant),
+            "api": lambda: demo.run_api_only(settings, plant),
+        }
+        asyncio.run(runners[args.command]())
+    except KeyboardInterrupt:
+        return 130
+    except demo_errors() as error:
+        print(f"linecare: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def demo_errors() -> tuple[type[Exception], ...]:
+    """Errors that carry a message for the user rather than a stack trace."""
+    from launcher.demo import DemoError
+    from services.mosquitto_broker import BrokerError
+    from services.postgres_cluster import ClusterError
+
+    return (DemoError, BrokerError, ClusterError)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

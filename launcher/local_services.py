@@ -1,0 +1,63 @@
+"""The project's own TimescaleDB cluster and Mosquitto broker, for machines without Docker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from launcher.settings import Settings
+from services import mosquitto_broker, postgres_cluster
+from services.free_ports import port_is_open
+from services.mosquitto_broker import BrokerSpec
+from services.postgres_cluster import ClusterSpec
+
+
+@dataclass(frozen=True, slots=True)
+class LocalServices:
+    cluster: ClusterSpec
+    broker: BrokerSpec
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalServices:
+        cluster = ClusterSpec(
+            data_dir=settings.cluster_data_dir, port=settings.pg_port, bin_dir=settings.pg_bin_dir
+        )
+        broker = BrokerSpec(state_dir=settings.state_dir / "mosquitto", port=settings.mqtt_port)
+        return cls(cluster, broker)
+
+    def up(self) -> list[str]:
+        """Start what is not running yet; returns the names of what this call started."""
+        started = []
+        if not postgres_cluster.is_running(self.cluster):
+            if port_is_open(self.cluster.port):
+                raise postgres_cluster.ClusterError(
+                    f"port {self.cluster.port} is taken by another program;"
+                    " set LINECARE_PG_PORT to a free one"
+                )
+            postgres_cluster.initialise(self.cluster)
+            postgres_cluster.start(self.cluster)
+            started.append("timescaledb")
+        if not mosquitto_broker.is_running(self.broker):
+            mosquitto_broker.start(self.broker)
+            started.append("mosquitto")
+        return started
+
+    def down(self, names: list[str] | None = None) -> None:
+        """Stop the named services, or all of them."""
+        if names is None or "mosquitto" in names:
+            mosquitto_broker.stop(self.broker)
+        if names is None or "timescaledb" in names:
+            postgres_cluster.stop(self.cluster)
+
+    def status(self) -> dict[str, str]:
+        return {
+            "timescaledb": (
+                f"running on 127.0.0.1:{self.cluster.port} (data {self.cluster.data_dir})"
+                if postgres_cluster.is_running(self.cluster)
+                else "stopped"
+            ),
+            "mosquitto": (
+                f"running on 127.0.0.1:{self.broker.port}"
+                if mosquitto_broker.is_running(self.broker)
+                else "stopped"
+            ),
+        }

@@ -1,0 +1,155 @@
+"""The one configuration object, built from the environment at start-up.
+
+Everything about the installed base lives in the plant file; this holds where
+things run. Environment variables are prefixed ``LINECARE_``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from collector.mqtt_connection import MqttConnection
+from collector.opcua_security import OpcUaCredentials
+from collector.payload_parsing import TimeBounds
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class OpcUaLogin(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    username: str
+    password: SecretStr
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LINECARE_", frozen=True)
+
+    plant_file: Path = PROJECT_ROOT / "config" / "plant.yaml"
+    state_dir: Path = PROJECT_ROOT / ".linecare"
+    # When set, LineCare uses this database and starts no cluster of its own.
+    database_url: str | None = None
+    pg_port: int = 54329
+    pg_bin_dir: Path = Path("/usr/lib/postgresql/15/bin")
+    pg_data_dir: Path | None = None
+    database_name: str = "linecare"
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = 18830
+    # Plant-file OPC UA endpoint -> endpoint to use, where servers are reached
+    # under other names than the plant file says (containers, tunnels).
+    opcua_endpoint_map: dict[str, str] = Field(default_factory=dict)
+    # Whether `linecare demo` starts the local cluster and broker itself.
+    manage_services: bool = True
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    simulation_speed: float = Field(default=60.0, gt=0)
+    simulation_seed: int = 7
+    # Wall seconds between simulator ticks; each covers tick * speed simulated seconds.
+    simulation_tick_s: float = Field(default=0.5, gt=0)
+    analytics_interval_s: float = Field(default=5.0, gt=0)
+    write_batch_size: int = Field(default=5000, gt=0)
+    write_flush_interval_s: float = Field(default=0.5, gt=0)
+    retention_days: int = Field(default=365, gt=0)
+    # Where batches wait while TimescaleDB is unreachable; None: <state_dir>/spool.
+    collector_spool_dir: Path | None = None
+    # The spool's bound in bytes; at the bound sources stay unacknowledged.
+    collector_spool_max_bytes: int = Field(default=1024**3, gt=0)
+    # Port of the collector's Prometheus /metrics endpoint; 0 turns it off.
+    collector_metrics_port: int = Field(default=9464, ge=0, le=65535)
+    # Wall seconds without data after which a machine is marked offline.
+    collector_offline_after_s: float = Field(default=60.0, gt=0)
+
+    mqtt_protocol: Literal["5", "3.1.1"] = "5"
+    # Must differ per collector process: the broker keeps one session per id.
+    mqtt_client_id: str = "linecare-collector"
+    mqtt_persistent_session: bool = True
+    mqtt_session_expiry_s: int = Field(default=7 * 24 * 3600, ge=0)
+    mqtt_username: str | None = None
+    mqtt_password: SecretStr | None = None
+    mqtt_tls: bool = False
+    mqtt_ca_file: Path | None = None
+    mqtt_cert_file: Path | None = None
+    mqtt_key_file: Path | None = None
+    # Collector processes with the same group split the plant's JSON topics.
+    mqtt_shared_group: str | None = None
+    # How far a sample's time may lie before / after its arrival; None: no bound.
+    sample_max_age_s: float | None = Field(default=86400.0, gt=0)
+    sample_max_lead_s: float | None = Field(default=600.0, gt=0)
+
+    # Client certificate and trusted server certificates; None: <state_dir>/opcua.
+    opcua_certificate_dir: Path | None = None
+    # Plant-file endpoint -> login, e.g. '{"opc.tcp://...": {"username": .., "password": ..}}'.
+    opcua_logins: dict[str, OpcUaLogin] = Field(default_factory=dict)
+    opcua_max_backoff_s: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _mqtt_password_with_username(self) -> Settings:
+        if self.mqtt_username is not None and self.mqtt_password is None:
+            raise ValueError("LINECARE_MQTT_USERNAME needs LINECARE_MQTT_PASSWORD")
+        return self
+
+    def mqtt_connection(self) -> MqttConnection:
+        return MqttConnection(
+            host=self.mqtt_host,
+            port=self.mqtt_port,
+            protocol=self.mqtt_protocol,
+            client_id=self.mqtt_client_id,
+            persistent_session=self.mqtt_persistent_session,
+            session_expiry_s=self.mqtt_session_expiry_s,
+            username=self.mqtt_username,
+            password=self.mqtt_password.get_secret_value() if self.mqtt_password else None,
+            tls=self.mqtt_tls,
+            ca_file=self.mqtt_ca_file,
+            cert_file=self.mqtt_cert_file,
+            key_file=self.mqtt_key_file,
+            shared_group=self.mqtt_shared_group,
+        )
+
+    def sample_bounds(self) -> TimeBounds:
+        return TimeBounds(
+            max_age=None
+            if self.sample_max_age_s is None
+            else timedelta(seconds=self.sample_max_age_s),
+            max_lead=None
+            if self.sample_max_lead_s is None
+            else timedelta(seconds=self.sample_max_lead_s),
+        )
+
+    def opcua_credentials(self, plant_endpoint: str) -> OpcUaCredentials:
+        """Certificates and login for an endpoint as the plant file names it."""
+        login = self.opcua_logins.get(plant_endpoint)
+        return OpcUaCredentials(
+            certificate_dir=self.opcua_certificate_dir or self.state_dir / "opcua",
+            username=login.username if login else None,
+            password=login.password.get_secret_value() if login else None,
+        )
+
+    @property
+    def retention(self) -> timedelta:
+        return timedelta(days=self.retention_days)
+
+    @property
+    def cluster_data_dir(self) -> Path:
+        """Where the local cluster lives.
+
+        Run as root, the server runs as ``postgres``, which may not be able to
+        reach a checkout under /root; its data then lives under /var/lib.
+        """
+        if self.pg_data_dir is not None:
+            return self.pg_data_dir
+        if os.geteuid() == 0:
+            tag = hashlib.sha256(str(self.state_dir.resolve()).encode()).hexdigest()[:10]
+            return Path("/var/lib/linecare") / tag / "pgdata"
+        return self.state_dir / "pgdata"
+
+    def dsn(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"host=127.0.0.1 port={self.pg_port} user=postgres dbname={self.database_name}"

@@ -1,0 +1,1 @@
+"""The shared typed vocabulary every LineCare stage speaks."""

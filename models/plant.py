@@ -1,0 +1,228 @@
+"""The plant file: customers, sites, lines, machines, signals, calendars, contracts.
+
+One YAML file describes the installed base LineCare watches. It is parsed once at
+start-up into these frozen models and passed down to every stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, time
+from enum import StrEnum
+from pathlib import Path
+
+import yaml
+from pydantic import Field, model_validator
+
+from models.frozen_model import Frozen
+from models.mqtt_source import MqttSource
+from models.oee_settings import MicroStopPolicy, PlannedDowntime
+from models.opcua_source import OpcUaSource
+from models.states import DEFAULT_STATE_CATEGORIES, TimeCategory
+
+
+class SignalKind(StrEnum):
+    STATE = "state"
+    COUNTER = "counter"
+    PRODUCT = "product"
+    PROCESS = "process"
+    CONDITION = "condition"
+    FAULT = "fault"
+
+
+class SignalSpec(Frozen):
+    name: str
+    kind: SignalKind
+    unit: str = ""
+
+
+STANDARD_SIGNALS: tuple[SignalSpec, ...] = (
+    SignalSpec(name="state", kind=SignalKind.STATE),
+    SignalSpec(name="fault_code", kind=SignalKind.FAULT),
+    SignalSpec(name="good_count", kind=SignalKind.COUNTER, unit="pcs"),
+    SignalSpec(name="reject_count", kind=SignalKind.COUNTER, unit="pcs"),
+    SignalSpec(name="product", kind=SignalKind.PRODUCT),
+    SignalSpec(name="speed", kind=SignalKind.PROCESS, unit="pcs/min"),
+    SignalSpec(name="vibration_rms", kind=SignalKind.CONDITION, unit="mm/s"),
+    SignalSpec(name="bearing_temp", kind=SignalKind.CONDITION, unit="°C"),
+    SignalSpec(name="motor_current", kind=SignalKind.CONDITION, unit="A"),
+)
+
+
+class Machine(Frozen):
+    id: str
+    name: str
+    model: str
+    serial: str
+    signals: tuple[SignalSpec, ...] = STANDARD_SIGNALS
+
+    def signals_of(self, kind: SignalKind) -> tuple[str, ...]:
+        return tuple(s.name for s in self.signals if s.kind == kind)
+
+
+class Line(Frozen):
+    id: str
+    name: str
+    model: str
+    serial: str
+    acceptance_date: date
+    warranty_months: int = 12
+    source: OpcUaSource | MqttSource = Field(discriminator="protocol")
+    machines: tuple[Machine, ...]
+
+
+class Break(Frozen):
+    name: str
+    start: time
+    end: time
+
+
+class Shift(Frozen):
+    name: str
+    start: time
+    end: time
+    breaks: tuple[Break, ...] = ()
+
+
+class ShiftCalendar(Frozen):
+    shifts: tuple[Shift, ...]
+    # ISO weekdays (1 = Monday) on which shifts are planned.
+    working_days: tuple[int, ...] = (1, 2, 3, 4, 5)
+    holidays: tuple[date, ...] = ()
+
+
+class Site(Frozen):
+    id: str
+    name: str
+    timezone: str
+    calendar: ShiftCalendar
+    lines: tuple[Line, ...]
+
+
+class Severity(StrEnum):
+    """Fault grade, from DOMAIN.md: minor < general < serious < major."""
+
+    MINOR = "minor"
+    GENERAL = "general"
+    SERIOUS = "serious"
+    MAJOR = "major"
+
+
+class SlaTerms(Frozen):
+    response_hours: float
+    # On-site arrival is promised either in clock hours or in working days.
+    arrival_hours: float | None = None
+    arrival_working_days: int | None = None
+    resolution_hours: float
+
+
+DEFAULT_SLA: dict[Severity, SlaTerms] = {
+    Severity.MAJOR: SlaTerms(response_hours=1, arrival_hours=10, resolution_hours=24),
+    Severity.SERIOUS: SlaTerms(response_hours=1, arrival_hours=24, resolution_hours=48),
+    Severity.GENERAL: SlaTerms(response_hours=2, arrival_working_days=3, resolution_hours=72),
+    Severity.MINOR: SlaTerms(response_hours=24, resolution_hours=168),
+}
+
+
+class Contract(Frozen):
+    number: str
+    sla: dict[Severity, SlaTerms] = Field(default_factory=lambda: dict(DEFAULT_SLA))
+    working_days: tuple[int, ...] = (1, 2, 3, 4, 5)
+
+    @model_validator(mode="after")
+    def _fill_missing_grades(self) -> Contract:
+        # A contract that overrides one grade keeps the defaults for the others.
+        merged = {**DEFAULT_SLA, **self.sla}
+        object.__setattr__(self, "sla", merged)
+        return self
+
+
+class Contact(Frozen):
+    name: str
+    phone: str = ""
+    email: str = ""
+
+
+class Customer(Frozen):
+    id: str
+    name: str
+    contact: Contact
+    contract: Contract
+    sites: tuple[Site, ...]
+
+
+class Product(Frozen):
+    code: int
+    name: str
+    ideal_cycle_s: float = Field(gt=0)
+
+
+class Plant(Frozen):
+    """Everything the plant file says."""
+
+    products: tuple[Product, ...]
+    customers: tuple[Customer, ...]
+    state_categories: dict[int, TimeCategory] = Field(
+        default_factory=lambda: dict(DEFAULT_STATE_CATEGORIES)
+    )
+    micro_stop_threshold_s: float = Field(default=120.0, ge=0)
+    # TPM (performance loss) or ISO 22400-2 (unplanned downtime); see MicroStopPolicy.
+    micro_stop_policy: MicroStopPolicy = MicroStopPolicy.PERFORMANCE
+    # Rejects this long after a restart from setup or a breakdown are start-up rejects.
+    startup_window_s: float = Field(default=180.0, ge=0)
+    # Fault code -> reason text for the downtime Pareto; other codes read "fault <code>".
+    fault_reasons: dict[int, str] = Field(default_factory=dict)
+    # Planned maintenance and no-order stretches: cut out of planned time like breaks.
+    planned_downtime: tuple[PlannedDowntime, ...] = ()
+
+    def placements(self) -> Iterator[MachinePlacement]:
+        """Every machine with the customer, site and line it stands in."""
+        for customer in self.customers:
+            for site in customer.sites:
+                for line in site.lines:
+                    for machine in line.machines:
+                        yield MachinePlacement(customer, site, line, machine)
+
+    def lines(self) -> Iterator[tuple[Customer, Site, Line]]:
+        for customer in self.customers:
+            for site in customer.sites:
+                for line in site.lines:
+                    yield customer, site, line
+
+    def placement_of(self, machine_id: str) -> MachinePlacement:
+        for placement in self.placements():
+            if placement.machine.id == machine_id:
+                return placement
+        raise KeyError(f"machine {machine_id!r} is not in the plant file")
+
+    def product(self, code: int) -> Product | None:
+        return next((p for p in self.products if p.code == code), None)
+
+    @model_validator(mode="after")
+    def _ids_are_unique(self) -> Plant:
+        machine_ids = [p.machine.id for p in self.placements()]
+        line_ids = [line.id for _, _, line in self.lines()]
+        for kind, ids in (("machine", machine_ids), ("line", line_ids)):
+            duplicates = {i for i in ids if ids.count(i) > 1}
+            if duplicates:
+                raise ValueError(f"{kind} ids must be unique: {sorted(duplicates)}")
+        return self
+
+
+class MachinePlacement:
+    """A machine together with where it stands; built on demand, never stored."""
+
+    __slots__ = ("customer", "line", "machine", "site")
+
+    def __init__(self, customer: Customer, site: Site, line: Line, machine: Machine) -> None:
+        self.customer = customer
+        self.site = site
+        self.line = line
+        self.machine = machine
+
+
+def load_plant(path: Path) -> Plant:
+    """Read and validate the plant file; errors name the offending field."""
+    with path.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    return Plant.model_validate(raw)

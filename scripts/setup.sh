@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Installs what LineCare needs on a Debian machine, and nothing twice:
+#   PostgreSQL 15 (server + headers), cmake, mosquitto  (apt)
+#   TimescaleDB, Apache edition, built from Debian's trixie source package
+#   .venv with the project and its dev tools             (pip)
+# A second run checks and returns in seconds. Needs root (or sudo) for apt.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build_dir="$root/.linecare/build"
+pg_version=15
+pg_config="/usr/lib/postgresql/$pg_version/bin/pg_config"
+apt_packages=(postgresql-$pg_version postgresql-server-dev-$pg_version cmake gcc make
+              mosquitto python3 python3-venv ca-certificates)
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing_apt_packages() {
+  local pkg
+  for pkg in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+      || printf '%s\n' "$pkg"
+  done
+}
+
+install_apt_packages() {
+  local missing
+  mapfile -t missing < <(missing_apt_packages)
+  [ ${#missing[@]} -eq 0 ] && return
+  say "installing with apt: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+# The Debian mirror this machine already uses, read from its own apt sources.
+debian_mirror() {
+  local uri
+  uri=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null \
+        | awk '{print $2}' | grep -v -- '-security' | grep -m1 debian || true)
+  if [ -z "$uri" ]; then
+    uri=$(grep -hsE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+          | grep -v -- '-security' | awk '{for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' \
+          | grep -m1 debian || true)
+  fi
+  [ -n "$uri" ] || { echo "no Debian mirror found in /etc/apt sources" >&2; exit 1; }
+  printf '%s\n' "$uri"
+}
+
+build_timescaledb() {
+  local libdir
+  libdir=$("$pg_config" --pkglibdir)
+  if [ -f "$libdir/timescaledb.so" ]; then return; fi
+  say "building TimescaleDB (Apache edition) from Debian's trixie source package"
+  local apt_dir="$build_dir/apt" src_dir="$build_dir/timescaledb"
+  rm -rf "$apt_dir" "$src_dir"
+  mkdir -p "$apt_dir/lists/partial" "$src_dir"
+  echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) trixie main" \
+    > "$apt_dir/sources.list"
+  # A private apt state: the machine's own sources and lists stay untouched.
+  local apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+                  -o "Dir::State::Lists=$apt_dir/lists" -o "APT::Sandbox::User=root")
+  apt-get "${apt_opts[@]}" update -qq
+  (cd "$src_dir" && apt-get "${apt_opts[@]}" source --download-only -qq timescaledb)
+  local dsc
+  dsc=$(ls "$src_dir"/timescaledb_*.dsc | head -n1)
+  dpkg-source --no-check -x "$dsc" "$src_dir/tree" >/dev/null
+  cmake -S "$src_dir/tree" -B "$src_dir/tree/build" -DCMAKE_BUILD_TYPE=Release \
+    -DPG_CONFIG="$pg_config" -DAPACHE_ONLY=ON -DSEND_TELEMETRY_DEFAULT=OFF -DUSE_TELEMETRY=OFF \
+    -DREGRESS_CHECKS=OFF -DTAP_CHECKS=OFF -DWARNINGS_AS_ERRORS=OFF >"$src_dir/cmake.log"
+  make -C "$src_dir/tree/build" -j"$(nproc)" >"$src_dir/make.log"
+  as_root make -C "$src_dir/tree/build" install >"$src_dir/install.log"
+  say "TimescaleDB installed into $libdir"
+}
+
+install_venv() {
+  local stamp="$root/.venv/.linecare-installed" want
+  want=$(cat "$root/pyproject.toml" | sha256sum | cut -c1-16)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  say "installing the project into .venv"
+  [ -x "$root/.venv/bin/python" ] || python3 -m venv "$root/.venv"
+  mkdir -p "$build_dir"
+  "$root/.venv/bin/python" -m pip install -q --upgrade pip >"$build_dir/pip.log" 2>&1
+  "$root/.venv/bin/python" -m pip install -q -e "$root[dev]" >>"$build_dir/pip.log" 2>&1 \
+    || { tail -n 30 "$build_dir/pip.log" >&2; exit 1; }
+  echo "$want" > "$stamp"
+}
+
+install_apt_packages
+build_timescaledb
+install_venv
+say "ready"

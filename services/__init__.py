@@ -1,0 +1,1 @@
+"""Local infrastructure without Docker: a TimescaleDB cluster and a Mosquitto broker."""

@@ -1,0 +1,1 @@
+"""Storage layer: schema migrations, writers and queries over TimescaleDB."""

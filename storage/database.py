@@ -1,0 +1,46 @@
+"""Creating, migrating and connecting to the LineCare database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg_pool import AsyncConnectionPool
+
+from models.plant import Plant
+from storage.asset_registry import sync_assets
+from storage.connections import Pool
+from storage.schema_migrations import MIGRATION_LOCK, migrate
+from storage.timescale_features import FeatureSetup, setup_features
+
+
+async def ensure_database(dsn: str) -> None:
+    """Create the database named in the DSN when the server does not have it yet."""
+    params = conninfo_to_dict(dsn)
+    name = str(params.get("dbname", "postgres"))
+    maintenance = make_conninfo(dsn, dbname="postgres")
+    async with await psycopg.AsyncConnection.connect(maintenance, autocommit=True) as conn:
+        cursor = await conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if await cursor.fetchone() is None:
+            await conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+async def prepare_database(dsn: str, plant: Plant, retention: timedelta) -> FeatureSetup:
+    """Everything a fresh or existing database needs before the pipeline starts."""
+    await ensure_database(dsn)
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+        # Held across all three steps: processes starting together take turns.
+        await conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        await conn.commit()
+        await migrate(conn)
+        features = await setup_features(conn, retention)
+        await sync_assets(conn, plant)
+        await conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+    return features
+
+
+def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
+    """A pool that is not open yet: the caller opens it inside its own event loop."""
+    return AsyncConnectionPool(dsn, min_size=min_size, max_size=max_size, open=False)

@@ -1,0 +1,99 @@
+"""Machine liveness: collectors record when data arrives, the API reads who is online."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.connections import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class MachineStatus:
+    machine_id: str
+    online: bool
+    # When the current state (online or offline) began.
+    since: datetime
+    # When a sample of the machine last arrived at a collector; None if never.
+    last_seen: datetime | None
+
+
+# A machine seen again after being offline: online from its first sample since.
+_BACK_ONLINE = """
+UPDATE machine_status AS s SET online = true, since = seen.first
+FROM unnest(%(machines)s::text[], %(first)s::timestamptz[]) AS seen (machine_id, first)
+WHERE s.machine_id = seen.machine_id AND NOT s.online
+RETURNING s.machine_id
+"""
+
+_SEEN = """
+INSERT INTO machine_status AS s (machine_id, online, since, last_seen)
+SELECT machine_id, true, first, last
+FROM unnest(%(machines)s::text[], %(first)s::timestamptz[], %(last)s::timestamptz[])
+    AS seen (machine_id, first, last)
+ON CONFLICT (machine_id) DO UPDATE SET last_seen = GREATEST(s.last_seen, EXCLUDED.last_seen)
+"""
+
+# Online, but no collector has seen it since `silent_since`.
+_GONE_SILENT = """
+UPDATE machine_status SET online = false, since = %(now)s
+WHERE machine_id = ANY(%(machines)s) AND online
+  AND (last_seen IS NULL OR last_seen < %(silent_since)s)
+RETURNING machine_id
+"""
+
+# Never seen at all since the table knew it.
+_NEVER_SEEN = """
+INSERT INTO machine_status (machine_id, online, since, last_seen)
+SELECT machine_id, false, %(now)s, NULL FROM unnest(%(machines)s::text[]) AS m (machine_id)
+ON CONFLICT (machine_id) DO NOTHING
+RETURNING machine_id
+"""
+
+_LIST = """
+SELECT machine_id, online, since, last_seen FROM machine_status
+WHERE machine_id = ANY(%(machines)s) ORDER BY machine_id
+"""
+
+
+async def record_seen(
+    conn: Connection, *, seen: Mapping[str, tuple[datetime, datetime]]
+) -> list[str]:
+    """Machines whose samples arrived, with the first and last arrival time since the
+    previous call; returns those that were offline and are online again."""
+    if not seen:
+        return []
+    machines = sorted(seen)
+    params = {
+        "machines": machines,
+        "first": [seen[m][0] for m in machines],
+        "last": [seen[m][1] for m in machines],
+    }
+    async with conn.transaction():
+        cursor = await conn.execute(_BACK_ONLINE, params)
+        back = [row[0] for row in await cursor.fetchall()]
+        await conn.execute(_SEEN, params)
+    return back
+
+
+async def mark_offline(
+    conn: Connection, *, machine_ids: Sequence[str], silent_since: datetime, now: datetime
+) -> list[str]:
+    """Mark offline every given machine no sample arrived from since ``silent_since``;
+    returns the machines that went offline now."""
+    params = {"machines": sorted(machine_ids), "silent_since": silent_since, "now": now}
+    async with conn.transaction():
+        cursor = await conn.execute(_GONE_SILENT, params)
+        gone = [row[0] for row in await cursor.fetchall()]
+        cursor = await conn.execute(_NEVER_SEEN, params)
+        gone += [row[0] for row in await cursor.fetchall()]
+    return sorted(gone)
+
+
+async def list_machine_status(
+    conn: Connection, *, machine_ids: Sequence[str]
+) -> list[MachineStatus]:
+    """The recorded status of the given machines; machines never recorded are left out."""
+    cursor = await conn.execute(_LIST, {"machines": list(machine_ids)})
+    return [MachineStatus(*row) for row in await cursor.fetchall()]

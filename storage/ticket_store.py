@@ -1,0 +1,169 @@
+"""Service tickets in the database: registration with a unique number, events, and reads.
+
+Numbers read ``LC-<year received>-<six digits>``; the digits come from one
+sequence, so they are unique across years and never reused, even when a
+registering transaction rolls back (that leaves a gap, which is acceptable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from models.plant import Severity
+from models.tickets import (
+    Channel,
+    SlaDeadlines,
+    Ticket,
+    TicketDraft,
+    TicketStatus,
+    TicketType,
+)
+from storage.connections import Connection
+
+_COLUMNS = """
+    id, number, status, customer_id, contract_number, contact_name, line_id, machine_id,
+    machine_model, machine_serial, ticket_type, channel, severity, under_warranty, summary,
+    symptoms, signals, received_at, response_due, arrival_due, resolution_due, alert_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    """One entry in a ticket's history: what happened, when, and a note for people."""
+
+    id: int
+    ticket_id: int
+    at: datetime
+    kind: str
+    note: str
+
+
+def ticket_number(year: int, sequence_value: int) -> str:
+    return f"LC-{year}-{sequence_value:06d}"
+
+
+async def register_ticket(conn: Connection, *, draft: TicketDraft, note: str) -> Ticket:
+    """Store a draft as a registered ticket with a new number and a 'registered' event."""
+    cursor = await conn.execute("SELECT nextval('ticket_number_seq')")
+    row = await cursor.fetchone()
+    assert row is not None  # nextval always returns a row
+    number = ticket_number(draft.received_at.year, row[0])
+    cursor = await conn.execute(
+        """
+        INSERT INTO tickets (number, status, customer_id, contract_number, contact_name,
+            line_id, machine_id, machine_model, machine_serial, ticket_type, channel,
+            severity, under_warranty, summary, symptoms, signals, received_at,
+            response_due, arrival_due, resolution_due, alert_id)
+        VALUES (%(number)s, %(status)s, %(customer_id)s, %(contract_number)s,
+            %(contact_name)s, %(line_id)s, %(machine_id)s, %(machine_model)s,
+            %(machine_serial)s, %(ticket_type)s, %(channel)s, %(severity)s,
+            %(under_warranty)s, %(summary)s, %(symptoms)s, %(signals)s, %(received_at)s,
+            %(response_due)s, %(arrival_due)s, %(resolution_due)s, %(alert_id)s)
+        RETURNING id
+        """,
+        {
+            "number": number,
+            "status": TicketStatus.REGISTERED.value,
+            "customer_id": draft.customer_id,
+            "contract_number": draft.contract_number,
+            "contact_name": draft.contact_name,
+            "line_id": draft.line_id,
+            "machine_id": draft.machine_id,
+            "machine_model": draft.machine_model,
+            "machine_serial": draft.machine_serial,
+            "ticket_type": draft.ticket_type.value,
+            "channel": draft.channel.value,
+            "severity": draft.severity.value,
+            "under_warranty": draft.under_warranty,
+            "summary": draft.summary,
+            "symptoms": draft.symptoms,
+            "signals": list(draft.signals),
+            "received_at": draft.received_at,
+            "response_due": draft.deadlines.response_due,
+            "arrival_due": draft.deadlines.arrival_due,
+            "resolution_due": draft.deadlines.resolution_due,
+            "alert_id": draft.alert_id,
+        },
+    )
+    inserted = await cursor.fetchone()
+    assert inserted is not None  # INSERT ... RETURNING of one row
+    ticket_id = int(inserted[0])
+    await append_event(
+        conn, ticket_id=ticket_id, at=draft.received_at, kind="registered", note=note
+    )
+    return Ticket(id=ticket_id, number=number, status=TicketStatus.REGISTERED, draft=draft)
+
+
+async def append_event(
+    conn: Connection, *, ticket_id: int, at: datetime, kind: str, note: str
+) -> TicketEvent:
+    """Add an entry to a ticket's history."""
+    cursor = await conn.execute(
+        "INSERT INTO ticket_events (ticket_id, at, kind, note) VALUES (%s, %s, %s, %s)"
+        " RETURNING id, ticket_id, at, kind, note",
+        (ticket_id, at, kind, note),
+    )
+    row = await cursor.fetchone()
+    assert row is not None  # INSERT ... RETURNING of one row
+    return _event(row)
+
+
+async def list_tickets(
+    conn: Connection, *, customer_id: str | None, limit: int = 100
+) -> list[Ticket]:
+    """Tickets newest first, of one customer or (None) of all customers."""
+    cursor = await conn.execute(
+        f"""
+        SELECT {_COLUMNS} FROM tickets
+        WHERE (%(customer_id)s::text IS NULL OR customer_id = %(customer_id)s)
+        ORDER BY received_at DESC, id DESC
+        LIMIT %(limit)s
+        """,
+        {"customer_id": customer_id, "limit": limit},
+    )
+    return [_ticket(row) for row in await cursor.fetchall()]
+
+
+async def get_ticket(conn: Connection, *, ticket_id: int) -> Ticket | None:
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE id = %s", (ticket_id,))
+    row = await cursor.fetchone()
+    return _ticket(row) if row else None
+
+
+async def ticket_events(conn: Connection, *, ticket_id: int) -> list[TicketEvent]:
+    """A ticket's history, oldest first."""
+    cursor = await conn.execute(
+        "SELECT id, ticket_id, at, kind, note FROM ticket_events"
+        " WHERE ticket_id = %s ORDER BY at, id",
+        (ticket_id,),
+    )
+    return [_event(row) for row in await cursor.fetchall()]
+
+
+def _event(row: tuple[Any, ...]) -> TicketEvent:
+    return TicketEvent(id=row[0], ticket_id=row[1], at=row[2], kind=row[3], note=row[4])
+
+
+def _ticket(row: tuple[Any, ...]) -> Ticket:
+    draft = TicketDraft(
+        customer_id=row[3],
+        contract_number=row[4],
+        contact_name=row[5],
+        line_id=row[6],
+        machine_id=row[7],
+        machine_model=row[8],
+        machine_serial=row[9],
+        ticket_type=TicketType(row[10]),
+        channel=Channel(row[11]),
+        severity=Severity(row[12]),
+        under_warranty=row[13],
+        summary=row[14],
+        symptoms=row[15],
+        signals=tuple(row[16]),
+        received_at=row[17],
+        deadlines=SlaDeadlines(response_due=row[18], arrival_due=row[19], resolution_due=row[20]),
+        alert_id=row[21],
+    )
+    return Ticket(id=row[0], number=row[1], status=TicketStatus(row[2]), draft=draft)

@@ -1,0 +1,119 @@
+"""Licensed TimescaleDB features, used when present and replaced cleanly when not.
+
+The Apache build (what Debian ships) has hypertables, ``time_bucket`` and
+``drop_chunks``. Compression, continuous aggregates and background policies need
+the Timescale licence (the docker-compose image has it). We detect which one the
+server runs and set up the telemetry rollup and retention accordingly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from storage.connections import Connection
+
+log = logging.getLogger(__name__)
+
+
+class Edition(StrEnum):
+    APACHE = "apache"
+    COMMUNITY = "timescale"
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSetup:
+    edition: Edition
+    rollup: str  # "continuous_aggregate" or "view"
+    retention: str  # "policy" or "drop_chunks job"
+    compression: bool
+
+
+_ROLLUP_SELECT = """
+    SELECT time_bucket(INTERVAL '1 minute', time) AS bucket,
+           machine_id, signal,
+           avg(value) AS avg_value, min(value) AS min_value, max(value) AS max_value,
+           last(value, time) AS last_value, count(*) AS samples
+    FROM telemetry
+    GROUP BY bucket, machine_id, signal
+"""
+
+
+async def detect_edition(conn: Connection) -> Edition:
+    cursor = await conn.execute("SELECT current_setting('timescaledb.license', true)")
+    row = await cursor.fetchone()
+    return Edition.COMMUNITY if row and row[0] == "timescale" else Edition.APACHE
+
+
+async def _relation_kind(conn: Connection, name: str) -> str | None:
+    cursor = await conn.execute("SELECT relkind::text FROM pg_class WHERE relname = %s", (name,))
+    row = await cursor.fetchone()
+    return str(row[0]) if row else None
+
+
+async def _setup_licensed(conn: Connection, retention: timedelta) -> None:
+    await conn.execute(
+        "ALTER TABLE telemetry SET (timescaledb.compress,"
+        " timescaledb.compress_segmentby = 'machine_id, signal')"
+    )
+    await conn.execute(
+        "SELECT add_compression_policy('telemetry', INTERVAL '7 days', if_not_exists => true)"
+    )
+    await conn.execute(
+        "SELECT add_retention_policy('telemetry', %s::interval, if_not_exists => true)",
+        (retention,),
+    )
+    if await _relation_kind(conn, "telemetry_1m") is None:
+        await conn.execute(
+            "CREATE MATERIALIZED VIEW telemetry_1m WITH (timescaledb.continuous) AS"
+            + _ROLLUP_SELECT
+            + " WITH NO DATA"
+        )
+        await conn.execute(
+            "SELECT add_continuous_aggregate_policy('telemetry_1m',"
+            " start_offset => INTERVAL '1 day', end_offset => INTERVAL '1 minute',"
+            " schedule_interval => INTERVAL '1 minute', if_not_exists => true)"
+        )
+
+
+async def _setup_apache(conn: Connection) -> None:
+    # A plain view computes the same rollup on read; retention runs as our own job.
+    await conn.execute("CREATE OR REPLACE VIEW telemetry_1m AS" + _ROLLUP_SELECT)
+
+
+async def setup_features(conn: Connection, retention: timedelta) -> FeatureSetup:
+    """Create the rollup and retention fitting this server's edition. Idempotent."""
+    edition = await detect_edition(conn)
+    await conn.commit()
+    await conn.set_autocommit(True)  # continuous aggregates refuse to be created in a transaction
+    try:
+        if edition is Edition.COMMUNITY:
+            await _setup_licensed(conn, retention)
+            setup = FeatureSetup(edition, "continuous_aggregate", "policy", True)
+        else:
+            await _setup_apache(conn)
+            setup = FeatureSetup(edition, "view", "drop_chunks job", False)
+    finally:
+        await conn.set_autocommit(False)
+    log.info(
+        "timescaledb %s edition: rollup=%s retention=%s", edition, setup.rollup, setup.retention
+    )
+    return setup
+
+
+async def enforce_retention(conn: Connection, edition: Edition, retention: timedelta) -> int:
+    """Drop telemetry chunks older than the retention on the Apache edition.
+
+    With the licence a background policy does this; returns the chunks dropped here.
+    """
+    if edition is Edition.COMMUNITY:
+        return 0
+    cursor = await conn.execute(
+        "SELECT count(*) FROM drop_chunks('telemetry', older_than => now() - %s::interval)",
+        (retention,),
+    )
+    row = await cursor.fetchone()
+    await conn.commit()
+    return int(row[0]) if row else 0

@@ -1,0 +1,126 @@
+"""Users of the API and console, found by the digest of their bearer token.
+
+Tokens are never stored: only their SHA-256 digest is, and a lookup hashes the
+presented token first. The demo ships four fixed, publicly known tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+
+from storage.connections import Connection
+
+
+class Role(StrEnum):
+    """What a user does in LineCare (DOMAIN.md, "Who uses it")."""
+
+    SUPPORT = "support"
+    DESK = "desk"
+    CUSTOMER = "customer"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A signed-in person; ``customer_id`` is set exactly when the role is customer."""
+
+    id: int
+    login: str
+    display_name: str
+    role: Role
+    customer_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    """A fixed demo account: its token is public on purpose."""
+
+    token: str
+    login: str
+    display_name: str
+    role: Role
+    customer_id: str | None = None
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("demo-support", "demo-support", "Support engineer (demo)", Role.SUPPORT),
+    DemoUser("demo-desk", "demo-desk", "Service desk (demo)", Role.DESK),
+    DemoUser("demo-nordbrau", "demo-nordbrau", "Nordbrau plant (demo)", Role.CUSTOMER, "nordbrau"),
+    DemoUser(
+        "demo-alpenpack", "demo-alpenpack", "Alpenpack plant (demo)", Role.CUSTOMER, "alpenpack"
+    ),
+)
+
+_COLUMNS = "id, login, display_name, role, customer_id"
+
+
+def token_digest(token: str) -> str:
+    """The hex SHA-256 of a token, the only form in which tokens are kept."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _user(row: tuple[int, str, str, str, str | None]) -> User:
+    return User(id=row[0], login=row[1], display_name=row[2], role=Role(row[3]), customer_id=row[4])
+
+
+async def find_user_by_token(conn: Connection, *, token: str) -> User | None:
+    """The user the bearer token belongs to, or None for an unknown token."""
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM users WHERE token_sha256 = %s", (token_digest(token),)
+    )
+    row = await cursor.fetchone()
+    return _user(row) if row else None
+
+
+async def upsert_user(
+    conn: Connection,
+    *,
+    login: str,
+    display_name: str,
+    role: Role,
+    customer_id: str | None,
+    token: str,
+) -> User:
+    """Create the user or replace its name, role, customer and token."""
+    cursor = await conn.execute(
+        f"""
+        INSERT INTO users (login, display_name, role, customer_id, token_sha256)
+        VALUES (%s, %s, %s, %s, %s)
+        ON CONFLICT (login) DO UPDATE SET
+            display_name = EXCLUDED.display_name, role = EXCLUDED.role,
+            customer_id = EXCLUDED.customer_id, token_sha256 = EXCLUDED.token_sha256
+        RETURNING {_COLUMNS}
+        """,
+        (login, display_name, str(role), customer_id, token_digest(token)),
+    )
+    row = await cursor.fetchone()
+    assert row is not None  # RETURNING always yields the row it wrote
+    return _user(row)
+
+
+async def seed_demo_users(conn: Connection) -> list[User]:
+    """Create the demo accounts; the demo customers must be synced to the asset tables first."""
+    async with conn.transaction():
+        return [
+            await upsert_user(
+                conn,
+                login=demo.login,
+                display_name=demo.display_name,
+                role=demo.role,
+                customer_id=demo.customer_id,
+                token=demo.token,
+            )
+            for demo in DEMO_USERS
+        ]
+
+
+async def active_demo_users(conn: Connection) -> list[DemoUser]:
+    """The demo accounts whose public token works in this database, for sign-in hints."""
+    digests = [token_digest(demo.token) for demo in DEMO_USERS]
+    cursor = await conn.execute(
+        "SELECT token_sha256 FROM users WHERE token_sha256 = ANY(%s)", (digests,)
+    )
+    present = {row[0] for row in await cursor.fetchall()}
+    return [demo for demo in DEMO_USERS if token_digest(demo.token) in present]

@@ -1,0 +1,166 @@
+"""The alert cycle on a real TimescaleDB: an early warning becomes exactly one service ticket."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from alerts.alert_job import run_alert_cycle
+from models.alerts import AlertStatus
+from models.plant import Plant, Severity
+from models.tickets import Channel, TicketStatus, TicketType
+from storage.alert_store import list_alerts
+from storage.anomaly_store import insert_scores
+from storage.asset_registry import sync_assets
+from storage.connections import Pool
+from storage.ticket_store import get_ticket, list_tickets, ticket_events
+from tests.alerts.factories import FRIDAY_0800, HEALTHY, score_series
+
+pytestmark = pytest.mark.integration
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = FRIDAY_0800 + timedelta(minutes=20)
+
+
+@pytest.fixture
+async def monitored(db_pool: Pool, plant: Plant) -> Pool:
+    """A database that knows the plant, with a degrading filler and a healthy capper."""
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+        await insert_scores(conn, scores=score_series("l1-filler", windows=4, score=4.0))
+        await insert_scores(
+            conn, scores=score_series("l1-capper", windows=4, score=0.4, deviations=HEALTHY)
+        )
+    return db_pool
+
+
+async def test_a_sustained_anomaly_opens_exactly_one_ticket(monitored: Pool, plant: Plant) -> None:
+    first = await run_alert_cycle(monitored, plant, now=NOW)
+    second = await run_alert_cycle(monitored, plant, now=NOW + timedelta(minutes=1))
+
+    async with monitored.connection() as conn:
+        tickets = await list_tickets(conn, customer_id=None)
+        alerts = await list_alerts(conn, customer_id="nordbrau", open_only=True)
+    assert len(tickets) == 1
+    assert first.tickets == (tickets[0].number,)
+    assert second.opened == ()
+    assert second.updated == first.opened
+    ticket = tickets[0].draft
+    assert re.fullmatch(r"LC-2026-\d{6}", tickets[0].number)
+    assert ticket.machine_id == "l1-filler"
+    assert "Filler (FIL-12, FIL12-88121)" in ticket.summary
+    assert ticket.signals == ("vibration_rms", "bearing_temp")
+    assert ticket.severity is Severity.GENERAL
+    assert ticket.ticket_type is TicketType.GENERAL_FAULT
+    assert ticket.channel is Channel.AUTOMATIC_WARNING
+    assert (ticket.customer_id, ticket.contract_number) == ("nordbrau", "SC-2025-0042")
+    assert ticket.under_warranty
+    assert ticket.received_at == NOW
+    assert ticket.deadlines.response_due == NOW + timedelta(hours=2)
+    assert ticket.deadlines.arrival_due == datetime(2026, 1, 14, 9, 20, tzinfo=BERLIN)
+    assert ticket.deadlines.resolution_due == NOW + timedelta(hours=72)
+    assert [(a.machine_id, a.ticket_id) for a in alerts] == [("l1-filler", tickets[0].id)]
+    assert ticket.alert_id == alerts[0].id
+
+
+async def test_the_ticket_says_an_alert_opened_it(monitored: Pool, plant: Plant) -> None:
+    report = await run_alert_cycle(monitored, plant, now=NOW)
+
+    async with monitored.connection() as conn:
+        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
+        events = await ticket_events(conn, ticket_id=ticket.id)
+        stored = await get_ticket(conn, ticket_id=ticket.id)
+    assert [(e.kind, e.note) for e in events] == [
+        ("registered", f"opened automatically from alert #{report.opened[0]}")
+    ]
+    assert stored == ticket
+
+
+async def test_concurrent_cycles_still_open_one_ticket(monitored: Pool, plant: Plant) -> None:
+    reports = await asyncio.gather(*(run_alert_cycle(monitored, plant, now=NOW) for _ in range(4)))
+
+    async with monitored.connection() as conn:
+        tickets = await list_tickets(conn, customer_id=None)
+    assert len(tickets) == 1
+    assert sum(len(r.tickets) for r in reports) == 1
+
+
+async def test_other_customers_see_neither_the_alert_nor_the_ticket(
+    monitored: Pool, plant: Plant
+) -> None:
+    await run_alert_cycle(monitored, plant, now=NOW)
+
+    async with monitored.connection() as conn:
+        assert await list_tickets(conn, customer_id="alpenpack") == []
+        assert await list_alerts(conn, customer_id="alpenpack") == []
+
+
+async def test_recovery_closes_the_alert_but_leaves_the_ticket_to_people(
+    monitored: Pool, plant: Plant
+) -> None:
+    await run_alert_cycle(monitored, plant, now=NOW)
+    calm = score_series("l1-filler", start=NOW, windows=3, score=0.4, deviations=HEALTHY)
+    async with monitored.connection() as conn:
+        await insert_scores(conn, scores=calm)
+
+    report = await run_alert_cycle(monitored, plant, now=NOW + timedelta(minutes=15))
+
+    async with monitored.connection() as conn:
+        (alert,) = await list_alerts(conn, customer_id="nordbrau")
+        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
+        events = await ticket_events(conn, ticket_id=ticket.id)
+    assert report.closed == (alert.id,)
+    assert alert.status is AlertStatus.CLOSED
+    assert ticket.status is TicketStatus.REGISTERED
+    assert [e.kind for e in events] == ["registered", "alert_recovered"]
+
+
+async def test_a_fault_that_returns_after_recovery_opens_a_new_ticket(
+    monitored: Pool, plant: Plant
+) -> None:
+    await run_alert_cycle(monitored, plant, now=NOW)
+    again_start = NOW + timedelta(minutes=15)
+    async with monitored.connection() as conn:
+        await insert_scores(
+            conn,
+            scores=score_series("l1-filler", start=NOW, windows=3, score=0.4, deviations=HEALTHY),
+        )
+        await insert_scores(
+            conn, scores=score_series("l1-filler", start=again_start, windows=3, score=4.5)
+        )
+    await run_alert_cycle(monitored, plant, now=again_start)
+
+    await run_alert_cycle(monitored, plant, now=again_start + timedelta(minutes=15))
+
+    async with monitored.connection() as conn:
+        tickets = await list_tickets(conn, customer_id="nordbrau")
+        alerts = await list_alerts(conn, customer_id="nordbrau")
+    assert [t.draft.received_at for t in tickets] == [
+        again_start + timedelta(minutes=15),
+        NOW,
+    ]
+    assert [a.status for a in alerts] == [AlertStatus.OPEN, AlertStatus.CLOSED]
+
+
+async def test_a_serious_anomaly_on_an_old_line_is_a_billable_emergency(
+    db_pool: Pool, plant: Plant
+) -> None:
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+        await insert_scores(conn, scores=score_series("l2-filler", windows=4, score=11.0))
+
+    await run_alert_cycle(db_pool, plant, now=NOW)
+
+    async with db_pool.connection() as conn:
+        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
+    assert ticket.draft.severity is Severity.SERIOUS
+    assert ticket.draft.ticket_type is TicketType.EMERGENCY_REPAIR
+    assert not ticket.draft.under_warranty
+    # Nordbrau's contract overrides the serious grade: 30 min, 12 h, 36 h.
+    assert ticket.draft.deadlines.response_due == NOW + timedelta(minutes=30)
+    assert ticket.draft.deadlines.arrival_due == NOW + timedelta(hours=12)
+    assert ticket.draft.deadlines.resolution_due == NOW + timedelta(hours=36)

@@ -1,0 +1,157 @@
+"""The analytics' storage on a real TimescaleDB: telemetry reading, OEE rows,
+anomaly scores and baselines."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from analytics.anomaly_baseline import MachineBaseline, SignalBaseline
+from analytics.anomaly_scoring import WINDOW_ORIGIN
+from analytics.telemetry_series import FaultChange, SignalMean, StateChange
+from models.anomaly import AnomalyScore, SignalContribution
+from models.oee import LossCategory, LossEntry, OeeResult, OeeScope
+from models.plant import Plant
+from models.readings import Quality, Reading
+from storage.anomaly_store import (
+    advance_scoring,
+    insert_scores,
+    latest_scores,
+    load_baselines,
+    save_baseline,
+    score_history,
+)
+from storage.asset_registry import sync_assets
+from storage.connections import Pool
+from storage.oee_store import list_oee, upsert_oee
+from storage.telemetry_reader import machine_events, running_condition_windows
+from tests.analytics.telemetry_factories import EXECUTE, STOPPED, at, insert_readings
+
+pytestmark = pytest.mark.integration
+
+
+def _oee(subject: str, shift_start_hour: int, oee: float = 0.5) -> OeeResult:
+    return OeeResult(
+        scope=OeeScope.MACHINE,
+        subject_id=subject,
+        shift_name="early",
+        shift_start=at(shift_start_hour),
+        shift_end=at(shift_start_hour + 8),
+        planned_busy_s=27000,
+        running_s=24300,
+        setup_s=0,
+        breakdown_s=2700,
+        stop_s=0,
+        idle_s=0,
+        unknown_s=0,
+        good_count=40500,
+        reject_count=1620,
+        ideal_output_s=21060,
+        availability=0.9,
+        performance=0.8667,
+        quality=0.9615,
+        oee=oee,
+        losses=tuple(LossEntry(c, 60.0 * i, i) for i, c in enumerate(LossCategory)),
+    )
+
+
+def _score(machine_id: str, minute: int, score: float) -> AnomalyScore:
+    return AnomalyScore(
+        time=at(8, minute),
+        machine_id=machine_id,
+        score=score,
+        contributions=(
+            SignalContribution("vibration_rms", score),
+            SignalContribution("bearing_temp", -0.5),
+        ),
+    )
+
+
+async def test_oee_upsert_replaces_a_shift_and_list_filters_by_overlap(db_pool: Pool) -> None:
+    async with db_pool.connection() as conn:
+        await upsert_oee(conn, results=[_oee("m1", 5), _oee("m1", 13), _oee("m2", 5)])
+        await upsert_oee(conn, results=[_oee("m1", 5, oee=0.6)])
+        listed = await list_oee(
+            conn, scope=OeeScope.MACHINE, subject_ids=["m1"], since=at(12), until=at(14)
+        )
+        lines = await list_oee(
+            conn, scope=OeeScope.LINE, subject_ids=["m1"], since=at(0), until=at(23)
+        )
+    assert listed == [_oee("m1", 5, oee=0.6), _oee("m1", 13)]
+    assert lines == []
+
+
+async def test_scores_round_trip_with_ranked_contributions(db_pool: Pool) -> None:
+    async with db_pool.connection() as conn:
+        await insert_scores(conn, scores=[_score("m1", m, m / 10) for m in (5, 10, 15)])
+        await insert_scores(conn, scores=[_score("m1", 15, 4.0), _score("m2", 5, 0.2)])
+        history = await score_history(conn, machine_id="m1", since=at(8, 5), until=at(8, 15))
+        latest = await latest_scores(conn, machine_ids=["m1", "m2", "m3"])
+    assert history == [_score("m1", 5, 0.5), _score("m1", 10, 1.0)]
+    assert latest == {"m1": _score("m1", 15, 4.0), "m2": _score("m2", 5, 0.2)}
+
+
+async def test_baseline_round_trip_and_scoring_progress(db_pool: Pool, plant: Plant) -> None:
+    baseline = MachineBaseline(
+        "l1-filler",
+        at(6),
+        at(6, 20),
+        (
+            SignalBaseline("bearing_temp", 45.0, 0.5, 40),
+            SignalBaseline("vibration_rms", 2.0, 0.1, 40),
+        ),
+    )
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+        await save_baseline(conn, baseline=baseline, scored_until=at(6))
+        await advance_scoring(conn, machine_id="l1-filler", scored_until=at(7))
+        stored = await load_baselines(conn, machine_ids=["l1-filler", "l1-capper"])
+    assert list(stored) == ["l1-filler"]
+    assert stored["l1-filler"].baseline == baseline
+    assert stored["l1-filler"].scored_until == at(7)
+
+
+async def test_events_start_with_the_change_in_force_and_skip_bad_quality(
+    db_pool: Pool,
+) -> None:
+    rows = [
+        Reading(at(5), "m1", "state", EXECUTE),
+        Reading(at(5, 30), "m1", "fault_code", 0),
+        Reading(at(6, 1), "m1", "state", 0, Quality.BAD),
+        Reading(at(6, 3), "m1", "state", STOPPED),
+        Reading(at(6, 3), "m1", "fault_code", 101),
+        Reading(at(6, 4), "m2", "state", STOPPED),
+    ]
+    async with db_pool.connection() as conn:
+        await insert_readings(conn, rows)
+        events = await machine_events(conn, machine_id="m1", since=at(6), until=at(7))
+    assert events.states == (StateChange(at(5), EXECUTE), StateChange(at(6, 3), STOPPED))
+    assert events.faults == (FaultChange(at(5, 30), 0), FaultChange(at(6, 3), 101))
+    assert events.products == ()
+
+
+async def test_condition_windows_average_only_running_samples(db_pool: Pool) -> None:
+    rows = [
+        Reading(at(5), "m1", "state", EXECUTE),
+        Reading(at(6, 2), "m1", "state", STOPPED),
+        Reading(at(6, 7), "m1", "state", EXECUTE),
+    ] + [Reading(at(6) + timedelta(minutes=m), "m1", "vibration_rms", 1.0 + m) for m in range(10)]
+    async with db_pool.connection() as conn:
+        await insert_readings(conn, rows)
+        windows = await running_condition_windows(
+            conn,
+            machine_id="m1",
+            signals=["vibration_rms"],
+            running_states=[EXECUTE],
+            since=at(6),
+            until=at(6, 10),
+            width=timedelta(minutes=5),
+            origin=WINDOW_ORIGIN,
+        )
+    # 06:00-06:05 ran until 06:02 (values 1, 2); 06:05-06:10 ran from 06:07 (8, 9, 10).
+    assert [(w.start, w.end) for w in windows] == [(at(6), at(6, 5)), (at(6, 5), at(6, 10))]
+    assert [w.signals for w in windows] == [
+        (SignalMean("vibration_rms", 1.5, 2),),
+        (SignalMean("vibration_rms", 9.0, 3),),
+    ]

@@ -48,6 +48,7 @@ from bench.bench_plant import (
 from bench.collector_runs import mqtt_rate, opcua_rate
 from bench.load_publisher import workload
 from bench.throwaway_services import throwaway_broker, throwaway_cluster
+from collector.garbage_collection import tune_for_ingest
 from models.plant import Plant
 from services.free_ports import free_port
 from services.postgres_cluster import dsn as cluster_dsn
@@ -240,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller workloads, under a minute")
     args = parser.parse_args(argv)
     started = time.monotonic()
+    # The collectors run in this process: set it up as ``linecare collect`` does.
+    tune_for_ingest()
     figures = asyncio.run(_until_terminated(run_benchmark(QUICK if args.quick else FULL)))
     print(f"took {time.monotonic() - started:.0f} s", file=sys.stderr)
     print(json.dumps(figures), flush=True)

@@ -12,12 +12,14 @@ import ssl
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar, overload
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+
+ClientType = TypeVar("ClientType", bound=mqtt.Client)
 
 # The most QoS 1 messages the broker may send before we acknowledge one (MQTT 5).
 # Messages are acknowledged only once stored, a batch at a time, so the window
@@ -76,20 +78,35 @@ class MqttConnection:
         return f"$share/{self.shared_group}/{topic_filter}"
 
 
-def create_client(connection: MqttConnection, *, manual_ack: bool) -> mqtt.Client:
+@overload
+def create_client(connection: MqttConnection, *, manual_ack: bool) -> mqtt.Client: ...
+
+
+@overload
+def create_client(
+    connection: MqttConnection, *, manual_ack: bool, client_type: type[ClientType]
+) -> ClientType: ...
+
+
+def create_client(
+    connection: MqttConnection,
+    *,
+    manual_ack: bool,
+    client_type: type[mqtt.Client] = mqtt.Client,
+) -> mqtt.Client:
     """A paho client with protocol, credentials and TLS set; not connected yet.
 
     With ``manual_ack`` a QoS 1 message stays unacknowledged until ``client.ack``.
     """
     if connection.is_mqtt5:
-        client = mqtt.Client(
+        client = client_type(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=connection.client_id,
             protocol=mqtt.MQTTv5,
             manual_ack=manual_ack,
         )
     else:
-        client = mqtt.Client(
+        client = client_type(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=connection.client_id,
             protocol=mqtt.MQTTv311,
@@ -111,7 +128,23 @@ def tls_context(connection: MqttConnection) -> ssl.SSLContext:
     )
     if connection.cert_file is not None and connection.key_file is not None:
         context.load_cert_chain(connection.cert_file, connection.key_file)
+    context.sslsocket_class = _ClosedOnFailedHandshake
     return context
+
+
+class _ClosedOnFailedHandshake(ssl.SSLSocket):
+    """A TLS socket that closes itself when its handshake fails.
+
+    paho drops a socket whose handshake failed (an untrusted broker certificate)
+    without closing it; it would stay open until the garbage collector came by.
+    """
+
+    def do_handshake(self, block: bool = False) -> None:
+        try:
+            super().do_handshake(block)
+        except BaseException:
+            self.close()
+            raise
 
 
 def connect_async(client: mqtt.Client, connection: MqttConnection) -> None:

@@ -6,9 +6,9 @@ broker holds them, and resends them after a reconnect or a crash; the telemetry
 table's unique key absorbs the repeats. The broker may have ``RECEIVE_MAXIMUM``
 messages unacknowledged in flight, which bounds what the collector holds in memory.
 
-paho runs the network loop in its own thread. ``_on_message`` only stamps the
-receive time and appends to a deque; the event loop is woken once per burst,
-not once per message, and parses the whole burst in one go.
+paho's network I/O runs on the event loop (``EventLoopMqttDriver``), which reads
+the socket in bursts. ``_on_message`` only stamps the receive time and appends
+to a deque; once the burst is read, ``_drain`` parses it in one go.
 """
 
 from __future__ import annotations
@@ -26,9 +26,13 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from collector.mqtt_connection import MqttConnection, connect_async, create_client
+from collector.mqtt_event_loop import EventLoopMqttDriver
+from collector.mqtt_lean_client import LeanClient
 from collector.mqtt_topic_map import MqttRoutes, mqtt_routes
 from collector.payload_parsing import DEFAULT_BOUNDS, PayloadError, TimeBounds, parse_json_payload
+from collector.sparkplug_birth_store import SparkplugBirthStore
 from collector.sparkplug_host import SparkplugHost
+from collector.sparkplug_partition import WHOLE_PLANT, SparkplugPartition
 from collector.sparkplug_payload import NAMESPACE
 from collector.telemetry_sink import TelemetrySink
 from models.plant import Plant
@@ -70,14 +74,24 @@ class MqttSubscriber:
         bounds: TimeBounds = DEFAULT_BOUNDS,
         clock: Clock = wall_clock,
         rebirth_interval: timedelta = timedelta(seconds=10),
+        sparkplug_partition: SparkplugPartition = WHOLE_PLANT,
+        sparkplug_births: SparkplugBirthStore | None = None,
     ) -> None:
-        """``clock`` stamps each message's arrival (called on paho's thread).
+        """``clock`` stamps each message's arrival.
 
         It is the time of samples that carry none, and the reference for ``bounds``.
+        Of the Sparkplug edge nodes in ``routes``, only ``sparkplug_partition``'s are
+        subscribed to; ``sparkplug_births`` keeps their birth state across restarts.
         """
         self._json_topics = dict(routes.json_topics)
+        routes = routes.for_sparkplug_partition(sparkplug_partition)
         self._sparkplug = SparkplugHost(
-            routes.edge_nodes, bounds=bounds, rebirth_interval=rebirth_interval
+            routes.edge_nodes,
+            bounds=bounds,
+            rebirth_interval=rebirth_interval,
+            foreign_nodes=routes.foreign_edge_nodes,
+            restored=sparkplug_births.load() if sparkplug_births else (),
+            on_birth_change=sparkplug_births.save if sparkplug_births else None,
         )
         self._bounds = bounds
         self._clock = clock
@@ -86,13 +100,14 @@ class MqttSubscriber:
         self._filters = sorted(connection.subscription(f) for f in routes.json_filters)
         # Sparkplug needs every message of a node, in order, in one host: never shared.
         self._filters += sorted(routes.sparkplug_filters)
-        self._client = create_client(connection, manual_ack=True)
+        self._client = create_client(connection, manual_ack=True, client_type=LeanClient)
+        self._driver = EventLoopMqttDriver(self._client)
         self._client.on_connect = self._on_connect
         self._client.on_subscribe = self._on_subscribe
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
         self._loop: asyncio.AbstractEventLoop | None = None
-        # (received at, connection number, message), appended on paho's thread.
+        # (received at, connection number, message), appended as paho parses them.
         self._inbox: deque[tuple[datetime, int, mqtt.MQTTMessage]] = deque()
         self._drain_scheduled = False
         # Counts connections; an acknowledgement for an earlier one is dropped.
@@ -107,17 +122,13 @@ class MqttSubscriber:
         return self._connection
 
     async def run(self) -> None:
-        """Connect, and keep connected (paho reconnects with backoff), until cancelled."""
+        """Connect, and keep connected (reconnecting with backoff), until cancelled."""
         self._loop = asyncio.get_running_loop()
         connect_async(self._client, self._connection)
-        self._client.loop_start()
         try:
-            await asyncio.Event().wait()
+            await self._driver.run()
         finally:
             self._connection_number += 1
-            self._client.disconnect()
-            # Joining paho's thread may take a moment; the event loop goes on meanwhile.
-            await asyncio.to_thread(self._client.loop_stop)
 
     def _on_connect(
         self,
@@ -177,7 +188,7 @@ class MqttSubscriber:
         self._inbox.append((self._clock(), self._connection_number, message))
         if not self._drain_scheduled and self._loop is not None:
             self._drain_scheduled = True
-            self._loop.call_soon_threadsafe(self._drain)
+            self._loop.call_soon(self._drain)
 
     def _drain(self) -> None:
         """Parse what arrived, hand the readings to the sink, and acknowledge once durable."""
@@ -276,9 +287,23 @@ def build_mqtt_subscriber(
     *,
     bounds: TimeBounds = DEFAULT_BOUNDS,
     clock: Clock = wall_clock,
+    sparkplug_partition: SparkplugPartition = WHOLE_PLANT,
+    sparkplug_births: SparkplugBirthStore | None = None,
 ) -> MqttSubscriber | None:
-    """One subscriber for every MQTT line of the plant file; None when it has none."""
+    """One subscriber for every MQTT line of the plant file; None when it has none.
+
+    With Sparkplug edge nodes split between processes, a process that hosts none
+    of them and has no JSON lines has nothing to subscribe to: None as well.
+    """
     routes = mqtt_routes(plant)
-    if routes.is_empty:
+    if routes.for_sparkplug_partition(sparkplug_partition).is_empty:
         return None
-    return MqttSubscriber(routes, sink, connection, bounds=bounds, clock=clock)
+    return MqttSubscriber(
+        routes,
+        sink,
+        connection,
+        bounds=bounds,
+        clock=clock,
+        sparkplug_partition=sparkplug_partition,
+        sparkplug_births=sparkplug_births,
+    )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from collector.payload_parsing import TopicTarget
 from collector.sparkplug_host import EdgeNode, SparkplugDevice
-from collector.sparkplug_payload import subscription_filters
+from collector.sparkplug_partition import SparkplugPartition
+from collector.sparkplug_payload import node_subscription_filters, subscription_filters
 from models.mqtt_source import MqttSource, SparkplugNode
 from models.plant import Line, Plant, Site
 
@@ -23,10 +24,36 @@ class MqttRoutes:
     json_filters: frozenset[str]
     edge_nodes: tuple[EdgeNode, ...]
     sparkplug_filters: frozenset[str]
+    # (group, edge node) of the plant's nodes that another collector process hosts.
+    foreign_edge_nodes: frozenset[tuple[str, str]] = field(default=frozenset())
 
     @property
     def is_empty(self) -> bool:
         return not self.json_filters and not self.sparkplug_filters
+
+    def for_sparkplug_partition(self, partition: SparkplugPartition) -> MqttRoutes:
+        """The routes of one collector process that hosts only its partition's edge nodes.
+
+        One process subscribes to whole groups, as ever: a node the plant file does
+        not list is dead-lettered there. A partition subscribes to its own nodes
+        only, so that it never sees, nor dead-letters, another partition's messages.
+        """
+        if partition.is_whole:
+            return self
+        own: list[EdgeNode] = []
+        foreign: set[tuple[str, str]] = set()
+        for node in self.edge_nodes:
+            if partition.hosts(node.group_id, node.edge_node_id):
+                own.append(node)
+            else:
+                foreign.add((node.group_id, node.edge_node_id))
+        filters = {f for n in own for f in node_subscription_filters(n.group_id, n.edge_node_id)}
+        return replace(
+            self,
+            edge_nodes=tuple(own),
+            sparkplug_filters=frozenset(filters),
+            foreign_edge_nodes=self.foreign_edge_nodes | foreign,
+        )
 
 
 def mqtt_routes(plant: Plant) -> MqttRoutes:

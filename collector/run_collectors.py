@@ -12,6 +12,8 @@ from collector.mqtt_subscriber import MqttSubscriber, build_mqtt_subscriber
 from collector.opcua_security import OpcUaCredentials
 from collector.opcua_subscriber import OpcUaSubscriber
 from collector.payload_parsing import DEFAULT_BOUNDS, TimeBounds
+from collector.sparkplug_birth_store import SparkplugBirthStore
+from collector.sparkplug_partition import WHOLE_PLANT, SparkplugPartition
 from collector.telemetry_sink import TelemetrySink
 from models.plant import Line, Plant
 from storage.connections import Pool
@@ -50,13 +52,16 @@ def build_collectors(
     sample_bounds: TimeBounds = DEFAULT_BOUNDS,
     plc_events: Pool | None = None,
     opcua_max_backoff_s: float = 60.0,
+    sparkplug_partition: SparkplugPartition = WHOLE_PLANT,
+    sparkplug_births: SparkplugBirthStore | None = None,
 ) -> CollectorSet:
     """One OPC UA subscriber per server endpoint, one MQTT subscriber for all MQTT lines.
 
     ``opcua_credentials`` gives certificates and login for an endpoint as the plant
     file names it; ``opcua_endpoints`` maps such an endpoint to the one to use, for
     servers reached under other names (containers, tests). PLC alarm events are
-    stored when ``plc_events`` is given.
+    stored when ``plc_events`` is given. Of the Sparkplug edge nodes, this process
+    hosts ``sparkplug_partition``'s, keeping their births in ``sparkplug_births``.
     """
     overrides = dict(opcua_endpoints or {})
     lines_by_endpoint: dict[str, list[Line]] = defaultdict(list)
@@ -75,5 +80,12 @@ def build_collectors(
         )
         for endpoint, lines in lines_by_endpoint.items()
     )
-    mqtt_subscriber = build_mqtt_subscriber(plant, sink, mqtt, bounds=sample_bounds)
+    mqtt_subscriber = build_mqtt_subscriber(
+        plant,
+        sink,
+        mqtt,
+        bounds=sample_bounds,
+        sparkplug_partition=sparkplug_partition,
+        sparkplug_births=sparkplug_births,
+    )
     return CollectorSet(sink, mqtt_subscriber, opcua)

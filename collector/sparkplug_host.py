@@ -15,16 +15,22 @@ A machine's presence is the pseudo-signal ``online``: 1 at its DBIRTH, 0 at its
 DDEATH or its node's NDEATH. Data that cannot be decoded (no birth seen, an
 alias the birth did not declare) is dead-lettered and a rebirth requested;
 the rebirth brings the current values again.
+
+The birth state can outlive the process: the host starts from ``restored``
+states and reports each node's new state to ``on_birth_change`` after every
+birth and death (``sparkplug_birth_store`` keeps them on disk). Edge nodes that
+another collector hosts (``foreign_nodes``) are ignored, not dead-lettered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from collector.payload_parsing import DEFAULT_BOUNDS, PayloadError, TimeBounds
+from collector.sparkplug_birth_state import DeclaredMetric, NodeBirthState
 from collector.sparkplug_payload import (
     BD_SEQ,
     MessageTimes,
@@ -85,10 +91,11 @@ class _Channel(NamedTuple):
 
 
 class _DeviceState:
-    __slots__ = ("by_alias", "by_name", "device")
+    __slots__ = ("by_alias", "by_name", "declared", "device")
 
-    def __init__(self, device: SparkplugDevice) -> None:
+    def __init__(self, device: SparkplugDevice, declared: tuple[DeclaredMetric, ...]) -> None:
         self.device = device
+        self.declared = declared
         self.by_alias: dict[int, _Channel] = {}
         self.by_name: dict[str, _Channel] = {}
 
@@ -114,10 +121,18 @@ class SparkplugHost:
         *,
         bounds: TimeBounds = DEFAULT_BOUNDS,
         rebirth_interval: timedelta = timedelta(seconds=10),
+        foreign_nodes: Collection[tuple[str, str]] = (),
+        restored: Iterable[NodeBirthState] = (),
+        on_birth_change: Callable[[NodeBirthState], None] | None = None,
     ) -> None:
+        """``foreign_nodes``: (group, edge node) pairs another collector hosts."""
         self._nodes = {(n.group_id, n.edge_node_id): _NodeState(n) for n in nodes}
+        self._foreign_nodes = frozenset(foreign_nodes)
         self._bounds = bounds
         self._rebirth_interval = rebirth_interval
+        self._on_birth_change = on_birth_change
+        for saved in restored:
+            self._restore(saved)
 
     def handle(self, topic: str, payload: bytes, received_at: datetime) -> SparkplugOutcome:
         """The readings of one message, or why it is dead-lettered; never raises."""
@@ -125,8 +140,13 @@ class SparkplugHost:
             where = parse_topic(topic)
         except PayloadError as error:
             return SparkplugOutcome(error=str(error))
-        state = self._nodes.get((where.group_id, where.edge_node_id))
+        key = (where.group_id, where.edge_node_id)
+        state = self._nodes.get(key)
         if state is None:
+            if key in self._foreign_nodes:
+                # Its own collector decodes it; a subscription left over from an
+                # earlier split of the nodes brought it here as well.
+                return SparkplugOutcome()
             return SparkplugOutcome(
                 error=f"unknown Sparkplug edge node {where.group_id}/{where.edge_node_id}"
             )
@@ -146,12 +166,52 @@ class SparkplugHost:
         if kind == "NDATA":
             return self._node_data(state, message, received_at)
         if kind == "DBIRTH":
-            return self._device_birth(state, device_id or "", message, received_at)
-        if kind == "NBIRTH":
-            return self._node_birth(state, message)
-        if kind == "DDEATH":
-            return self._device_death(state, device_id or "", message, received_at)
-        return self._node_death(state, message, received_at)
+            outcome = self._device_birth(state, device_id or "", message, received_at)
+        elif kind == "NBIRTH":
+            outcome = self._node_birth(state, message)
+        elif kind == "DDEATH":
+            outcome = self._device_death(state, device_id or "", message, received_at)
+        else:
+            outcome = self._node_death(state, message, received_at)
+        # Births and deaths are rare: handing over the whole node's state after each is cheap.
+        self._birth_changed(state)
+        return outcome
+
+    def snapshot(self) -> list[NodeBirthState]:
+        """The birth state of every edge node heard from, to restore a later host with."""
+        return [
+            self._birth_state(state)
+            for state in self._nodes.values()
+            if state.born or state.bd_seq is not None
+        ]
+
+    def _restore(self, saved: NodeBirthState) -> None:
+        state = self._nodes.get((saved.group_id, saved.edge_node_id))
+        if state is None:
+            return  # gone from the plant file, or hosted by another collector now
+        state.born = saved.born
+        state.bd_seq = saved.bd_seq
+        state.seq = saved.seq
+        state.devices = {
+            device_id: _device_state(state.node, device, declared)
+            for device_id, declared in saved.devices.items()
+            if (device := state.node.devices.get(device_id)) is not None
+        }
+
+    def _birth_state(self, state: _NodeState) -> NodeBirthState:
+        node = state.node
+        return NodeBirthState(
+            group_id=node.group_id,
+            edge_node_id=node.edge_node_id,
+            born=state.born,
+            bd_seq=state.bd_seq,
+            seq=state.seq,
+            devices={device_id: d.declared for device_id, d in state.devices.items()},
+        )
+
+    def _birth_changed(self, state: _NodeState) -> None:
+        if self._on_birth_change is not None:
+            self._on_birth_change(self._birth_state(state))
 
     def _node_birth(self, state: _NodeState, message: Payload) -> SparkplugOutcome:
         state.born = True
@@ -177,7 +237,7 @@ class SparkplugHost:
         gap = not self._continues(state, message)
         device = state.node.devices[device_id]
         try:
-            device_state = self._declare(state.node, device, message)
+            device_state = _device_state(state.node, device, _declared_metrics(message))
         except PayloadError as error:
             state.devices.pop(device_id, None)
             return SparkplugOutcome(error=str(error), rebirth=self._rebirth(state, received_at))
@@ -193,19 +253,6 @@ class SparkplugHost:
             outcome.readings = []
             outcome.error = str(error)
         return outcome
-
-    def _declare(self, node: EdgeNode, device: SparkplugDevice, message: Payload) -> _DeviceState:
-        device_state = _DeviceState(device)
-        for metric in message.metrics:
-            if not metric.HasField("name"):
-                raise PayloadError("a DBIRTH metric has no name")
-            name = metric_name(metric)
-            signal = node.metric_signals.get(name, name)
-            channel = _Channel(signal if signal in device.signals else None, metric.datatype)
-            device_state.by_name[name] = channel
-            if metric.HasField("alias"):
-                device_state.by_alias[metric.alias] = channel
-        return device_state
 
     def _device_data(
         self, state: _NodeState, device_id: str, message: Payload, received_at: datetime
@@ -306,6 +353,31 @@ class SparkplugHost:
         return RebirthRequest(
             command_topic(node.group_id, node.edge_node_id), rebirth_request(received_at)
         )
+
+
+def _declared_metrics(message: Payload) -> tuple[DeclaredMetric, ...]:
+    """The metrics a DBIRTH declares; each must have a name."""
+    declared: list[DeclaredMetric] = []
+    for metric in message.metrics:
+        if not metric.HasField("name"):
+            raise PayloadError("a DBIRTH metric has no name")
+        alias = metric.alias if metric.HasField("alias") else None
+        declared.append(DeclaredMetric(metric_name(metric), alias, metric.datatype))
+    return tuple(declared)
+
+
+def _device_state(
+    node: EdgeNode, device: SparkplugDevice, declared: tuple[DeclaredMetric, ...]
+) -> _DeviceState:
+    """How a device's metrics map to its machine's signals, by alias and by name."""
+    device_state = _DeviceState(device, declared)
+    for metric in declared:
+        signal = node.metric_signals.get(metric.name, metric.name)
+        channel = _Channel(signal if signal in device.signals else None, metric.datatype)
+        device_state.by_name[metric.name] = channel
+        if metric.alias is not None:
+            device_state.by_alias[metric.alias] = channel
+    return device_state
 
 
 def _bd_seq(message: Payload) -> int | None:

@@ -58,6 +58,16 @@ def subscription_filters(group_id: str) -> list[str]:
     ]
 
 
+def node_subscription_filters(group_id: str, edge_node_id: str) -> list[str]:
+    """What a host subscribes to for one edge node: births, data and deaths, no commands."""
+    # Message types spelt out, not '+': that would bring our own rebirth commands back.
+    node = [f"{NAMESPACE}/{group_id}/{kind}/{edge_node_id}" for kind in sorted(NODE_MESSAGES)]
+    devices = [
+        f"{NAMESPACE}/{group_id}/{kind}/{edge_node_id}/+" for kind in sorted(DEVICE_MESSAGES)
+    ]
+    return node + devices
+
+
 def command_topic(group_id: str, edge_node_id: str) -> str:
     return f"{NAMESPACE}/{group_id}/NCMD/{edge_node_id}"
 

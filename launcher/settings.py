@@ -11,6 +11,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from collector.mqtt_connection import MqttConnection
 from collector.opcua_security import OpcUaCredentials
 from collector.payload_parsing import TimeBounds
+from collector.sparkplug_partition import SparkplugPartition
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +81,12 @@ class Settings(BaseSettings):
     mqtt_key_file: Path | None = None
     # Collector processes with the same group split the plant's JSON topics.
     mqtt_shared_group: str | None = None
+    # Collector processes split the Sparkplug B edge nodes by a hash of their ids:
+    # this one hosts partition <index> of <count>. Each needs its own client id.
+    sparkplug_partition_count: int = Field(default=1, ge=1)
+    sparkplug_partition_index: int = Field(default=0, ge=0)
+    # Where Sparkplug birth states outlive a restart; None: <state_dir>/sparkplug.
+    sparkplug_state_dir: Path | None = None
     # How far a sample's time may lie before / after its arrival; None: no bound.
     sample_max_age_s: float | None = Field(default=86400.0, gt=0)
     sample_max_lead_s: float | None = Field(default=600.0, gt=0)
@@ -93,6 +101,11 @@ class Settings(BaseSettings):
     def _mqtt_password_with_username(self) -> Settings:
         if self.mqtt_username is not None and self.mqtt_password is None:
             raise ValueError("LINECARE_MQTT_USERNAME needs LINECARE_MQTT_PASSWORD")
+        return self
+
+    @model_validator(mode="after")
+    def _sparkplug_partition_in_range(self) -> Settings:
+        self.sparkplug_partition()  # raises ValueError unless index < count
         return self
 
     def mqtt_connection(self) -> MqttConnection:
@@ -111,6 +124,17 @@ class Settings(BaseSettings):
             key_file=self.mqtt_key_file,
             shared_group=self.mqtt_shared_group,
         )
+
+    def sparkplug_partition(self) -> SparkplugPartition:
+        return SparkplugPartition(self.sparkplug_partition_index, self.sparkplug_partition_count)
+
+    def sparkplug_birth_dir(self) -> Path:
+        """This collector's Sparkplug birth states: one directory per MQTT client id.
+
+        They describe what the broker's session of that client id still holds.
+        """
+        root = self.sparkplug_state_dir or self.state_dir / "sparkplug"
+        return root / quote(self.mqtt_client_id, safe="")
 
     def sample_bounds(self) -> TimeBounds:
         return TimeBounds(

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from collector.mqtt_connection import MqttConnection
 from collector.mqtt_topic_map import mqtt_routes
 from collector.payload_parsing import TopicTarget
+from collector.sparkplug_partition import SparkplugPartition, partition_of
 from models.mqtt_source import MqttSource
 from models.plant import Plant
 from tests.collector.conftest import plant_with_line_3_source
@@ -117,3 +118,41 @@ def test_only_a_shared_group_changes_the_subscription() -> None:
     assert MqttConnection(host="b").subscription("a/+") == "a/+"
     shared = MqttConnection(host="b", shared_group="collectors")
     assert shared.subscription("a/+") == "$share/collectors/a/+"
+
+
+def two_sparkplug_lines(plant: Plant) -> Plant:
+    """Lines 1 and 3 as edge nodes of Sparkplug group ``linecare``, named after the line."""
+    raw = plant.model_dump(mode="json")
+    for customer in raw["customers"]:
+        for site in customer["sites"]:
+            for line in site["lines"]:
+                if line["id"] in ("line-1", "line-3"):
+                    line["source"] = {
+                        "protocol": "mqtt",
+                        "payload_format": "sparkplug_b",
+                        "sparkplug": {"group_id": "linecare", "edge_node_id": line["id"]},
+                    }
+    return Plant.model_validate(raw)
+
+
+def test_one_collector_subscribes_to_whole_sparkplug_groups(plant: Plant) -> None:
+    routes = mqtt_routes(two_sparkplug_lines(plant))
+    assert routes.for_sparkplug_partition(SparkplugPartition()) == routes
+    assert "spBv1.0/linecare/DDATA/+/+" in routes.sparkplug_filters
+    assert routes.foreign_edge_nodes == frozenset()
+
+
+def test_a_partition_subscribes_to_its_own_edge_nodes_only(plant: Plant) -> None:
+    routes = mqtt_routes(two_sparkplug_lines(plant))
+    # Precondition of the hash: these two nodes fall into different partitions of 2.
+    assert partition_of("linecare", "line-1", 2) != partition_of("linecare", "line-3", 2)
+    shares = [routes.for_sparkplug_partition(SparkplugPartition(i, 2)) for i in (0, 1)]
+    hosted = [{(n.group_id, n.edge_node_id) for n in share.edge_nodes} for share in shares]
+    assert sorted(map(sorted, hosted)) == [[("linecare", "line-1")], [("linecare", "line-3")]]
+    for share, own in zip(shares, hosted, strict=True):
+        ((group, node),) = own
+        assert share.sparkplug_filters == {
+            f"spBv1.0/{group}/{kind}/{node}" for kind in ("NBIRTH", "NDATA", "NDEATH")
+        } | {f"spBv1.0/{group}/{kind}/{node}/+" for kind in ("DBIRTH", "DDATA", "DDEATH")}
+        assert share.foreign_edge_nodes == {("linecare", "line-1"), ("linecare", "line-3")} - own
+        assert not share.is_empty and share.json_filters == routes.json_filters

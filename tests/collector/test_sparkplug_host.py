@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from collector.payload_parsing import DEFAULT_BOUNDS, TimeBounds
+from collector.sparkplug_birth_state import NodeBirthState
 from collector.sparkplug_host import EdgeNode, SparkplugDevice, SparkplugHost, SparkplugOutcome
 from collector.sparkplug_payload import decode_payload
 from collector.sparkplug_protobuf import DataType, Payload, new_payload
@@ -46,9 +49,19 @@ def _edge(bd_seq: int = 4) -> EdgeNodeMessages:
 class Line:
     """A host and the edge node talking to it, with shortcuts for each message."""
 
-    def __init__(self, bounds: TimeBounds = DEFAULT_BOUNDS) -> None:
-        self.host = SparkplugHost([NODE], bounds=bounds, rebirth_interval=timedelta(seconds=10))
+    def __init__(
+        self, bounds: TimeBounds = DEFAULT_BOUNDS, node: EdgeNode = NODE, **host_options: Any
+    ) -> None:
+        self.host = SparkplugHost(
+            [node], bounds=bounds, rebirth_interval=timedelta(seconds=10), **host_options
+        )
         self.edge = _edge()
+
+    def restarted(self, **host_options: Any) -> Line:
+        """A new host, restored from this one's births, for the same edge node."""
+        line = Line(restored=self.host.snapshot(), **host_options)
+        line.edge = self.edge
+        return line
 
     def send(
         self, kind: str, payload: bytes, machine: str | None = None, at: datetime = AT
@@ -304,3 +317,76 @@ def test_generated_data_round_trips(samples: list[tuple[int, str, int]]) -> None
     assert outcome.readings == [
         Reading(at, "l3-sealer", signal, value) for at, signal, value in sent
     ]
+
+
+def test_each_birth_and_death_hands_over_the_node_state() -> None:
+    changes: list[NodeBirthState] = []
+    line = Line(on_birth_change=changes.append).born()
+    # NBIRTH, then one DBIRTH per device, each with the seq it arrived with.
+    assert [(sorted(c.devices), c.seq) for c in changes] == [
+        ([], 0),
+        (["packer-plc"], 1),
+        (["l3-sealer", "packer-plc"], 2),
+    ]
+    assert changes[-1] == line.host.snapshot()[0]
+    assert (changes[-1].born, changes[-1].bd_seq) == (True, 4)
+    line.data("l3-packer", [(AT, "state", 6)])
+    assert len(changes) == 3  # data changes no birth
+
+    line.send("DDEATH", line.edge.device_death("l3-packer", AT), "l3-packer")
+    assert sorted(changes[-1].devices) == ["l3-sealer"]
+    line.send("NDEATH", line.edge.node_death())
+    assert (changes[-1].born, changes[-1].devices, changes[-1].bd_seq) == (False, {}, 4)
+
+
+def test_a_restored_host_decodes_data_that_follows_the_saved_seq() -> None:
+    line = Line().born()
+    restarted = line.restarted()
+    outcome = restarted.data("l3-packer", [(AT, "state", 5), (AT, "speed", 80.5)])
+    assert outcome.error is None and outcome.rebirth is None
+    assert _values(outcome) == [("l3-packer", "state", 5.0), ("l3-packer", "speed", 80.5)]
+    assert restarted.host.snapshot() == [replace(line.host.snapshot()[0], seq=3)]
+    # Without the births the same kind of message cannot be decoded.
+    assert Line().data("l3-packer", [(AT, "state", 5)]).error is not None
+
+
+def test_a_gap_after_a_restore_still_decodes_and_asks_for_a_rebirth() -> None:
+    line = Line().born()
+    line.data("l3-packer", [(AT, "state", 6)])  # after the last saved birth
+    restarted = Line(restored=[replace(line.host.snapshot()[0], seq=2)])
+    restarted.edge = line.edge
+    outcome = restarted.data("l3-sealer", [(AT, "state", 5)])
+    assert _values(outcome) == [("l3-sealer", "state", 5.0)]
+    assert _is_rebirth_request(outcome)
+
+
+def test_a_restore_of_a_dead_node_decodes_nothing() -> None:
+    line = Line().born()
+    line.send("NDEATH", line.edge.node_death())
+    outcome = line.restarted().data("l3-packer", [(AT, "state", 5)])
+    assert outcome.error is not None and "before its node's NBIRTH" in outcome.error
+
+
+def test_a_restore_follows_the_plant_file_as_it_is_now() -> None:
+    line = Line().born()
+    # Since the births were saved, Speed feeds another signal and the sealer left the line.
+    changed = EdgeNode(
+        "alpenpack",
+        "line-3",
+        {"packer-plc": SparkplugDevice("l3-packer", SIGNALS)},
+        {"Speed": "motor_current"},
+    )
+    stranger = NodeBirthState("alpenpack", "line-9", True, 1, 0, {})
+    restarted = Line(node=changed, restored=[*line.host.snapshot(), stranger])
+    restarted.edge = line.edge
+    outcome = restarted.data("l3-packer", [(AT, "speed", 80.5)])
+    assert outcome.error is None and _values(outcome) == [("l3-packer", "motor_current", 80.5)]
+    assert [sorted(s.devices) for s in restarted.host.snapshot()] == [["packer-plc"]]
+
+
+def test_nodes_of_another_collector_are_ignored_not_dead_lettered() -> None:
+    line = Line(foreign_nodes={("alpenpack", "line-9")})
+    foreign = line.host.handle("spBv1.0/alpenpack/DDATA/line-9/x", b"junk", AT)
+    assert (foreign.readings, foreign.error, foreign.rebirth) == ([], None, None)
+    stranger = line.host.handle("spBv1.0/alpenpack/DDATA/line-8/x", b"", AT)
+    assert stranger.error == "unknown Sparkplug edge node alpenpack/line-8"

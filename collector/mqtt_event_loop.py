@@ -36,8 +36,8 @@ class EventLoopMqttDriver:
     """Connects a paho client, keeps it connected, and runs its I/O on the event loop.
 
     The client must be a ``LeanClient`` with ``connect_async`` called on it,
-    so that ``reconnect`` knows where to go. ``after_read`` runs after each burst
-    of packets, on the event loop.
+    so that ``reconnect`` knows where to go. Its callbacks run on the event loop,
+    ``on_message`` once per packet of a burst of up to ``packets_per_turn``.
     """
 
     def __init__(
@@ -46,8 +46,10 @@ class EventLoopMqttDriver:
         *,
         min_backoff_s: float = 1.0,
         max_backoff_s: float = 30.0,
+        packets_per_turn: int = _PACKETS_PER_TURN,
     ) -> None:
         self._client = client
+        self._packets_per_turn = packets_per_turn
         self._min_backoff_s = min_backoff_s
         self._max_backoff_s = max_backoff_s
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -173,7 +175,7 @@ class EventLoopMqttDriver:
         self._read_scheduled = False
         sock = self._socket
         client = self._client
-        for _ in range(_PACKETS_PER_TURN):
+        for _ in range(self._packets_per_turn):
             if client.loop_read() != MQTTErrorCode.MQTT_ERR_SUCCESS or sock is not self._socket:
                 return  # connection lost: paho closed the socket and reported it
             if sock is None or not sock.pending():

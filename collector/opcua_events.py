@@ -3,7 +3,9 @@
 Pure. The filter selects the BaseEventType fields every server fills, plus the
 configured field that carries the PLC's fault code (absent on servers that do not
 send one). An event is attributed to a machine by its SourceName or SourceNode;
-one from an unknown source cannot be, and is returned as a reason instead.
+one from an unknown source cannot be, and is returned as a reason instead. So is
+one timed outside the bounds that samples keep (``TimeBounds``): a PLC clock set
+wrong would otherwise file the alarm days away from the fault it reports.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from asyncua.ua.attribute_ids import AttributeIds
 from asyncua.ua.object_ids import ObjectIds
 
 from collector.opcua_mapping import EventPlan
+from collector.payload_parsing import UNBOUNDED, PayloadError, TimeBounds, check_time
 from storage.plc_event_store import PlcEvent
 
 _BASE_FIELDS = (
@@ -50,8 +53,9 @@ def event_filter(plan: EventPlan) -> ua.EventFilter:
 
 
 @dataclass(frozen=True, slots=True)
-class UnmappedEvent:
-    """An event that names no machine of the plant file, with its fields for the record."""
+class RefusedEvent:
+    """An event that cannot be stored (no machine of the plant file, or a time out of
+    bounds), with its fields for the dead-letter record."""
 
     reason: str
     raw: Mapping[str, str]
@@ -67,8 +71,12 @@ def plc_event_of(
     plan: EventPlan,
     type_names: Mapping[ua.NodeId, str],
     received_at: datetime,
-) -> PlcEvent | UnmappedEvent:
-    """The record of one event; ``type_names`` names the event types seen so far."""
+    bounds: TimeBounds = UNBOUNDED,
+) -> PlcEvent | RefusedEvent:
+    """The record of one event; ``type_names`` names the event types seen so far.
+
+    The event's time must lie within ``bounds`` around ``received_at``, as a sample's must.
+    """
     raw = _raw(fields, plan)
     source_node = _value(fields, 2)
     source_name = _value(fields, 3)
@@ -77,13 +85,18 @@ def plc_event_of(
         source_key
     )
     if machine_id is None:
-        return UnmappedEvent(
+        return RefusedEvent(
             f"no machine is mapped to event source {source_name!r} ({source_key})", raw
         )
+    when = _time(fields, received_at)
+    try:
+        check_time(when, bounds.window(received_at))
+    except PayloadError as error:
+        return RefusedEvent(f"event of {machine_id}: {error}", raw)
     type_id = event_type_id(fields)
     event_id = _value(fields, 0)
     return PlcEvent(
-        time=_time(fields, received_at),
+        time=when,
         machine_id=machine_id,
         source_node=source_key,
         event_type=type_names.get(type_id, type_id.to_string()) if type_id else "",

@@ -16,6 +16,7 @@ from asyncua.ua.uaerrors import UaError
 from models.opcua_source import (
     CollectMode,
     Deadband,
+    DeadbandKind,
     OpcUaEvents,
     OpcUaSecurity,
     OpcUaSource,
@@ -95,6 +96,7 @@ def _opcua_source(line: Line) -> OpcUaSource:
 
 def _signals(line: Line, source: OpcUaSource) -> list[MappedSignal]:
     _check_overrides(line, source)
+    _check_deadbands(line, source)
     mapped = []
     for machine in line.machines:
         overrides = source.nodes.get(machine.id, {})
@@ -123,6 +125,18 @@ def _signals(line: Line, source: OpcUaSource) -> list[MappedSignal]:
                 )
             )
     return mapped
+
+
+def _check_deadbands(line: Line, source: OpcUaSource) -> None:
+    # OPC UA defines a percent deadband from 0 to 100 % of the EURange; a server
+    # refuses more, and the node would end up polled without any deadband.
+    deadbands = [
+        source.deadband,
+        *(n.deadband for ns in source.nodes.values() for n in ns.values()),
+    ]
+    for deadband in deadbands:
+        if deadband is not None and deadband.kind is DeadbandKind.PERCENT and deadband.value > 100:
+            raise ValueError(f"line {line.id}: a percent deadband of {deadband.value} exceeds 100")
 
 
 def _check_overrides(line: Line, source: OpcUaSource) -> None:

@@ -113,14 +113,16 @@ async def create_subscription(
 
 
 def data_change_request(
-    handle: int, node_id: ua.NodeId, signal: MappedSignal
+    handle: int, node_id: ua.NodeId, signal: MappedSignal, *, deadband: Deadband | None
 ) -> ua.MonitoredItemCreateRequest:
+    """Monitor ``signal`` at ``node_id``; ``deadband`` is the signal's, unless the node
+    cannot take it (see ``opcua_deadband``)."""
     parameters = ua.MonitoringParameters(
         ClientHandle=handle,
         SamplingInterval=signal.sampling_interval_ms,
         QueueSize=signal.queue_size,
         DiscardOldest=True,
-        Filter=_deadband_filter(signal.deadband) if signal.deadband else None,
+        Filter=_deadband_filter(deadband) if deadband else None,
     )
     return ua.MonitoredItemCreateRequest(
         ItemToMonitor=ua.ReadValueId(NodeId=node_id, AttributeId=AttributeIds.Value),

@@ -6,6 +6,8 @@ tick checks that the connection still stands, that the subscription still
 publishes (or keeps alive), and re-subscribes what went wrong: the whole
 subscription after a Bad status change or silence (expired on the server), a
 single node after it stayed Bad for ``retry_s`` or could not be found.
+A server that refuses to monitor some nodes (at its limit, or without the
+service) has those polled instead; one that refuses a subscription, all of them.
 Anything the session cannot handle is raised, and the subscriber reconnects.
 """
 
@@ -16,7 +18,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -25,8 +27,9 @@ from asyncua.client.client import Client
 from asyncua.client.ua_client import UaClientState
 from asyncua.ua.uaerrors import UaError, UaStatusCodeError
 
+from collector.opcua_deadband import percent_deadbands_without_range
 from collector.opcua_event_writer import PlcEventWriter
-from collector.opcua_events import UnmappedEvent, event_filter, event_type_id, plc_event_of
+from collector.opcua_events import RefusedEvent, event_filter, event_type_id, plc_event_of
 from collector.opcua_flow import InFlightLimit
 from collector.opcua_mapping import EndpointPlan, MappedSignal
 from collector.opcua_monitoring import (
@@ -69,7 +72,7 @@ class SessionOutputs:
     readings: InFlightLimit
     events: PlcEventWriter | None
     dead_letter: Callable[[DeadLetter], None]
-    # Values timed outside these around their arrival become dead letters.
+    # Values and PLC events timed outside these around their arrival become dead letters.
     sample_bounds: TimeBounds = UNBOUNDED
     # (origin, reason) of nodes already reported missing: once per process, not
     # once per reconnect or retry.
@@ -144,6 +147,10 @@ class OpcUaSession:
             self._can_subscribe = False
             self._polled.update(self._subscribed)
             self._subscribed.clear()
+            if self._events is not None:
+                # Events cannot be polled: say once that the PLC's alarms go uncollected.
+                reason = f"the server refused a subscription ({error}); no PLC events collected"
+                self._report_once("events", reason, self._events.notifier)
             return
         if self._events is not None:
             await self._monitor_events()
@@ -166,25 +173,63 @@ class OpcUaSession:
 
     async def _monitor(self, nodes: Sequence[tuple[MappedSignal, ua.NodeId]]) -> None:
         assert self._subscription is not None
+        unscaled = await percent_deadbands_without_range(self._client, nodes)
+        for signal, reason in unscaled.items():
+            self._report_once(f"{signal.machine_id}.{signal.signal}", reason, signal.address)
         for chunk in chunks(nodes):
             handles = [next(self._handles) for _ in chunk]
             # Registered before the request: the first values may beat its response.
             self._signals.update(zip(handles, (signal for signal, _ in chunk), strict=True))
-            requests = [
-                data_change_request(handle, node_id, signal)
-                for handle, (signal, node_id) in zip(handles, chunk, strict=True)
-            ]
-            results = await self._subscription.create_monitored_items(requests)
-            for handle, (signal, node_id), result in zip(handles, chunk, results, strict=True):
-                if isinstance(result, int):
-                    self._monitored[handle] = result
-                    continue
-                del self._signals[handle]
-                del self._subscribed[signal]
-                if result.value in NOT_SUPPORTED:
-                    self._polled[signal] = node_id
-                else:
-                    self._unmapped(signal, f"subscribing {signal.address}: {result.name}")
+            results = await self._create_items(handles, chunk, unscaled)
+            self._settle(zip(handles, chunk, results, strict=True))
+
+    async def _create_items(
+        self,
+        handles: Sequence[int],
+        nodes: Sequence[tuple[MappedSignal, ua.NodeId]],
+        unscaled: Collection[MappedSignal],
+    ) -> list[int | ua.StatusCode]:
+        """One monitored item per node: its server id, or the status it was refused with.
+        Signals in ``unscaled`` go without the percent deadband their node cannot take."""
+        assert self._subscription is not None
+        requests = [
+            data_change_request(
+                handle, node_id, signal, deadband=None if signal in unscaled else signal.deadband
+            )
+            for handle, (signal, node_id) in zip(handles, nodes, strict=True)
+        ]
+        try:
+            return await self._subscription.create_monitored_items(requests)
+        except UaStatusCodeError as error:
+            if error.code not in NOT_SUPPORTED:
+                raise
+            # The whole request refused (a PLC at its limit of monitored items): every
+            # node of it is polled, as a node refused on its own would be.
+            return [ua.StatusCode(ua.UInt32(error.code))] * len(nodes)
+
+    def _settle(
+        self, outcomes: Iterable[tuple[int, tuple[MappedSignal, ua.NodeId], int | ua.StatusCode]]
+    ) -> None:
+        """Keep the monitored items the server created; poll or retry the others."""
+        refused: list[str] = []
+        for handle, (signal, node_id), result in outcomes:
+            if isinstance(result, int):
+                self._monitored[handle] = result
+                continue
+            del self._signals[handle]
+            del self._subscribed[signal]
+            if result.value in NOT_SUPPORTED:
+                self._polled[signal] = node_id
+                refused.append(f"{signal.address} ({result.name})")
+            else:
+                self._unmapped(signal, f"subscribing {signal.address}: {result.name}")
+        if refused:
+            log.warning(
+                "%s refused to monitor %d nodes; polling them instead: %s",
+                self._plan.endpoint,
+                len(refused),
+                ", ".join(refused[:5]),
+            )
 
     async def _on_publish(self, message: ua.NotificationMessage) -> None:
         received_at = datetime.now(UTC)
@@ -228,8 +273,14 @@ class OpcUaSession:
             if event.ClientHandle != self._event_handle:
                 continue
             await self._learn_event_type(event_type_id(event.EventFields))
-            record = plc_event_of(event.EventFields, plan, self._event_types, received_at)
-            if isinstance(record, UnmappedEvent):
+            record = plc_event_of(
+                event.EventFields,
+                plan,
+                self._event_types,
+                received_at,
+                self._outputs.sample_bounds,
+            )
+            if isinstance(record, RefusedEvent):
                 self._dead_letter("events", record.reason, repr(dict(record.raw)), received_at)
             else:
                 records.append(record)
@@ -334,10 +385,13 @@ class OpcUaSession:
     def _unmapped(self, signal: MappedSignal, reason: str) -> None:
         """A node not found: retried later, reported once."""
         self._pending[signal] = reason
-        origin = f"{signal.machine_id}.{signal.signal}"
+        self._report_once(f"{signal.machine_id}.{signal.signal}", reason, signal.address)
+
+    def _report_once(self, origin: str, reason: str, raw: str) -> None:
+        """A dead letter for a problem of the mapping: once per process, not per reconnect."""
         if (origin, reason) not in self._outputs.reported:
             self._outputs.reported.add((origin, reason))
-            self._dead_letter(origin, reason, signal.address, datetime.now(UTC))
+            self._dead_letter(origin, reason, raw, datetime.now(UTC))
 
     def _reject(self, rejected: Sequence[Rejected]) -> None:
         now = datetime.now(UTC)

@@ -61,7 +61,8 @@ class OpcUaSubscriber:
         """``credentials`` are needed for secured endpoints and user logins; PLC events
         are collected when ``plc_events`` (a pool to store them in) is given.
         ``max_in_flight`` bounds the readings handed to the sink and not yet durable;
-        values timed outside ``sample_bounds`` around their arrival are dead-lettered."""
+        values and PLC events timed outside ``sample_bounds`` around their arrival are
+        dead-lettered."""
         self._endpoint = endpoint
         self._plan = endpoint_plan(endpoint, lines)
         self._credentials = credentials

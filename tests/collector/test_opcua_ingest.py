@@ -7,7 +7,7 @@ import math
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pytest
@@ -16,6 +16,7 @@ from asyncua.ua.status_codes import StatusCodes
 
 from collector.opcua_session import SessionTiming
 from collector.opcua_subscriber import OpcUaSubscriber
+from collector.payload_parsing import DEFAULT_BOUNDS
 from collector.telemetry_sink import TelemetrySink
 from models.opcua_source import CollectMode, Deadband, OpcUaSource, SignalNode
 from models.plant import Line, Plant
@@ -258,6 +259,70 @@ async def test_plc_fault_codes_are_stored_as_events(served: Served, pool: Pool) 
     assert (event.event_type, event.severity) == ("MachineFaultEventType", 700)
     assert "fault 201" in event.message
     assert event.raw["SourceName"] == "l1-filler"
+
+
+async def _event_dead_letters(pool: Pool, expected: int) -> list[tuple[str, bytes]]:
+    """(reason, payload) of the dead letters of refused PLC events."""
+    letters: list[tuple[str, bytes]] = []
+    for _ in range(100):
+        async with pool.connection() as conn:
+            cursor = await conn.execute(
+                "SELECT reason, payload FROM dead_letters WHERE origin LIKE '% events' ORDER BY id"
+            )
+            letters = [(str(row[0]), bytes(row[1])) for row in await cursor.fetchall()]
+        if len(letters) >= expected:
+            break
+        await asyncio.sleep(0.1)
+    return letters
+
+
+async def test_plc_events_timed_far_from_their_arrival_are_dead_lettered(
+    served: Served, pool: Pool
+) -> None:
+    sink = TelemetrySink(pool, flush_interval_s=0.05)
+    subscriber = OpcUaSubscriber(
+        served.url,
+        [_tuned(served.lines[0])],
+        sink,
+        plc_events=pool,
+        sample_bounds=DEFAULT_BOUNDS,
+        timing=FAST,
+    )
+    now = datetime.now(UTC)
+    clock_ahead, clock_behind = now + timedelta(hours=2), now - timedelta(days=3)
+    faults = [(clock_ahead, 301), (clock_behind, 302), (now, 303), (now, 0)]
+    async with collecting(sink, [subscriber]):
+        for at, code in faults:
+            fault = Reading(at, "l1-capper", "fault_code", code)
+            await served.server.publish(SimulationTick(at, events=(fault,), samples=()))
+        letters = await _event_dead_letters(pool, 2)
+        for _ in range(100):
+            async with pool.connection() as conn:
+                stored = await list_plc_events(
+                    conn,
+                    machine_ids=["l1-capper"],
+                    since=clock_behind - timedelta(days=1),
+                    until=clock_ahead + timedelta(days=1),
+                )
+            if stored:
+                break
+            await asyncio.sleep(0.1)
+    # The sink has stopped: every dead letter it took is stored by now.
+    async with pool.connection() as conn:
+        cursor = await conn.execute("SELECT count(*) FROM dead_letters")
+        row = await cursor.fetchone()
+
+    # Only the event on time is stored, at its own time.
+    assert [(event.time, event.fault_code) for event in stored] == [(now, 303)]
+    reasons = [reason for reason, _ in letters]
+    assert len(reasons) == 2
+    assert "l1-capper" in reasons[0] and "too far in the future" in reasons[0]
+    assert "l1-capper" in reasons[1] and "too far in the past" in reasons[1]
+    # The dead letter keeps the event's fields, so the fault is not lost to diagnosis.
+    assert b"'2:FaultCode': '301'" in letters[0][1] and b"l1-capper" in letters[0][1]
+    assert b"'2:FaultCode': '302'" in letters[1][1]
+    # Counted like every other dead letter the sink stored.
+    assert row is not None and sink.counters.dead_lettered == row[0] >= 2
 
 
 async def test_two_servers_are_collected_by_one_process(

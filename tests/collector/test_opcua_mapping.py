@@ -8,6 +8,7 @@ from collector.opcua_mapping import endpoint_plan
 from models.opcua_source import (
     CollectMode,
     Deadband,
+    DeadbandKind,
     OpcUaSecurity,
     OpcUaSource,
     SecurityMode,
@@ -77,6 +78,21 @@ def test_a_mapping_naming_unknown_machines_or_signals_fails_at_start_up(
     line_1, _ = _opcua_lines(plant)
     with pytest.raises(ValueError, match=message):
         endpoint_plan(ENDPOINT, [_with_source(line_1, nodes=nodes)])
+
+
+def test_a_percent_deadband_above_100_fails_at_start_up(plant: Plant) -> None:
+    line_1, _ = _opcua_lines(plant)
+    too_much = Deadband(kind=DeadbandKind.PERCENT, value=150)
+    whole_range = Deadband(kind=DeadbandKind.PERCENT, value=100)
+    node = SignalNode(deadband=too_much)
+
+    endpoint_plan(ENDPOINT, [_with_source(line_1, deadband=whole_range)])
+    with pytest.raises(ValueError, match="percent deadband of 150"):
+        endpoint_plan(ENDPOINT, [_with_source(line_1, deadband=too_much)])
+    with pytest.raises(ValueError, match="percent deadband of 150"):
+        endpoint_plan(ENDPOINT, [_with_source(line_1, nodes={"l1-filler": {"speed": node}})])
+    # An absolute deadband is in the signal's unit, with no upper limit.
+    endpoint_plan(ENDPOINT, [_with_source(line_1, deadband=Deadband(value=150))])
 
 
 def test_lines_sharing_a_session_must_agree_on_security(plant: Plant) -> None:

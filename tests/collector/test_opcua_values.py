@@ -9,12 +9,13 @@ import pytest
 from asyncua import ua
 from asyncua.ua.status_codes import StatusCodes
 
-from collector.opcua_events import UnmappedEvent, event_filter, plc_event_of
+from collector.opcua_events import RefusedEvent, event_filter, plc_event_of
 from collector.opcua_mapping import EventPlan, MappedSignal
 from collector.opcua_values import Rejected, convert_data_changes, quality_of, reading_of
 from collector.payload_parsing import TimeBounds
 from models.opcua_source import CollectMode
 from models.readings import Quality, Reading
+from storage.plc_event_store import PlcEvent
 
 AT = datetime(2026, 11, 21, 6, 0, 1, tzinfo=UTC)
 RECEIVED = datetime(2026, 11, 21, 6, 0, 5, tzinfo=UTC)
@@ -133,13 +134,15 @@ def test_a_publish_converts_known_handles_and_flags_bad_ones() -> None:
     assert len(converted.rejected) == 1
 
 
-def _event_fields(source_name: str, fault_code: int | None) -> list[ua.Variant]:
+def _event_fields(
+    source_name: str, fault_code: int | None, time: datetime | None = AT
+) -> list[ua.Variant]:
     values: list[object] = [
         b"\x01\x02",
         FAULT_TYPE,
         ua.NodeId.from_string("ns=2;i=7"),
         source_name,
-        AT,
+        time,
         RECEIVED,
         ua.LocalizedText("filler jammed"),
         700,
@@ -153,7 +156,7 @@ def test_an_event_becomes_a_plc_event_of_its_machine() -> None:
     names = {FAULT_TYPE: "MachineFaultEventType"}
     event = plc_event_of(_event_fields("Filler", 201), EVENTS, names, RECEIVED)
 
-    assert not isinstance(event, UnmappedEvent)
+    assert not isinstance(event, RefusedEvent)
     assert (event.machine_id, event.fault_code, event.severity) == ("l1-filler", 201, 700)
     assert (event.time, event.message, event.event_type) == (
         AT,
@@ -167,5 +170,32 @@ def test_an_event_becomes_a_plc_event_of_its_machine() -> None:
 
 def test_an_event_of_an_unknown_source_is_unmapped() -> None:
     event = plc_event_of(_event_fields("Boiler", None), EVENTS, {}, RECEIVED)
-    assert isinstance(event, UnmappedEvent)
+    assert isinstance(event, RefusedEvent)
     assert "Boiler" in event.reason
+
+
+def test_an_event_timed_far_from_its_arrival_is_refused_like_a_sample() -> None:
+    bounds = TimeBounds(max_age=timedelta(days=1), max_lead=timedelta(minutes=10))
+
+    def event_at(time: datetime | None) -> PlcEvent | RefusedEvent:
+        return plc_event_of(_event_fields("Filler", 201, time), EVENTS, {}, RECEIVED, bounds)
+
+    on_time = event_at(RECEIVED - timedelta(hours=23))
+    clock_ahead = event_at(RECEIVED + timedelta(minutes=11))
+    clock_behind = event_at(RECEIVED - timedelta(days=2))
+    # Without its own Time the event takes ReceiveTime, which is checked too.
+    no_time = event_at(None)
+
+    assert not isinstance(on_time, RefusedEvent)
+    assert not isinstance(no_time, RefusedEvent) and no_time.time == RECEIVED
+    assert isinstance(clock_ahead, RefusedEvent)
+    assert "l1-filler" in clock_ahead.reason and "too far in the future" in clock_ahead.reason
+    assert clock_ahead.raw["2:FaultCode"] == "201"
+    assert isinstance(clock_behind, RefusedEvent)
+    assert "too far in the past" in clock_behind.reason
+
+
+def test_unbounded_events_keep_any_time() -> None:
+    long_ago = RECEIVED - timedelta(days=400)
+    event = plc_event_of(_event_fields("Filler", 201, long_ago), EVENTS, {}, RECEIVED)
+    assert not isinstance(event, RefusedEvent) and event.time == long_ago

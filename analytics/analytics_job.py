@@ -17,7 +17,7 @@ from analytics.oee_calculation import DEFAULT_MAX_SAMPLE_GAP_S, OeeRules
 from analytics.oee_refresh import refresh_oee
 from analytics.recompute_plan import RecomputeSettings
 from models.plant import Plant
-from storage import telemetry_reader
+from storage import plant_clock
 from storage.connections import Pool
 
 
@@ -46,7 +46,7 @@ class AnalyticsReport:
 async def latest_telemetry_time(pool: Pool) -> datetime | None:
     """The newest telemetry time in the database (simulated plant time), or None."""
     async with pool.connection() as conn:
-        return await telemetry_reader.latest_telemetry_time(conn)
+        return await plant_clock.latest_telemetry_time(conn)
 
 
 async def run_analytics_cycle(

@@ -26,7 +26,7 @@ from storage.anomaly_store import (
     save_baseline,
 )
 from storage.connections import Connection
-from storage.telemetry_reader import (
+from storage.running_condition_reader import (
     running_condition_samples,
     running_condition_windows,
     state_changes,

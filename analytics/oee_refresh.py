@@ -45,8 +45,9 @@ from models.oee_settings import PlannedDowntime
 from models.plant import Line, Machine, Plant, Site
 from storage.connections import Pool
 from storage.downtime_store import replace_downtimes
+from storage.machine_event_reader import machine_events
+from storage.machine_tally_reader import GOOD_SIGNAL, REJECT_SIGNAL, machine_tally
 from storage.oee_store import claim_late_data, forget_recomputed, recomputed, upsert_oee
-from storage.telemetry_reader import GOOD_SIGNAL, REJECT_SIGNAL, machine_events, machine_tally
 
 
 @dataclass(frozen=True, slots=True)

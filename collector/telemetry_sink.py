@@ -18,26 +18,22 @@ Without a spool, a failed write keeps its batch in memory and retries with backo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import psycopg
 from prometheus_client import Histogram
 
 from collector.disk_spool import DiskSpool, SpoolFull
+from collector.durable_order import DurableCallback, DurableOrder, SinkBatch
 from collector.source_liveness import SourceLiveness
+from collector.writer_connection import WriterConnection, connection_settings
 from models.readings import DeadLetter, Reading
-from storage.connections import Connection, Pool
-from storage.telemetry_writer import write_batch
+from storage.connections import Pool
 
 log = logging.getLogger(__name__)
-
-DurableCallback = Callable[[], None]
 
 # TimescaleDB did not take the batch: away (refused, reset, timed out) or refusing
 # for a while (failover to a read-only standby, permissions). Either way the batch
@@ -63,97 +59,6 @@ class SinkCounters:
     drained: int = 0
 
 
-@dataclass(slots=True, eq=False)
-class _Batch:
-    readings: list[Reading]
-    letters: list[DeadLetter]
-    # Running totals of readings and letters taken, up to and including this batch.
-    readings_end: int
-    letters_end: int
-    done: bool = False
-
-
-class _DurableOrder:
-    """Which puts are durable: callbacks run in put order, whatever order batches finish."""
-
-    def __init__(self) -> None:
-        self.queued = (0, 0)
-        self.taken = (0, 0)
-        self.stored = (0, 0)
-        self.in_flight: deque[_Batch] = deque()
-        self._callbacks: deque[tuple[int, int, DurableCallback]] = deque()
-
-    def queue(self, readings: int, letters: int, on_durable: DurableCallback | None) -> None:
-        self.queued = (self.queued[0] + readings, self.queued[1] + letters)
-        if on_durable is not None:
-            self._callbacks.append((*self.queued, on_durable))
-            self._release()
-
-    def take(self, readings: list[Reading], letters: list[DeadLetter]) -> _Batch:
-        self.taken = (self.taken[0] + len(readings), self.taken[1] + len(letters))
-        batch = _Batch(readings, letters, *self.taken)
-        self.in_flight.append(batch)
-        return batch
-
-    def complete(self, batch: _Batch) -> None:
-        batch.done = True
-        while self.in_flight and self.in_flight[0].done:
-            finished = self.in_flight.popleft()
-            self.stored = (finished.readings_end, finished.letters_end)
-        self._release()
-
-    @property
-    def pending(self) -> int:
-        return sum(self.queued) - sum(self.stored)
-
-    def _release(self) -> None:
-        readings, letters = self.stored
-        while self._callbacks and (
-            self._callbacks[0][0] <= readings and self._callbacks[0][1] <= letters
-        ):
-            self._callbacks.popleft()[2]()
-
-
-class _Writer:
-    """A connection of the sink's own, opened on first use and again after it broke.
-
-    Owning its connections rather than borrowing the pool's lets the sink see at
-    once that TimescaleDB is back, instead of waiting out the pool's reconnection
-    backoff, and keeps exactly one batch in flight per connection.
-    """
-
-    def __init__(self, conninfo: str, kwargs: dict[str, Any], timeout_s: float) -> None:
-        self._conninfo = conninfo
-        self._kwargs = kwargs
-        self._timeout_s = timeout_s
-        self._conn: Connection | None = None
-
-    async def write(self, readings: Sequence[Reading], letters: Sequence[DeadLetter]) -> int:
-        try:
-            async with asyncio.timeout(self._timeout_s):
-                if self._conn is None:
-                    self._conn = await psycopg.AsyncConnection.connect(
-                        self._conninfo, **self._kwargs
-                    )
-                return await write_batch(self._conn, readings, letters)
-        except BaseException:
-            # Broken, timed out or cancelled mid-COPY: its state is unknown.
-            await self.close()
-            raise
-
-    async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(psycopg.Error):
-                await conn.close()
-
-
-def _connection_settings(pool: Pool) -> tuple[str, dict[str, Any]]:
-    if not isinstance(pool.conninfo, str) or callable(pool.kwargs):
-        raise TypeError("the sink opens its own connections: give the pool a conninfo string")
-    return pool.conninfo, dict(pool.kwargs or {})
-
-
 class TelemetrySink:
     def __init__(
         self,
@@ -168,7 +73,7 @@ class TelemetrySink:
         write_timeout_s: float = 30.0,
     ) -> None:
         """Writers open connections like the pool's (same conninfo), ``writers`` of them."""
-        self._conninfo, self._connect_kwargs = _connection_settings(pool)
+        self._conninfo, self._connect_kwargs = connection_settings(pool)
         self._batch_size = batch_size
         self._flush_interval_s = flush_interval_s
         self._max_retry_delay_s = max_retry_delay_s
@@ -178,7 +83,7 @@ class TelemetrySink:
         self._write_timeout_s = write_timeout_s
         self._readings: list[Reading] = []
         self._letters: list[DeadLetter] = []
-        self._order = _DurableOrder()
+        self._order = DurableOrder()
         self._wakeup = asyncio.Event()
         self._drain_wanted = asyncio.Event()
         self.counters = SinkCounters()
@@ -252,8 +157,8 @@ class TelemetrySink:
         finally:
             await writer.close()
 
-    def _new_writer(self) -> _Writer:
-        return _Writer(self._conninfo, self._connect_kwargs, self._write_timeout_s)
+    def _new_writer(self) -> WriterConnection:
+        return WriterConnection(self._conninfo, self._connect_kwargs, self._write_timeout_s)
 
     async def _write_forever(self) -> None:
         writer = self._new_writer()
@@ -265,7 +170,7 @@ class TelemetrySink:
         finally:
             await writer.close()
 
-    async def _next_batch(self) -> _Batch:
+    async def _next_batch(self) -> SinkBatch:
         while len(self._readings) < self._batch_size and not self._letters:
             self._wakeup.clear()
             try:
@@ -275,13 +180,13 @@ class TelemetrySink:
                     break
         return self._take_batch()
 
-    def _take_batch(self) -> _Batch:
+    def _take_batch(self) -> SinkBatch:
         readings = self._readings[: self._batch_size]
         del self._readings[: len(readings)]
         letters, self._letters = self._letters, []
         return self._order.take(readings, letters)
 
-    async def _store(self, writer: _Writer, batch: _Batch) -> None:
+    async def _store(self, writer: WriterConnection, batch: SinkBatch) -> None:
         """Make the batch durable, waiting out database outages and a full spool."""
         delay = 0.5
         while True:
@@ -297,7 +202,7 @@ class TelemetrySink:
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._max_retry_delay_s)
 
-    async def _store_once(self, writer: _Writer, batch: _Batch) -> None:
+    async def _store_once(self, writer: WriterConnection, batch: SinkBatch) -> None:
         if self._spool is None:
             await self._write(writer, batch.readings, batch.letters)
             return
@@ -326,7 +231,7 @@ class TelemetrySink:
             )
 
     async def _write(
-        self, writer: _Writer, readings: Sequence[Reading], letters: Sequence[DeadLetter]
+        self, writer: WriterConnection, readings: Sequence[Reading], letters: Sequence[DeadLetter]
     ) -> None:
         started = time.perf_counter()
         new = await writer.write(readings, letters)
@@ -375,7 +280,7 @@ class TelemetrySink:
             extra={"spool_bytes": stats.size_bytes, "spool_batches": stats.records},
         )
 
-    async def _store_remaining(self, writer: _Writer) -> None:
+    async def _store_remaining(self, writer: WriterConnection) -> None:
         """On the way out: one attempt each for batches cut short and what is buffered."""
         batches = [batch for batch in self._order.in_flight if not batch.done]
         while self._readings or self._letters:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 
 from api.deps import PoolDep
 from api.schemas.health import HealthPublic
-from storage.telemetry_reader import latest_telemetry_time
+from storage.plant_clock import latest_telemetry_time
 
 router = APIRouter(tags=["health"])
 

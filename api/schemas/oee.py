@@ -1,8 +1,10 @@
-"""OEE of a line and its machines, shift by shift."""
+"""OEE figures as the API sends them: a line's shifts for the console, and the ratios
+the console and the reports share (null where they are no genuine figure)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Self
 
 from api.schemas.base import PublicModel
 from models.oee import OeeResult, OeeScope
@@ -26,23 +28,40 @@ class OeeTimeModelPublic(PublicModel):
     reject_count: float
 
 
-class OeeFiguresPublic(OeeTimeModelPublic):
-    """A, P, Q and OEE of one line or machine in one shift, with the time model behind them.
+class OeeRatiosPublic(OeeTimeModelPublic):
+    """A, P, Q and OEE with the time model and counts behind them.
 
-    When ``performance_flagged`` is set the raw performance exceeded 100 %: a data
-    problem, so performance and OEE are not genuine figures.
+    A ratio that is no genuine figure is None rather than a number a plant manager
+    could take at face value: all four without planned busy time with data,
+    performance and OEE when ``performance_flagged`` is set (the raw performance
+    exceeded 100 %, a data problem; the stored value is capped). The console and
+    the reports apply this one rule, so they never disagree about a shift.
     """
+
+    availability: float | None
+    performance: float | None
+    quality: float | None
+    oee: float | None
+
+    @classmethod
+    def of(cls, result: OeeResult) -> Self:
+        has_data = result.planned_busy_s > 0
+        genuine_performance = has_data and not result.performance_flagged
+        return cls.model_validate(result, from_attributes=True).model_copy(
+            update={
+                "availability": result.availability if has_data else None,
+                "performance": result.performance if genuine_performance else None,
+                "quality": result.quality if has_data else None,
+                "oee": result.oee if genuine_performance else None,
+            }
+        )
+
+
+class OeeFiguresPublic(OeeRatiosPublic):
+    """A, P, Q and OEE of one line or machine in one shift."""
 
     scope: OeeScope
     subject_id: str
-    availability: float
-    performance: float
-    quality: float
-    oee: float
-
-    @classmethod
-    def of(cls, result: OeeResult) -> OeeFiguresPublic:
-        return cls.model_validate(result, from_attributes=True)
 
 
 class OeeShiftPublic(PublicModel):

@@ -12,7 +12,7 @@ from typing import Literal
 
 from api.schemas.base import PublicModel
 from api.schemas.lines import CustomerRef, SiteRef
-from api.schemas.oee import OeeTimeModelPublic
+from api.schemas.oee import OeeRatiosPublic
 from models.oee import DowntimeEvent, LossCategory, LossEntry, OeeResult, ReliabilityFigures
 
 ReportPeriod = Literal["shift", "day", "week", "month"]
@@ -28,30 +28,8 @@ LOSS_LABELS: dict[LossCategory, tuple[str, LossGroup]] = {
 }
 
 
-class ReportFiguresPublic(OeeTimeModelPublic):
-    """A, P, Q and OEE with the time model and counts behind them.
-
-    A ratio that is not a genuine figure (no planned time; performance over 100 %)
-    is None rather than a number a plant manager could take at face value.
-    """
-
-    availability: float | None
-    performance: float | None
-    quality: float | None
-    oee: float | None
-
-    @classmethod
-    def of(cls, result: OeeResult) -> ReportFiguresPublic:
-        has_data = result.planned_busy_s > 0
-        genuine_performance = has_data and not result.performance_flagged
-        return cls.model_validate(result, from_attributes=True).model_copy(
-            update={
-                "availability": result.availability if has_data else None,
-                "performance": result.performance if genuine_performance else None,
-                "quality": result.quality if has_data else None,
-                "oee": result.oee if genuine_performance else None,
-            }
-        )
+class ReportFiguresPublic(OeeRatiosPublic):
+    """The figures of a subject over a range or period; null ratios as ``OeeRatiosPublic``."""
 
 
 class LossPublic(PublicModel):

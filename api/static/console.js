@@ -460,11 +460,21 @@ function renderTrend(trend) {
   box.replaceChildren(drawChart(box, trend, zone));
 }
 
-function pctCell(value, flagged) {
+function pctCell(value) {
+  if (value === null || value === undefined) return el("td", { class: "muted" }, "—");
   const cls = value >= 0.85 ? "" : value >= 0.6 ? " warn" : " low";
   return el("td", {}, el("div", { class: `pct${cls}` },
     el("div", { class: "bar" }, el("span", { style: `width: ${Math.min(100, value * 100)}%` })),
-    el("span", { class: "num" }, fmtPct(value), flagged ? el("span", { class: "flag", title: "Raw performance above 100 %: a data problem" }, " ⚠") : "")));
+    el("span", { class: "num" }, fmtPct(value))));
+}
+
+const ABOVE_100_NOTE = "Measured performance above 100 %: the ideal cycle time in the plant file is"
+  + " probably wrong (or parts were counted twice), so performance and OEE are no figures.";
+
+// The API sends no performance and OEE for a flagged shift: a capped 100 % would pass for a
+// perfect one.
+function flaggedCell(text) {
+  return el("td", {}, el("span", { class: "flag", title: ABOVE_100_NOTE }, text));
 }
 
 const hasData = (figures) => Boolean(figures) && figures.planned_busy_s > 0;
@@ -477,9 +487,9 @@ function figureCells(figures) {
   }
   return [
     pctCell(figures.availability),
-    pctCell(figures.performance, figures.performance_flagged),
+    figures.performance_flagged ? flaggedCell("⚠ above 100 % — check ideal cycle time") : pctCell(figures.performance),
     pctCell(figures.quality),
-    pctCell(figures.oee, figures.performance_flagged),
+    figures.performance_flagged ? flaggedCell("⚠ data problem") : pctCell(figures.oee),
     el("td", { class: "num" }, fmtNumber(figures.good_count, 0)),
     el("td", { class: "num" }, fmtNumber(figures.reject_count, 0)),
   ];

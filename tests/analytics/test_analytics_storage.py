@@ -24,8 +24,9 @@ from storage.anomaly_store import (
 )
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.machine_event_reader import machine_events
 from storage.oee_store import list_oee, upsert_oee
-from storage.telemetry_reader import machine_events, running_condition_windows
+from storage.running_condition_reader import running_condition_windows
 from tests.analytics.telemetry_factories import EXECUTE, STOPPED, at, insert_readings
 
 pytestmark = pytest.mark.integration

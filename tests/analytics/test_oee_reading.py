@@ -20,7 +20,7 @@ from analytics.intervals import Interval
 from analytics.telemetry_series import CounterSample
 from models.readings import Quality, Reading
 from storage.connections import Pool
-from storage.telemetry_reader import machine_tally
+from storage.machine_tally_reader import machine_tally
 from tests.analytics.telemetry_factories import at, insert_readings
 
 pytestmark = pytest.mark.integration

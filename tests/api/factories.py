@@ -135,6 +135,7 @@ async def insert_oee(
     availability: float = 0.9,
     performance: float = 0.8,
     quality: float = 0.95,
+    performance_flagged: bool = False,
 ) -> None:
     planned = 7.5 * 3600
     await conn.execute(
@@ -143,8 +144,7 @@ async def insert_oee(
             planned_busy_s, running_s, setup_s, breakdown_s, stop_s, idle_s, unknown_s,
             good_count, reject_count, ideal_output_s, availability, performance, quality,
             oee, performance_flagged)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, 0, %s, 0, 0, 0, 950, 50, %s, %s, %s, %s, %s,
-            false)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, 0, %s, 0, 0, 0, 950, 50, %s, %s, %s, %s, %s, %s)
         """,
         (
             scope,
@@ -160,6 +160,7 @@ async def insert_oee(
             performance,
             quality,
             availability * performance * quality,
+            performance_flagged,
         ),
     )
 

@@ -65,6 +65,32 @@ async def test_each_shift_has_the_line_and_its_machines_in_line_order(
     assert {m["availability"] for m in early["machines"]} == {0.5}
 
 
+async def test_performance_above_100_is_flagged_without_a_figure_as_in_the_reports(
+    client: httpx.AsyncClient, seeded_pool: Pool
+) -> None:
+    async with seeded_pool.connection() as conn:
+        await insert_samples(conn, machine_id="l1-filler", signal="state", samples=[(T0, 6)])
+        # Stored capped at 100 %: the raw performance came out above it.
+        await insert_oee(
+            conn,
+            scope="line",
+            subject_id="line-1",
+            shift_start=EARLY,
+            performance=1.0,
+            performance_flagged=True,
+        )
+        await insert_oee(conn, scope="machine", subject_id="l1-filler", shift_start=EARLY)
+    body = (await client.get("/api/oee", params={"line_id": "line-1"}, headers=SUPPORT)).json()
+    early = body["shifts"][0]
+    line = early["line"]
+    assert line["performance_flagged"] is True
+    assert (line["performance"], line["oee"]) == (None, None)
+    assert (line["availability"], line["quality"]) == (0.9, 0.95)
+    filler = early["machines"][0]
+    assert (filler["performance_flagged"], filler["performance"]) == (False, 0.8)
+    assert filler["oee"] == pytest.approx(0.684)
+
+
 async def test_explicit_range_selects_overlapping_shifts(
     client: httpx.AsyncClient, line_1_results: None
 ) -> None:

@@ -1,12 +1,9 @@
-"""Reading telemetry back as the typed series and tallies the analytics work on.
+"""A machine's part counters tallied by count slot, and the spans its data vouches for.
 
-Samples of BAD quality stay in the table for diagnosis but are never read
-here: a value the source itself distrusts must not move an OEE figure or a
-baseline.
-
-OEE reads little raw data. State, fault-code and product changes come as
-events; counters and coverage are aggregated in SQL, so a month of 1 Hz
-samples leaves the database as a few thousand rows:
+OEE reads little raw data: counters and coverage are aggregated in SQL, so a
+month of 1 Hz samples leaves the database as a few thousand rows. Samples of
+BAD quality stay in the table for diagnosis but are never read here: a value
+the source itself distrusts must not move an OEE figure.
 
 ``machine_tally`` reads each sample of a machine once:
 
@@ -30,7 +27,7 @@ than running them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,41 +41,11 @@ from analytics.counter_increments import (
     Increments,
 )
 from analytics.intervals import Interval
-from analytics.telemetry_series import (
-    ConditionSample,
-    ConditionWindow,
-    FaultChange,
-    MachineEvents,
-    ProductChange,
-    SignalMean,
-    StateChange,
-)
 from models.readings import Quality
 from storage.connections import Connection
 
-STATE_SIGNAL = "state"
-FAULT_SIGNAL = "fault_code"
-PRODUCT_SIGNAL = "product"
 GOOD_SIGNAL = "good_count"
 REJECT_SIGNAL = "reject_count"
-_EVENT_SIGNALS = [STATE_SIGNAL, FAULT_SIGNAL, PRODUCT_SIGNAL]
-
-# Per signal: the samples inside [since, until] and the last one before since.
-_EVENTS = """
-SELECT signal, time, value FROM telemetry
-WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
-  AND time >= %(since)s AND time <= %(until)s AND quality < %(bad)s
-UNION ALL
-SELECT wanted.signal, before.time, before.value
-FROM unnest(%(signals)s::text[]) AS wanted (signal)
-CROSS JOIN LATERAL (
-    SELECT time, value FROM telemetry
-    WHERE machine_id = %(machine)s AND signal = wanted.signal
-      AND time < %(since)s AND quality < %(bad)s
-    ORDER BY time DESC LIMIT 1
-) AS before
-ORDER BY signal, time
-"""
 
 # Parts between two readings: growth, a wrap through 2**32, a reset to 0, or a
 # jump to an unrelated value, which counts nothing (see counter_increments).
@@ -183,91 +150,6 @@ FROM runs
 GROUP BY run
 """
 
-_STATE_CHANGES = """
-SELECT time, value FROM telemetry
-WHERE machine_id = %(machine)s AND signal = 'state'
-  AND time <= %(until)s AND quality < %(bad)s
-ORDER BY time
-"""
-
-# The spans the machine spent in a running state, from the state in force at
-# `since` up to `until`; condition samples are joined onto them.
-_RUNNING_SPANS = """
-WITH changes AS (
-    (SELECT time, value FROM telemetry
-     WHERE machine_id = %(machine)s AND signal = 'state'
-       AND time <= %(since)s AND quality < %(bad)s
-     ORDER BY time DESC LIMIT 1)
-    UNION ALL
-    SELECT time, value FROM telemetry
-    WHERE machine_id = %(machine)s AND signal = 'state'
-      AND time > %(since)s AND time < %(until)s AND quality < %(bad)s
-), spans AS (
-    SELECT time AS start, lead(time, 1, 'infinity') OVER (ORDER BY time) AS finish, value
-    FROM changes
-), running AS (
-    SELECT start, finish FROM spans WHERE value = ANY(%(running)s)
-)
-"""
-
-_RUNNING_SAMPLES = (
-    _RUNNING_SPANS
-    + """
-SELECT c.time, c.signal, c.value
-FROM telemetry AS c
-JOIN running AS r ON c.time >= r.start AND c.time < r.finish
-WHERE c.machine_id = %(machine)s AND c.signal = ANY(%(signals)s)
-  AND c.time >= %(since)s AND c.time < %(until)s AND c.quality < %(bad)s
-ORDER BY c.time, c.signal
-"""
-)
-
-_RUNNING_WINDOWS = (
-    _RUNNING_SPANS
-    + """
-SELECT time_bucket(%(width)s, c.time, %(origin)s) AS bucket, c.signal, avg(c.value), count(*)
-FROM telemetry AS c
-JOIN running AS r ON c.time >= r.start AND c.time < r.finish
-WHERE c.machine_id = %(machine)s AND c.signal = ANY(%(signals)s)
-  AND c.time >= %(since)s AND c.time < %(until)s AND c.quality < %(bad)s
-GROUP BY bucket, c.signal
-ORDER BY bucket, c.signal
-"""
-)
-
-
-async def latest_telemetry_time(conn: Connection) -> datetime | None:
-    """The newest sample time of any machine: the plant's "now" in simulated time."""
-    cursor = await conn.execute("SELECT time FROM telemetry ORDER BY time DESC LIMIT 1")
-    row = await cursor.fetchone()
-    return row[0] if row else None
-
-
-async def machine_events(
-    conn: Connection, *, machine_id: str, since: datetime, until: datetime
-) -> MachineEvents:
-    """State, fault-code and product changes of a machine in ``[since, until]``, each
-    series with the change in force at ``since``."""
-    cursor = await conn.execute(
-        _EVENTS,
-        {
-            "machine": machine_id,
-            "signals": _EVENT_SIGNALS,
-            "since": since,
-            "until": until,
-            "bad": int(Quality.BAD),
-        },
-    )
-    rows: dict[str, list[tuple[datetime, float]]] = {s: [] for s in _EVENT_SIGNALS}
-    for signal, time, value in await cursor.fetchall():
-        rows[signal].append((time, value))
-    return MachineEvents(
-        machine_id=machine_id,
-        states=tuple(StateChange(t, int(v)) for t, v in rows[STATE_SIGNAL]),
-        faults=tuple(FaultChange(t, int(v)) for t, v in rows[FAULT_SIGNAL]),
-        products=tuple(ProductChange(t, int(v)) for t, v in rows[PRODUCT_SIGNAL]),
-    )
-
 
 def _counter_seen(
     first: datetime | None, last: datetime | None, gaps: Sequence[tuple[datetime, datetime]]
@@ -368,76 +250,3 @@ async def machine_tally(
         counters={c: _tally(r, len(bounds) + 1, max_gap) for c, r in by_counter.items()},
         seen=tuple(sorted(seen, key=lambda s: s.start)),
     )
-
-
-async def state_changes(conn: Connection, *, machine_id: str, until: datetime) -> list[StateChange]:
-    """Every state change of a machine up to ``until``, oldest first.
-
-    Meant for the early history (fitting a baseline), not for long stretches.
-    """
-    cursor = await conn.execute(
-        _STATE_CHANGES, {"machine": machine_id, "until": until, "bad": int(Quality.BAD)}
-    )
-    return [StateChange(time, int(value)) for time, value in await cursor.fetchall()]
-
-
-async def running_condition_samples(
-    conn: Connection,
-    *,
-    machine_id: str,
-    signals: Sequence[str],
-    running_states: Collection[int],
-    since: datetime,
-    until: datetime,
-) -> list[ConditionSample]:
-    """Condition samples in ``[since, until)`` taken while the machine was running."""
-    cursor = await conn.execute(
-        _RUNNING_SAMPLES,
-        {
-            "machine": machine_id,
-            "signals": list(signals),
-            "running": [float(s) for s in running_states],
-            "since": since,
-            "until": until,
-            "bad": int(Quality.BAD),
-        },
-    )
-    return [ConditionSample(t, signal, v) for t, signal, v in await cursor.fetchall()]
-
-
-async def running_condition_windows(
-    conn: Connection,
-    *,
-    machine_id: str,
-    signals: Sequence[str],
-    running_states: Collection[int],
-    since: datetime,
-    until: datetime,
-    width: timedelta,
-    origin: datetime,
-) -> list[ConditionWindow]:
-    """Averages per window of ``width`` (aligned to ``origin``) of the condition
-    samples in ``[since, until)`` taken while the machine was running.
-
-    Windows without any running sample are absent.
-    """
-    cursor = await conn.execute(
-        _RUNNING_WINDOWS,
-        {
-            "machine": machine_id,
-            "signals": list(signals),
-            "running": [float(s) for s in running_states],
-            "since": since,
-            "until": until,
-            "width": width,
-            "origin": origin,
-            "bad": int(Quality.BAD),
-        },
-    )
-    windows: dict[datetime, list[SignalMean]] = {}
-    for start, signal, mean, count in await cursor.fetchall():
-        windows.setdefault(start, []).append(SignalMean(signal, float(mean), int(count)))
-    return [
-        ConditionWindow(machine_id, start, start + width, tuple(means))
-        for start, means in windows.items()
-    ]

@@ -1,0 +1,63 @@
+"""A machine's state, fault-code and product changes, read back as typed events.
+
+OEE reads these signals as changes rather than raw samples, each series with
+the change in force when the range starts. Samples of BAD quality stay in the
+table for diagnosis but are never read here: a value the source itself
+distrusts must not move an OEE figure.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from analytics.telemetry_series import FaultChange, MachineEvents, ProductChange, StateChange
+from models.readings import Quality
+from storage.connections import Connection
+
+STATE_SIGNAL = "state"
+FAULT_SIGNAL = "fault_code"
+PRODUCT_SIGNAL = "product"
+_EVENT_SIGNALS = [STATE_SIGNAL, FAULT_SIGNAL, PRODUCT_SIGNAL]
+
+# Per signal: the samples inside [since, until] and the last one before since.
+_EVENTS = """
+SELECT signal, time, value FROM telemetry
+WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
+  AND time >= %(since)s AND time <= %(until)s AND quality < %(bad)s
+UNION ALL
+SELECT wanted.signal, before.time, before.value
+FROM unnest(%(signals)s::text[]) AS wanted (signal)
+CROSS JOIN LATERAL (
+    SELECT time, value FROM telemetry
+    WHERE machine_id = %(machine)s AND signal = wanted.signal
+      AND time < %(since)s AND quality < %(bad)s
+    ORDER BY time DESC LIMIT 1
+) AS before
+ORDER BY signal, time
+"""
+
+
+async def machine_events(
+    conn: Connection, *, machine_id: str, since: datetime, until: datetime
+) -> MachineEvents:
+    """State, fault-code and product changes of a machine in ``[since, until]``, each
+    series with the change in force at ``since``."""
+    cursor = await conn.execute(
+        _EVENTS,
+        {
+            "machine": machine_id,
+            "signals": _EVENT_SIGNALS,
+            "since": since,
+            "until": until,
+            "bad": int(Quality.BAD),
+        },
+    )
+    rows: dict[str, list[tuple[datetime, float]]] = {s: [] for s in _EVENT_SIGNALS}
+    for signal, time, value in await cursor.fetchall():
+        rows[signal].append((time, value))
+    return MachineEvents(
+        machine_id=machine_id,
+        states=tuple(StateChange(t, int(v)) for t, v in rows[STATE_SIGNAL]),
+        faults=tuple(FaultChange(t, int(v)) for t, v in rows[FAULT_SIGNAL]),
+        products=tuple(ProductChange(t, int(v)) for t, v in rows[PRODUCT_SIGNAL]),
+    )

@@ -3,7 +3,9 @@
 Each machine is handled in its own transaction. A new alert and its ticket are
 written in the same transaction, so an alert never exists without its ticket,
 and the unique index on open alerts means repeated or concurrent cycles open it
-once. Closing an alert leaves its ticket open: people close tickets.
+once. Closing an alert leaves its ticket open: people close tickets. An alert
+that worsens re-grades its ticket in the same transaction; one that eases
+leaves the ticket's grade to people.
 
 An alert's ``opened_at`` is when the sustained anomaly began (its first window);
 its ticket is received at the cycle's ``now``, which starts the SLA clock.
@@ -25,9 +27,10 @@ from alerts.anomaly_rules import (
     assess_open,
     assess_quiet,
 )
+from alerts.ticket_escalation import escalation_note, regrade_for, unchanged_note
 from alerts.ticket_workflow import draft_ticket
 from models.alerts import Alert
-from models.plant import Plant
+from models.plant import Plant, Severity
 from storage import alert_store, anomaly_store, ticket_store
 from storage.connections import Connection, Pool
 
@@ -40,12 +43,13 @@ _THROUGH_NOW = timedelta(microseconds=1)
 
 @dataclass(frozen=True, slots=True)
 class AlertReport:
-    """What one cycle changed: alert ids, and the numbers of the tickets it registered."""
+    """What one cycle changed: alert ids, and numbers of the tickets registered or re-graded."""
 
     opened: tuple[int, ...] = ()
     tickets: tuple[str, ...] = ()
     updated: tuple[int, ...] = ()
     closed: tuple[int, ...] = ()
+    escalated: tuple[str, ...] = ()
 
     def __add__(self, other: AlertReport) -> AlertReport:
         return AlertReport(
@@ -53,6 +57,7 @@ class AlertReport:
             self.tickets + other.tickets,
             self.updated + other.updated,
             self.closed + other.closed,
+            self.escalated + other.escalated,
         )
 
 
@@ -81,10 +86,8 @@ async def _cycle_machine(
             return await _raise(conn, plant, machine_id, quiet.episode, rule, now)
         return AlertReport()
     follow_up = assess_open(scores, rule, open_since=current.opened_at)
-    if isinstance(follow_up, UpdateAlert) and await _refresh(
-        conn, current, follow_up.episode, rule
-    ):
-        return AlertReport(updated=(current.id,))
+    if isinstance(follow_up, UpdateAlert):
+        return await _refresh(conn, plant, current, follow_up.episode, rule, now)
     if isinstance(follow_up, CloseAlert) and await _close(
         conn, current, follow_up.calm_since, rule, now
     ):
@@ -125,9 +128,15 @@ async def _raise(
 
 
 async def _refresh(
-    conn: Connection, alert: Alert, episode: AnomalyEpisode, rule: SustainedAnomalyRule
-) -> bool:
-    return await alert_store.refresh_alert(
+    conn: Connection,
+    plant: Plant,
+    alert: Alert,
+    episode: AnomalyEpisode,
+    rule: SustainedAnomalyRule,
+    now: datetime,
+) -> AlertReport:
+    """Update the alert's figures; if its grade rose, re-grade its ticket too."""
+    refreshed = await alert_store.refresh_alert(
         conn,
         alert_id=alert.id,
         last_seen_at=episode.last_seen_at,
@@ -135,6 +144,56 @@ async def _refresh(
         signals=episode.signals,
         message=alert_message(episode, rule),
     )
+    if not refreshed:
+        return AlertReport()
+    report = AlertReport(updated=(alert.id,))
+    raised = await alert_store.raise_severity(conn, alert_id=alert.id, severity=episode.severity)
+    if raised and alert.ticket_id is not None:
+        report += await _escalate_ticket(
+            conn, plant, alert.id, alert.ticket_id, episode.severity, now
+        )
+    return report
+
+
+async def _escalate_ticket(
+    conn: Connection,
+    plant: Plant,
+    alert_id: int,
+    ticket_id: int,
+    severity: Severity,
+    now: datetime,
+) -> AlertReport:
+    """Re-grade the alert's ticket to ``severity`` and record it, or record why not."""
+    # Locked so that a person changing the ticket meanwhile is neither overwritten nor lost.
+    ticket = await ticket_store.lock_ticket(conn, ticket_id=ticket_id)
+    if ticket is None:
+        return AlertReport()
+    regrade = regrade_for(ticket, severity, plant)
+    if regrade is None:
+        await ticket_store.append_event(
+            conn,
+            ticket_id=ticket_id,
+            at=now,
+            kind="alert_worsened",
+            note=unchanged_note(alert_id, ticket, severity),
+        )
+        return AlertReport()
+    await ticket_store.regrade_ticket(
+        conn,
+        ticket_id=ticket_id,
+        severity=regrade.severity,
+        ticket_type=regrade.ticket_type,
+        deadlines=regrade.deadlines,
+    )
+    await ticket_store.append_event(
+        conn,
+        ticket_id=ticket_id,
+        at=now,
+        kind="escalated",
+        note=escalation_note(alert_id, ticket, regrade),
+    )
+    log.info("alert #%d worsened: ticket %s re-graded %s", alert_id, ticket.number, severity)
+    return AlertReport(escalated=(ticket.number,))
 
 
 async def _close(

@@ -92,7 +92,9 @@ async def analyze(settings: Settings, plant: Plant, pool: Pool, edition: Edition
             await _analysis_cycle(pool, plant)
             if datetime.now(UTC) - last_retention > _RETENTION_EVERY:
                 async with pool.connection() as conn:
-                    await enforce_retention(conn, edition, settings.retention)
+                    await enforce_retention(
+                        conn, edition, settings.retention, history=settings.history_retention()
+                    )
                 last_retention = datetime.now(UTC)
         except psycopg.Error as error:
             # A database hiccup costs one cycle, not the process: the next one

@@ -20,6 +20,7 @@ from collector.mqtt_connection import MqttConnection
 from collector.opcua_security import OpcUaCredentials
 from collector.payload_parsing import TimeBounds
 from collector.sparkplug_partition import SparkplugPartition
+from storage.history_retention import HistoryRetention
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +60,15 @@ class Settings(BaseSettings):
     write_batch_size: int = Field(default=5000, gt=0)
     write_flush_interval_s: float = Field(default=0.5, gt=0)
     retention_days: int = Field(default=365, gt=0)
+    # The history beside telemetry; storage/history_retention.py says why these periods.
+    dead_letter_retention_days: int = Field(default=30, gt=0)
+    plc_event_retention_days: int = Field(default=365, gt=0)
+    anomaly_score_retention_days: int = Field(default=365, gt=0)
+    # Two years: the OEE reports' loss Pareto is compared year on year.
+    downtime_retention_days: int = Field(default=730, gt=0)
+    # A ticket not yet archived keeps its machine's PLC events and stops this close to receipt.
+    ticket_evidence_days: int = Field(default=30, ge=0)
+    retention_batch_size: int = Field(default=5000, gt=0)
     # Where batches wait while TimescaleDB is unreachable; None: <state_dir>/spool.
     collector_spool_dir: Path | None = None
     # The spool's bound in bytes; at the bound sources stay unacknowledged.
@@ -158,6 +168,16 @@ class Settings(BaseSettings):
     @property
     def retention(self) -> timedelta:
         return timedelta(days=self.retention_days)
+
+    def history_retention(self) -> HistoryRetention:
+        return HistoryRetention(
+            dead_letters=timedelta(days=self.dead_letter_retention_days),
+            plc_events=timedelta(days=self.plc_event_retention_days),
+            anomaly_scores=timedelta(days=self.anomaly_score_retention_days),
+            downtime_events=timedelta(days=self.downtime_retention_days),
+            ticket_evidence=timedelta(days=self.ticket_evidence_days),
+            batch_size=self.retention_batch_size,
+        )
 
     @property
     def cluster_data_dir(self) -> Path:

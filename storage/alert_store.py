@@ -1,4 +1,4 @@
-"""Alerts in the database: open, refresh, close, link to their ticket, and list.
+"""Alerts in the database: open, refresh, raise the grade, close, link to a ticket, list.
 
 The schema allows one open alert per machine and rule (a unique partial index);
 ``open_alert`` leans on it so that two cycles racing for the same anomaly open it
@@ -90,6 +90,29 @@ async def refresh_alert(
         WHERE id = %s AND status = 'open'
         """,
         (last_seen_at, peak_score, list(signals), message, alert_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def raise_severity(conn: Connection, *, alert_id: int, severity: Severity) -> bool:
+    """Raise an open alert to ``severity`` if that is worse; True only for the raise itself.
+
+    The grade never goes down, like the peak. Compared in the UPDATE so that of
+    racing cycles exactly one sees True and re-grades the alert's ticket.
+    """
+    cursor = await conn.execute(
+        """
+        UPDATE alerts SET severity = %(severity)s
+        WHERE id = %(alert_id)s AND status = 'open'
+          AND array_position(%(grades)s::text[], %(severity)s::text)
+              > array_position(%(grades)s::text[], severity)
+        """,
+        {
+            "severity": severity.value,
+            "alert_id": alert_id,
+            # Mildest first: Severity is declared in grade order.
+            "grades": [grade.value for grade in Severity],
+        },
     )
     return cursor.rowcount == 1
 

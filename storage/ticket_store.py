@@ -1,4 +1,4 @@
-"""Service tickets in the database: registration with a unique number, events, and reads.
+"""Service tickets in the database: registration with a unique number, re-grading, events, reads.
 
 Numbers read ``LC-<year received>-<six digits>``; the digits come from one
 sequence, so they are unique across years and never reused, even when a
@@ -108,6 +108,41 @@ async def append_event(
     row = await cursor.fetchone()
     assert row is not None  # INSERT ... RETURNING of one row
     return _event(row)
+
+
+async def lock_ticket(conn: Connection, *, ticket_id: int) -> Ticket | None:
+    """Read a ticket and hold its row until the transaction ends, to change it safely."""
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM tickets WHERE id = %s FOR UPDATE", (ticket_id,)
+    )
+    row = await cursor.fetchone()
+    return _ticket(row) if row else None
+
+
+async def regrade_ticket(
+    conn: Connection,
+    *,
+    ticket_id: int,
+    severity: Severity,
+    ticket_type: TicketType,
+    deadlines: SlaDeadlines,
+) -> None:
+    """Set a ticket's grade, type and SLA deadlines; the caller records why in its history."""
+    await conn.execute(
+        """
+        UPDATE tickets SET severity = %s, ticket_type = %s,
+                           response_due = %s, arrival_due = %s, resolution_due = %s
+        WHERE id = %s
+        """,
+        (
+            severity.value,
+            ticket_type.value,
+            deadlines.response_due,
+            deadlines.arrival_due,
+            deadlines.resolution_due,
+            ticket_id,
+        ),
+    )
 
 
 async def list_tickets(

@@ -3,7 +3,8 @@
 The Apache build (what Debian ships) has hypertables, ``time_bucket`` and
 ``drop_chunks``. Compression, continuous aggregates and background policies need
 the Timescale licence (the docker-compose image has it). We detect which one the
-server runs and set up the telemetry rollup and retention accordingly.
+server runs and set up the telemetry rollup and retention accordingly; the
+hourly retention run also prunes the other history tables (history_retention).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from storage.connections import Connection
+from storage.history_retention import HistoryPruned, HistoryRetention, prune_history
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +105,30 @@ async def setup_features(conn: Connection, retention: timedelta) -> FeatureSetup
     return setup
 
 
-async def enforce_retention(conn: Connection, edition: Edition, retention: timedelta) -> int:
-    """Drop telemetry chunks older than the retention on the Apache edition.
+@dataclass(frozen=True, slots=True)
+class RetentionReport:
+    """What one retention run removed."""
 
-    With the licence a background policy does this; returns the chunks dropped here.
+    telemetry_chunks: int
+    history: HistoryPruned
+
+
+async def enforce_retention(
+    conn: Connection, edition: Edition, retention: timedelta, *, history: HistoryRetention
+) -> RetentionReport:
+    """Drop telemetry chunks older than ``retention``, and prune the other history tables.
+
+    With the licence a background policy drops telemetry (``telemetry_chunks`` is
+    then 0); the other tables are pruned here on either edition, since their
+    ticket hold is more than a policy can express.
     """
+    return RetentionReport(
+        telemetry_chunks=await _drop_telemetry_chunks(conn, edition, retention),
+        history=await prune_history(conn, history),
+    )
+
+
+async def _drop_telemetry_chunks(conn: Connection, edition: Edition, retention: timedelta) -> int:
     if edition is Edition.COMMUNITY:
         return 0
     cursor = await conn.execute(

@@ -9,6 +9,7 @@ from alerts.anomaly_rules import AnomalyEpisode
 from models.alerts import Alert, AlertStatus
 from models.anomaly import AnomalyScore, SignalContribution
 from models.plant import Severity
+from models.tickets import Ticket, TicketDraft, TicketStatus
 
 # A Friday morning in plant time, well ahead of any wall clock this code runs on.
 FRIDAY_0800 = datetime(2026, 1, 9, 8, 0, tzinfo=UTC)
@@ -72,3 +73,9 @@ def alert_for(found: AnomalyEpisode, *, machine_id: str = "l1-filler", alert_id:
         message="test alert",
         ticket_id=None,
     )
+
+
+def ticket_for(
+    draft: TicketDraft, *, status: TicketStatus = TicketStatus.REGISTERED, ticket_id: int = 11
+) -> Ticket:
+    return Ticket(id=ticket_id, number=f"LC-2026-{ticket_id:06d}", status=status, draft=draft)

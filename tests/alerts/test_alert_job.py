@@ -164,3 +164,104 @@ async def test_a_serious_anomaly_on_an_old_line_is_a_billable_emergency(
     assert ticket.draft.deadlines.response_due == NOW + timedelta(minutes=30)
     assert ticket.draft.deadlines.arrival_due == NOW + timedelta(hours=12)
     assert ticket.draft.deadlines.resolution_due == NOW + timedelta(hours=36)
+
+
+async def _worsen(pool: Pool) -> None:
+    """Five more windows at 12: the median since the alert opened reaches the serious grade."""
+    async with pool.connection() as conn:
+        await insert_scores(
+            conn, scores=score_series("l1-filler", start=NOW, windows=5, score=12.0)
+        )
+
+
+WORSENED = NOW + timedelta(minutes=25)
+
+
+async def test_a_worsening_alert_regrades_its_ticket_from_the_time_received(
+    monitored: Pool, plant: Plant
+) -> None:
+    opened = await run_alert_cycle(monitored, plant, now=NOW)
+    await _worsen(monitored)
+
+    report = await run_alert_cycle(monitored, plant, now=WORSENED)
+
+    async with monitored.connection() as conn:
+        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
+        (alert,) = await list_alerts(conn, customer_id="nordbrau")
+        events = await ticket_events(conn, ticket_id=ticket.id)
+    assert report.escalated == (ticket.number,)
+    assert report.updated == opened.opened
+    assert alert.severity is Severity.SERIOUS
+    assert ticket.draft.severity is Severity.SERIOUS
+    assert ticket.draft.ticket_type is TicketType.EMERGENCY_REPAIR
+    assert ticket.draft.received_at == NOW
+    # Nordbrau's serious promises, counted from when the ticket was received.
+    assert ticket.draft.deadlines.response_due == NOW + timedelta(minutes=30)
+    assert ticket.draft.deadlines.arrival_due == NOW + timedelta(hours=12)
+    assert ticket.draft.deadlines.resolution_due == NOW + timedelta(hours=36)
+    assert [(e.kind, e.at) for e in events] == [("registered", NOW), ("escalated", WORSENED)]
+    assert events[1].note.startswith(
+        f"alert #{alert.id} worsened to serious: severity general -> serious; "
+        "type general_fault -> emergency_repair; response due "
+    )
+
+
+async def test_an_easing_alert_leaves_its_ticket_at_the_worst_grade(
+    monitored: Pool, plant: Plant
+) -> None:
+    await run_alert_cycle(monitored, plant, now=NOW)
+    await _worsen(monitored)
+    await run_alert_cycle(monitored, plant, now=WORSENED)
+    async with monitored.connection() as conn:
+        (escalated,) = await list_tickets(conn, customer_id="nordbrau")
+        # Ten windows back at 4: the median of the last hour is a general grade again.
+        await insert_scores(
+            conn, scores=score_series("l1-filler", start=WORSENED, windows=10, score=4.0)
+        )
+
+    report = await run_alert_cycle(monitored, plant, now=WORSENED + timedelta(minutes=50))
+
+    async with monitored.connection() as conn:
+        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
+        (alert,) = await list_alerts(conn, customer_id="nordbrau")
+        events = await ticket_events(conn, ticket_id=ticket.id)
+    assert report.updated == (alert.id,)
+    assert report.escalated == ()
+    assert ticket == escalated
+    assert alert.severity is Severity.SERIOUS
+    assert [e.kind for e in events] == ["registered", "escalated"]
+
+
+async def test_racing_cycles_escalate_a_ticket_once(monitored: Pool, plant: Plant) -> None:
+    await run_alert_cycle(monitored, plant, now=NOW)
+    await _worsen(monitored)
+
+    reports = await asyncio.gather(
+        *(run_alert_cycle(monitored, plant, now=WORSENED) for _ in range(4))
+    )
+
+    async with monitored.connection() as conn:
+        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
+        events = await ticket_events(conn, ticket_id=ticket.id)
+    assert sum(len(r.escalated) for r in reports) == 1
+    assert [e.kind for e in events] == ["registered", "escalated"]
+
+
+async def test_a_repaired_ticket_keeps_its_grade_and_hears_of_the_worse_alert(
+    monitored: Pool, plant: Plant
+) -> None:
+    await run_alert_cycle(monitored, plant, now=NOW)
+    async with monitored.connection() as conn:
+        await conn.execute("UPDATE tickets SET status = 'repaired'")
+    await _worsen(monitored)
+
+    report = await run_alert_cycle(monitored, plant, now=WORSENED)
+
+    async with monitored.connection() as conn:
+        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
+        events = await ticket_events(conn, ticket_id=ticket.id)
+    assert report.escalated == ()
+    assert ticket.draft.severity is Severity.GENERAL
+    assert ticket.draft.deadlines.response_due == NOW + timedelta(hours=2)
+    assert [e.kind for e in events] == ["registered", "alert_worsened"]
+    assert "reopen it if the fault has returned" in events[1].note

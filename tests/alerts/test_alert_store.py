@@ -9,7 +9,7 @@ import pytest
 
 from models.alerts import Alert, AlertStatus
 from models.plant import Plant, Severity
-from storage.alert_store import close_alert, list_alerts, open_alert
+from storage.alert_store import close_alert, list_alerts, open_alert, raise_severity
 from storage.asset_registry import sync_assets
 from storage.connections import Connection, Pool
 from tests.alerts.factories import FRIDAY_0800
@@ -62,3 +62,17 @@ async def test_a_closed_alert_makes_room_for_a_new_one(db_pool: Pool, plant: Pla
     assert second is not None
     assert [a.status for a in everything] == [AlertStatus.OPEN, AlertStatus.CLOSED]
     assert [a.id for a in open_only] == [second.id]
+
+
+async def test_an_alerts_grade_only_ever_rises(db_pool: Pool, plant: Plant) -> None:
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+        alert = await _open(conn)
+        assert alert is not None
+        rose = await raise_severity(conn, alert_id=alert.id, severity=Severity.SERIOUS)
+        again = await raise_severity(conn, alert_id=alert.id, severity=Severity.SERIOUS)
+        eased = await raise_severity(conn, alert_id=alert.id, severity=Severity.GENERAL)
+        (stored,) = await list_alerts(conn, customer_id=None)
+
+    assert (rose, again, eased) == (True, False, False)
+    assert stored.severity is Severity.SERIOUS

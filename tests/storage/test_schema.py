@@ -11,11 +11,21 @@ from models.plant import Plant
 from models.readings import Reading
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.history_retention import HistoryRetention
 from storage.schema_migrations import bundled_migrations, migrate
 from storage.telemetry_writer import write_readings
 from storage.timescale_features import Edition, detect_edition, enforce_retention, setup_features
 
 pytestmark = pytest.mark.integration
+
+HISTORY_RETENTION = HistoryRetention(
+    dead_letters=timedelta(days=30),
+    plc_events=timedelta(days=365),
+    anomaly_scores=timedelta(days=365),
+    downtime_events=timedelta(days=730),
+    ticket_evidence=timedelta(days=30),
+    batch_size=1000,
+)
 
 
 async def test_telemetry_is_a_hypertable(db_pool: Pool) -> None:
@@ -57,12 +67,14 @@ async def test_apache_edition_falls_back_to_view_and_drop_chunks(
                 (when,),
             )
         await conn.commit()
-        dropped = await enforce_retention(conn, edition, timedelta(days=30))
+        report = await enforce_retention(
+            conn, edition, timedelta(days=30), history=HISTORY_RETENTION
+        )
         cursor = await conn.execute("SELECT time FROM telemetry")
         left = [row[0] for row in await cursor.fetchall()]
         rollup = await conn.execute("SELECT samples FROM telemetry_1m")
         buckets = [row[0] for row in await rollup.fetchall()]
-    assert dropped == 1
+    assert report.telemetry_chunks == 1
     assert left == [recent]
     assert buckets == [1]
 

@@ -4,8 +4,8 @@ Each machine is handled in its own transaction. A new alert and its ticket are
 written in the same transaction, so an alert never exists without its ticket,
 and the unique index on open alerts means repeated or concurrent cycles open it
 once. Closing an alert leaves its ticket open: people close tickets. An alert
-that worsens re-grades its ticket in the same transaction; one that eases
-leaves the ticket's grade to people.
+that worsens re-grades its ticket in the same transaction, keeping the SLA
+deadlines set at opening; one that eases leaves the ticket's grade to people.
 
 An alert's ``opened_at`` is when the sustained anomaly began (its first window);
 its ticket is received at the cycle's ``now``, which starts the SLA clock.
@@ -87,7 +87,7 @@ async def _cycle_machine(
         return AlertReport()
     follow_up = assess_open(scores, rule, open_since=current.opened_at)
     if isinstance(follow_up, UpdateAlert):
-        return await _refresh(conn, plant, current, follow_up.episode, rule, now)
+        return await _refresh(conn, current, follow_up.episode, rule, now)
     if isinstance(follow_up, CloseAlert) and await _close(
         conn, current, follow_up.calm_since, rule, now
     ):
@@ -129,7 +129,6 @@ async def _raise(
 
 async def _refresh(
     conn: Connection,
-    plant: Plant,
     alert: Alert,
     episode: AnomalyEpisode,
     rule: SustainedAnomalyRule,
@@ -149,15 +148,12 @@ async def _refresh(
     report = AlertReport(updated=(alert.id,))
     raised = await alert_store.raise_severity(conn, alert_id=alert.id, severity=episode.severity)
     if raised and alert.ticket_id is not None:
-        report += await _escalate_ticket(
-            conn, plant, alert.id, alert.ticket_id, episode.severity, now
-        )
+        report += await _escalate_ticket(conn, alert.id, alert.ticket_id, episode.severity, now)
     return report
 
 
 async def _escalate_ticket(
     conn: Connection,
-    plant: Plant,
     alert_id: int,
     ticket_id: int,
     severity: Severity,
@@ -168,7 +164,7 @@ async def _escalate_ticket(
     ticket = await ticket_store.lock_ticket(conn, ticket_id=ticket_id)
     if ticket is None:
         return AlertReport()
-    regrade = regrade_for(ticket, severity, plant)
+    regrade = regrade_for(ticket, severity)
     if regrade is None:
         await ticket_store.append_event(
             conn,
@@ -183,7 +179,6 @@ async def _escalate_ticket(
         ticket_id=ticket_id,
         severity=regrade.severity,
         ticket_type=regrade.ticket_type,
-        deadlines=regrade.deadlines,
     )
     await ticket_store.append_event(
         conn,

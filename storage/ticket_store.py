@@ -120,28 +120,12 @@ async def lock_ticket(conn: Connection, *, ticket_id: int) -> Ticket | None:
 
 
 async def regrade_ticket(
-    conn: Connection,
-    *,
-    ticket_id: int,
-    severity: Severity,
-    ticket_type: TicketType,
-    deadlines: SlaDeadlines,
+    conn: Connection, *, ticket_id: int, severity: Severity, ticket_type: TicketType
 ) -> None:
-    """Set a ticket's grade, type and SLA deadlines; the caller records why in its history."""
+    """Set a ticket's grade and type; its SLA deadlines stay as opened. The caller records why."""
     await conn.execute(
-        """
-        UPDATE tickets SET severity = %s, ticket_type = %s,
-                           response_due = %s, arrival_due = %s, resolution_due = %s
-        WHERE id = %s
-        """,
-        (
-            severity.value,
-            ticket_type.value,
-            deadlines.response_due,
-            deadlines.arrival_due,
-            deadlines.resolution_due,
-            ticket_id,
-        ),
+        "UPDATE tickets SET severity = %s, ticket_type = %s WHERE id = %s",
+        (severity.value, ticket_type.value, ticket_id),
     )
 
 

@@ -177,10 +177,12 @@ async def _worsen(pool: Pool) -> None:
 WORSENED = NOW + timedelta(minutes=25)
 
 
-async def test_a_worsening_alert_regrades_its_ticket_from_the_time_received(
+async def test_a_worsening_alert_regrades_its_ticket_but_keeps_its_opening_deadlines(
     monitored: Pool, plant: Plant
 ) -> None:
     opened = await run_alert_cycle(monitored, plant, now=NOW)
+    async with monitored.connection() as conn:
+        (at_opening,) = await list_tickets(conn, customer_id="nordbrau")
     await _worsen(monitored)
 
     report = await run_alert_cycle(monitored, plant, now=WORSENED)
@@ -195,14 +197,16 @@ async def test_a_worsening_alert_regrades_its_ticket_from_the_time_received(
     assert ticket.draft.severity is Severity.SERIOUS
     assert ticket.draft.ticket_type is TicketType.EMERGENCY_REPAIR
     assert ticket.draft.received_at == NOW
-    # Nordbrau's serious promises, counted from when the ticket was received.
-    assert ticket.draft.deadlines.response_due == NOW + timedelta(minutes=30)
-    assert ticket.draft.deadlines.arrival_due == NOW + timedelta(hours=12)
-    assert ticket.draft.deadlines.resolution_due == NOW + timedelta(hours=36)
+    # SLA performance is measured against the general grade's deadlines set at opening.
+    assert ticket.draft.deadlines == at_opening.draft.deadlines
+    assert ticket.draft.deadlines.response_due == NOW + timedelta(hours=2)
+    assert ticket.draft.deadlines.arrival_due == datetime(2026, 1, 14, 9, 20, tzinfo=BERLIN)
+    assert ticket.draft.deadlines.resolution_due == NOW + timedelta(hours=72)
     assert [(e.kind, e.at) for e in events] == [("registered", NOW), ("escalated", WORSENED)]
-    assert events[1].note.startswith(
+    assert events[1].note == (
         f"alert #{alert.id} worsened to serious: severity general -> serious; "
-        "type general_fault -> emergency_repair; response due "
+        "type general_fault -> emergency_repair; "
+        "SLA deadlines unchanged (measured as at opening)"
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fastapi import HTTPException, status
 
 from models.plant import Customer, Line, MachinePlacement, Plant, Site
-from storage.user_store import Role, User
+from models.users import Role, User
 
 
 @dataclass(frozen=True, slots=True)

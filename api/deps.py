@@ -14,8 +14,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from launcher.settings import Settings
 from models.plant import Plant
+from models.users import User
 from storage.connections import Connection, Pool
-from storage.user_store import User, find_user_by_token
+from storage.user_store import find_user_by_token
 
 _bearer = HTTPBearer(
     auto_error=False,

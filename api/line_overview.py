@@ -20,9 +20,9 @@ from api.schemas.lines import (
 )
 from models.anomaly import AnomalyScore
 from models.plant import Machine, SignalKind
+from models.readings import LatestValue
 from storage import anomaly_store, telemetry_queries
 from storage.connections import Connection
-from storage.telemetry_queries import LatestValue
 
 
 def _signal_of(machine: Machine, kind: SignalKind) -> str | None:

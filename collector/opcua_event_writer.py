@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 import psycopg
 
+from models.plc_events import PlcEvent
 from storage.connections import Pool
-from storage.plc_event_store import PlcEvent, write_plc_events
+from storage.plc_event_store import write_plc_events
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from asyncua.ua.object_ids import ObjectIds
 
 from collector.opcua_mapping import EventPlan
 from collector.payload_parsing import UNBOUNDED, PayloadError, TimeBounds, check_time
-from storage.plc_event_store import PlcEvent
+from models.plc_events import PlcEvent
 
 _BASE_FIELDS = (
     "EventId",

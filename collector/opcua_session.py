@@ -45,8 +45,8 @@ from collector.opcua_polling import poll_once
 from collector.opcua_values import Rejected, convert_data_changes, quality_of
 from collector.payload_parsing import UNBOUNDED, TimeBounds
 from models.opcua_source import CollectMode
+from models.plc_events import PlcEvent
 from models.readings import DeadLetter, Quality
-from storage.plc_event_store import PlcEvent
 
 log = logging.getLogger(__name__)
 

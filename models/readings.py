@@ -1,9 +1,10 @@
-"""Telemetry samples as they travel from a collector to storage."""
+"""Telemetry samples as they travel from a collector to storage, and as the API reads
+them back: the latest value of a signal and trends over a range."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import IntEnum
 
 
@@ -35,3 +36,33 @@ class DeadLetter:
     origin: str
     payload: bytes
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class LatestValue:
+    """The newest sample of one signal of one machine."""
+
+    machine_id: str
+    signal: str
+    time: datetime
+    value: float
+    quality: Quality
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """One point of a trend: a raw sample (min = max = value) or a bucket's average."""
+
+    time: datetime
+    value: float
+    min_value: float
+    max_value: float
+    samples: int
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """Points of one series; ``bucket`` is None when they are raw samples."""
+
+    bucket: timedelta | None
+    points: tuple[TrendPoint, ...]

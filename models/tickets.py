@@ -79,3 +79,14 @@ class Ticket:
     number: str
     status: TicketStatus
     draft: TicketDraft
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    """One entry in a ticket's history: what happened, when, and a note for people."""
+
+    id: int
+    ticket_id: int
+    at: datetime
+    kind: str
+    note: str

@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
+from models.machine_status import MachineStatus
 from storage.connections import Connection
-
-
-@dataclass(frozen=True, slots=True)
-class MachineStatus:
-    machine_id: str
-    online: bool
-    # When the current state (online or offline) began.
-    since: datetime
-    # When a sample of the machine last arrived at a collector; None if never.
-    last_seen: datetime | None
-
 
 # A machine seen again after being offline: online from its first sample since.
 _BACK_ONLINE = """

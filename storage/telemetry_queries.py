@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from models.readings import Quality
+from models.readings import LatestValue, Quality, Trend, TrendPoint
 from storage.connections import Connection
 
 # Ranges up to this long are drawn from raw samples, longer ones from the rollup.
@@ -21,36 +20,6 @@ RAW_RANGE = timedelta(hours=1)
 # A chart needs no more points than it has pixels; wider ranges get wider buckets.
 MAX_POINTS = 1500
 _ROLLUP_WIDTH = timedelta(minutes=1)
-
-
-@dataclass(frozen=True, slots=True)
-class LatestValue:
-    """The newest sample of one signal of one machine."""
-
-    machine_id: str
-    signal: str
-    time: datetime
-    value: float
-    quality: Quality
-
-
-@dataclass(frozen=True, slots=True)
-class TrendPoint:
-    """One point of a trend: a raw sample (min = max = value) or a bucket's average."""
-
-    time: datetime
-    value: float
-    min_value: float
-    max_value: float
-    samples: int
-
-
-@dataclass(frozen=True, slots=True)
-class Trend:
-    """Points of one series; ``bucket`` is None when they are raw samples."""
-
-    bucket: timedelta | None
-    points: tuple[TrendPoint, ...]
 
 
 async def latest_values(

@@ -7,7 +7,6 @@ registering transaction rolls back (that leaves a gap, which is acceptable).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from models.tickets import (
     SlaDeadlines,
     Ticket,
     TicketDraft,
+    TicketEvent,
     TicketStatus,
     TicketType,
 )
@@ -27,17 +27,6 @@ _COLUMNS = """
     machine_model, machine_serial, ticket_type, channel, severity, under_warranty, summary,
     symptoms, signals, received_at, response_due, arrival_due, resolution_due, alert_id
 """
-
-
-@dataclass(frozen=True, slots=True)
-class TicketEvent:
-    """One entry in a ticket's history: what happened, when, and a note for people."""
-
-    id: int
-    ticket_id: int
-    at: datetime
-    kind: str
-    note: str
 
 
 def ticket_number(year: int, sequence_value: int) -> str:

@@ -7,42 +7,9 @@ presented token first. The demo ships four fixed, publicly known tokens.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from enum import StrEnum
 
+from models.users import DemoUser, Role, User
 from storage.connections import Connection
-
-
-class Role(StrEnum):
-    """What a user does in LineCare (DOMAIN.md, "Who uses it")."""
-
-    SUPPORT = "support"
-    DESK = "desk"
-    CUSTOMER = "customer"
-    ADMIN = "admin"
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    """A signed-in person; ``customer_id`` is set exactly when the role is customer."""
-
-    id: int
-    login: str
-    display_name: str
-    role: Role
-    customer_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class DemoUser:
-    """A fixed demo account: its token is public on purpose."""
-
-    token: str
-    login: str
-    display_name: str
-    role: Role
-    customer_id: str | None = None
-
 
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("demo-support", "demo-support", "Support engineer (demo)", Role.SUPPORT),

@@ -9,7 +9,7 @@ from api.schemas.base import PublicModel
 from api.schemas.telemetry import QualityName, quality_name
 from api.signal_value_names import state_name
 from models.anomaly import AnomalyScore
-from storage.telemetry_queries import LatestValue
+from models.readings import LatestValue
 
 
 class CustomerRef(PublicModel):

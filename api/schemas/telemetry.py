@@ -9,8 +9,7 @@ from typing import Literal
 from api.schemas.base import PublicModel
 from api.signal_value_names import value_name
 from models.plant import MachinePlacement, Plant, SignalKind, SignalSpec
-from models.readings import Quality
-from storage.telemetry_queries import LatestValue, Trend
+from models.readings import LatestValue, Quality, Trend
 
 QualityName = Literal["good", "uncertain", "bad"]
 _QUALITY_NAMES: dict[Quality, QualityName] = {

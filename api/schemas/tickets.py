@@ -7,8 +7,7 @@ from datetime import datetime
 
 from api.schemas.base import PublicModel
 from models.plant import Severity
-from models.tickets import Channel, Ticket, TicketStatus, TicketType
-from storage.ticket_store import TicketEvent
+from models.tickets import Channel, Ticket, TicketEvent, TicketStatus, TicketType
 
 
 class TicketPublic(PublicModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.schemas.base import PublicModel
-from storage.user_store import DemoUser, Role, User
+from models.users import DemoUser, Role, User
 
 
 class UserPublic(PublicModel):

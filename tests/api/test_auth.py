@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from api.app import create_app
 from launcher.settings import Settings
 from models.plant import Plant
+from models.users import Role
 from storage.connections import Pool
 from storage.user_store import (
-    Role,
     find_user_by_token,
     seed_demo_users,
     token_digest,

@@ -9,11 +9,12 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from collector.source_liveness import SourceLiveness
+from models.machine_status import MachineStatus
 from models.plant import Plant
 from models.readings import Reading
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
-from storage.machine_status_store import MachineStatus, list_machine_status
+from storage.machine_status_store import list_machine_status
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from collector.opcua_mapping import EventPlan, MappedSignal
 from collector.opcua_values import Rejected, convert_data_changes, quality_of, reading_of
 from collector.payload_parsing import TimeBounds
 from models.opcua_source import CollectMode
+from models.plc_events import PlcEvent
 from models.readings import Quality, Reading
-from storage.plc_event_store import PlcEvent
 
 AT = datetime(2026, 11, 21, 6, 0, 1, tzinfo=UTC)
 RECEIVED = datetime(2026, 11, 21, 6, 0, 5, tzinfo=UTC)

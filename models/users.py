@@ -1,0 +1,37 @@
+"""Users of the API and console, and their roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a user does in LineCare (DOMAIN.md, "Who uses it")."""
+
+    SUPPORT = "support"
+    DESK = "desk"
+    CUSTOMER = "customer"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A signed-in person; ``customer_id`` is set exactly when the role is customer."""
+
+    id: int
+    login: str
+    display_name: str
+    role: Role
+    customer_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    """A fixed demo account: its token is public on purpose."""
+
+    token: str
+    login: str
+    display_name: str
+    role: Role
+    customer_id: str | None = None

@@ -1,10 +1,13 @@
-"""The analytics cycle: OEE of the shifts that need it and anomaly scores of new windows.
+"""The analytics cycle: OEE of the shifts that need it, anomaly scores of the windows that do.
 
 The demo loop calls ``run_analytics_cycle`` every few seconds with ``now`` from
 ``latest_telemetry_time``. Telemetry carries simulated plant time, which may
 run ahead of the wall clock, so the wall clock never decides what "now" is.
 OEE is recomputed incrementally: the current shift of every line, and the
-shifts late data reached (``analytics.oee_refresh``).
+shifts late data reached (``analytics.oee_refresh``). Anomaly scoring scores the
+windows completed since the last cycle and again those late data reached
+(``analytics.anomaly_refresh``). Both learn of late data from the telemetry
+writer's marks, each from a copy of its own, so neither takes the other's.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class AnalyticsReport:
     scores_stored: int
     oee_shifts: int = 0
     late_data_machines: tuple[str, ...] = ()
+    rescored_machines: tuple[str, ...] = ()
 
 
 async def latest_telemetry_time(pool: Pool) -> datetime | None:
@@ -52,12 +56,15 @@ async def latest_telemetry_time(pool: Pool) -> datetime | None:
 async def run_analytics_cycle(
     pool: Pool, plant: Plant, *, now: datetime, settings: AnalyticsSettings | None = None
 ) -> AnalyticsReport:
-    """Recompute the OEE that changed and score newly completed anomaly windows as of ``now``."""
+    """Recompute the OEE that changed and score the anomaly windows that completed or
+    that late data touched, as of ``now``."""
     settings = settings or AnalyticsSettings()
     rules = OeeRules.from_plant(plant, max_sample_gap_s=settings.max_sample_gap_s)
     oee = await refresh_oee(pool, plant, rules, now=now, settings=settings.recompute)
     async with pool.connection() as conn:
-        progress = await refresh_anomaly(conn, plant, settings.anomaly, now=now)
+        progress = await refresh_anomaly(
+            conn, plant, settings.anomaly, now=now, recompute=settings.recompute
+        )
     return AnalyticsReport(
         now=now,
         oee_results=oee.results_stored,
@@ -66,4 +73,5 @@ async def run_analytics_cycle(
         scores_stored=progress.scores_stored,
         oee_shifts=oee.shifts_recomputed,
         late_data_machines=oee.late_machines,
+        rescored_machines=progress.rescored_machines,
     )

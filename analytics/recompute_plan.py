@@ -8,6 +8,10 @@ replay, a collector catching up), every shift from the one holding
 ``lookback`` earlier may change from micro-stop to stop, and the reading just
 before the new data shares its parts differently. Shifts are recomputed in
 pieces of at most ``chunk`` so that catching up on a month commits week by week.
+
+Anomaly scores depend only on the samples inside their window, so late data
+from ``late_since`` on is re-scored from the window holding it, with the same
+horizon, in pieces of at most ``chunk`` as well.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from analytics.anomaly_scoring import window_floor
 from analytics.intervals import Interval
 from analytics.shift_calendar import (
     ShiftWindow,
@@ -68,4 +73,32 @@ def chunked(shifts: Sequence[ShiftWindow], span: timedelta) -> list[list[ShiftWi
             pieces[-1].append(shift)
         else:
             pieces.append([shift])
+    return pieces
+
+
+def rescoring_start(
+    late_since: datetime,
+    *,
+    first_window: datetime,
+    now: datetime,
+    width: timedelta,
+    settings: RecomputeSettings,
+) -> datetime:
+    """The start of the first anomaly window that late data from ``late_since`` on
+    touched; never before the baseline's ``first_window`` nor beyond the horizon."""
+    since = max(min(late_since, now), now - settings.horizon)
+    return max(window_floor(since, width), first_window)
+
+
+def window_pieces(
+    since: datetime, until: datetime, *, chunk: timedelta, width: timedelta
+) -> list[Interval]:
+    """``[since, until)`` in consecutive pieces of at most ``chunk`` (and at least one
+    window), cut on window bounds when ``since`` is on one."""
+    step = max(width, (chunk // width) * width)
+    pieces: list[Interval] = []
+    start = since
+    while start < until:
+        pieces.append(Interval(start, min(start + step, until)))
+        start = pieces[-1].end
     return pieces

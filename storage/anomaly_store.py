@@ -1,7 +1,11 @@
-"""Anomaly scores and the baselines they are measured against.
+"""Anomaly scores, the baselines they are measured against, and late-data marks.
 
 Contributions are stored as a JSON array in the order they were ranked
 (largest deviation first): ``[{"signal": "vibration_rms", "deviation": 4.2}]``.
+
+Late data reaches anomaly scoring through ``anomaly_pending_analysis``, the
+database's copy of the telemetry writer's marks (migration 012), so that the
+OEE refresh taking its own marks never takes these.
 """
 
 from __future__ import annotations
@@ -23,6 +27,21 @@ INSERT INTO anomaly_scores (time, machine_id, score, contributions)
 VALUES (%s, %s, %s, %s)
 ON CONFLICT (machine_id, time) DO UPDATE SET
     score = EXCLUDED.score, contributions = EXCLUDED.contributions
+"""
+
+# Scores are timed at their window's end: the windows in [since, until) end in (since, until].
+_CLEAR_SCORES = """
+DELETE FROM anomaly_scores WHERE machine_id = %s AND time > %s AND time <= %s
+"""
+
+# Rows are locked in machine order, the order the writer marks them in, so a
+# batch being written and the take never wait on each other in a circle.
+_TAKE_LATE_DATA = """
+DELETE FROM anomaly_pending_analysis
+WHERE machine_id IN (
+    SELECT machine_id FROM anomaly_pending_analysis ORDER BY machine_id FOR UPDATE
+)
+RETURNING machine_id, since
 """
 
 _HISTORY = """
@@ -101,6 +120,24 @@ async def insert_scores(conn: Connection, *, scores: Sequence[AnomalyScore]) -> 
         )
 
 
+async def replace_scores(
+    conn: Connection,
+    *,
+    machine_id: str,
+    since: datetime,
+    until: datetime,
+    scores: Sequence[AnomalyScore],
+) -> None:
+    """Make ``scores`` the machine's scores of the windows in ``[since, until)``.
+
+    A window scored before but without enough data now (late data showed the
+    machine stopped, say) loses its old score; call it in the transaction that
+    advances scoring.
+    """
+    await conn.execute(_CLEAR_SCORES, (machine_id, since, until))
+    await insert_scores(conn, scores=scores)
+
+
 async def score_history(
     conn: Connection, *, machine_id: str, since: datetime, until: datetime
 ) -> list[AnomalyScore]:
@@ -153,6 +190,21 @@ async def load_baselines(
         )
         for machine_id, (trained_from, trained_until, scored_until) in spans.items()
     }
+
+
+async def take_late_data(conn: Connection) -> dict[str, datetime]:
+    """Take and clear the late-data marks: machine id -> oldest sample written since
+    the last take. Call it in the transaction that rewinds scoring from them."""
+    cursor = await conn.execute(_TAKE_LATE_DATA)
+    return {machine_id: since for machine_id, since in await cursor.fetchall()}
+
+
+async def rewind_scoring(conn: Connection, *, machine_id: str, scored_until: datetime) -> None:
+    """Have the windows from ``scored_until`` on scored again; never skips ahead."""
+    await conn.execute(
+        "UPDATE anomaly_baselines SET scored_until = LEAST(scored_until, %s) WHERE machine_id = %s",
+        (scored_until, machine_id),
+    )
 
 
 async def advance_scoring(conn: Connection, *, machine_id: str, scored_until: datetime) -> None:

@@ -9,14 +9,20 @@ deadlines set at opening; one that eases leaves the ticket's grade to people.
 
 An alert's ``opened_at`` is when the sustained anomaly began (its first window);
 its ticket is received at the cycle's ``now``, which starts the SLA clock.
+
+An alert closed on windows that late data has since re-scored as high is
+reopened rather than raised again (``alerts.alert_reopening``): its ticket
+continues, hears why, and is re-graded as for any open alert.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from alerts.alert_reopening import reopen_note, reopens
 from alerts.anomaly_rules import (
     AnomalyEpisode,
     CloseAlert,
@@ -30,6 +36,7 @@ from alerts.anomaly_rules import (
 from alerts.ticket_escalation import escalation_note, regrade_for, unchanged_note
 from alerts.ticket_workflow import draft_ticket
 from models.alerts import Alert
+from models.anomaly import AnomalyScore
 from models.plant import Plant, Severity
 from storage import alert_store, anomaly_store, ticket_store
 from storage.connections import Connection, Pool
@@ -50,6 +57,7 @@ class AlertReport:
     updated: tuple[int, ...] = ()
     closed: tuple[int, ...] = ()
     escalated: tuple[str, ...] = ()
+    reopened: tuple[int, ...] = ()
 
     def __add__(self, other: AlertReport) -> AlertReport:
         return AlertReport(
@@ -58,6 +66,7 @@ class AlertReport:
             self.updated + other.updated,
             self.closed + other.closed,
             self.escalated + other.escalated,
+            self.reopened + other.reopened,
         )
 
 
@@ -80,19 +89,72 @@ async def _cycle_machine(
     scores = await anomaly_store.score_history(
         conn, machine_id=machine_id, since=now - rule.history, until=now + _THROUGH_NOW
     )
-    if current is None:
-        quiet = assess_quiet(scores, rule)
-        if isinstance(quiet, RaiseAlert):
-            return await _raise(conn, plant, machine_id, quiet.episode, rule, now)
+    if current is not None:
+        return await _follow_up(conn, current, scores, rule, now)
+    quiet = assess_quiet(scores, rule)
+    if not isinstance(quiet, RaiseAlert):
         return AlertReport()
-    follow_up = assess_open(scores, rule, open_since=current.opened_at)
+    closed = await _closed_alert_continued_by(conn, machine_id, quiet.episode, rule)
+    if closed is not None:
+        return await _reopen(conn, closed, quiet.episode, scores, rule, now)
+    return await _raise(conn, plant, machine_id, quiet.episode, rule, now)
+
+
+async def _follow_up(
+    conn: Connection,
+    alert: Alert,
+    scores: Sequence[AnomalyScore],
+    rule: SustainedAnomalyRule,
+    now: datetime,
+) -> AlertReport:
+    """Refresh or close an open alert on its latest scores."""
+    follow_up = assess_open(scores, rule, open_since=alert.opened_at)
     if isinstance(follow_up, UpdateAlert):
-        return await _refresh(conn, current, follow_up.episode, rule, now)
+        return await _refresh(conn, alert, follow_up.episode, rule, now)
     if isinstance(follow_up, CloseAlert) and await _close(
-        conn, current, follow_up.calm_since, rule, now
+        conn, alert, follow_up.calm_since, rule, now
     ):
-        return AlertReport(closed=(current.id,))
+        return AlertReport(closed=(alert.id,))
     return AlertReport()
+
+
+async def _closed_alert_continued_by(
+    conn: Connection, machine_id: str, episode: AnomalyEpisode, rule: SustainedAnomalyRule
+) -> Alert | None:
+    """The machine's last closed alert if ``episode`` continues it (see ``reopens``)."""
+    closed = await alert_store.latest_closed_alert(conn, machine_id=machine_id, rule=rule.name)
+    if closed is None or closed.ticket_id is None:
+        return None
+    # Locked until the transaction ends, so that a person marking the ticket
+    # repaired meanwhile is not followed by a reopen it no longer allows.
+    ticket = await ticket_store.lock_ticket(conn, ticket_id=closed.ticket_id)
+    if reopens(closed, ticket, machine_id=machine_id, episode=episode, rule=rule):
+        return closed
+    return None
+
+
+async def _reopen(
+    conn: Connection,
+    closed: Alert,
+    episode: AnomalyEpisode,
+    scores: Sequence[AnomalyScore],
+    rule: SustainedAnomalyRule,
+    now: datetime,
+) -> AlertReport:
+    """Reopen the alert, tell its ticket why, then follow it up as any open alert."""
+    alert = await alert_store.reopen_alert(conn, alert_id=closed.id, opened_at=episode.started_at)
+    if alert is None or alert.ticket_id is None:
+        log.info("alert #%d already reopened or superseded; no second ticket", closed.id)
+        return AlertReport()
+    await ticket_store.append_event(
+        conn,
+        ticket_id=alert.ticket_id,
+        at=now,
+        kind="alert_reopened",
+        note=reopen_note(alert.id, episode, rule),
+    )
+    log.info("alert #%d on %s reopened by re-scored late data", alert.id, alert.machine_id)
+    return AlertReport(reopened=(alert.id,)) + await _follow_up(conn, alert, scores, rule, now)
 
 
 async def _raise(

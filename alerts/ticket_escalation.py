@@ -32,6 +32,11 @@ class TicketRegrade:
     ticket_type: TicketType
 
 
+def is_past_repair(status: TicketStatus) -> bool:
+    """True once the fault is repaired: anything more on it is a person's call."""
+    return status in _PAST_REPAIR
+
+
 def grade_rank(severity: Severity) -> int:
     """0 for minor up to 3 for major: the declaration order of ``Severity``."""
     return list(Severity).index(severity)
@@ -44,7 +49,7 @@ def is_worse(severity: Severity, *, than: Severity) -> bool:
 def regrade_for(ticket: Ticket, severity: Severity) -> TicketRegrade | None:
     """The ticket re-graded to ``severity``; None when that is no worse or the fault is repaired."""
     draft = ticket.draft
-    if ticket.status in _PAST_REPAIR or not is_worse(severity, than=draft.severity):
+    if is_past_repair(ticket.status) or not is_worse(severity, than=draft.severity):
         return None
     return TicketRegrade(
         severity=severity,
@@ -66,7 +71,7 @@ def escalation_note(alert_id: int, before: Ticket, after: TicketRegrade) -> str:
 
 def unchanged_note(alert_id: int, ticket: Ticket, severity: Severity) -> str:
     """The history entry when an alert worsens but its ticket keeps its grade, and why."""
-    if ticket.status in _PAST_REPAIR:
+    if is_past_repair(ticket.status):
         reason = f"the ticket is {ticket.status}; reopen it if the fault has returned"
     else:
         reason = f"the ticket is already graded {ticket.draft.severity}"

@@ -87,13 +87,13 @@ class LeanClient(mqtt.Client):
 def lean_publish(
     command: int, packet: bytes | bytearray, protocol: MQTTProtocolVersion
 ) -> mqtt.MQTTMessage | None:
-    """A QoS 0/1 PUBLISH without properties, decoded; None for anything else.
+    """A QoS 0 or 1 PUBLISH without properties, decoded; None for anything else.
 
     ``command`` is the fixed header's first byte, ``packet`` what follows the
     remaining length. None leaves the packet to paho, errors included.
     """
     qos = (command & 0x06) >> 1
-    if qos == 2 or len(packet) < 2:
+    if qos > 1 or len(packet) < 2:  # QoS 2's handshake, or the invalid QoS 3
         return None
     topic_end = 2 + int.from_bytes(packet[:2], "big")
     position = topic_end

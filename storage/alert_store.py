@@ -1,8 +1,8 @@
-"""Alerts in the database: open, refresh, raise the grade, close, link to a ticket, list.
+"""Alerts in the database: open, refresh, raise the grade, close, reopen, link to a ticket, list.
 
 The schema allows one open alert per machine and rule (a unique partial index);
-``open_alert`` leans on it so that two cycles racing for the same anomaly open it
-once.
+``open_alert`` and ``reopen_alert`` lean on it so that two cycles racing for the
+same anomaly open it once.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+
+from psycopg.errors import UniqueViolation
 
 from models.alerts import Alert, AlertStatus
 from models.plant import Severity
@@ -124,6 +126,41 @@ async def close_alert(conn: Connection, *, alert_id: int) -> bool:
         (alert_id,),
     )
     return cursor.rowcount == 1
+
+
+async def latest_closed_alert(conn: Connection, *, machine_id: str, rule: str) -> Alert | None:
+    """The machine's closed alert under ``rule`` that was anomalous most recently, if any."""
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM alerts a"
+        " WHERE a.machine_id = %s AND a.rule = %s AND a.status = 'closed'"
+        " ORDER BY a.last_seen_at DESC, a.id DESC LIMIT 1",
+        (machine_id, rule),
+    )
+    row = await cursor.fetchone()
+    return _alert(row) if row else None
+
+
+async def reopen_alert(conn: Connection, *, alert_id: int, opened_at: datetime) -> Alert | None:
+    """Open a closed alert again, from ``opened_at`` if that is earlier; else None.
+
+    None when it is open already (a concurrent cycle reopened it) or when the
+    machine has another alert open under its rule: a racing cycle opened one.
+    """
+    try:
+        # A savepoint, so that losing the race leaves the caller's transaction usable.
+        async with conn.transaction():
+            cursor = await conn.execute(
+                f"""
+                UPDATE alerts AS a SET status = 'open', opened_at = LEAST(a.opened_at, %s)
+                WHERE a.id = %s AND a.status = 'closed'
+                RETURNING {_COLUMNS}
+                """,
+                (opened_at, alert_id),
+            )
+            row = await cursor.fetchone()
+    except UniqueViolation:
+        return None
+    return _alert(row) if row else None
 
 
 async def link_ticket(conn: Connection, *, alert_id: int, ticket_id: int) -> None:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 import pytest
 
 from models.alerts import Alert, AlertStatus
 from models.plant import Plant, Severity
-from storage.alert_store import close_alert, list_alerts, open_alert, raise_severity
+from storage.alert_store import (
+    close_alert,
+    latest_closed_alert,
+    list_alerts,
+    open_alert,
+    raise_severity,
+    reopen_alert,
+)
 from storage.asset_registry import sync_assets
 from storage.connections import Connection, Pool
 from tests.alerts.factories import FRIDAY_0800
@@ -76,3 +84,69 @@ async def test_an_alerts_grade_only_ever_rises(db_pool: Pool, plant: Plant) -> N
 
     assert (rose, again, eased) == (True, False, False)
     assert stored.severity is Severity.SERIOUS
+
+
+async def _closed(conn: Connection) -> Alert:
+    alert = await _open(conn)
+    assert alert is not None
+    assert await close_alert(conn, alert_id=alert.id)
+    return alert
+
+
+async def test_a_reopened_alert_is_open_again_from_the_earlier_start(
+    db_pool: Pool, plant: Plant
+) -> None:
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+        closed = await _closed(conn)
+        found = await latest_closed_alert(conn, machine_id="l1-filler", rule="sustained_anomaly")
+        earlier = FRIDAY_0800 - timedelta(minutes=5)
+        reopened = await reopen_alert(conn, alert_id=closed.id, opened_at=earlier)
+        again = await reopen_alert(conn, alert_id=closed.id, opened_at=earlier)
+        none_closed = await latest_closed_alert(
+            conn, machine_id="l1-filler", rule="sustained_anomaly"
+        )
+
+    assert found == dataclasses.replace(closed, status=AlertStatus.CLOSED)
+    assert reopened is not None
+    assert (reopened.id, reopened.status, reopened.opened_at) == (
+        closed.id,
+        AlertStatus.OPEN,
+        earlier,
+    )
+    assert again is None
+    assert none_closed is None
+
+
+async def test_a_racing_second_reopen_waits_and_then_reopens_nothing(
+    db_pool: Pool, plant: Plant
+) -> None:
+    async with db_pool.connection() as setup:
+        await sync_assets(setup, plant)
+        closed = await _closed(setup)
+    async with db_pool.connection() as first_conn, db_pool.connection() as second_conn:
+        first = await reopen_alert(first_conn, alert_id=closed.id, opened_at=FRIDAY_0800)
+        racing = asyncio.create_task(
+            reopen_alert(second_conn, alert_id=closed.id, opened_at=FRIDAY_0800)
+        )
+        await asyncio.sleep(0.1)
+        await first_conn.commit()
+        second = await racing
+
+    assert first is not None
+    assert second is None
+
+
+async def test_no_reopen_beside_a_newer_open_alert_and_the_transaction_goes_on(
+    db_pool: Pool, plant: Plant
+) -> None:
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+        closed = await _closed(conn)
+        newer = await _open(conn)
+        reopened = await reopen_alert(conn, alert_id=closed.id, opened_at=FRIDAY_0800)
+        statuses = [a.status for a in await list_alerts(conn, customer_id=None)]
+
+    assert newer is not None
+    assert reopened is None
+    assert statuses == [AlertStatus.OPEN, AlertStatus.CLOSED]

@@ -77,8 +77,9 @@ def test_a_publish_with_properties_is_left_to_paho() -> None:
     assert _packet.decode_publish(command, packet, V5).properties is not None
 
 
-def test_qos_2_and_bad_packets_are_left_to_paho() -> None:
+def test_qos_2_and_malformed_packets_are_left_to_paho() -> None:
     assert lean_publish(*_publish(b"a/b", b"1", qos=2, mid=3), V5) is None
+    assert lean_publish(*_publish(b"a/b", b"1", qos=3, mid=3), V5) is None  # paho refuses it
     # MQTT 3.1.1 forbids an empty topic: paho raises, so it must see the packet.
     assert lean_publish(*_publish(b"", b"1", qos=1, mid=3, properties=None), V311) is None
     command, packet = _publish(b"a/b", b"", qos=1, mid=3)

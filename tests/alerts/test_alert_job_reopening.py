@@ -1,0 +1,194 @@
+"""An alert closed on windows that late data re-scores as high is reopened, on a real
+TimescaleDB: the episode keeps its one ticket, and the ticket's history says why.
+
+The first test runs the whole path as the demo loop does: telemetry, analytics
+(baseline, scoring, re-scoring of late windows) and the alert cycle. The others
+write the scores directly, the way analytics' ``replace_scores`` re-scores them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+
+from alerts.alert_job import AlertReport, run_alert_cycle
+from analytics.analytics_job import run_analytics_cycle
+from analytics.intervals import Interval
+from models.alerts import Alert, AlertStatus
+from models.plant import Plant, Severity
+from models.tickets import Ticket, TicketEvent, TicketStatus, TicketType
+from storage.alert_store import list_alerts
+from storage.anomaly_store import insert_scores, replace_scores
+from storage.asset_registry import sync_assets
+from storage.connections import Pool
+from storage.ticket_store import list_tickets, ticket_events
+from tests.alerts.factories import FRIDAY_0800, HEALTHY, score_series
+from tests.analytics.late_telemetry import held_back, running_morning, within, write
+from tests.analytics.telemetry_factories import at
+
+pytestmark = pytest.mark.integration
+
+# The filler's bearing signals; motor current stays normal through the fault.
+BEARING_SIGNALS = frozenset({"vibration_rms", "bearing_temp"})
+
+
+async def _state(pool: Pool) -> tuple[list[Alert], list[Ticket], list[TicketEvent]]:
+    """Every alert and ticket, newest first, and the history of the oldest ticket."""
+    async with pool.connection() as conn:
+        alerts = await list_alerts(conn, customer_id=None)
+        tickets = await list_tickets(conn, customer_id=None)
+        events = await ticket_events(conn, ticket_id=tickets[-1].id) if tickets else []
+    return alerts, tickets, events
+
+
+async def _cycles(pool: Pool, plant: Plant, now: datetime) -> AlertReport:
+    await run_analytics_cycle(pool, plant, now=now)
+    return await run_alert_cycle(pool, plant, now=now)
+
+
+async def test_an_alert_closed_on_partial_data_is_reopened_when_late_data_rescores_it(
+    db_pool: Pool, plant: Plant
+) -> None:
+    # The filler's bearing wears from 09:00. From 09:30 its vibration and bearing
+    # temperature come from a gateway that buffers them until 09:50; motor current
+    # and the machine state keep arriving on time.
+    filler = running_morning("l1-filler", seed=1, until=at(10), faults=(Interval(at(9), at(10)),))
+    on_time, buffered = held_back(
+        filler, within(Interval(at(9, 30), at(9, 50)), signals=BEARING_SIGNALS)
+    )
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+    await write(db_pool, [r for r in on_time if r.time < at(9, 30)])
+    opened = await _cycles(db_pool, plant, at(9, 30))
+    (alert_id,) = opened.opened
+
+    # Scored on motor current alone, the windows of 09:30-09:45 look calm.
+    await write(db_pool, [r for r in on_time if at(9, 30) <= r.time < at(9, 50)])
+    closing = await _cycles(db_pool, plant, at(9, 50))
+    alerts, _, _ = await _state(db_pool)
+    assert closing.closed == (alert_id,)
+    assert [(a.id, a.status) for a in alerts] == [(alert_id, AlertStatus.CLOSED)]
+
+    await write(db_pool, [*buffered, *(r for r in on_time if r.time >= at(9, 50))])
+    reopened = await _cycles(db_pool, plant, at(10))
+    again = await _cycles(db_pool, plant, at(10))
+
+    alerts, tickets, events = await _state(db_pool)
+    assert (reopened.reopened, reopened.opened, reopened.tickets) == ((alert_id,), (), ())
+    assert again == AlertReport(updated=(alert_id,))
+    assert [(a.id, a.status, a.opened_at, a.last_seen_at) for a in alerts] == [
+        (alert_id, AlertStatus.OPEN, at(9), at(9, 55))
+    ]
+    (ticket,) = tickets
+    assert (ticket.draft.alert_id, ticket.status) == (alert_id, TicketStatus.REGISTERED)
+    assert [(e.kind, e.at) for e in events] == [
+        ("registered", at(9, 30)),
+        ("alert_recovered", at(9, 50)),
+        ("alert_reopened", at(10)),
+    ]
+    assert events[-1].note.startswith(
+        f"alert #{alert_id} reopened: late telemetry re-scored the windows it was closed on"
+    )
+
+
+# The scores-only scenario: anomalous 08:00-08:20, then calm 08:20-08:35.
+OPENED = FRIDAY_0800 + timedelta(minutes=20)
+CLOSED = OPENED + timedelta(minutes=15)
+RESCORED = CLOSED + timedelta(minutes=10)
+
+
+@pytest.fixture
+async def closed_early(db_pool: Pool, plant: Plant) -> Pool:
+    """The filler's alert, opened at 08:20 and closed at 08:35 on windows that scored calm."""
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+        await insert_scores(conn, scores=score_series("l1-filler", windows=4, score=4.0))
+    await run_alert_cycle(db_pool, plant, now=OPENED)
+    async with db_pool.connection() as conn:
+        await insert_scores(
+            conn,
+            scores=score_series(
+                "l1-filler", start=OPENED, windows=3, score=0.4, deviations=HEALTHY
+            ),
+        )
+    closing = await run_alert_cycle(db_pool, plant, now=CLOSED)
+    assert len(closing.closed) == 1
+    return db_pool
+
+
+async def _rescore_as_serious(pool: Pool) -> None:
+    """Late data turns the calm windows, and two more, into a serious anomaly."""
+    async with pool.connection() as conn:
+        await replace_scores(
+            conn,
+            machine_id="l1-filler",
+            since=OPENED,
+            until=RESCORED,
+            scores=score_series("l1-filler", start=OPENED, windows=5, score=12.0),
+        )
+
+
+async def test_a_reopened_alert_that_worsened_escalates_its_ticket(
+    closed_early: Pool, plant: Plant
+) -> None:
+    await _rescore_as_serious(closed_early)
+
+    report = await run_alert_cycle(closed_early, plant, now=RESCORED)
+
+    alerts, tickets, events = await _state(closed_early)
+    (alert,), (ticket,) = alerts, tickets
+    assert report == AlertReport(
+        updated=(alert.id,), escalated=(ticket.number,), reopened=(alert.id,)
+    )
+    assert (alert.status, alert.severity) == (AlertStatus.OPEN, Severity.SERIOUS)
+    assert (ticket.draft.severity, ticket.draft.ticket_type) == (
+        Severity.SERIOUS,
+        TicketType.EMERGENCY_REPAIR,
+    )
+    assert [(e.kind, e.at) for e in events] == [
+        ("registered", OPENED),
+        ("alert_recovered", CLOSED),
+        ("alert_reopened", RESCORED),
+        ("escalated", RESCORED),
+    ]
+
+
+async def test_racing_cycles_reopen_the_alert_once(closed_early: Pool, plant: Plant) -> None:
+    await _rescore_as_serious(closed_early)
+
+    reports = await asyncio.gather(
+        *(run_alert_cycle(closed_early, plant, now=RESCORED) for _ in range(4))
+    )
+
+    alerts, tickets, events = await _state(closed_early)
+    assert (len(alerts), len(tickets)) == (1, 1)
+    assert sum(len(r.reopened) for r in reports) == 1
+    assert sum(len(r.opened) for r in reports) == 0
+    assert [e.kind for e in events] == [
+        "registered",
+        "alert_recovered",
+        "alert_reopened",
+        "escalated",
+    ]
+
+
+async def test_after_a_repair_the_rescored_anomaly_is_a_new_alert_and_ticket(
+    closed_early: Pool, plant: Plant
+) -> None:
+    async with closed_early.connection() as conn:
+        await conn.execute("UPDATE tickets SET status = 'repaired'")
+    await _rescore_as_serious(closed_early)
+
+    report = await run_alert_cycle(closed_early, plant, now=RESCORED)
+
+    alerts, tickets, events = await _state(closed_early)
+    assert report.reopened == ()
+    assert report.opened == (alerts[0].id,)
+    assert [a.status for a in alerts] == [AlertStatus.OPEN, AlertStatus.CLOSED]
+    assert [(t.status, t.draft.alert_id) for t in tickets] == [
+        (TicketStatus.REGISTERED, alerts[0].id),
+        (TicketStatus.REPAIRED, alerts[1].id),
+    ]
+    assert [e.kind for e in events] == ["registered", "alert_recovered"]

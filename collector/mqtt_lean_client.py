@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.enums import MessageState, MQTTErrorCode, MQTTProtocolVersion
 
 # One recv takes what the kernel holds, up to this: thousands of small messages.
 _READ_CHUNK = 256 * 1024
@@ -107,9 +107,38 @@ def lean_publish(
         position += 1
     if position > len(packet) or (topic_end == 2 and protocol != MQTTProtocolVersion.MQTTv5):
         return None
-    message = mqtt.MQTTMessage(mid, bytes(packet[2:topic_end]))
-    message.dup = bool(command & 0x08)
+    return _received_message(
+        mid,
+        bytes(packet[2:topic_end]),
+        packet[position:],
+        qos=qos,
+        dup=bool(command & 0x08),
+        retain=bool(command & 0x01),
+    )
+
+
+# Only messages we publish use their ``info``: received ones can share one.
+_RECEIVED_INFO = mqtt.MQTTMessageInfo(0)
+
+
+def _received_message(
+    mid: int, topic: bytes, payload: bytes | bytearray, *, qos: int, dup: bool, retain: bool
+) -> mqtt.MQTTMessage:
+    """An MQTTMessage as paho builds one on receipt, without its per-message lock.
+
+    ``MQTTMessage()`` gives each message an ``MQTTMessageInfo`` with a
+    ``threading.Condition``, for waiting on a publish: an eighth of the time per
+    received message, for nothing.
+    """
+    message = mqtt.MQTTMessage.__new__(mqtt.MQTTMessage)
+    message.timestamp = 0.0
+    message.state = MessageState.MQTT_MS_INVALID
+    message.mid = mid
+    message._topic = topic
+    message.payload = payload
     message.qos = qos
-    message.retain = bool(command & 0x01)
-    message.payload = packet[position:]
+    message.dup = dup
+    message.retain = retain
+    message.info = _RECEIVED_INFO
+    message.properties = None
     return message

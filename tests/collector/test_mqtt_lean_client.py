@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 
+import paho.mqtt.client as mqtt
 from hypothesis import given
 from hypothesis import strategies as st
 from paho.mqtt import _packet
@@ -51,6 +52,9 @@ def _same_as_paho(command: int, packet: bytes, protocol: MQTTProtocolVersion) ->
     )
     assert lean.topic == reference.topic.decode()
     assert bytes(lean.payload) == bytes(reference.payload)
+    # Built without MQTTMessage.__init__: every attribute paho declares must still be set.
+    for slot in mqtt.MQTTMessage.__slots__:
+        getattr(lean, slot)
 
 
 @given(

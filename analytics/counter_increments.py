@@ -1,14 +1,14 @@
-"""Parts produced between raw PLC counter readings, across resets and 32-bit rollovers.
+"""Parts produced between raw PLC counter readings, across resets and rollovers.
 
-A PLC counter only grows, except that it wraps from 2**32 - 1 to 0 and that an
-operator or a restart may reset it to 0. Between two readings:
+A PLC counter only grows, except that it wraps from 2**bits - 1 to 0 (the plant
+file gives each counter's width, 16 or 32 bits) and that an operator or a
+restart may reset it to 0. Between two readings:
 
 - the value grew: the difference was produced;
-- the value fell and the previous reading sat within ``ROLLOVER_WINDOW`` of
-  2**32 while the new one is small: it wrapped, the distance through 2**32 was
-  produced;
-- the value fell otherwise to a small value (within ``ROLLOVER_WINDOW`` of 0):
-  the counter was reset, and the new value is what was produced since the reset
+- the value fell and the distance through 2**bits is within the counter's
+  ``rollover_window``: it wrapped, that distance was produced;
+- the value fell otherwise to a small value (within the window of 0): the
+  counter was reset, and the new value is what was produced since the reset
   (parts between the last reading and the reset are lost, at most one sampling
   interval's worth);
 - the value fell to a large value: not a count of anything (a replaced PLC, a
@@ -37,11 +37,7 @@ import numpy.typing as npt
 from analytics.data_coverage import seen_spans
 from analytics.intervals import Interval
 from analytics.telemetry_series import CounterSample
-
-COUNTER_MODULUS = 2.0**32
-# A wrap is believed only when it means fewer parts than this in one sampling
-# interval; any larger drop is read as a reset. Lines make a few parts a second.
-ROLLOVER_WINDOW = 2.0**16
+from models.plant import CounterBits
 
 Floats = npt.NDArray[np.float64]
 
@@ -81,28 +77,50 @@ class CounterTally:
     seen: tuple[Interval, ...]
 
 
-def counter_delta(previous: float, current: float) -> float:
-    """Parts counted between two readings of one counter."""
-    return float(counter_deltas(np.array([previous, current]))[0])
+def counter_modulus(bits: CounterBits) -> float:
+    """Where a counter of this width wraps to 0."""
+    return 2.0**bits
 
 
-def counter_deltas(values: Floats) -> Floats:
+# The window trades two misreadings against each other. A wrap of more parts than
+# the window reads as a reset and loses the parts made before the wrap; a reset from
+# within the window of the top reads as a wrap and invents up to a window of parts.
+# A step that counts in full lasts at most the gap tolerance (120 s by default;
+# longer steps lie across a gap). 32 bits: 2**16 parts in a step is far beyond any
+# line, and a reset almost never lands in the top 2**16 of 2**32. 16 bits: the whole
+# range is 2**16, so the window must be a small part of it. 2**12 (a sixteenth)
+# still holds 120 s at 34 parts a second (over 2,000 a minute; 136 a second at the
+# usual 30 s sampling), and only a reset from the top 4096 is taken for a wrap. A
+# quarter of the range would take one reset in four for a wrap, inventing up to
+# 16384 parts.
+def rollover_window(bits: CounterBits) -> float:
+    """The most parts a fall may mean to be believed as a wrap, or as a reset."""
+    return min(2.0**16, counter_modulus(bits) / 16)
+
+
+def counter_delta(previous: float, current: float, *, bits: CounterBits) -> float:
+    """Parts counted between two readings of one counter ``bits`` wide."""
+    return float(counter_deltas(np.array([previous, current]), bits=bits)[0])
+
+
+def counter_deltas(values: Floats, *, bits: CounterBits) -> Floats:
     """Parts counted between each pair of consecutive readings of one counter."""
+    modulus, window = counter_modulus(bits), rollover_window(bits)
     previous, current = values[:-1], values[1:]
-    wrapped = current + COUNTER_MODULUS - previous
-    reset = np.where(current <= ROLLOVER_WINDOW, current, 0.0)
-    fallen = np.where(wrapped <= ROLLOVER_WINDOW, wrapped, reset)
+    wrapped = current + modulus - previous
+    reset = np.where(current <= window, current, 0.0)
+    fallen = np.where(wrapped <= window, wrapped, reset)
     return np.where(current >= previous, current - previous, fallen)
 
 
-def counter_increments(samples: Sequence[CounterSample]) -> Increments:
+def counter_increments(samples: Sequence[CounterSample], *, bits: CounterBits) -> Increments:
     """The increments between consecutive readings, in time order."""
     ordered = sorted(samples, key=lambda s: s.time)
     if len(ordered) < 2:
         return Increments.empty()
     times = np.array([s.time.timestamp() for s in ordered], dtype=float)
     values = np.array([s.value for s in ordered], dtype=float)
-    deltas = counter_deltas(values)
+    deltas = counter_deltas(values, bits=bits)
     distinct = times[1:] > times[:-1]
     return Increments(times[:-1][distinct], times[1:][distinct], deltas[distinct])
 
@@ -113,10 +131,11 @@ def slot_of(times: Floats, bounds: Floats) -> npt.NDArray[np.intp]:
 
 
 def tally_counter(
-    samples: Sequence[CounterSample], bounds: Floats, *, max_gap_s: float
+    samples: Sequence[CounterSample], bounds: Floats, *, max_gap_s: float, bits: CounterBits
 ) -> CounterTally:
-    """The tally of one counter's samples against ``bounds`` (sorted POSIX seconds)."""
-    increments = counter_increments(samples)
+    """The tally of one counter's samples against ``bounds`` (sorted POSIX seconds);
+    the counter is ``bits`` wide."""
+    increments = counter_increments(samples, bits=bits)
     first, last = slot_of(increments.starts, bounds), slot_of(increments.ends, bounds)
     loose = (first != last) | (increments.ends - increments.starts > max_gap_s)
     slot_parts = np.bincount(

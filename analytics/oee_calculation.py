@@ -52,7 +52,7 @@ from analytics.state_timeline import Run, known_pieces, run_seconds, startup_win
 from analytics.telemetry_series import MachineEvents, MachineSeries
 from models.oee import DowntimeCategory, DowntimeEvent, OeeResult, OeeScope
 from models.oee_settings import MicroStopPolicy
-from models.plant import Plant
+from models.plant import DEFAULT_COUNTER_BITS, CounterBits, Plant
 from models.states import TimeCategory
 
 # Readings every ~30 s: four missing in a row is a gap, not a slow collector.
@@ -307,12 +307,19 @@ def machine_shifts(
 
 
 def machine_oee_in_memory(
-    series: MachineSeries, shifts: Sequence[ShiftWindow], rules: OeeRules, *, data_end: datetime
+    series: MachineSeries,
+    shifts: Sequence[ShiftWindow],
+    rules: OeeRules,
+    *,
+    data_end: datetime,
+    good_bits: CounterBits = DEFAULT_COUNTER_BITS,
+    reject_bits: CounterBits = DEFAULT_COUNTER_BITS,
 ) -> list[MachineShift]:
     """``machine_shifts`` from samples held in memory, tallied with numpy instead of SQL.
 
     ``series`` should reach from ``STATE_HISTORY`` (at least ``rules.lookback``)
-    before the first shift to ``data_end``.
+    before the first shift to ``data_end``; the counters are ``good_bits`` and
+    ``reject_bits`` wide (``Machine.counter_bits``).
     """
     history_start = min(
         [shifts[0].start - rules.lookback, *(c.time for c in series.states)], default=data_end
@@ -325,8 +332,8 @@ def machine_oee_in_memory(
     return machine_shifts(
         plan,
         seen=series.seen,
-        good=tally_counter(series.good, bounds, max_gap_s=gap),
-        reject=tally_counter(series.reject, bounds, max_gap_s=gap),
+        good=tally_counter(series.good, bounds, max_gap_s=gap, bits=good_bits),
+        reject=tally_counter(series.reject, bounds, max_gap_s=gap, bits=reject_bits),
         rules=rules,
     )
 

@@ -94,7 +94,7 @@ async def _machine_figures(
             machine_id=machine.id,
             since=since,
             until=until,
-            counters=[GOOD_SIGNAL, REJECT_SIGNAL],
+            counters={c: machine.counter_bits(c) for c in (GOOD_SIGNAL, REJECT_SIGNAL)},
             bounds=plan.slots.bounds,
             max_gap=rules.max_sample_gap,
             cell=rules.count_cell,

@@ -52,7 +52,10 @@ class MachineEvents:
 
 @dataclass(frozen=True, slots=True)
 class CounterSample:
-    """A raw PLC counter reading: monotonic, but it may reset or wrap at 2**32."""
+    """A raw PLC counter reading: monotonic, but it may reset or wrap.
+
+    It wraps at 2**16 or 2**32, the counter's width in the plant file.
+    """
 
     time: datetime
     value: float

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import Field, model_validator
@@ -30,10 +31,26 @@ class SignalKind(StrEnum):
     FAULT = "fault"
 
 
+# How many bits a PLC part counter has: it wraps from 2**bits - 1 to 0.
+CounterBits = Literal[16, 32]
+DEFAULT_COUNTER_BITS: CounterBits = 32
+
+
 class SignalSpec(Frozen):
     name: str
     kind: SignalKind
     unit: str = ""
+    # The counter's width (16-bit counters wrap at 65536); counters only.
+    counter_bits: CounterBits = DEFAULT_COUNTER_BITS
+
+    @model_validator(mode="after")
+    def _counter_bits_only_on_counters(self) -> SignalSpec:
+        if "counter_bits" in self.model_fields_set and self.kind != SignalKind.COUNTER:
+            raise ValueError(
+                f"counter_bits applies to counter signals only; {self.name!r} is a"
+                f" {self.kind.value} signal"
+            )
+        return self
 
 
 STANDARD_SIGNALS: tuple[SignalSpec, ...] = (
@@ -58,6 +75,12 @@ class Machine(Frozen):
 
     def signals_of(self, kind: SignalKind) -> tuple[str, ...]:
         return tuple(s.name for s in self.signals if s.kind == kind)
+
+    def counter_bits(self, signal: str) -> CounterBits:
+        """The width of counter ``signal``; the default for a signal the machine does
+        not declare (it has no readings to wrap)."""
+        spec = next((s for s in self.signals if s.name == signal), None)
+        return DEFAULT_COUNTER_BITS if spec is None else spec.counter_bits
 
 
 class Line(Frozen):

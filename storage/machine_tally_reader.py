@@ -12,9 +12,9 @@ the source itself distrusts must not move an OEE figure.
 - a counter that only grows reads its lowest value first and its highest
   last: a cell holds high - low parts, and ``lag()`` gives the step from the
   previous cell (low - previous high). Where a cell's lowest value lies below
-  the previous cell's highest, the counter fell (a reset or a 32-bit
-  rollover): that cell and the next are recounted reading by reading with the
-  rules of ``analytics.counter_increments``. (A fall that never goes below the
+  the previous cell's highest, the counter fell (a reset or a rollover): that
+  cell and the next are recounted reading by reading with the rules of
+  ``analytics.counter_increments``, at each counter's own width. (A fall that never goes below the
   previous minute's level, which only a counter reset twice within two minutes
   or a glitching one produces, is read as net growth over the cell.)
 - the cells of all signals, joined wherever the silence between them stays
@@ -27,7 +27,7 @@ than running them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,26 +35,30 @@ from typing import Any
 import numpy as np
 
 from analytics.counter_increments import (
-    COUNTER_MODULUS,
-    ROLLOVER_WINDOW,
     CounterTally,
     Increments,
+    counter_modulus,
+    rollover_window,
 )
 from analytics.intervals import Interval
+from models.plant import CounterBits
 from models.readings import Quality
 from storage.connections import Connection
 
 GOOD_SIGNAL = "good_count"
 REJECT_SIGNAL = "reject_count"
 
-# Parts between two readings: growth, a wrap through 2**32, a reset to 0, or a
-# jump to an unrelated value, which counts nothing (see counter_increments).
+# Parts between two readings: growth, a wrap through the counter's modulus, a reset
+# to 0, or a jump to an unrelated value, which counts nothing (see counter_increments).
 _PARTS = """
 CASE WHEN {now} >= {before} THEN {now} - {before}
-     WHEN {now} + %(modulus)s - {before} <= %(wrap)s THEN {now} + %(modulus)s - {before}
-     WHEN {now} <= %(wrap)s THEN {now}
+     WHEN {now} + {modulus} - {before} <= {wrap} THEN {now} + {modulus} - {before}
+     WHEN {now} <= {wrap} THEN {now}
      ELSE 0 END
 """
+_RECOUNTED_PARTS = _PARTS.format(
+    now="value", before="before", modulus="width.modulus", wrap="width.wrap"
+)
 
 # One pass over a machine's samples. Cells: per signal and time bucket, cut at the
 # slot bounds for the counters. A counter that only grows reads its lowest value
@@ -62,16 +66,21 @@ CASE WHEN {now} >= {before} THEN {now} - {before}
 # the previous cell low - previous high. A cell whose lowest value lies below the
 # previous cell's highest saw a drop (a reset, a rollover), inside or at its start:
 # it and the cell after it are recounted reading by reading and returned as loose
-# increments. Coverage: the cells of every signal joined into runs with at most
-# the gap tolerance between them.
+# increments, each counter at its own modulus and rollover window (``widths``).
+# Coverage: the cells of every signal joined into runs with at most the gap
+# tolerance between them.
 _MACHINE_TALLY = f"""
-WITH readings AS (
+WITH widths AS (
+    SELECT signal, modulus, wrap
+    FROM unnest(%(counters)s::text[], %(moduli)s::float8[], %(windows)s::float8[])
+      AS counter (signal, modulus, wrap)
+), readings AS (
     SELECT signal, time, value FROM telemetry
     WHERE machine_id = %(machine)s AND time >= %(since)s AND time <= %(until)s
       AND quality < %(bad)s
     UNION ALL
     SELECT wanted.signal, before.time, before.value
-    FROM unnest(%(counters)s::text[]) AS wanted (signal)
+    FROM widths AS wanted
     CROSS JOIN LATERAL (
         SELECT time, value FROM telemetry
         WHERE machine_id = %(machine)s AND signal = wanted.signal AND time < %(since)s
@@ -130,8 +139,9 @@ SELECT dropped.signal, 0, 0, NULL, NULL,
        array_agg(recounted.before_time), array_agg(recounted.time),
        array_agg(recounted.parts)
 FROM judged AS dropped
+JOIN widths AS width ON width.signal = dropped.signal
 CROSS JOIN LATERAL (
-    SELECT before_time, time, {_PARTS.format(now="value", before="before")} AS parts
+    SELECT before_time, time, {_RECOUNTED_PARTS} AS parts
     FROM (
         SELECT time, value, lag(time) OVER (ORDER BY time) AS before_time,
                lag(value) OVER (ORDER BY time) AS before
@@ -204,13 +214,15 @@ async def machine_tally(
     machine_id: str,
     since: datetime,
     until: datetime,
-    counters: Sequence[str],
+    counters: Mapping[str, CounterBits],
     bounds: Sequence[datetime],
     max_gap: timedelta,
     cell: timedelta,
 ) -> MachineTally:
     """The counters' parts in ``[since, until]`` by slot between ``bounds``, and the runs
     of the machine's samples (any signal) never further apart than ``max_gap``.
+
+    ``counters`` maps each counter signal to its width in bits (wraps at 2**bits).
 
     Each counter's reading before ``since`` is included, so the increment across
     ``since`` is known. ``cell`` must not be wider than ``max_gap``.
@@ -228,13 +240,13 @@ async def machine_tally(
             {
                 "machine": machine_id,
                 "counters": list(counters),
+                "moduli": [counter_modulus(bits) for bits in counters.values()],
+                "windows": [rollover_window(bits) for bits in counters.values()],
                 "since": since,
                 "until": until,
                 "bounds": list(bounds),
                 "cell": cell,
                 "max_gap": max_gap,
-                "modulus": COUNTER_MODULUS,
-                "wrap": ROLLOVER_WINDOW,
                 "bad": int(Quality.BAD),
             },
         )

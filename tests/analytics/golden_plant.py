@@ -12,9 +12,11 @@ from datetime import date, time
 
 from models.oee_settings import MicroStopPolicy
 from models.plant import (
+    STANDARD_SIGNALS,
     Break,
     Contact,
     Contract,
+    CounterBits,
     Customer,
     Line,
     Machine,
@@ -22,6 +24,7 @@ from models.plant import (
     Product,
     Shift,
     ShiftCalendar,
+    SignalKind,
     Site,
 )
 
@@ -58,9 +61,17 @@ def golden_plant(
     *,
     machines: tuple[str, ...] = ("g1",),
     policy: MicroStopPolicy = MicroStopPolicy.PERFORMANCE,
+    counter_bits: CounterBits = 32,
 ) -> Plant:
-    """The golden plant; ``template`` (the shipped plant file) lends a line source."""
+    """The golden plant; ``template`` (the shipped plant file) lends a line source.
+
+    The machines have the standard signals, their counters ``counter_bits`` wide.
+    """
     source = template.customers[0].sites[0].lines[0].source
+    signals = tuple(
+        s.model_copy(update={"counter_bits": counter_bits}) if s.kind == SignalKind.COUNTER else s
+        for s in STANDARD_SIGNALS
+    )
     line = Line(
         id=LINE_ID,
         name="Golden line",
@@ -69,7 +80,8 @@ def golden_plant(
         acceptance_date=date(2025, 1, 1),
         source=source,
         machines=tuple(
-            Machine(id=m, name=m.title(), model="M-1", serial=f"S-{m}") for m in machines
+            Machine(id=m, name=m.title(), model="M-1", serial=f"S-{m}", signals=signals)
+            for m in machines
         ),
     )
     site = Site(

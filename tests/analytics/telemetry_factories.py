@@ -85,10 +85,12 @@ def shift(start: datetime, end: datetime, *breaks: tuple[datetime, datetime]) ->
 
 @dataclass(frozen=True, slots=True)
 class Counters:
-    """How the PLC counters misbehave: where they start and when they are reset."""
+    """How the PLC counters misbehave: where they start, when they are reset, and
+    how many bits they have (they wrap at 2**bits)."""
 
     start: float = 0.0
     reset_after: datetime | None = None
+    bits: int = 32
 
 
 def condition_model(
@@ -137,7 +139,7 @@ def _counter_levels(
             made["good_count"] += producing.good_per_step
             made["reject_count"] += producing.reject_per_step
         for signal, total in made.items():
-            levels.append((when, signal, (base + total - at_reset[signal]) % 2**32))
+            levels.append((when, signal, (base + total - at_reset[signal]) % 2**counters.bits))
         if counters.reset_after == when:
             at_reset, base = dict(made), 0.0
     return levels

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics.counter_increments import counter_delta
 from analytics.intervals import Interval
 from analytics.oee_calculation import OeeRules, machine_oee
 from models.states import DEFAULT_STATE_CATEGORIES
@@ -36,15 +35,6 @@ RULES = OeeRules(
     max_sample_gap_s=120,
 )
 PRODUCT_1 = [(at(5, 50), 1)]
-
-
-def test_counter_delta_survives_rollover_and_reset() -> None:
-    assert counter_delta(100, 150) == 50
-    assert counter_delta(2**32 - 20, 30) == 50  # wrapped through 2**32
-    assert counter_delta(1_000_000, 40) == 40  # reset to 0, then 40 made
-    # A jump down to a large value (a replaced PLC, a restored backup) made no
-    # parts; counting the new value would report 1.6 billion of them.
-    assert counter_delta(1_607_635_300, 1_607_616_530) == 0
 
 
 def test_shift_with_a_break_and_a_breakdown() -> None:

@@ -349,6 +349,32 @@ async def test_counter_rollover_and_reset_lose_no_parts(db_pool: Pool, golden: P
     assert result.performance == pytest.approx(26 / 30)
 
 
+async def test_16_bit_counter_wrap_mid_shift_loses_no_parts(db_pool: Pool, plant: Plant) -> None:
+    # The plant file declares g1's counters 16 bits wide. They start 19010 short of
+    # 2**16: the good counter reads 65526 at 08:00 and 40 at 08:00:30 (380 readings
+    # of 50 parts after 04:50), then the PLC resets both to 0 at 11:00.
+    golden = golden_plant(plant, counter_bits=16)
+    readings = script_readings(
+        "g1",
+        [running(at(4, 50), at(9)), LUNCH, running(at(9, 30), NOW)],
+        products=PRODUCT_1,
+        counters=Counters(start=2**16 - 19010, reset_after=at(11), bits=16),
+    )
+    good = {r.time: r.value for r in readings if r.signal == "good_count"}
+    assert (good[at(8)], good[at(8, 0, 30)]) == (65526, 40)
+
+    await _cycle(db_pool, golden, readings)
+
+    result = await _shift(db_pool, at(5))
+    steps = PLANNED / 30  # 900 readings while running
+    assert (result.good_count, result.reject_count) == (steps * 50, steps * 2)
+    assert (result.planned_busy_s, result.running_s) == (PLANNED, PLANNED)
+    assert result.availability == 1
+    assert result.performance == pytest.approx(26 / 30)
+    assert result.quality == pytest.approx(50 / 52)
+    assert result.oee == pytest.approx(26 / 30 * 50 / 52)
+
+
 @pytest.mark.parametrize(
     ("night_start", "night_end", "hours", "break_utc"),
     [

@@ -40,12 +40,13 @@ class SignalSpec(Frozen):
     name: str
     kind: SignalKind
     unit: str = ""
-    # The counter's width (16-bit counters wrap at 65536); counters only.
-    counter_bits: CounterBits = DEFAULT_COUNTER_BITS
+    # The counter's width (16-bit counters wrap at 65536); counters only. None: the
+    # default width for a counter. Never set on other kinds, so a dumped plant reloads.
+    counter_bits: CounterBits | None = None
 
     @model_validator(mode="after")
     def _counter_bits_only_on_counters(self) -> SignalSpec:
-        if "counter_bits" in self.model_fields_set and self.kind != SignalKind.COUNTER:
+        if self.counter_bits is not None and self.kind != SignalKind.COUNTER:
             raise ValueError(
                 f"counter_bits applies to counter signals only; {self.name!r} is a"
                 f" {self.kind.value} signal"
@@ -80,7 +81,9 @@ class Machine(Frozen):
         """The width of counter ``signal``; the default for a signal the machine does
         not declare (it has no readings to wrap)."""
         spec = next((s for s in self.signals if s.name == signal), None)
-        return DEFAULT_COUNTER_BITS if spec is None else spec.counter_bits
+        if spec is None or spec.counter_bits is None:
+            return DEFAULT_COUNTER_BITS
+        return spec.counter_bits
 
 
 class Line(Frozen):

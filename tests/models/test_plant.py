@@ -43,3 +43,9 @@ def test_a_counter_is_16_or_32_bits() -> None:
 def test_only_counters_have_a_width(bits: int) -> None:
     with pytest.raises(ValidationError, match="counter_bits applies to counter signals only"):
         SignalSpec.model_validate({"name": "speed", "kind": "process", "counter_bits": bits})
+
+
+def test_a_dumped_machine_loads_again() -> None:
+    machine = Machine.model_validate(yaml.safe_load(MACHINE_16_BIT))
+
+    assert Machine.model_validate(machine.model_dump()) == machine

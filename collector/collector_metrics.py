@@ -118,7 +118,9 @@ def collector_registry(
 
 
 @contextlib.contextmanager
-def serving_metrics(registry: CollectorRegistry, port: int, host: str = "0.0.0.0") -> Iterator[int]:
+def serving_metrics(
+    registry: CollectorRegistry, port: int, host: str = "127.0.0.1"
+) -> Iterator[int]:
     """Serve ``/metrics`` on ``port`` while inside; yields the port, 0 when off.
 
     Port 0 turns the endpoint off. A port that is taken costs the metrics, not

@@ -65,6 +65,52 @@ def _opcua_browse(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _users(settings: Settings, args: argparse.Namespace) -> int:
+    """Accounts: bad input exits 2 with one line, an unreachable database 1."""
+    # Imported here: `services` and `migrate` do not need it.
+    import psycopg
+
+    from launcher import user_admin
+
+    dsn = settings.dsn()
+    try:
+        if args.users_command == "add":
+            plant = load_plant(settings.plant_file)
+            new = user_admin.new_user(
+                plant,
+                login=args.login,
+                role=args.role,
+                customer_id=args.customer_id,
+                display_name=args.name,
+            )
+            issued = asyncio.run(user_admin.add_user(dsn, plant, new))
+            _print_token(f"created {user_admin.describe(issued.user)}", issued.token)
+        elif args.users_command == "rotate":
+            issued = asyncio.run(user_admin.rotate_token(dsn, args.login))
+            _print_token(f"new token for {user_admin.describe(issued.user)}", issued.token)
+        elif args.users_command == "revoke":
+            account, before = asyncio.run(user_admin.revoke_user(dsn, args.login))
+            state = "was already revoked" if before else "is revoked: its token no longer works"
+            print(f"{user_admin.describe(account.user)} {state}")
+        else:
+            print(user_admin.render_accounts(asyncio.run(user_admin.list_users(dsn))))
+    except user_admin.UserAdminError as error:
+        print(f"linecare: {error}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError, psycopg.Error) as error:
+        # Plant file, database: the first line says enough (psycopg adds hints below it).
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        print(f"linecare: {first_line}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_token(what: str, token: str) -> None:
+    # The token alone on stdout, so that `TOKEN=$(linecare users add ...)` works.
+    print(f"linecare: {what}; its token, shown only this once:", file=sys.stderr)
+    print(token)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linecare",
@@ -111,7 +157,25 @@ def _parser() -> argparse.ArgumentParser:
         "--security", default="None", help="POLICY,MODE, e.g. Basic256Sha256,SignAndEncrypt"
     )
     browse.add_argument("--user", help="log in as this user (the password is asked for)")
+    _add_users_parser(commands)
     return parser
+
+
+def _add_users_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    users = commands.add_parser("users", help="accounts of the API and console, and their tokens")
+    actions = users.add_subparsers(dest="users_command", required=True)
+    add = actions.add_parser("add", help="create a user and print its token once")
+    add.add_argument("login", help="e.g. anna.berger or anna@nordbrau.example")
+    add.add_argument("--role", required=True, help="support, desk, customer or admin")
+    add.add_argument(
+        "--customer-id", help="the plant-file customer a customer user sees; only for customers"
+    )
+    add.add_argument("--name", help="display name (default: the login)")
+    actions.add_parser("list", help="the users, their roles and whether they are revoked")
+    revoke = actions.add_parser("revoke", help="stop a user's token from working, for good")
+    revoke.add_argument("login")
+    rotate = actions.add_parser("rotate", help="give a user a new token; the old one stops working")
+    rotate.add_argument("login")
 
 
 def _settings_from(args: argparse.Namespace) -> Settings:
@@ -146,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrate(settings)
         if args.command == "opcua":
             return _opcua_browse(settings, args)
+        if args.command == "users":
+            return _users(settings, args)
         # Imported here so that `services` and `migrate` work before the rest is set up.
         from launcher import demo
 

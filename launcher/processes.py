@@ -74,7 +74,10 @@ async def collect(settings: Settings, plant: Plant, pool: Pool) -> None:
         sparkplug_births=SparkplugBirthStore(settings.sparkplug_birth_dir()),
     )
     registry = collector_registry(sink, liveness, spool)
-    with spool, serving_metrics(registry, settings.collector_metrics_port):
+    metrics = serving_metrics(
+        registry, settings.collector_metrics_port, settings.collector_metrics_host
+    )
+    with spool, metrics:
         async with asyncio.TaskGroup() as group:
             group.create_task(collectors.run())
             group.create_task(liveness.run(pool))

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     collector_spool_max_bytes: int = Field(default=1024**3, gt=0)
     # Port of the collector's Prometheus /metrics endpoint; 0 turns it off.
     collector_metrics_port: int = Field(default=9464, ge=0, le=65535)
+    # Local only by default; a container or a remote Prometheus needs 0.0.0.0.
+    collector_metrics_host: str = "127.0.0.1"
     # Wall seconds without data after which a machine is marked offline.
     collector_offline_after_s: float = Field(default=60.0, gt=0)
 

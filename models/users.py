@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -24,6 +25,20 @@ class User:
     display_name: str
     role: Role
     customer_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserAccount:
+    """A user as an administrator sees it: when it was created and whether it was revoked."""
+
+    user: User
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        """Whether the user's token still signs in."""
+        return self.revoked_at is None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,16 @@
 """Users of the API and console, found by the digest of their bearer token.
 
 Tokens are never stored: only their SHA-256 digest is, and a lookup hashes the
-presented token first. The demo ships four fixed, publicly known tokens.
+presented token first. A revoked user keeps its row (the login stays taken) but
+its token no longer signs in. The demo ships four fixed, publicly known tokens.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
-from models.users import DemoUser, Role, User
+from models.users import DemoUser, Role, User, UserAccount
 from storage.connections import Connection
 
 DEMO_USERS: tuple[DemoUser, ...] = (
@@ -21,6 +23,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 )
 
 _COLUMNS = "id, login, display_name, role, customer_id"
+_ACCOUNT_COLUMNS = f"{_COLUMNS}, created_at, revoked_at"
 
 
 def token_digest(token: str) -> str:
@@ -32,10 +35,15 @@ def _user(row: tuple[int, str, str, str, str | None]) -> User:
     return User(id=row[0], login=row[1], display_name=row[2], role=Role(row[3]), customer_id=row[4])
 
 
+def _account(row: tuple[int, str, str, str, str | None, datetime, datetime | None]) -> UserAccount:
+    return UserAccount(user=_user(row[:5]), created_at=row[5], revoked_at=row[6])
+
+
 async def find_user_by_token(conn: Connection, *, token: str) -> User | None:
-    """The user the bearer token belongs to, or None for an unknown token."""
+    """The user the bearer token belongs to, or None for an unknown or revoked token."""
     cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM users WHERE token_sha256 = %s", (token_digest(token),)
+        f"SELECT {_COLUMNS} FROM users WHERE token_sha256 = %s AND revoked_at IS NULL",
+        (token_digest(token),),
     )
     row = await cursor.fetchone()
     return _user(row) if row else None
@@ -50,7 +58,7 @@ async def upsert_user(
     customer_id: str | None,
     token: str,
 ) -> User:
-    """Create the user or replace its name, role, customer and token."""
+    """Create the user or replace its name, role, customer and token; revocation stays."""
     cursor = await conn.execute(
         f"""
         INSERT INTO users (login, display_name, role, customer_id, token_sha256)
@@ -65,6 +73,70 @@ async def upsert_user(
     row = await cursor.fetchone()
     assert row is not None  # RETURNING always yields the row it wrote
     return _user(row)
+
+
+async def create_user(
+    conn: Connection,
+    *,
+    login: str,
+    display_name: str,
+    role: Role,
+    customer_id: str | None,
+    token: str,
+) -> User | None:
+    """Create a new user; None when the login is taken, also by a revoked user."""
+    cursor = await conn.execute(
+        f"""
+        INSERT INTO users (login, display_name, role, customer_id, token_sha256)
+        VALUES (%s, %s, %s, %s, %s)
+        ON CONFLICT (login) DO NOTHING
+        RETURNING {_COLUMNS}
+        """,
+        (login, display_name, str(role), customer_id, token_digest(token)),
+    )
+    row = await cursor.fetchone()
+    return _user(row) if row else None
+
+
+async def find_account(conn: Connection, *, login: str) -> UserAccount | None:
+    """The user with this login, active or revoked, or None when there is none."""
+    cursor = await conn.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM users WHERE login = %s", (login,))
+    row = await cursor.fetchone()
+    return _account(row) if row else None
+
+
+async def list_accounts(conn: Connection) -> list[UserAccount]:
+    """Every user, active or revoked, by login."""
+    cursor = await conn.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM users ORDER BY login")
+    return [_account(row) for row in await cursor.fetchall()]
+
+
+async def revoke_user(conn: Connection, *, login: str) -> UserAccount | None:
+    """Stop the user's token from signing in; a user revoked before keeps its first date."""
+    cursor = await conn.execute(
+        f"""
+        UPDATE users SET revoked_at = coalesce(revoked_at, now())
+        WHERE login = %s
+        RETURNING {_ACCOUNT_COLUMNS}
+        """,
+        (login,),
+    )
+    row = await cursor.fetchone()
+    return _account(row) if row else None
+
+
+async def replace_token(conn: Connection, *, login: str, token: str) -> User | None:
+    """Give an active user a new token, the old one stops working; None if unknown or revoked."""
+    cursor = await conn.execute(
+        f"""
+        UPDATE users SET token_sha256 = %s
+        WHERE login = %s AND revoked_at IS NULL
+        RETURNING {_COLUMNS}
+        """,
+        (token_digest(token), login),
+    )
+    row = await cursor.fetchone()
+    return _user(row) if row else None
 
 
 async def seed_demo_users(conn: Connection) -> list[User]:
@@ -87,7 +159,8 @@ async def active_demo_users(conn: Connection) -> list[DemoUser]:
     """The demo accounts whose public token works in this database, for sign-in hints."""
     digests = [token_digest(demo.token) for demo in DEMO_USERS]
     cursor = await conn.execute(
-        "SELECT token_sha256 FROM users WHERE token_sha256 = ANY(%s)", (digests,)
+        "SELECT token_sha256 FROM users WHERE token_sha256 = ANY(%s) AND revoked_at IS NULL",
+        (digests,),
     )
     present = {row[0] for row in await cursor.fetchall()}
     return [demo for demo in DEMO_USERS if token_digest(demo.token) in present]

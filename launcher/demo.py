@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
@@ -19,9 +23,12 @@ from launcher import processes
 from launcher.local_services import LocalServices
 from launcher.settings import Settings
 from models.plant import Plant
-from services.free_ports import port_is_open
+from services.free_ports import free_port, port_is_open
+from simulator.opcua_server import opcua_lines_by_endpoint
+from simulator.run_simulator import served_endpoints
 from storage.connections import Pool
 from storage.database import open_pool, prepare_database
+from storage.plant_clock import earliest_telemetry_time
 from storage.telemetry_queries import latest_counter_values
 from storage.timescale_features import Edition
 from storage.user_store import seed_demo_users
@@ -29,16 +36,26 @@ from storage.user_store import seed_demo_users
 log = logging.getLogger(__name__)
 
 _DRAIN_S = 1.0
+_OPCUA_DEFAULT_PORT = 4840
 
 
 class DemoError(RuntimeError):
     """The demo cannot start; the message says what to do."""
 
 
-def _stop_on_signals(stop: asyncio.Event) -> None:
+@contextlib.contextmanager
+def _stopping_on_signals() -> Iterator[asyncio.Event]:
+    """An event that SIGINT and SIGTERM set while the context lasts; then they are ours no more."""
+    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
         loop.add_signal_handler(sig, stop.set)
+    try:
+        yield stop
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
 
 
 async def _drop_database(dsn: str) -> None:
@@ -61,6 +78,55 @@ async def _simulation_start(pool: Pool) -> datetime:
     if latest is None or latest < now:
         return now
     return latest.replace(microsecond=0) + timedelta(seconds=1)
+
+
+async def _story_start(pool: Pool) -> datetime | None:
+    """When the stored plant first ran: its oldest sample; None for an empty database.
+
+    A restarted simulator continues the plant's story from there. Should retention
+    ever drop the first samples, the story is long told; only the changeover
+    rhythm moves.
+    """
+    async with pool.connection() as conn:
+        return await earliest_telemetry_time(conn)
+
+
+@dataclass(frozen=True, slots=True)
+class _PlantResumption:
+    """Where the simulated plant picks up: its first tick, its story, its counters."""
+
+    start: datetime
+    story_start: datetime | None
+    counters: dict[str, tuple[int, int]]
+
+
+def _check_opcua_ports(settings: Settings, plant: Plant) -> None:
+    """A taken simulator port is a one-line error naming the way out, not two tracebacks."""
+    moves = settings.opcua_endpoint_map
+    try:
+        served_endpoints(plant, moves)
+    except ValueError as error:
+        raise DemoError(f"LINECARE_OPCUA_ENDPOINT_MAP: {error}") from None
+    for endpoint, lines in opcua_lines_by_endpoint(plant).items():
+        url = urlsplit(moves.get(endpoint, endpoint))
+        host, port = url.hostname or "127.0.0.1", url.port or _OPCUA_DEFAULT_PORT
+        if not port_is_open(port, host):
+            continue
+        moved = url._replace(netloc=f"{host}:{_free_port_after(port, host)}").geturl()
+        served = ", ".join(line.id for line in lines)
+        raise DemoError(
+            f"port {port} of the simulated OPC UA server ({served}) is taken: stop what uses"
+            f" it or move the server with"
+            f" LINECARE_OPCUA_ENDPOINT_MAP='{json.dumps({**moves, endpoint: moved})}'"
+        )
+
+
+def _free_port_after(port: int, host: str) -> int:
+    """A free port a little above ``port``, easier to recognise than a random one."""
+    for candidate in range(port + 10, min(port + 100, 65536)):
+        if not port_is_open(candidate, host):
+            return candidate
+    return free_port()
 
 
 async def _prepared_pool(settings: Settings, plant: Plant) -> tuple[Pool, Edition]:
@@ -86,6 +152,7 @@ async def run_demo(settings: Settings, plant: Plant, *, reset: bool = False) -> 
         raise DemoError(
             f"port {settings.api_port} is taken: stop what uses it or set LINECARE_API_PORT"
         )
+    _check_opcua_ports(settings, plant)
     services = LocalServices.from_settings(settings) if settings.manage_services else None
     started = await asyncio.to_thread(services.up) if services else []
     try:
@@ -101,7 +168,10 @@ async def run_demo(settings: Settings, plant: Plant, *, reset: bool = False) -> 
             async with pool.connection() as conn:
                 # A PLC's counters go on across a restart; so do the simulated ones.
                 counters = await latest_counter_values(conn)
-            await _run_pipeline(settings, plant, pool, edition, start, counters)
+            # The fault story and the machines' warmth go on as well.
+            resumption = _PlantResumption(start, await _story_start(pool), counters)
+            with _stopping_on_signals() as stop:
+                await _run_pipeline(settings, plant, pool, edition, resumption, stop)
         finally:
             await pool.close()
     finally:
@@ -115,23 +185,37 @@ async def _run_pipeline(
     plant: Plant,
     pool: Pool,
     edition: Edition,
-    start: datetime,
-    counters: dict[str, tuple[int, int]],
+    resumption: _PlantResumption,
+    stop: asyncio.Event,
 ) -> None:
-    stop = asyncio.Event()
-    _stop_on_signals(stop)
+    """Every process of the demo until ``stop`` is set, then a quiet shutdown."""
     url = f"http://{settings.api_host}:{settings.api_port}"
-    log.info(
-        "simulated plant starts at %s, %gx speed", start.isoformat(), settings.simulation_speed
-    )
+    start, story_start = resumption.start, resumption.story_start
+    if story_start is None:
+        log.info(
+            "simulated plant starts at %s, %gx speed", start.isoformat(), settings.simulation_speed
+        )
+    else:
+        log.info(
+            "simulated plant resumes at %s, %s into its story, %gx speed",
+            start.isoformat(),
+            start - story_start,
+            settings.simulation_speed,
+        )
     log.info("console: %s/#token=demo-support  (Ctrl-C stops everything)", url)
     async with asyncio.TaskGroup() as group:
         group.create_task(processes.serve_api(settings, plant, pool, stop))
-        simulator_ready = asyncio.Event()
+        simulator_ready, plant_paused = asyncio.Event(), asyncio.Event()
         background = [
             group.create_task(
                 processes.simulate(
-                    settings, plant, start=start, ready=simulator_ready, initial_counts=counters
+                    settings,
+                    plant,
+                    start=start,
+                    ready=simulator_ready,
+                    initial_counts=resumption.counters,
+                    story_start=story_start,
+                    pause=plant_paused,
                 )
             ),
             group.create_task(processes.analyze(settings, plant, pool, edition)),
@@ -141,13 +225,13 @@ async def _run_pipeline(
         background.append(group.create_task(processes.collect(settings, plant, pool)))
         await stop.wait()
         log.info("stopping")
-        # The plant first, then a moment for the collectors to store what it sent,
-        # so nothing waits on the broker for the next run.
-        simulation, *pipeline = background
-        simulation.cancel()
-        await asyncio.gather(simulation, return_exceptions=True)
+        # The plant's clock first, then a moment for the collectors to store what it
+        # sent, so nothing waits on the broker for the next run. The collectors then
+        # leave before the simulated servers close: a server vanishing under them
+        # is an outage to them, with warnings and reconnects.
+        plant_paused.set()
         await asyncio.sleep(_DRAIN_S)
-        for task in reversed(pipeline):
+        for task in reversed(background):
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
@@ -160,17 +244,17 @@ async def _first_of(*events: asyncio.Event) -> None:
 
 
 async def _run_until_signal(work: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    stop = asyncio.Event()
-    _stop_on_signals(stop)
-    task = asyncio.create_task(work())
-    stopper = asyncio.create_task(stop.wait())
-    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    task.cancel()
-    stopper.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    with _stopping_on_signals() as stop:
+        task = asyncio.create_task(work())
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        task.cancel()
+        stopper.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 async def run_simulator_only(settings: Settings, plant: Plant) -> None:
+    _check_opcua_ports(settings, plant)
     start = datetime.now(UTC).replace(microsecond=0)
     await _run_until_signal(lambda: processes.simulate(settings, plant, start=start))
 
@@ -194,8 +278,7 @@ async def run_analytics_only(settings: Settings, plant: Plant) -> None:
 async def run_api_only(settings: Settings, plant: Plant) -> None:
     pool, _ = await _prepared_pool(settings, plant)
     try:
-        stop = asyncio.Event()
-        _stop_on_signals(stop)
-        await processes.serve_api(settings, plant, pool, stop)
+        with _stopping_on_signals() as stop:
+            await processes.serve_api(settings, plant, pool, stop)
     finally:
         await pool.close()

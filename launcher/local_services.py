@@ -25,20 +25,32 @@ class LocalServices:
         return cls(cluster, broker)
 
     def up(self) -> list[str]:
-        """Start what is not running yet; returns the names of what this call started."""
-        started = []
-        if not postgres_cluster.is_running(self.cluster):
-            if port_is_open(self.cluster.port):
-                raise postgres_cluster.ClusterError(
-                    f"port {self.cluster.port} is taken by another program;"
-                    " set LINECARE_PG_PORT to a free one"
-                )
-            postgres_cluster.initialise(self.cluster)
-            postgres_cluster.start(self.cluster)
-            started.append("timescaledb")
-        if not mosquitto_broker.is_running(self.broker):
-            mosquitto_broker.start(self.broker)
-            started.append("mosquitto")
+        """Start what is not running yet; returns the names of what this call started.
+
+        When a service fails to start, those this call started are stopped again:
+        left running, the next start would take them for someone else's.
+        """
+        started: list[str] = []
+        try:
+            if not postgres_cluster.is_running(self.cluster):
+                if port_is_open(self.cluster.port):
+                    raise postgres_cluster.ClusterError(
+                        _taken(self.cluster.port, "LINECARE_PG_PORT")
+                    )
+                postgres_cluster.initialise(self.cluster)
+                # Named before it starts: a start that times out may leave it running.
+                started.append("timescaledb")
+                postgres_cluster.start(self.cluster)
+            if not mosquitto_broker.is_running(self.broker):
+                if port_is_open(self.broker.port):
+                    raise mosquitto_broker.BrokerError(
+                        _taken(self.broker.port, "LINECARE_MQTT_PORT")
+                    )
+                started.append("mosquitto")
+                mosquitto_broker.start(self.broker)
+        except BaseException:
+            self.down(started)
+            raise
         return started
 
     def down(self, names: list[str] | None = None) -> None:
@@ -61,3 +73,7 @@ class LocalServices:
                 else "stopped"
             ),
         }
+
+
+def _taken(port: int, setting: str) -> str:
+    return f"port {port} is taken by another program; set {setting} to a free one"

@@ -148,10 +148,15 @@ async def simulate(
     scenario: Scenario | None = None,
     ready: asyncio.Event | None = None,
     initial_counts: dict[str, tuple[int, int]] | None = None,
+    story_start: datetime | None = None,
+    pause: asyncio.Event | None = None,
 ) -> None:
     """The simulated plant: OPC UA server and MQTT publisher, until cancelled.
 
     ``scenario`` defaults to the demo story; tests pass compressed timelines.
+    ``story_start`` resumes a plant that first ran from then (see
+    ``run_simulation``). Setting ``pause`` stops the plant's clock and publishing
+    while its servers stay up until cancelled, so collectors can leave first.
     """
     await run_simulation(
         plant,
@@ -162,7 +167,10 @@ async def simulate(
         start=start,
         scenario=scenario or Scenario(),
         opcua_endpoints=settings.opcua_endpoint_map,
+        stop=pause,
         ready=ready,
         tick_s=settings.simulation_tick_s,
         initial_counts=initial_counts,
+        story_start=story_start,
+        linger=pause is not None,
     )

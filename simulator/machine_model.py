@@ -132,11 +132,14 @@ class MachineModel:
         seed_key: str,
         initial_counts: tuple[int, int] | None = None,
         upstream_wear: BearingWear | None = None,
+        first_second: int = 0,
     ) -> None:
         """``initial_counts`` (good, reject) replaces the seeded, non-zero counter start.
 
         ``upstream_wear`` is the bearing wear of a machine before this one in its
         line: while that machine is broken down, this one starves (SUSPENDED).
+        ``first_second`` is where the machine enters the timeline; ``warm_up_to``
+        then runs it on unobserved.
         """
         self.machine_id = machine_id
         self._start = start
@@ -145,9 +148,11 @@ class MachineModel:
         self._planned = planned
         self._rng = rng = random.Random(seed_key)
         self._efficiency = rng.uniform(*_EFFICIENCY_RANGE)
-        if initial_counts is None:
-            initial_counts = (rng.randrange(1_000, COUNTER_MODULUS), rng.randrange(1, 1_000_000))
-        self.good_count, self.reject_count = (n % COUNTER_MODULUS for n in initial_counts)
+        # Drawn even when replaced: a machine resumed with its stored counters must
+        # draw the same healthy levels below, or it is another machine to analytics.
+        seeded_counts = (rng.randrange(1_000, COUNTER_MODULUS), rng.randrange(1, 1_000_000))
+        self._counts_at_start = initial_counts if initial_counts is not None else seeded_counts
+        self.good_count, self.reject_count = (n % COUNTER_MODULUS for n in self._counts_at_start)
         wear = scenario.bearing_wear
         wear = wear if wear is not None and wear.machine_id == machine_id else None
         self.condition = ConditionSignals(HealthyLevels.drawn(rng), wear, rng)
@@ -157,14 +162,26 @@ class MachineModel:
         self._startup_until = 0
         self._micro_stops = MicroStopSchedule(scenario.micro_stops, rng)
 
-        self.now_s = 0
+        self.now_s = first_second
         self.state = PackMLState.UNDEFINED
         self.fault_code = 0
         self.product = 0
         self.speed = 0.0
         self._part_credit = 0.0
         self._events: list[Reading] = []
-        self._enter_second(0, first=True)
+        self._enter_second(first_second, first=True)
+
+    def warm_up_to(self, t: int) -> None:
+        """Run unobserved up to second ``t``, so the machine is there as if it had never stopped.
+
+        Its bearing is as warm and as worn as at ``t``, its line in the same
+        changeover; the counters keep their values from the start, as a PLC's
+        do while nobody reads them. The next events restate the machine at ``t``.
+        """
+        self.advance_to(t)
+        self.good_count, self.reject_count = (n % COUNTER_MODULUS for n in self._counts_at_start)
+        self._events = []
+        self._record_changes(t, (self.state, self.fault_code, self.product), first=True)
 
     def advance_to(self, t: int) -> None:
         """Simulate up to and including second ``t`` after the start."""

@@ -46,6 +46,50 @@ def simulation_start(start: datetime) -> datetime:
     return start.astimezone(UTC).replace(microsecond=0)
 
 
+# Long enough for a bearing to reach its temperature (its cooling time is half an
+# hour) and short enough to warm up a plant in well under a second.
+_WARM_UP_S = 2 * 3600
+
+
+def _machines(
+    plant: Plant,
+    seed: int,
+    story_start: datetime,
+    scenario: Scenario,
+    initial_counts: dict[str, tuple[int, int]] | None,
+    first_tick_s: int,
+) -> Iterator[MachineModel]:
+    """The plant's machines, entering the story in time to warm up for the first tick."""
+    codes = tuple(product.code for product in plant.products)
+    wear = scenario.bearing_wear
+    first_second = max(0, first_tick_s - _WARM_UP_S)
+    for _customer, site, line in plant.lines():
+        line_ids = [machine.id for machine in line.machines]
+        worn_at = line_ids.index(wear.machine_id) if wear and wear.machine_id in line_ids else None
+        for position, machine in enumerate(line.machines):
+            downstream = worn_at is not None and position > worn_at
+            yield MachineModel(
+                machine_id=machine.id,
+                start=story_start,
+                products=plant.products,
+                changeovers=ChangeoverPlan(
+                    scenario.changeovers, codes, f"{seed}/{line.id}/changeovers"
+                ),
+                planned=PlannedProduction(
+                    site.calendar,
+                    site.timezone,
+                    story_start,
+                    planned_breaks=scenario.planned_breaks,
+                    idle_outside_shifts=scenario.idle_outside_shifts,
+                ),
+                scenario=scenario,
+                seed_key=f"{seed}/{machine.id}",
+                initial_counts=(initial_counts or {}).get(machine.id),
+                upstream_wear=wear if downstream else None,
+                first_second=first_second,
+            )
+
+
 class PlantSimulation:
     """Every machine of the plant file, driven by one seed and one scenario.
 
@@ -61,47 +105,34 @@ class PlantSimulation:
         start: datetime,
         scenario: Scenario,
         initial_counts: dict[str, tuple[int, int]] | None = None,
+        story_start: datetime | None = None,
     ) -> None:
-        """``initial_counts`` overrides the seeded (good, reject) counter start per machine."""
+        """Simulate from ``start``, the time of the first tick.
+
+        ``initial_counts`` overrides the seeded (good, reject) counter start per
+        machine. ``story_start`` resumes an earlier run of the plant: the scenario
+        and the changeovers count from it rather than from ``start``, and the
+        machines are warmed up unobserved to ``start``, with the bearings as warm
+        and as worn as if the plant had run all along.
+        """
         self.start = simulation_start(start)
+        self.story_start = simulation_start(story_start) if story_start is not None else self.start
+        if self.story_start > self.start:
+            raise ValueError("the story of a resumed plant cannot start after the run")
         machine_ids = {placement.machine.id for placement in plant.placements()}
         unknown = (scenario.scenario_machines() | set(initial_counts or {})) - machine_ids
         if unknown:
             raise ValueError(f"the scenario names machines not in the plant: {sorted(unknown)}")
-        codes = tuple(product.code for product in plant.products)
-        self._machines: list[MachineModel] = []
-        self._signals: dict[str, frozenset[str]] = {}
-        wear = scenario.bearing_wear
-        for _customer, site, line in plant.lines():
-            line_ids = [machine.id for machine in line.machines]
-            worn_at = (
-                line_ids.index(wear.machine_id) if wear and wear.machine_id in line_ids else None
-            )
-            for position, machine in enumerate(line.machines):
-                downstream = worn_at is not None and position > worn_at
-                self._machines.append(
-                    MachineModel(
-                        machine_id=machine.id,
-                        start=self.start,
-                        products=plant.products,
-                        changeovers=ChangeoverPlan(
-                            scenario.changeovers, codes, f"{seed}/{line.id}/changeovers"
-                        ),
-                        planned=PlannedProduction(
-                            site.calendar,
-                            site.timezone,
-                            self.start,
-                            planned_breaks=scenario.planned_breaks,
-                            idle_outside_shifts=scenario.idle_outside_shifts,
-                        ),
-                        scenario=scenario,
-                        seed_key=f"{seed}/{machine.id}",
-                        initial_counts=(initial_counts or {}).get(machine.id),
-                        upstream_wear=wear if downstream else None,
-                    )
-                )
-                self._signals[machine.id] = frozenset(signal.name for signal in machine.signals)
-        self._now_s = -1
+        self._now_s = int((self.start - self.story_start).total_seconds())
+        self._machines = list(
+            _machines(plant, seed, self.story_start, scenario, initial_counts, self._now_s)
+        )
+        for machine in self._machines:
+            machine.warm_up_to(self._now_s)
+        self._signals = {
+            placement.machine.id: frozenset(signal.name for signal in placement.machine.signals)
+            for placement in plant.placements()
+        }
 
     @property
     def machines(self) -> tuple[MachineModel, ...]:
@@ -110,7 +141,7 @@ class PlantSimulation:
     @property
     def now(self) -> datetime:
         """Simulated time of the last tick (the start before the first)."""
-        return self.start + timedelta(seconds=max(self._now_s, 0))
+        return self.story_start + timedelta(seconds=self._now_s)
 
     def advance_to(self, until: datetime) -> SimulationTick:
         """Simulate every machine up to ``until`` (cut to the second) and report the tick.
@@ -118,8 +149,8 @@ class PlantSimulation:
         The first call may be at the start itself: its events are every
         machine's initial state, fault code and product.
         """
-        t = int((until - self.start).total_seconds())
-        if t < max(self._now_s, 0):
+        t = int((until - self.story_start).total_seconds())
+        if t < self._now_s:
             raise ValueError(f"cannot go back in time to {until.isoformat()}")
         self._now_s = t
         events: list[Reading] = []
@@ -130,7 +161,9 @@ class PlantSimulation:
             events += (e for e in machine.take_events() if e.signal in wanted)
             samples += (s for s in machine.samples() if s.signal in wanted)
         events.sort(key=lambda reading: reading.time)
-        return SimulationTick(self.start + timedelta(seconds=t), tuple(events), tuple(samples))
+        return SimulationTick(
+            self.story_start + timedelta(seconds=t), tuple(events), tuple(samples)
+        )
 
 
 def simulate_ticks(

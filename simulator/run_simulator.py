@@ -55,6 +55,8 @@ async def run_simulation(
     ready: asyncio.Event | None = None,
     tick_s: float = DEFAULT_TICK_S,
     initial_counts: dict[str, tuple[int, int]] | None = None,
+    story_start: datetime | None = None,
+    linger: bool = False,
 ) -> None:
     """Simulate ``plant`` and serve it over OPC UA and MQTT until stopped or cancelled.
 
@@ -63,10 +65,10 @@ async def run_simulation(
     - ``mqtt_host``, ``mqtt_port``: the broker for MQTT lines (unused without any).
     - ``speed``: simulated seconds per wall second, e.g. 60 = one hour per minute.
     - ``seed``: the same seed, scenario and start give the same plant behaviour.
-    - ``start``: tz-aware simulated time of the first tick (cut to the second);
-      shifts and breaks of the site calendars are placed relative to it.
-    - ``scenario``: the timeline of faults and events; ``None`` is ``Scenario()``,
-      the demo story (bearing wear on l1-filler from 1 h, breakdown at 6 h).
+    - ``start``: tz-aware simulated time of the first tick (cut to the second).
+    - ``scenario``: the timeline of faults and events, from ``story_start``;
+      ``None`` is ``Scenario()``, the demo story (bearing wear on l1-filler from
+      1 h, breakdown at 6 h).
     - ``opcua_endpoints``: plant endpoint URL → URL to serve it on instead,
       e.g. ``{"opc.tcp://127.0.0.1:48400/linecare/": "opc.tcp://127.0.0.1:51234/linecare/"}``.
     - ``stop``: set it to end the run cleanly; cancelling the task works as well.
@@ -76,15 +78,24 @@ async def run_simulation(
       simulated seconds.
     - ``initial_counts``: (good, reject) counter values per machine to continue
       from, as a PLC's counters continue across a restart of the simulator.
+    - ``story_start``: when an earlier run of this plant started; ``None`` is
+      ``start``. The machines then start warm and as worn as if the plant had
+      run ever since, instead of starting the story over at ``start``.
+    - ``linger``: once ``stop`` is set, keep the servers up with their last
+      values until cancelled, so that clients can disconnect before the servers
+      go away rather than see them vanish.
 
     Servers and the MQTT client are shut down on the way out either way.
     """
-    simulation = PlantSimulation(
+    # Warming the machines up to a resumed start takes a moment: off the loop.
+    simulation = await asyncio.to_thread(
+        PlantSimulation,
         plant,
         seed=seed,
         start=start,
         scenario=scenario if scenario is not None else Scenario(),
         initial_counts=initial_counts,
+        story_start=story_start,
     )
     first_tick = simulation.advance_to(simulation.start)
     endpoints = served_endpoints(plant, opcua_endpoints)
@@ -140,3 +151,5 @@ async def run_simulation(
                 await server.publish(tick)
             for publisher in publishers:
                 publisher.publish(tick)
+        if linger:
+            await asyncio.Event().wait()

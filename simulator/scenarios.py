@@ -4,7 +4,8 @@ The defaults tell the demo story at 60x (one simulated hour per wall minute): a
 filler bearing starts to wear after an hour and breaks down after six, a packer
 produces a burst of scrap, every machine has small stops, every line changes
 product every few hours and the site's shift calendar plans the breaks. Tests
-build their own, compressed timelines with the same dataclasses.
+build their own, compressed timelines with the same dataclasses. A plant resumed
+after a restart goes on with the timeline of its first start (``story_start``).
 """
 
 from __future__ import annotations

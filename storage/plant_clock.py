@@ -16,3 +16,10 @@ async def latest_telemetry_time(conn: Connection) -> datetime | None:
     cursor = await conn.execute("SELECT time FROM telemetry ORDER BY time DESC LIMIT 1")
     row = await cursor.fetchone()
     return row[0] if row else None
+
+
+async def earliest_telemetry_time(conn: Connection) -> datetime | None:
+    """The oldest sample time of any machine: when the stored plant first ran."""
+    cursor = await conn.execute("SELECT time FROM telemetry ORDER BY time LIMIT 1")
+    row = await cursor.fetchone()
+    return row[0] if row else None

@@ -125,7 +125,11 @@ async def _closed_alert_continued_by(
     closed = await alert_store.latest_closed_alert(conn, machine_id=machine_id, rule=rule.name)
     if closed is None or closed.ticket_id is None:
         return None
-    # Locked until the transaction ends, so that a person marking the ticket
+    # Every path locks the alert row first, then its ticket (``_refresh`` and
+    # ``_close`` lock the alert by updating it). Overlapping cycles taking them
+    # in opposite orders could deadlock, and the aborted cycle would be lost.
+    await alert_store.lock_alert(conn, alert_id=closed.id)
+    # Both held until the transaction ends, so that a person marking the ticket
     # repaired meanwhile is not followed by a reopen it no longer allows.
     ticket = await ticket_store.lock_ticket(conn, ticket_id=closed.ticket_id)
     if reopens(closed, ticket, machine_id=machine_id, episode=episode, rule=rule):
@@ -223,6 +227,7 @@ async def _escalate_ticket(
 ) -> AlertReport:
     """Re-grade the alert's ticket to ``severity`` and record it, or record why not."""
     # Locked so that a person changing the ticket meanwhile is neither overwritten nor lost.
+    # The alert row is already locked (by ``raise_severity``): alert first, then ticket.
     ticket = await ticket_store.lock_ticket(conn, ticket_id=ticket_id)
     if ticket is None:
         return AlertReport()

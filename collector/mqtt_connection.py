@@ -142,6 +142,8 @@ class _ClosedOnFailedHandshake(ssl.SSLSocket):
     def do_handshake(self, block: bool = False) -> None:
         try:
             super().do_handshake(block)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            raise  # a non-blocking handshake that is not done yet, not a failed one
         except BaseException:
             self.close()
             raise

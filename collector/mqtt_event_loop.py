@@ -69,6 +69,7 @@ class EventLoopMqttDriver:
         """Connect and reconnect with exponential backoff, until cancelled."""
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
+        self._stopped = False
         backoff_s = self._min_backoff_s
         try:
             while True:
@@ -176,7 +177,15 @@ class EventLoopMqttDriver:
         sock = self._socket
         client = self._client
         for _ in range(self._packets_per_turn):
-            if client.loop_read() != MQTTErrorCode.MQTT_ERR_SUCCESS or sock is not self._socket:
+            try:
+                read = client.loop_read()
+            except Exception:
+                # paho leaves a packet whose handling raised (a bug in a callback)
+                # half-read, and would parse on from its middle: start afresh.
+                log.exception("MQTT packet from %s could not be handled", client.host)
+                client.disconnect()
+                return
+            if read != MQTTErrorCode.MQTT_ERR_SUCCESS or sock is not self._socket:
                 return  # connection lost: paho closed the socket and reported it
             if sock is None or not sock.pending():
                 return

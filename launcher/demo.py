@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import shutil
 import signal
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from analytics.analytics_job import latest_telemetry_time
+from collector.garbage_collection import tune_for_ingest
 from collector.mqtt_connection import discard_session
 from launcher import processes
 from launcher.local_services import LocalServices
@@ -158,8 +160,12 @@ async def run_demo(settings: Settings, plant: Plant, *, reset: bool = False) -> 
     try:
         if reset:
             await _drop_database(settings.dsn())
-            # Messages the broker kept for the collector belong to the old plant.
+            # Messages the broker kept for the collector belong to the old plant,
+            # and so do the Sparkplug births the collector kept of that session.
             await asyncio.to_thread(discard_session, settings.mqtt_connection())
+            await asyncio.to_thread(
+                shutil.rmtree, settings.sparkplug_birth_dir(), ignore_errors=True
+            )
         pool, edition = await _prepared_pool(settings, plant)
         try:
             async with pool.connection() as conn:
@@ -260,6 +266,8 @@ async def run_simulator_only(settings: Settings, plant: Plant) -> None:
 
 
 async def run_collector_only(settings: Settings, plant: Plant) -> None:
+    # A process of its own: tuned for ingest (the demo's shared process is not).
+    tune_for_ingest()
     pool, _ = await _prepared_pool(settings, plant)
     try:
         await _run_until_signal(lambda: processes.collect(settings, plant, pool))

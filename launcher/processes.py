@@ -20,7 +20,6 @@ from analytics.analytics_job import latest_telemetry_time, run_analytics_cycle
 from api.app import create_app
 from collector.collector_metrics import collector_registry, serving_metrics
 from collector.disk_spool import DiskSpool
-from collector.garbage_collection import tune_for_ingest
 from collector.run_collectors import build_collectors
 from collector.source_liveness import SourceLiveness
 from collector.sparkplug_birth_store import SparkplugBirthStore
@@ -43,7 +42,6 @@ async def collect(settings: Settings, plant: Plant, pool: Pool) -> None:
     Batches wait in a disk spool while TimescaleDB is unreachable; machines that
     stop sending are marked offline; metrics are served on their own port.
     """
-    tune_for_ingest()
     # Opening scans and may repair up to the bound of spooled data: off the loop.
     spool = await asyncio.to_thread(
         DiskSpool,

@@ -74,6 +74,18 @@ async def find_open_alert(conn: Connection, *, machine_id: str, rule: str) -> Al
     return _alert(row) if row else None
 
 
+async def lock_alert(conn: Connection, *, alert_id: int) -> Alert | None:
+    """Read an alert and hold its row until the transaction ends; None if there is none.
+
+    Take it before the alert's ticket: the alert cycle locks alert, then ticket.
+    """
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM alerts a WHERE a.id = %s FOR UPDATE", (alert_id,)
+    )
+    row = await cursor.fetchone()
+    return _alert(row) if row else None
+
+
 async def refresh_alert(
     conn: Connection,
     *,

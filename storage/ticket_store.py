@@ -100,7 +100,10 @@ async def append_event(
 
 
 async def lock_ticket(conn: Connection, *, ticket_id: int) -> Ticket | None:
-    """Read a ticket and hold its row until the transaction ends, to change it safely."""
+    """Read a ticket and hold its row until the transaction ends, to change it safely.
+
+    A ticket raised by an alert is locked after that alert's row, never before.
+    """
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM tickets WHERE id = %s FOR UPDATE", (ticket_id,)
     )

@@ -19,11 +19,11 @@ from analytics.intervals import Interval
 from models.alerts import Alert, AlertStatus
 from models.plant import Plant, Severity
 from models.tickets import Ticket, TicketEvent, TicketStatus, TicketType
-from storage.alert_store import list_alerts
+from storage.alert_store import list_alerts, lock_alert
 from storage.anomaly_store import insert_scores, replace_scores
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
-from storage.ticket_store import list_tickets, ticket_events
+from storage.ticket_store import list_tickets, lock_ticket, ticket_events
 from tests.alerts.factories import FRIDAY_0800, HEALTHY, score_series
 from tests.analytics.late_telemetry import held_back, running_morning, within, write
 from tests.analytics.telemetry_factories import at
@@ -192,3 +192,24 @@ async def test_after_a_repair_the_rescored_anomaly_is_a_new_alert_and_ticket(
         (TicketStatus.REPAIRED, alerts[1].id),
     ]
     assert [e.kind for e in events] == ["registered", "alert_recovered"]
+
+
+async def test_a_reopening_cycle_locks_the_alert_before_its_ticket(
+    closed_early: Pool, plant: Plant
+) -> None:
+    # Alert row first, then ticket, as a follow-up cycle takes them: the other
+    # order could deadlock with it. The holder stands in for that cycle.
+    await _rescore_as_serious(closed_early)
+    async with closed_early.connection() as holder, holder.transaction():
+        (alert,) = await list_alerts(holder, customer_id=None)
+        assert alert.ticket_id is not None
+        await lock_alert(holder, alert_id=alert.id)
+        cycle = asyncio.create_task(run_alert_cycle(closed_early, plant, now=RESCORED))
+        await asyncio.sleep(0.2)
+        assert not cycle.done()
+        # Free, as the waiting cycle has not locked the ticket ahead of its alert.
+        await holder.execute("SET LOCAL lock_timeout = '1s'")
+        assert await lock_ticket(holder, ticket_id=alert.ticket_id) is not None
+    report = await cycle
+
+    assert report.reopened == (alert.id,)

@@ -45,11 +45,13 @@ async def test_a_racing_second_open_waits_and_then_opens_nothing(
     async with db_pool.connection() as setup:
         await sync_assets(setup, plant)
     async with db_pool.connection() as first_conn, db_pool.connection() as second_conn:
-        first = await _open(first_conn)
-        # The second insert blocks on the first's uncommitted row until it commits.
-        racing = asyncio.create_task(_open(second_conn))
-        await asyncio.sleep(0.1)
-        await first_conn.commit()
+        async with first_conn.transaction():
+            first = await _open(first_conn)
+            # The second insert blocks on the first's uncommitted row until it commits.
+            racing = asyncio.create_task(_open(second_conn))
+            await asyncio.sleep(0.2)
+            # Still waiting, so the two really raced: it is blocked, not merely late.
+            assert not racing.done()
         second = await racing
 
     assert first is not None
@@ -125,12 +127,16 @@ async def test_a_racing_second_reopen_waits_and_then_reopens_nothing(
         await sync_assets(setup, plant)
         closed = await _closed(setup)
     async with db_pool.connection() as first_conn, db_pool.connection() as second_conn:
-        first = await reopen_alert(first_conn, alert_id=closed.id, opened_at=FRIDAY_0800)
-        racing = asyncio.create_task(
-            reopen_alert(second_conn, alert_id=closed.id, opened_at=FRIDAY_0800)
-        )
-        await asyncio.sleep(0.1)
-        await first_conn.commit()
+        # An explicit transaction, as in the alert cycle: reopen_alert's own block
+        # would otherwise commit at once and the second call would merely come late.
+        async with first_conn.transaction():
+            first = await reopen_alert(first_conn, alert_id=closed.id, opened_at=FRIDAY_0800)
+            racing = asyncio.create_task(
+                reopen_alert(second_conn, alert_id=closed.id, opened_at=FRIDAY_0800)
+            )
+            await asyncio.sleep(0.2)
+            # Still waiting, so the two really raced: it is blocked on the row lock.
+            assert not racing.done()
         second = await racing
 
     assert first is not None

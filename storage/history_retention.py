@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import LiteralString
 
+from psycopg import sql
+
 from models.tickets import TicketStatus
 from storage.connections import Connection
 
@@ -57,30 +59,25 @@ DELETE FROM dead_letters WHERE ctid = ANY(ARRAY(
     LIMIT %(batch)s))
 """
 
-_DELETE_PLC_EVENTS = """
-DELETE FROM plc_events WHERE ctid = ANY(ARRAY(
-    SELECT e.ctid FROM plc_events e
-    WHERE e.time < now() - %(keep)s::interval
-      AND NOT EXISTS (
-          SELECT 1 FROM tickets t
-          WHERE t.machine_id = e.machine_id AND t.status <> %(archived)s
-            AND e.time BETWEEN t.received_at - %(evidence)s::interval
-                           AND t.received_at + %(evidence)s::interval)
-    LIMIT %(batch)s))
-"""
 
-# By shift: the Pareto reads whole shifts, so a shift's stops go together.
-_DELETE_DOWNTIME_EVENTS = """
-DELETE FROM downtime_events WHERE ctid = ANY(ARRAY(
-    SELECT d.ctid FROM downtime_events d
-    WHERE d.shift_start < now() - %(keep)s::interval
+def _delete_outside_ticket_evidence(table: str, time_column: str) -> sql.Composed:
+    """A batch of a machine's history rows past retention and near no open ticket."""
+    return sql.SQL("""
+DELETE FROM {table} WHERE ctid = ANY(ARRAY(
+    SELECT h.ctid FROM {table} h
+    WHERE h.{time} < now() - %(keep)s::interval
       AND NOT EXISTS (
           SELECT 1 FROM tickets t
-          WHERE t.machine_id = d.machine_id AND t.status <> %(archived)s
-            AND d.shift_start BETWEEN t.received_at - %(evidence)s::interval
-                                  AND t.received_at + %(evidence)s::interval)
+          WHERE t.machine_id = h.machine_id AND t.status <> %(archived)s
+            AND h.{time} BETWEEN t.received_at - %(evidence)s::interval
+                             AND t.received_at + %(evidence)s::interval)
     LIMIT %(batch)s))
-"""
+""").format(table=sql.Identifier(table), time=sql.Identifier(time_column))
+
+
+_DELETE_PLC_EVENTS = _delete_outside_ticket_evidence("plc_events", "time")
+# By shift: the Pareto reads whole shifts, so a shift's stops go together.
+_DELETE_DOWNTIME_EVENTS = _delete_outside_ticket_evidence("downtime_events", "shift_start")
 
 
 async def prune_history(conn: Connection, policy: HistoryRetention) -> HistoryPruned:
@@ -98,7 +95,10 @@ async def prune_history(conn: Connection, policy: HistoryRetention) -> HistoryPr
 
 
 async def _delete_in_batches(
-    conn: Connection, statement: LiteralString, keep: timedelta, policy: HistoryRetention
+    conn: Connection,
+    statement: LiteralString | sql.Composed,
+    keep: timedelta,
+    policy: HistoryRetention,
 ) -> int:
     params = {
         "keep": keep,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import LiteralString
 
 from models.users import DemoUser, Role, User, UserAccount
 from storage.connections import Connection
@@ -59,20 +60,15 @@ async def upsert_user(
     token: str,
 ) -> User:
     """Create the user or replace its name, role, customer and token; revocation stays."""
-    cursor = await conn.execute(
-        f"""
-        INSERT INTO users (login, display_name, role, customer_id, token_sha256)
-        VALUES (%s, %s, %s, %s, %s)
-        ON CONFLICT (login) DO UPDATE SET
+    user = await _insert_user(
+        conn,
+        """DO UPDATE SET
             display_name = EXCLUDED.display_name, role = EXCLUDED.role,
-            customer_id = EXCLUDED.customer_id, token_sha256 = EXCLUDED.token_sha256
-        RETURNING {_COLUMNS}
-        """,
+            customer_id = EXCLUDED.customer_id, token_sha256 = EXCLUDED.token_sha256""",
         (login, display_name, str(role), customer_id, token_digest(token)),
     )
-    row = await cursor.fetchone()
-    assert row is not None  # RETURNING always yields the row it wrote
-    return _user(row)
+    assert user is not None  # RETURNING always yields the row it wrote
+    return user
 
 
 async def create_user(
@@ -85,14 +81,20 @@ async def create_user(
     token: str,
 ) -> User | None:
     """Create a new user; None when the login is taken, also by a revoked user."""
+    return await _insert_user(
+        conn, "DO NOTHING", (login, display_name, str(role), customer_id, token_digest(token))
+    )
+
+
+async def _insert_user(
+    conn: Connection, on_taken_login: LiteralString, values: tuple[str | None, ...]
+) -> User | None:
+    """Insert a user, doing ``on_taken_login`` when the login exists; the row written."""
     cursor = await conn.execute(
-        f"""
-        INSERT INTO users (login, display_name, role, customer_id, token_sha256)
-        VALUES (%s, %s, %s, %s, %s)
-        ON CONFLICT (login) DO NOTHING
-        RETURNING {_COLUMNS}
-        """,
-        (login, display_name, str(role), customer_id, token_digest(token)),
+        "INSERT INTO users (login, display_name, role, customer_id, token_sha256)"
+        " VALUES (%s, %s, %s, %s, %s)"
+        f" ON CONFLICT (login) {on_taken_login} RETURNING {_COLUMNS}",
+        values,
     )
     row = await cursor.fetchone()
     return _user(row) if row else None

@@ -75,6 +75,14 @@ StartCollector = Callable[..., Awaitable[RunningCollector]]
 
 
 @pytest.fixture
+async def pool(db_pool: Pool, plant: Plant) -> Pool:
+    """The test's database with the plant's lines and machines registered."""
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+    return db_pool
+
+
+@pytest.fixture
 async def start_collector(db_pool: Pool, plant: Plant) -> AsyncIterator[StartCollector]:
     """``await start_collector(plant, connection, **subscriber_options)``: subscribed on return.
 

@@ -26,7 +26,6 @@ from simulator.opcua_server import SimulatorOpcUaServer, serving_opcua
 from simulator.plant_simulation import PlantSimulation, SimulationTick
 from simulator.run_simulator import served_endpoints
 from simulator.scenarios import QUIET
-from storage.asset_registry import sync_assets
 from storage.connections import Pool
 from storage.plc_event_store import list_plc_events
 from tests.simulator.scenario_factories import SEED, START
@@ -55,13 +54,6 @@ async def served(plant: Plant) -> AsyncIterator[Served]:
     (lines,) = served_endpoints(plant, {PLANT_ENDPOINT: url}).values()
     async with serving_opcua(url, lines, simulation.advance_to(START)) as server:
         yield Served(url, server, simulation, lines)
-
-
-@pytest.fixture
-async def pool(db_pool: Pool, plant: Plant) -> Pool:
-    async with db_pool.connection() as conn:
-        await sync_assets(conn, plant)
-    return db_pool
 
 
 def _tuned(line: Line, **changes: object) -> Line:

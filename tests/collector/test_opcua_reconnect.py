@@ -17,18 +17,10 @@ from services.free_ports import free_port
 from simulator.opcua_server import serving_opcua
 from simulator.plant_simulation import PlantSimulation, SimulationTick
 from simulator.scenarios import QUIET
-from storage.asset_registry import sync_assets
 from storage.connections import Pool
 from tests.simulator.scenario_factories import SEED, START
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-@pytest.fixture
-async def pool(db_pool: Pool, plant: Plant) -> Pool:
-    async with db_pool.connection() as conn:
-        await sync_assets(conn, plant)
-    return db_pool
 
 
 @pytest.fixture

@@ -35,7 +35,6 @@ from services.free_ports import free_port
 from simulator.opcua_server import ServerSecurity, SimulatorOpcUaServer, serving_opcua
 from simulator.plant_simulation import PlantSimulation
 from simulator.scenarios import QUIET
-from storage.asset_registry import sync_assets
 from storage.connections import Pool
 from tests.simulator.scenario_factories import SEED, START
 
@@ -66,13 +65,6 @@ async def secured(plant: Plant, tmp_path_factory: pytest.TempPathFactory) -> Asy
         url, [line], simulation.advance_to(START), security=security
     ) as server:
         yield Secured(url, server, line, tmp_path_factory.mktemp("client-pki"))
-
-
-@pytest.fixture
-async def pool(db_pool: Pool, plant: Plant) -> Pool:
-    async with db_pool.connection() as conn:
-        await sync_assets(conn, plant)
-    return db_pool
 
 
 def _secured_line(line: Line, mode: SecurityMode) -> Line:

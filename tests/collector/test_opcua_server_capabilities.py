@@ -28,7 +28,6 @@ from simulator.opcua_server import SimulatorOpcUaServer, serving_opcua
 from simulator.plant_simulation import PlantSimulation
 from simulator.run_simulator import served_endpoints
 from simulator.scenarios import QUIET
-from storage.asset_registry import sync_assets
 from storage.connections import Pool
 from tests.simulator.scenario_factories import SEED, START
 
@@ -54,13 +53,6 @@ async def line_server(plant: Plant) -> AsyncIterator[LineServer]:
     (lines,) = served_endpoints(plant, {PLANT_ENDPOINT: url}).values()
     async with serving_opcua(url, lines[:1], simulation.advance_to(START)) as server:
         yield LineServer(url, server, lines[0])
-
-
-@pytest.fixture
-async def pool(db_pool: Pool, plant: Plant) -> Pool:
-    async with db_pool.connection() as conn:
-        await sync_assets(conn, plant)
-    return db_pool
 
 
 def _tuned(line: Line, **changes: object) -> Line:

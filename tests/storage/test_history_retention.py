@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,20 +11,13 @@ from models.plant import Plant, Severity
 from models.tickets import Channel, SlaDeadlines, TicketDraft, TicketType
 from storage.asset_registry import sync_assets
 from storage.connections import Connection, Pool
-from storage.history_retention import HistoryPruned, HistoryRetention, prune_history
+from storage.history_retention import HistoryPruned, prune_history
 from storage.ticket_store import register_ticket
 from storage.timescale_features import detect_edition, enforce_retention
+from tests.storage.history_policy import HISTORY_RETENTION
 
 pytestmark = pytest.mark.integration
 
-POLICY = HistoryRetention(
-    dead_letters=timedelta(days=30),
-    plc_events=timedelta(days=365),
-    anomaly_scores=timedelta(days=365),
-    downtime_events=timedelta(days=730),
-    ticket_evidence=timedelta(days=30),
-    batch_size=1000,
-)
 NOW = datetime.now(UTC)
 RECENT = NOW - timedelta(days=1)
 
@@ -105,7 +99,9 @@ async def test_each_table_loses_what_outlived_its_retention(db_pool: Pool, plant
         await conn.commit()
         edition = await detect_edition(conn)
 
-        report = await enforce_retention(conn, edition, timedelta(days=365), history=POLICY)
+        report = await enforce_retention(
+            conn, edition, timedelta(days=365), history=HISTORY_RETENTION
+        )
 
         letters = await conn.execute("SELECT received_at FROM dead_letters")
         events = await _times(conn, "SELECT machine_id, time FROM plc_events")
@@ -135,12 +131,12 @@ async def test_an_open_ticket_holds_its_machines_evidence_until_archived(
         await _plc_event(conn, "l1-filler", old + timedelta(days=40))
         await conn.commit()
 
-        held = await prune_history(conn, POLICY)
+        held = await prune_history(conn, HISTORY_RETENTION)
         events = await _times(conn, "SELECT machine_id, time FROM plc_events")
         stops = await _times(conn, "SELECT machine_id, shift_start FROM downtime_events")
         await conn.execute("UPDATE tickets SET status = 'archived' WHERE id = %s", (ticket_id,))
         await conn.commit()
-        released = await prune_history(conn, POLICY)
+        released = await prune_history(conn, HISTORY_RETENTION)
         left = await _times(conn, "SELECT machine_id, time FROM plc_events")
 
     assert (held.plc_events, held.downtime_events) == (3, 1)
@@ -159,14 +155,7 @@ async def test_deletes_run_in_batches_until_nothing_old_is_left(db_pool: Pool) -
 
         pruned = await prune_history(
             conn,
-            HistoryRetention(
-                dead_letters=timedelta(days=30),
-                plc_events=timedelta(days=365),
-                anomaly_scores=timedelta(days=365),
-                downtime_events=timedelta(days=730),
-                ticket_evidence=timedelta(days=30),
-                batch_size=2,
-            ),
+            replace(HISTORY_RETENTION, batch_size=2),
         )
         cursor = await conn.execute("SELECT received_at FROM dead_letters")
         left = [row[0] for row in await cursor.fetchall()]

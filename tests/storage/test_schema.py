@@ -11,21 +11,12 @@ from models.plant import Plant
 from models.readings import Reading
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
-from storage.history_retention import HistoryRetention
 from storage.schema_migrations import bundled_migrations, migrate
 from storage.telemetry_writer import write_readings
 from storage.timescale_features import Edition, detect_edition, enforce_retention, setup_features
+from tests.storage.history_policy import HISTORY_RETENTION
 
 pytestmark = pytest.mark.integration
-
-HISTORY_RETENTION = HistoryRetention(
-    dead_letters=timedelta(days=30),
-    plc_events=timedelta(days=365),
-    anomaly_scores=timedelta(days=365),
-    downtime_events=timedelta(days=730),
-    ticket_evidence=timedelta(days=30),
-    batch_size=1000,
-)
 
 
 async def test_telemetry_is_a_hypertable(db_pool: Pool) -> None:

@@ -17,11 +17,11 @@ from collections.abc import Sequence
 
 from asyncua import ua
 from asyncua.client.client import Client
-from asyncua.ua.attribute_ids import AttributeIds
 from asyncua.ua.uaerrors import UaStatusCodeError
 
 from collector.opcua_mapping import MappedSignal
 from collector.opcua_monitoring import chunks
+from collector.opcua_polling import read_values
 from models.opcua_source import DeadbandKind
 
 # "." follows Aggregates and its subtypes, HasProperty among them.
@@ -66,7 +66,7 @@ async def _range_problems(
     """Per node, why its EURange cannot scale a percent deadband (None: it can)."""
     try:
         properties = await _eu_range_nodes(client, [node_id for _, node_id in nodes])
-        values = iter(await _read_values(client, [p for p in properties if p is not None]))
+        values = iter(await read_values(client, [p for p in properties if p is not None]))
     except UaStatusCodeError as error:
         return [f"its EURange cannot be read ({error})"] * len(nodes)
     return [
@@ -87,19 +87,6 @@ async def _eu_range_nodes(client: Client, node_ids: Sequence[ua.NodeId]) -> list
         else None
         for result in results
     ]
-
-
-async def _read_values(client: Client, node_ids: Sequence[ua.NodeId]) -> list[ua.DataValue]:
-    if not node_ids:
-        # An empty Read is an error (BadNothingToDo) on strict servers.
-        return []
-    read = ua.ReadParameters(
-        NodesToRead=[
-            ua.ReadValueId(NodeId=node_id, AttributeId=AttributeIds.Value) for node_id in node_ids
-        ]
-    )
-    values: list[ua.DataValue] = await client.uaclient.read(read)
-    return values
 
 
 def _value_problem(value: ua.DataValue) -> str | None:

@@ -7,7 +7,7 @@ telemetry key, so polling faster than the value changes stores nothing twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,14 +40,7 @@ async def poll_once(
     polled = PolledValues()
     signals = list(nodes)
     for chunk in chunks(signals):
-        parameters = ua.ReadParameters(
-            NodesToRead=[
-                ua.ReadValueId(NodeId=nodes[signal], AttributeId=AttributeIds.Value)
-                for signal in chunk
-            ],
-            TimestampsToReturn=ua.TimestampsToReturn.Both,
-        )
-        values = await client.uaclient.read(parameters)
+        values = await read_values(client, [nodes[signal] for signal in chunk])
         for signal, value in zip(chunk, values, strict=True):
             if value.StatusCode is not None and value.StatusCode.value in UNKNOWN_NODE:
                 polled.unknown[signal] = f"reading {signal.address}: {value.StatusCode.name}"
@@ -58,3 +51,18 @@ async def poll_once(
             else:
                 polled.rejected.append(result)
     return polled
+
+
+async def read_values(client: Client, node_ids: Sequence[ua.NodeId]) -> list[ua.DataValue]:
+    """The Value attribute of each node, with source and server times, in one Read."""
+    if not node_ids:
+        # An empty Read is an error (BadNothingToDo) on strict servers.
+        return []
+    parameters = ua.ReadParameters(
+        NodesToRead=[
+            ua.ReadValueId(NodeId=node_id, AttributeId=AttributeIds.Value) for node_id in node_ids
+        ],
+        TimestampsToReturn=ua.TimestampsToReturn.Both,
+    )
+    values: list[ua.DataValue] = await client.uaclient.read(parameters)
+    return values

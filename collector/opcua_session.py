@@ -181,7 +181,7 @@ class OpcUaSession:
             # Registered before the request: the first values may beat its response.
             self._signals.update(zip(handles, (signal for signal, _ in chunk), strict=True))
             results = await self._create_items(handles, chunk, unscaled)
-            self._settle(zip(handles, chunk, results, strict=True))
+            self._keep_or_poll(zip(handles, chunk, results, strict=True))
 
     async def _create_items(
         self,
@@ -207,7 +207,7 @@ class OpcUaSession:
             # node of it is polled, as a node refused on its own would be.
             return [ua.StatusCode(ua.UInt32(error.code))] * len(nodes)
 
-    def _settle(
+    def _keep_or_poll(
         self, outcomes: Iterable[tuple[int, tuple[MappedSignal, ua.NodeId], int | ua.StatusCode]]
     ) -> None:
         """Keep the monitored items the server created; poll or retry the others."""

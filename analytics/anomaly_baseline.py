@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from analytics.intervals import Interval
-from analytics.telemetry_series import ConditionSample, StateChange
+from models.intervals import Interval
+from models.telemetry_series import ConditionSample, StateChange
 
 # Scales the MAD of normally distributed data to its standard deviation.
 MAD_TO_SIGMA = 1.4826

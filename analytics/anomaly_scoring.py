@@ -29,8 +29,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from analytics.anomaly_baseline import MachineBaseline
-from analytics.telemetry_series import ConditionWindow
 from models.anomaly import AnomalyScore, SignalContribution
+from models.telemetry_series import ConditionWindow
 
 ALERT_THRESHOLD = 3.0
 # Windows are aligned to this instant; the storage reader buckets with the same origin.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from analytics.intervals import Interval
+from models.intervals import Interval
 
 
 def seen_spans(sample_times: Sequence[datetime], *, max_gap_s: float) -> list[Interval]:

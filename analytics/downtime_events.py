@@ -1,4 +1,4 @@
-"""What kind of stop a run is, why it happened, and its parts shift by shift.
+"""What kind of stop a run is and why it happened.
 
 Reasons come from the plant file's fault-code table and are stored with each
 stop, so reports need no plant file:
@@ -16,11 +16,9 @@ stop, so reports need no plant file:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 
 from analytics.state_timeline import Run
-from models.oee import DowntimeCategory, DowntimeEvent
+from models.oee import DowntimeCategory
 from models.oee_settings import (
     CHANGEOVER,
     UNSPECIFIED_BREAKDOWN,
@@ -36,19 +34,6 @@ _CATEGORIES = {
     TimeCategory.STOP: DowntimeCategory.STOP,
     TimeCategory.IDLE: DowntimeCategory.IDLE,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ShiftDowntime:
-    """The part of one stop that fell in one shift.
-
-    ``event.seconds`` is the time lost in this shift; ``counted`` is set in
-    the first shift the stop cost time in, so each stop is counted once.
-    """
-
-    shift_start: datetime
-    event: DowntimeEvent
-    counted: bool
 
 
 def downtime_category(run: Run) -> DowntimeCategory | None:

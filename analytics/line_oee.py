@@ -33,8 +33,8 @@ from dataclasses import replace
 
 from analytics.oee_calculation import MachineShift
 from analytics.oee_losses import six_big_losses
-from analytics.oee_ratios import OeeTotals, rate
 from models.oee import OeeResult, OeeScope
+from models.oee_ratios import OeeTotals, rate
 
 
 def line_results(line_id: str, machines: Sequence[MachineShift]) -> list[OeeResult]:

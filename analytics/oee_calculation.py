@@ -24,7 +24,7 @@ has them all in one place):
   cycle time of the product running when they were counted. Parts of an
   unknown product add no ideal time, which shows as low performance.
 - The ratios (A, P, Q, OEE, the cap on P above 100 %) are taken in
-  ``analytics.oee_ratios``; the six big losses in ``analytics.oee_losses``;
+  ``models.oee_ratios``; the six big losses in ``analytics.oee_losses``;
   line figures in ``analytics.line_oee``.
 
 The work is split so that the heavy part runs in SQL: ``plan_machine`` turns
@@ -40,20 +40,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from analytics.counter_increments import CounterTally, tally_counter
+from analytics.counter_increments import tally_counter
 from analytics.data_coverage import covered_intervals
-from analytics.downtime_events import ShiftDowntime, downtime_category, downtime_reason
-from analytics.intervals import Interval
+from analytics.downtime_events import downtime_category, downtime_reason
 from analytics.oee_losses import LossTally, six_big_losses
-from analytics.oee_ratios import OeeTotals, rate
 from analytics.part_counts import CountSlots, ShiftParts, count_slots, parts_per_shift
 from analytics.shift_calendar import ShiftWindow
 from analytics.state_timeline import Run, known_pieces, run_seconds, startup_windows, state_runs
-from analytics.telemetry_series import MachineEvents, MachineSeries
-from models.oee import DowntimeCategory, DowntimeEvent, OeeResult, OeeScope
+from models.counter_tally import CounterTally
+from models.intervals import Interval
+from models.oee import DowntimeCategory, DowntimeEvent, OeeResult, OeeScope, ShiftDowntime
+from models.oee_ratios import OeeTotals, rate
 from models.oee_settings import MicroStopPolicy
 from models.plant import DEFAULT_COUNTER_BITS, CounterBits, Plant
 from models.states import TimeCategory
+from models.telemetry_series import MachineEvents, MachineSeries
 
 # Readings every ~30 s: four missing in a row is a gap, not a slow collector.
 DEFAULT_MAX_SAMPLE_GAP_S = 120.0

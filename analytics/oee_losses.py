@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analytics.oee_ratios import OeeTotals
 from models.oee import LossCategory, LossEntry
+from models.oee_ratios import OeeTotals
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from analytics.intervals import Interval
 from analytics.line_oee import line_results
 from analytics.oee_calculation import (
     MachineShift,
@@ -40,6 +39,7 @@ from analytics.shift_calendar import (
     shift_windows,
     with_planned_downtime,
 )
+from models.intervals import Interval
 from models.oee import OeeResult
 from models.oee_settings import PlannedDowntime
 from models.plant import Line, Machine, Plant, Site

@@ -5,7 +5,7 @@ changes at a few instants only: shift and break edges, product changes (the
 ideal cycle time changes) and the edges of start-up windows (rejects change
 from start-up to production rejects). ``count_slots`` lists those instants as
 the bounds of slots and says what holds in each slot; the counter tallies
-(``analytics.counter_increments``) hold the parts per slot, and
+(``models.counter_tally``) hold the parts per slot, and
 ``parts_per_shift`` adds them up, sharing out every increment that crosses a
 bound or a data gap by the time it spends on each side.
 """
@@ -20,9 +20,9 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from analytics.counter_increments import CounterTally, Floats, Increments
-from analytics.intervals import Interval
-from analytics.telemetry_series import ProductChange
+from models.counter_tally import CounterTally, Floats, Increments
+from models.intervals import Interval
+from models.telemetry_series import ProductChange
 
 Ints = npt.NDArray[np.intp]
 Bools = npt.NDArray[np.bool_]

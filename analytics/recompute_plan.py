@@ -22,13 +22,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from analytics.anomaly_scoring import window_floor
-from analytics.intervals import Interval
 from analytics.shift_calendar import (
     ShiftWindow,
     recent_shifts,
     shift_windows,
     with_planned_downtime,
 )
+from models.intervals import Interval
 from models.plant import ShiftCalendar
 
 

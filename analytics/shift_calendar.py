@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from analytics.intervals import Interval, subtract
+from models.intervals import Interval, subtract
 from models.oee_settings import PlannedDowntime
 from models.plant import Break, Shift, ShiftCalendar
 

@@ -24,9 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from analytics.intervals import Interval
-from analytics.telemetry_series import FaultChange, StateChange
+from models.intervals import Interval
 from models.states import TimeCategory
+from models.telemetry_series import FaultChange, StateChange
 
 # Running after these is a restart: its first minutes make start-up rejects.
 RESTARTS_AFTER = frozenset({TimeCategory.SETUP, TimeCategory.BREAKDOWN})

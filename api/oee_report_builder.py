@@ -2,7 +2,7 @@
 
 All figures over several shifts come from summed times and counts, never from
 averaged ratios: the stores add up the range and the periods, and the shift
-comparison combines shifts with ``analytics.oee_ratios.combine``, the one place
+comparison combines shifts with ``models.oee_ratios.combine``, the one place
 ratios are taken. Like the stores, the report holds the shifts that start in
 the range; the downtime table lists the stops that overlap it.
 """
@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from analytics.oee_ratios import combine
 from api.access_scope import LinePlacement
 from api.schemas.lines import CustomerRef, SiteRef
 from api.schemas.reports import (
@@ -31,6 +30,7 @@ from api.schemas.reports import (
 )
 from api.time_ranges import TimeRange
 from models.oee import OeeResult, OeeScope, ParetoEntry
+from models.oee_ratios import combine
 from models.plant import Line, SignalKind
 from storage import downtime_store, oee_store, reliability_store, telemetry_queries
 from storage.connections import Connection

@@ -128,6 +128,19 @@ class DowntimeEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class ShiftDowntime:
+    """The part of one stop that fell in one shift.
+
+    ``event.seconds`` is the time lost in this shift; ``counted`` is set in
+    the first shift the stop cost time in, so each stop is counted once.
+    """
+
+    shift_start: datetime
+    event: DowntimeEvent
+    counted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ParetoEntry:
     """Downtime of one reason, summed over machines and a period; sorted largest first."""
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from analytics.downtime_events import ShiftDowntime
-from models.oee import DowntimeEvent, ParetoEntry
+from models.oee import DowntimeEvent, ParetoEntry, ShiftDowntime
 from storage.connections import Connection
 
 _COPY = (

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from analytics.telemetry_series import FaultChange, MachineEvents, ProductChange, StateChange
 from models.readings import Quality
+from models.telemetry_series import FaultChange, MachineEvents, ProductChange, StateChange
 from storage.connections import Connection
 
 STATE_SIGNAL = "state"

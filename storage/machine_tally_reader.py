@@ -34,13 +34,13 @@ from typing import Any
 
 import numpy as np
 
-from analytics.counter_increments import (
+from models.counter_tally import (
     CounterTally,
     Increments,
     counter_modulus,
     rollover_window,
 )
-from analytics.intervals import Interval
+from models.intervals import Interval
 from models.plant import CounterBits
 from models.readings import Quality
 from storage.connections import Connection

@@ -2,7 +2,7 @@
 per period (day, week, month in the plant's time) or over any range.
 
 Periods and ranges are added up in SQL from the stored shifts (times, counts,
-losses) and rated again with ``analytics.oee_ratios.rate``, never averaged.
+losses) and rated again with ``models.oee_ratios.rate``, never averaged.
 A shift belongs to the period or range its start falls in; shift results are
 never split.
 
@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from analytics.oee_ratios import OeeTotals, rate
 from models.oee import LossCategory, LossEntry, OeeResult, OeeScope
+from models.oee_ratios import OeeTotals, rate
 from storage.connections import Connection
 
 Period = Literal["shift", "day", "week", "month"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from analytics.telemetry_series import ConditionSample, ConditionWindow, SignalMean, StateChange
 from models.readings import Quality
+from models.telemetry_series import ConditionSample, ConditionWindow, SignalMean, StateChange
 from storage.connections import Connection
 
 _STATE_CHANGES = """

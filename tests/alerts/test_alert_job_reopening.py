@@ -15,8 +15,8 @@ import pytest
 
 from alerts.alert_job import AlertReport, run_alert_cycle
 from analytics.analytics_job import run_analytics_cycle
-from analytics.intervals import Interval
 from models.alerts import Alert, AlertStatus
+from models.intervals import Interval
 from models.plant import Plant, Severity
 from models.tickets import Ticket, TicketEvent, TicketStatus, TicketType
 from storage.alert_store import list_alerts, lock_alert

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import numpy as np
 
-from analytics.intervals import Interval
+from models.intervals import Interval
 from models.readings import Reading
 from storage.connections import Pool
 from storage.telemetry_writer import write_readings

@@ -17,9 +17,11 @@ import numpy as np
 
 from analytics.anomaly_scoring import window_floor
 from analytics.data_coverage import seen_spans
-from analytics.intervals import Interval
 from analytics.shift_calendar import ShiftWindow
-from analytics.telemetry_series import (
+from models.intervals import Interval
+from models.readings import Reading
+from models.states import PackMLState
+from models.telemetry_series import (
     ConditionSample,
     ConditionWindow,
     CounterSample,
@@ -29,8 +31,6 @@ from analytics.telemetry_series import (
     SignalMean,
     StateChange,
 )
-from models.readings import Reading
-from models.states import PackMLState
 from storage.connections import Connection
 
 EXECUTE = int(PackMLState.EXECUTE)

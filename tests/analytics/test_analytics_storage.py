@@ -9,11 +9,11 @@ import pytest
 
 from analytics.anomaly_baseline import MachineBaseline, SignalBaseline
 from analytics.anomaly_scoring import WINDOW_ORIGIN
-from analytics.telemetry_series import FaultChange, SignalMean, StateChange
 from models.anomaly import AnomalyScore, SignalContribution
 from models.oee import LossCategory, LossEntry, OeeResult, OeeScope
 from models.plant import Plant
 from models.readings import Quality, Reading
+from models.telemetry_series import FaultChange, SignalMean, StateChange
 from storage.anomaly_store import (
     advance_scoring,
     insert_scores,

@@ -14,8 +14,8 @@ import pytest
 
 from alerts.alert_job import AlertReport, run_alert_cycle
 from analytics.analytics_job import run_analytics_cycle
-from analytics.intervals import Interval
 from models.alerts import Alert
+from models.intervals import Interval
 from models.plant import Plant
 from models.readings import Reading
 from models.tickets import Ticket

@@ -15,9 +15,9 @@ import pytest
 import analytics.anomaly_refresh
 from analytics.analytics_job import AnalyticsReport, run_analytics_cycle
 from analytics.anomaly_scoring import ALERT_THRESHOLD
-from analytics.intervals import Interval
 from analytics.recompute_plan import RecomputeSettings, rescoring_start, window_pieces
 from models.anomaly import AnomalyScore
+from models.intervals import Interval
 from models.plant import Plant
 from models.readings import Reading
 from storage.anomaly_store import score_history

@@ -15,7 +15,7 @@ from analytics.anomaly_baseline import (
     running_time_reached,
 )
 from analytics.anomaly_scoring import ALERT_THRESHOLD, score_window, score_windows
-from analytics.telemetry_series import ConditionSample, ConditionWindow, SignalMean, StateChange
+from models.telemetry_series import ConditionSample, ConditionWindow, SignalMean, StateChange
 from tests.analytics.telemetry_factories import (
     EXECUTE,
     NORMAL,

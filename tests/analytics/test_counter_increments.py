@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from analytics.counter_increments import counter_delta, counter_increments
-from analytics.telemetry_series import CounterSample
 from models.plant import CounterBits
+from models.telemetry_series import CounterSample
 from tests.analytics.telemetry_factories import at
 
 

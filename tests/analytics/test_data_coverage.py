@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analytics.data_coverage import covered_intervals, seen_spans
-from analytics.intervals import Interval
+from models.intervals import Interval
 from tests.analytics.telemetry_factories import at
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics.intervals import Interval
 from analytics.oee_calculation import OeeRules, machine_oee
+from models.intervals import Interval
 from models.states import DEFAULT_STATE_CATEGORIES
 from tests.analytics.telemetry_factories import (
     ABORTED,

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from analytics.analytics_job import AnalyticsReport, run_analytics_cycle
-from analytics.intervals import Interval
+from models.intervals import Interval
 from models.oee import LossCategory, OeeResult, OeeScope
 from models.oee_settings import MicroStopPolicy, PlannedDowntime
 from models.plant import Plant

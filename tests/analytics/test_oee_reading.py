@@ -15,12 +15,13 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from analytics.counter_increments import CounterTally, tally_counter
+from analytics.counter_increments import tally_counter
 from analytics.data_coverage import seen_spans as seen_in_memory
-from analytics.intervals import Interval
-from analytics.telemetry_series import CounterSample
+from models.counter_tally import CounterTally
+from models.intervals import Interval
 from models.plant import CounterBits
 from models.readings import Quality, Reading
+from models.telemetry_series import CounterSample
 from storage.connections import Pool
 from storage.machine_tally_reader import machine_tally
 from tests.analytics.telemetry_factories import at, insert_readings

@@ -11,9 +11,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from analytics.downtime_events import ShiftDowntime
-from analytics.oee_ratios import OeeTotals, rate
-from models.oee import DowntimeEvent, LossCategory, LossEntry, OeeResult, OeeScope
+from models.oee import (
+    DowntimeEvent,
+    LossCategory,
+    LossEntry,
+    OeeResult,
+    OeeScope,
+    ShiftDowntime,
+)
+from models.oee_ratios import OeeTotals, rate
 from storage.connections import Pool
 from storage.downtime_store import downtime_pareto, list_downtimes, replace_downtimes
 from storage.oee_store import oee_by_period, oee_for_range, upsert_oee

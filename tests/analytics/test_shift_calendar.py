@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from analytics.intervals import Interval
 from analytics.shift_calendar import recent_shifts, shift_windows
+from models.intervals import Interval
 from models.plant import Break, Shift, ShiftCalendar
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from analytics.intervals import Interval
 from analytics.state_timeline import known_pieces, startup_windows, state_runs
-from analytics.telemetry_series import FaultChange, StateChange
+from models.intervals import Interval
 from models.states import DEFAULT_STATE_CATEGORIES, TimeCategory
+from models.telemetry_series import FaultChange, StateChange
 from tests.analytics.telemetry_factories import (
     ABORTED,
     EXECUTE,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.oee_ratios import OeeTotals, combine, rate
 from models.oee import OeeResult, OeeScope
+from models.oee_ratios import OeeTotals, combine, rate
 from tests.analytics.telemetry_factories import at
 
 

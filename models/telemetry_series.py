@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from analytics.intervals import Interval
+from models.intervals import Interval
 
 
 @dataclass(frozen=True, slots=True)

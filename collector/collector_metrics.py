@@ -18,6 +18,7 @@ from prometheus_client.registry import Collector
 
 from collector.disk_spool import DiskSpool
 from collector.source_liveness import SourceLiveness
+from collector.source_status import SOURCE_STATES, Problem, SourceStatusBoard
 from collector.telemetry_sink import TelemetrySink
 
 log = logging.getLogger(__name__)
@@ -25,15 +26,36 @@ log = logging.getLogger(__name__)
 _PREFIX = "linecare_collector_"
 
 
+_PROBLEMS = {
+    Problem.UNMAPPED_EVENT_SOURCE: (
+        "unmapped_event_source_events",
+        "OPC UA events from a source no machine is mapped to, per endpoint and source",
+    ),
+    Problem.NDEATH_BDSEQ_MISMATCH: (
+        "sparkplug_ndeath_bdseq_mismatches",
+        "Sparkplug NDEATHs whose bdSeq is not their node's NBIRTH's, per edge node",
+    ),
+    Problem.UNMAPPED_SPARKPLUG_METRIC: (
+        "sparkplug_unmapped_metrics",
+        "Sparkplug births declaring a metric no signal of the machine maps, per metric",
+    ),
+}
+
+
 class _CollectorState(Collector):
-    """Reads the sink, spool and liveness tracker at scrape time."""
+    """Reads the sink, spool, liveness tracker and source board at scrape time."""
 
     def __init__(
-        self, sink: TelemetrySink, liveness: SourceLiveness | None, spool: DiskSpool | None
+        self,
+        sink: TelemetrySink,
+        liveness: SourceLiveness | None,
+        spool: DiskSpool | None,
+        status: SourceStatusBoard | None,
     ) -> None:
         self._sink = sink
         self._liveness = liveness
         self._spool = spool
+        self._status = status
 
     def collect(self) -> Iterable[Metric]:
         yield from self._sink_totals()
@@ -41,6 +63,27 @@ class _CollectorState(Collector):
             yield from self._machines(self._liveness)
         if self._spool is not None:
             yield from self._spool_state(self._spool)
+        if self._status is not None:
+            yield from self._sources(self._status)
+
+    def _sources(self, status: SourceStatusBoard) -> Iterator[Metric]:
+        state = GaugeMetricFamily(
+            _PREFIX + "source_state",
+            "1 for the state each source (OPC UA endpoint, MQTT broker) is in: connected,"
+            " unreachable, session_lost, untrusted (client certificate refused) or refused",
+            labels=["source", "state"],
+        )
+        for report in status.sources():
+            for name in SOURCE_STATES:
+                state.add_metric([report.source, str(name)], 1 if report.state == name else 0)
+        yield state
+        families = {
+            problem: CounterMetricFamily(_PREFIX + name, text, labels=["subject"])
+            for problem, (name, text) in _PROBLEMS.items()
+        }
+        for (problem, subject), count in sorted(status.problems().items()):
+            families[problem].add_metric([subject], count)
+        yield from families.values()
 
     def _sink_totals(self) -> Iterator[Metric]:
         counters = self._sink.counters
@@ -108,11 +151,14 @@ class _CollectorState(Collector):
 
 
 def collector_registry(
-    sink: TelemetrySink, liveness: SourceLiveness | None = None, spool: DiskSpool | None = None
+    sink: TelemetrySink,
+    liveness: SourceLiveness | None = None,
+    spool: DiskSpool | None = None,
+    status: SourceStatusBoard | None = None,
 ) -> CollectorRegistry:
     """A registry of this collector's metrics alone (no process or platform metrics)."""
     registry = CollectorRegistry(auto_describe=True)
-    registry.register(_CollectorState(sink, liveness, spool))
+    registry.register(_CollectorState(sink, liveness, spool, status))
     registry.register(sink.write_seconds)
     return registry
 

@@ -6,7 +6,9 @@ packets on the event loop, in bursts (its socket reads are buffered, see
 ``LeanClient``), and the collector handles each burst right after, in the same
 thread. This is paho's documented external-loop interface (``on_socket_open``,
 ``loop_read``, ``loop_write``, ``loop_misc``); paho's automatic reconnect only
-exists in its own thread, so ``EventLoopMqttDriver.run`` reconnects with backoff.
+exists in its own thread, so ``EventLoopMqttDriver.run`` reconnects with backoff;
+while the broker's port is closed, a TCP probe every second cuts the wait short
+as soon as it opens (``reconnect_wait``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import MQTTErrorCode
 
 from collector.mqtt_lean_client import BufferedSocket, LeanClient
+from collector.reconnect_wait import PROBE_EVERY_S, Address, Backoff, wait_to_reconnect
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +50,10 @@ class EventLoopMqttDriver:
         min_backoff_s: float = 1.0,
         max_backoff_s: float = 30.0,
         packets_per_turn: int = _PACKETS_PER_TURN,
+        probe_every_s: float = PROBE_EVERY_S,
     ) -> None:
         self._client = client
+        self._probe_every_s = probe_every_s
         self._packets_per_turn = packets_per_turn
         self._min_backoff_s = min_backoff_s
         self._max_backoff_s = max_backoff_s
@@ -70,14 +75,16 @@ class EventLoopMqttDriver:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._stopped = False
-        backoff_s = self._min_backoff_s
+        backoff = Backoff(self._min_backoff_s, self._max_backoff_s)
+        address = Address(self._client.host, self._client.port)
         try:
             while True:
-                if await self._connect():
-                    if await self._until_closed():
-                        backoff_s = self._min_backoff_s
-                await asyncio.sleep(backoff_s)
-                backoff_s = min(backoff_s * 2, self._max_backoff_s)
+                if await self._connect() and await self._until_closed():
+                    backoff.reset()
+                wait_s = backoff.next_wait()
+                if await wait_to_reconnect(address, wait_s, probe_every_s=self._probe_every_s):
+                    log.info("MQTT broker %s:%d is listening again", address.host, address.port)
+                    backoff.reset()
         finally:
             self._disconnect()
 

@@ -30,11 +30,13 @@ from collector.mqtt_event_loop import EventLoopMqttDriver
 from collector.mqtt_lean_client import LeanClient
 from collector.mqtt_topic_map import MqttRoutes, mqtt_routes
 from collector.payload_parsing import DEFAULT_BOUNDS, PayloadError, TimeBounds, parse_json_payload
+from collector.source_status import Problem, SourceStatusBoard
 from collector.sparkplug_birth_store import SparkplugBirthStore
-from collector.sparkplug_host import SparkplugHost
+from collector.sparkplug_host import Death, SparkplugHost, SparkplugOutcome
 from collector.sparkplug_partition import WHOLE_PLANT, SparkplugPartition
 from collector.sparkplug_payload import NAMESPACE
 from collector.telemetry_sink import TelemetrySink
+from models.machine_status import OfflineReason
 from models.plant import Plant
 from models.readings import DeadLetter, Reading
 
@@ -76,13 +78,19 @@ class MqttSubscriber:
         rebirth_interval: timedelta = timedelta(seconds=10),
         sparkplug_partition: SparkplugPartition = WHOLE_PLANT,
         sparkplug_births: SparkplugBirthStore | None = None,
+        status: SourceStatusBoard | None = None,
     ) -> None:
         """``clock`` stamps each message's arrival.
 
         It is the time of samples that carry none, and the reference for ``bounds``.
         Of the Sparkplug edge nodes in ``routes``, only ``sparkplug_partition``'s are
         subscribed to; ``sparkplug_births`` keeps their birth state across restarts.
+        Sparkplug deaths and the broker's state go to ``status``.
         """
+        self._status = status or SourceStatusBoard()
+        self._source = f"mqtt://{connection.host}:{connection.port}"
+        # Deaths of the message being parsed: reported once its readings are in the sink.
+        self._deaths: list[Death] = []
         self._json_topics = dict(routes.json_topics)
         routes = routes.for_sparkplug_partition(sparkplug_partition)
         self._sparkplug = SparkplugHost(
@@ -149,6 +157,7 @@ class MqttSubscriber:
             self.refused = str(reason_code)
             return
         self.refused = None
+        self._status.connected(self._source)
         self.counters.connects += 1
         self._connection_number += 1
         # A resumed session still has our subscriptions; subscribing again is harmless.
@@ -181,6 +190,10 @@ class MqttSubscriber:
         properties: Properties | None,
     ) -> None:
         self._connection_number += 1
+        # Its machines go offline when their data stays away (silence), not now:
+        # a persistent session keeps their messages at the broker meanwhile.
+        detail = f"disconnected: {reason_code}"
+        self._status.down(self._source, (), OfflineReason.UNREACHABLE, detail)
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self.subscribed.clear)
 
@@ -218,6 +231,11 @@ class MqttSubscriber:
                 continue
             if message.qos:
                 acks.append(message.mid)
+            if self._deaths:
+                # Readings before the death first: only data after it brings a machine back.
+                self._put(readings, acks, batch_connection)
+                readings, acks = [], []
+                self._report_deaths()
         self._put(readings, acks, batch_connection)
         if inbox and not self._drain_scheduled and self._loop is not None:
             self._drain_scheduled = True
@@ -230,6 +248,7 @@ class MqttSubscriber:
         if not topic.startswith(_SPARKPLUG_PREFIX):
             raise PayloadError(f"no machine is mapped to topic {topic[:200]!r}")
         outcome = self._sparkplug.handle(topic, payload, received_at)
+        self._note(topic, outcome, received_at)
         if outcome.rebirth is not None:
             # QoS 0, as the specification asks of commands.
             self._client.publish(outcome.rebirth.topic, outcome.rebirth.payload, qos=0)
@@ -237,6 +256,24 @@ class MqttSubscriber:
         if outcome.error is not None:
             raise PayloadError(outcome.error)
         return outcome.readings
+
+    def _note(self, topic: str, outcome: SparkplugOutcome, received_at: datetime) -> None:
+        """What a Sparkplug message says beyond its readings: deaths and misconfigurations."""
+        if outcome.death is not None:
+            self._deaths.append(outcome.death)
+        if outcome.bd_seq_mismatch is not None:
+            node = "/".join(topic.split("/")[1:4:2])
+            total = self._status.count(Problem.NDEATH_BDSEQ_MISMATCH, node)
+            log.warning("%s (%d so far)", outcome.bd_seq_mismatch, total)
+        for subject, line in outcome.unmapped:
+            self._status.count(Problem.UNMAPPED_SPARKPLUG_METRIC, subject)
+            log.warning("%s", line)
+            self._sink.put_dead_letter(DeadLetter(received_at, "mqtt", topic, b"", line))
+
+    def _report_deaths(self) -> None:
+        deaths, self._deaths = self._deaths, []
+        for death in deaths:
+            self._status.machines_down(death.machine_ids, death.reason, death.detail)
 
     def _dead_letter(self, letter: DeadLetter, message: mqtt.MQTTMessage, connection: int) -> None:
         self.counters.dead_lettered += 1
@@ -289,6 +326,7 @@ def build_mqtt_subscriber(
     clock: Clock = wall_clock,
     sparkplug_partition: SparkplugPartition = WHOLE_PLANT,
     sparkplug_births: SparkplugBirthStore | None = None,
+    status: SourceStatusBoard | None = None,
 ) -> MqttSubscriber | None:
     """One subscriber for every MQTT line of the plant file; None when it has none.
 
@@ -306,4 +344,5 @@ def build_mqtt_subscriber(
         clock=clock,
         sparkplug_partition=sparkplug_partition,
         sparkplug_births=sparkplug_births,
+        status=status,
     )

@@ -1,6 +1,7 @@
 """PLC alarms and fault codes as OPC UA events: the event filter, and events into records.
 
-Pure. The filter selects the BaseEventType fields every server fills, plus the
+Pure, but for ``event_subtypes``, which browses the server's type tree. The filter
+selects the BaseEventType fields every server fills, plus the
 configured field that carries the PLC's fault code (absent on servers that do not
 send one). An event is attributed to a machine by its SourceName or SourceNode;
 one from an unknown source cannot be, and is returned as a reason instead. So is
@@ -11,13 +12,17 @@ wrong would otherwise file the alarm days away from the fault it reports.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from asyncua import ua
+from asyncua.client.client import Client
+from asyncua.common.ua_utils import get_node_subtypes
 from asyncua.ua.attribute_ids import AttributeIds
 from asyncua.ua.object_ids import ObjectIds
+from asyncua.ua.uaerrors import UaError
 
 from collector.opcua_mapping import EventPlan
 from collector.payload_parsing import UNBOUNDED, PayloadError, TimeBounds, check_time
@@ -35,9 +40,12 @@ _BASE_FIELDS = (
 )
 _FAULT_CODE = len(_BASE_FIELDS)
 
+log = logging.getLogger(__name__)
 
-def event_filter(plan: EventPlan) -> ua.EventFilter:
-    """Select the base fields and the fault code field, for events of every type."""
+
+def event_filter(plan: EventPlan, types: Collection[ua.NodeId] | None = None) -> ua.EventFilter:
+    """Select the base fields and the fault code field, for events of ``types`` (every
+    type when None)."""
     paths = [[ua.QualifiedName(name, 0)] for name in _BASE_FIELDS]
     paths.append([ua.QualifiedName.from_string(plan.fault_code_field)])
     clauses = []
@@ -49,7 +57,39 @@ def event_filter(plan: EventPlan) -> ua.EventFilter:
         clauses.append(operand)
     event_filter = ua.EventFilter()
     event_filter.SelectClauses = clauses
+    if types:
+        event_filter.WhereClause = _of_types(types)
     return event_filter
+
+
+def _of_types(types: Collection[ua.NodeId]) -> ua.ContentFilter:
+    """EventType InList (types...): the where clause servers support most widely."""
+    operand = ua.SimpleAttributeOperand()
+    operand.TypeDefinitionId = ua.NodeId(ua.Int32(ObjectIds.BaseEventType))
+    operand.BrowsePath = [ua.QualifiedName("EventType", 0)]
+    operand.AttributeId = AttributeIds.Value
+    element = ua.ContentFilterElement()
+    element.FilterOperator = ua.FilterOperator.InList
+    element.FilterOperands = [
+        operand,
+        *(ua.LiteralOperand(Value=ua.Variant(type_id)) for type_id in sorted(types, key=str)),
+    ]
+    where = ua.ContentFilter()
+    where.Elements = [element]
+    return where
+
+
+async def event_subtypes(client: Client, types: Sequence[ua.NodeId]) -> frozenset[ua.NodeId]:
+    """``types`` and every subtype of them the server declares (browsed once)."""
+    found = set(types)
+    for type_id in types:
+        try:
+            subtypes = await get_node_subtypes(client.get_node(type_id))
+        except UaError as error:
+            log.warning("event type %s not browsable, taken alone: %s", type_id, error)
+            continue
+        found.update(node.nodeid for node in subtypes)
+    return frozenset(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +99,8 @@ class RefusedEvent:
 
     reason: str
     raw: Mapping[str, str]
+    # The source, when the event was refused for want of a machine mapped to it.
+    unmapped_source: str | None = None
 
 
 def event_type_id(fields: Sequence[ua.Variant]) -> ua.NodeId | None:
@@ -86,7 +128,9 @@ def plc_event_of(
     )
     if machine_id is None:
         return RefusedEvent(
-            f"no machine is mapped to event source {source_name!r} ({source_key})", raw
+            f"no machine is mapped to event source {source_name!r} ({source_key})",
+            raw,
+            unmapped_source=f"{source_name or ''} ({source_key})",
         )
     when = _time(fields, received_at)
     try:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from asyncua import ua
+from asyncua.ua.object_ids import ObjectIds
 from asyncua.ua.uaerrors import UaError
 
 from models.opcua_source import (
@@ -49,6 +50,8 @@ class EventPlan:
     fault_code_field: str
     # SourceName or SourceNode string -> machine id.
     machine_of_source: dict[str, str]
+    # Event types (NodeIds) collected with their subtypes; empty: every type.
+    types: tuple[ua.NodeId, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,11 +170,28 @@ def _event_plan(
         if unknown:
             raise ValueError(f"event sources on {endpoint} name unknown machines {sorted(unknown)}")
         machine_of_source.update(events.sources)
+    # A line that takes every type makes the server send every type.
+    every_type = any(not events.types for events in enabled)
+    names = sorted({name for events in enabled for name in events.types})
     return EventPlan(
         notifier=enabled[0].notifier,
         fault_code_field=enabled[0].fault_code_field,
         machine_of_source=machine_of_source,
+        types=() if every_type else tuple(_event_type_id(endpoint, name) for name in names),
     )
+
+
+def _event_type_id(endpoint: str, name: str) -> ua.NodeId:
+    """A NodeId as written, or the standard type of that name (namespace 0)."""
+    standard = getattr(ObjectIds, name, None)
+    if isinstance(standard, int):
+        return ua.NodeId(ua.Int32(standard), ua.Int16(0))
+    try:
+        return ua.NodeId.from_string(name)
+    except (ValueError, UaError) as error:
+        raise ValueError(
+            f"events on {endpoint}: {name!r} is neither a NodeId nor a standard event type"
+        ) from error
 
 
 def _check_event_fields(endpoint: str, events: OpcUaEvents) -> None:

@@ -76,6 +76,11 @@ class ClientCertificate:
     private_key: Path
 
 
+def client_certificate_path(directory: Path) -> Path:
+    """Where the client certificate that operators trust on a server is kept (DER)."""
+    return directory / "own" / "client_certificate.der"
+
+
 def ensure_client_certificate(
     directory: Path, *, host_name: str | None = None
 ) -> ClientCertificate:
@@ -85,7 +90,7 @@ def ensure_client_certificate(
     """
     own = directory / "own"
     own.mkdir(parents=True, exist_ok=True)
-    paths = ClientCertificate(own / "client_certificate.der", own / "client_key.pem")
+    paths = ClientCertificate(client_certificate_path(directory), own / "client_key.pem")
     if paths.private_key.exists():
         key = serialization.load_pem_private_key(paths.private_key.read_bytes(), password=None)
         if not isinstance(key, rsa.RSAPrivateKey):
@@ -235,9 +240,13 @@ def _der_length(der: bytes) -> int:
     return 2 + size + int.from_bytes(der[2 : 2 + size], "big")
 
 
+def login_refused(error: BaseException) -> bool:
+    return isinstance(error, UaStatusCodeError) and error.code in _LOGIN_REFUSED
+
+
 def describe_failure(error: BaseException) -> str:
     """A one-line reason for a failed connection, naming a refused login as such."""
-    if isinstance(error, UaStatusCodeError) and error.code in _LOGIN_REFUSED:
+    if login_refused(error):
         return (
             f"the server refused the login ({type(error).__name__}):"
             " check the username and password"

@@ -29,7 +29,13 @@ from asyncua.ua.uaerrors import UaError, UaStatusCodeError
 
 from collector.opcua_deadband import percent_deadbands_without_range
 from collector.opcua_event_writer import PlcEventWriter
-from collector.opcua_events import RefusedEvent, event_filter, event_type_id, plc_event_of
+from collector.opcua_events import (
+    RefusedEvent,
+    event_filter,
+    event_subtypes,
+    event_type_id,
+    plc_event_of,
+)
 from collector.opcua_flow import InFlightLimit
 from collector.opcua_mapping import EndpointPlan, MappedSignal
 from collector.opcua_monitoring import (
@@ -44,6 +50,8 @@ from collector.opcua_monitoring import (
 from collector.opcua_polling import poll_once
 from collector.opcua_values import Rejected, convert_data_changes, quality_of
 from collector.payload_parsing import UNBOUNDED, TimeBounds
+from collector.source_status import Problem, SourceStatusBoard
+from collector.unmapped_event_sources import UnmappedEventSources
 from models.opcua_source import CollectMode
 from models.plc_events import PlcEvent
 from models.readings import DeadLetter, Quality
@@ -77,6 +85,9 @@ class SessionOutputs:
     # (origin, reason) of nodes already reported missing: once per process, not
     # once per reconnect or retry.
     reported: set[tuple[str, str]] = field(default_factory=set)
+    # Counts misconfigurations for the metrics.
+    status: SourceStatusBoard = field(default_factory=SourceStatusBoard)
+    unmapped_events: UnmappedEventSources = field(default_factory=UnmappedEventSources)
 
 
 class OpcUaSession:
@@ -102,6 +113,8 @@ class OpcUaSession:
         self._bad_since: dict[int, float] = {}
         self._event_handle: int | None = None
         self._event_types: dict[ua.NodeId, str] = {}
+        # The configured event types with their subtypes; None: every type.
+        self._wanted_types: frozenset[ua.NodeId] | None = None
         self._resubscribe = asyncio.Event()
         # False once the server refused to create a subscription: everything is polled.
         self._can_subscribe = True
@@ -160,7 +173,8 @@ class OpcUaSession:
         assert self._subscription is not None and self._events is not None
         handle = next(self._handles)
         notifier = ua.NodeId.from_string(self._events.notifier)
-        request = event_request(handle, notifier, event_filter(self._events))
+        wanted = await self._event_types_wanted()
+        request = event_request(handle, notifier, event_filter(self._events, wanted))
         try:
             (result,) = await self._subscription.create_monitored_items([request])
         except UaStatusCodeError as error:
@@ -170,6 +184,15 @@ class OpcUaSession:
             log.warning("%s refused the event subscription: %s", self._plan.endpoint, result.name)
             return
         self._event_handle = handle
+
+    async def _event_types_wanted(self) -> frozenset[ua.NodeId] | None:
+        """The configured event types and their subtypes, as the server knows them."""
+        assert self._events is not None
+        if not self._events.types:
+            return None
+        if self._wanted_types is None:
+            self._wanted_types = await event_subtypes(self._client, self._events.types)
+        return self._wanted_types
 
     async def _monitor(self, nodes: Sequence[tuple[MappedSignal, ua.NodeId]]) -> None:
         assert self._subscription is not None
@@ -272,7 +295,10 @@ class OpcUaSession:
         for event in events:
             if event.ClientHandle != self._event_handle:
                 continue
-            await self._learn_event_type(event_type_id(event.EventFields))
+            type_id = event_type_id(event.EventFields)
+            if self._wanted_types is not None and type_id not in self._wanted_types:
+                continue  # a server that ignores the where clause
+            await self._learn_event_type(type_id)
             record = plc_event_of(
                 event.EventFields,
                 plan,
@@ -280,13 +306,36 @@ class OpcUaSession:
                 received_at,
                 self._outputs.sample_bounds,
             )
-            if isinstance(record, RefusedEvent):
+            if isinstance(record, RefusedEvent) and record.unmapped_source is not None:
+                self._unmapped_event(record, record.unmapped_source, received_at)
+            elif isinstance(record, RefusedEvent):
                 self._dead_letter("events", record.reason, repr(dict(record.raw)), received_at)
             else:
                 records.append(record)
         if records:
             writer.put(records)
             await writer.wait_for_room()
+
+    def _unmapped_event(self, event: RefusedEvent, source: str, received_at: datetime) -> None:
+        """Counted every time; logged once, and dead-lettered once per source and hour."""
+        subject = f"{self._plan.endpoint} {source}"
+        total = self._outputs.status.count(Problem.UNMAPPED_EVENT_SOURCE, subject)
+        due = self._outputs.unmapped_events.note(subject, received_at)
+        if due is None:
+            return
+        since = "the collector started" if due.since is None else due.since.isoformat()
+        if total == 1:
+            log.warning(
+                "%s: %s; map it under the line's source.events.sources, limit"
+                " source.events.types, or set source.events.enabled: false",
+                self._plan.endpoint,
+                event.reason,
+            )
+        reason = (
+            f"{event.reason}: {due.count} event(s) since {since}; one dead letter per source"
+            " and hour (map the source in events.sources, or filter events.types)"
+        )
+        self._dead_letter("events", reason, repr(dict(event.raw)), received_at)
 
     async def _learn_event_type(self, type_id: ua.NodeId | None) -> None:
         if type_id is None or type_id in self._event_types:

@@ -12,6 +12,7 @@ from collector.mqtt_subscriber import MqttSubscriber, build_mqtt_subscriber
 from collector.opcua_security import OpcUaCredentials
 from collector.opcua_subscriber import OpcUaSubscriber
 from collector.payload_parsing import DEFAULT_BOUNDS, TimeBounds
+from collector.source_status import SourceStatusBoard
 from collector.sparkplug_birth_store import SparkplugBirthStore
 from collector.sparkplug_partition import WHOLE_PLANT, SparkplugPartition
 from collector.telemetry_sink import TelemetrySink
@@ -54,6 +55,7 @@ def build_collectors(
     opcua_max_backoff_s: float = 60.0,
     sparkplug_partition: SparkplugPartition = WHOLE_PLANT,
     sparkplug_births: SparkplugBirthStore | None = None,
+    status: SourceStatusBoard | None = None,
 ) -> CollectorSet:
     """One OPC UA subscriber per server endpoint, one MQTT subscriber for all MQTT lines.
 
@@ -62,7 +64,9 @@ def build_collectors(
     servers reached under other names (containers, tests). PLC alarm events are
     stored when ``plc_events`` is given. Of the Sparkplug edge nodes, this process
     hosts ``sparkplug_partition``'s, keeping their births in ``sparkplug_births``.
+    Connection failures, source deaths and misconfigurations go to ``status``.
     """
+    status = status or SourceStatusBoard()
     overrides = dict(opcua_endpoints or {})
     lines_by_endpoint: dict[str, list[Line]] = defaultdict(list)
     for _, _, line in plant.lines():
@@ -77,6 +81,7 @@ def build_collectors(
             plc_events=plc_events,
             max_backoff_s=opcua_max_backoff_s,
             sample_bounds=sample_bounds,
+            status=status,
         )
         for endpoint, lines in lines_by_endpoint.items()
     )
@@ -87,5 +92,6 @@ def build_collectors(
         bounds=sample_bounds,
         sparkplug_partition=sparkplug_partition,
         sparkplug_births=sparkplug_births,
+        status=status,
     )
     return CollectorSet(sink, mqtt_subscriber, opcua)

@@ -8,6 +8,12 @@ every machine of this collector that has sent nothing for ``offline_after_s``
 time *any* collector saw the machine, so collectors sharing a line's messages
 never mark each other's machines offline.
 
+A source may know sooner: an OPC UA session lost, a certificate refused, a
+Sparkplug death. ``mark_down`` marks those machines offline at once, with the
+reason; only data that arrives after it brings them back. The ``online``
+pseudo-readings of Sparkplug births and deaths say nothing about data arriving
+and never count as data here.
+
 Times here are the collector's wall clock, not the source's: a replayed or
 simulated plant may run ahead of or behind the wall clock, and a machine is
 offline when its data stops *arriving*, whatever time it carries.
@@ -18,15 +24,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import psycopg
 
+from collector.sparkplug_host import ONLINE_SIGNAL
+from models.machine_status import OfflineReason
 from models.readings import Reading
 from storage.connections import Pool
-from storage.machine_status_store import mark_offline, record_seen
+from storage.machine_status_store import MachineDown, mark_offline, record_down, record_seen
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +71,9 @@ class SourceLiveness:
         self._seen: dict[str, _Seen] = {}
         # Per machine, first and last receive time since the database last heard of it.
         self._unrecorded: dict[str, tuple[float, float]] = {}
+        # Machines their source reported gone, not yet written; and when each went.
+        self._downs: list[MachineDown] = []
+        self._down_at: dict[str, float] = {}
 
     @property
     def offline_after_s(self) -> float:
@@ -74,6 +85,8 @@ class SourceLiveness:
         machine = ""
         seen: _Seen | None = None
         for r in readings:
+            if r.signal == ONLINE_SIGNAL:
+                continue
             if seen is None or r.machine_id != machine:
                 machine = r.machine_id
                 seen = self._seen.get(machine)
@@ -96,10 +109,22 @@ class SourceLiveness:
             if seen is None:
                 result.append(MachineLiveness(machine, 0, False, None))
                 continue
-            online = now - seen.last_received <= self._offline_after_s
+            online = (
+                now - seen.last_received <= self._offline_after_s
+                and seen.last_received > self._down_at.get(machine, float("-inf"))
+            )
             lag = seen.last_received - seen.newest_source_time.timestamp()
             result.append(MachineLiveness(machine, seen.received, online, lag))
         return result
+
+    def mark_down(self, machine_ids: Collection[str], reason: OfflineReason, detail: str) -> None:
+        """The machines' source says their data stopped now; written on the next record."""
+        now = self._clock()
+        for machine in machine_ids:
+            # Data that arrived before the loss must not bring the machine back.
+            self._unrecorded.pop(machine, None)
+            self._down_at[machine] = now
+            self._downs.append(MachineDown(machine, _utc(now), reason, detail))
 
     async def run(self, pool: Pool, *, interval_s: float | None = None) -> None:
         """Record liveness in the database every ``interval_s`` until cancelled."""
@@ -112,11 +137,14 @@ class SourceLiveness:
                 log.warning("machine status not recorded, retrying: %s", error)
 
     async def record(self, pool: Pool) -> None:
-        """Write who was seen since last time, then mark the silent machines offline."""
+        """Write the machines their sources reported gone, who was seen since, then mark
+        the silent machines offline."""
         unrecorded, self._unrecorded = self._unrecorded, {}
+        downs, self._downs = self._downs, []
         now = self._clock()
         try:
             async with asyncio.timeout(30), pool.connection() as conn:
+                gone = await record_down(conn, downs=downs)
                 back = await record_seen(
                     conn,
                     seen={m: (_utc(first), _utc(last)) for m, (first, last) in unrecorded.items()},
@@ -130,10 +158,19 @@ class SourceLiveness:
                         now=_utc(now),
                     )
         except BaseException:
+            self._downs[:0] = downs
             for machine, (first, last) in unrecorded.items():
                 known = self._unrecorded.get(machine, (first, last))
                 self._unrecorded[machine] = (first, max(last, known[1]))
             raise
+        reasons = {down.machine_id: down for down in downs}
+        for machine in gone:
+            log.warning(
+                "machine %s is offline: %s",
+                machine,
+                reasons[machine].detail,
+                extra={"machine": machine, "reason": str(reasons[machine].reason)},
+            )
         for machine in back:
             log.info("machine %s is online", machine, extra={"machine": machine})
         for machine in silent:

@@ -5,14 +5,22 @@ readings, or the reason to dead-letter the message, and whether to ask the edge
 node for a rebirth. Per edge node it keeps:
 
 - the node's ``bdSeq`` from NBIRTH, so that only the NDEATH of the current
-  session marks its machines offline (a stale will message is ignored);
+  session marks its machines offline. An NDEATH whose bdSeq differs is reported
+  (``bd_seq_mismatch``) and, tolerantly, still taken for a death unless its
+  bdSeq is an earlier session's (the previous NBIRTH's, or the one before the
+  current): a stale will delivered late is ignored, while an edge library that
+  sends its clean-disconnect NDEATH with the next bdSeq still takes its
+  machines offline;
 - the ``seq`` of the last message (0..255, wrapping); a gap means messages were
   lost, and the node is asked to rebirth (NCMD ``Node Control/Rebirth``);
 - per device, the metrics its DBIRTH declared: alias and name -> signal and
   datatype. DDATA usually names metrics by alias only.
 
 A machine's presence is the pseudo-signal ``online``: 1 at its DBIRTH, 0 at its
-DDEATH or its node's NDEATH. Data that cannot be decoded (no birth seen, an
+DDEATH or its node's NDEATH; the outcome's ``deaths`` name the machines that
+went offline, for the machine status. A metric a DBIRTH declares that no signal
+of the machine maps is dropped, and reported once per device and metric name
+(``unmapped``). Data that cannot be decoded (no birth seen, an
 alias the birth did not declare) is dead-lettered and a rebirth requested;
 the rebirth brings the current values again.
 
@@ -42,6 +50,7 @@ from collector.sparkplug_payload import (
     rebirth_request,
 )
 from collector.sparkplug_protobuf import Payload
+from models.machine_status import OfflineReason
 from models.readings import Reading
 
 ONLINE_SIGNAL = "online"
@@ -72,6 +81,15 @@ class RebirthRequest:
     payload: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Death:
+    """Machines that went offline with this message, and which message said so."""
+
+    machine_ids: tuple[str, ...]
+    reason: OfflineReason
+    detail: str
+
+
 @dataclass(slots=True)
 class SparkplugOutcome:
     """What one message comes to. With ``error`` set, its readings are dead-lettered."""
@@ -79,6 +97,11 @@ class SparkplugOutcome:
     readings: list[Reading] = field(default_factory=list)
     error: str | None = None
     rebirth: RebirthRequest | None = None
+    death: Death | None = None
+    # Set when an NDEATH's bdSeq is not its node's NBIRTH's: what happened, in a line.
+    bd_seq_mismatch: str | None = None
+    # Metrics of a DBIRTH no signal maps, first declared now: (device/metric, one line).
+    unmapped: list[tuple[str, str]] = field(default_factory=list)
 
 
 class _UndeclaredMetric(PayloadError):
@@ -101,12 +124,14 @@ class _DeviceState:
 
 
 class _NodeState:
-    __slots__ = ("bd_seq", "born", "devices", "node", "rebirth_asked_at", "seq")
+    __slots__ = ("bd_seq", "born", "devices", "node", "previous_bd_seq", "rebirth_asked_at", "seq")
 
     def __init__(self, node: EdgeNode) -> None:
         self.node = node
         self.born = False
         self.bd_seq: int | None = None
+        # The bdSeq of the session before the current one, when this host saw it.
+        self.previous_bd_seq: int | None = None
         self.seq = 0
         self.devices: dict[str, _DeviceState] = {}
         self.rebirth_asked_at: datetime | None = None
@@ -131,6 +156,8 @@ class SparkplugHost:
         self._bounds = bounds
         self._rebirth_interval = rebirth_interval
         self._on_birth_change = on_birth_change
+        # (group, node, device, metric) already reported as mapped to no signal.
+        self._reported_unmapped: set[tuple[str, str, str, str]] = set()
         for saved in restored:
             self._restore(saved)
 
@@ -216,7 +243,10 @@ class SparkplugHost:
     def _node_birth(self, state: _NodeState, message: Payload) -> SparkplugOutcome:
         state.born = True
         state.seq = message.seq
-        state.bd_seq = _bd_seq(message)
+        new_bd_seq = _bd_seq(message)
+        if new_bd_seq != state.bd_seq:
+            state.previous_bd_seq = state.bd_seq
+        state.bd_seq = new_bd_seq
         state.devices.clear()
         state.rebirth_asked_at = None
         return SparkplugOutcome()
@@ -243,6 +273,7 @@ class SparkplugHost:
             return SparkplugOutcome(error=str(error), rebirth=self._rebirth(state, received_at))
         state.devices[device_id] = device_state
         outcome = SparkplugOutcome(rebirth=self._rebirth(state, received_at) if gap else None)
+        outcome.unmapped = self._newly_unmapped(state.node, device_id, device_state)
         times = MessageTimes(message, received_at, self._bounds)
         try:
             outcome.readings = self._values(device_state, message, times)
@@ -298,6 +329,26 @@ class SparkplugHost:
             readings.append(Reading(times.of(metric), machine_id, signal, value))
         return readings
 
+    def _newly_unmapped(
+        self, node: EdgeNode, device_id: str, device_state: _DeviceState
+    ) -> list[tuple[str, str]]:
+        machine_id = device_state.device.machine_id
+        device = f"{node.group_id}/{node.edge_node_id}/{device_id}"
+        lines = []
+        for name, channel in device_state.by_name.items():
+            key = (node.group_id, node.edge_node_id, device_id, name)
+            if channel.signal is not None or key in self._reported_unmapped:
+                continue
+            self._reported_unmapped.add(key)
+            signal = node.metric_signals.get(name, name)
+            line = (
+                f"metric {name!r} of Sparkplug device {device} maps to signal {signal!r},"
+                f" which machine {machine_id} does not list: its values are dropped (list"
+                " the signal under the machine's signals, or map the metric in metric_signals)"
+            )
+            lines.append((f"{device} {name}", line))
+        return lines
+
     def _device_death(
         self, state: _NodeState, device_id: str, message: Payload, received_at: datetime
     ) -> SparkplugOutcome:
@@ -310,23 +361,38 @@ class SparkplugHost:
             offline = Reading(times.at(times.default_ms), machine_id, ONLINE_SIGNAL, 0.0)
         except PayloadError as error:
             return SparkplugOutcome(error=str(error))
-        return SparkplugOutcome([offline])
+        node = state.node
+        detail = f"Sparkplug DDEATH of {node.group_id}/{node.edge_node_id}/{device_id}"
+        death = Death((machine_id,), OfflineReason.DEVICE_DEATH, detail)
+        return SparkplugOutcome([offline], death=death)
 
     def _node_death(
         self, state: _NodeState, message: Payload, received_at: datetime
     ) -> SparkplugOutcome:
+        node = state.node
+        name = f"{node.group_id}/{node.edge_node_id}"
         bd_seq = _bd_seq(message)
+        mismatch = None
         if state.bd_seq is not None and bd_seq is not None and bd_seq != state.bd_seq:
-            # The will of an earlier session, delivered late: the node lives on.
-            return SparkplugOutcome()
+            earlier = {state.previous_bd_seq, (state.bd_seq - 1) % 256}
+            if bd_seq in earlier or not state.born:
+                # The will of an earlier session, delivered late: the node lives on.
+                return SparkplugOutcome(
+                    bd_seq_mismatch=f"NDEATH of {name} with bdSeq {bd_seq}, an earlier"
+                    f" session's (NBIRTH had {state.bd_seq}): ignored"
+                )
+            mismatch = (
+                f"NDEATH of {name} with bdSeq {bd_seq}, not its NBIRTH's {state.bd_seq}:"
+                " taken for the death of the current session"
+            )
         state.born = False
         state.devices.clear()
+        machines = tuple(device.machine_id for device in node.devices.values())
         # The will was composed when the node connected: its timestamp is not the death's.
         return SparkplugOutcome(
-            [
-                Reading(received_at, device.machine_id, ONLINE_SIGNAL, 0.0)
-                for device in state.node.devices.values()
-            ]
+            [Reading(received_at, machine_id, ONLINE_SIGNAL, 0.0) for machine_id in machines],
+            death=Death(machines, OfflineReason.NODE_DEATH, f"Sparkplug NDEATH of {name}"),
+            bd_seq_mismatch=mismatch,
         )
 
     def _continues(self, state: _NodeState, message: Payload) -> bool:

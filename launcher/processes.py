@@ -22,6 +22,7 @@ from collector.collector_metrics import collector_registry, serving_metrics
 from collector.disk_spool import DiskSpool
 from collector.run_collectors import build_collectors
 from collector.source_liveness import SourceLiveness
+from collector.source_status import SourceStatusBoard
 from collector.sparkplug_birth_store import SparkplugBirthStore
 from collector.telemetry_sink import TelemetrySink
 from launcher.settings import Settings
@@ -59,6 +60,8 @@ async def collect(settings: Settings, plant: Plant, pool: Pool) -> None:
         spool=spool,
         liveness=liveness,
     )
+    # Sources that fail or die mark their machines offline at once, with the reason.
+    status = SourceStatusBoard(liveness)
     collectors = build_collectors(
         plant,
         sink,
@@ -70,8 +73,9 @@ async def collect(settings: Settings, plant: Plant, pool: Pool) -> None:
         opcua_max_backoff_s=settings.opcua_max_backoff_s,
         sparkplug_partition=settings.sparkplug_partition(),
         sparkplug_births=SparkplugBirthStore(settings.sparkplug_birth_dir()),
+        status=status,
     )
-    registry = collector_registry(sink, liveness, spool)
+    registry = collector_registry(sink, liveness, spool, status)
     metrics = serving_metrics(
         registry, settings.collector_metrics_port, settings.collector_metrics_host
     )

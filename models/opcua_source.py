@@ -101,7 +101,10 @@ class OpcUaEvents(Frozen):
     """PLC alarms and fault codes, collected as OPC UA events.
 
     ``sources`` maps an event's SourceName or SourceNode (NodeId) to a machine id;
-    an event whose source is itself a machine id needs no entry.
+    an event whose source is itself a machine id needs no entry. ``types`` limits
+    the events to these types and their subtypes: NodeIds (``ns=2;i=1001``) or
+    names of standard types (``AlarmConditionType``); empty, every type. Turn
+    events off (``enabled: false``) for a server whose PLC raises no alarms as events.
     """
 
     enabled: bool = True
@@ -110,6 +113,7 @@ class OpcUaEvents(Frozen):
     # Browse name (ns:Name) of the event field carrying the PLC's fault code.
     fault_code_field: str = "2:FaultCode"
     sources: dict[str, str] = Field(default_factory=dict)
+    types: tuple[str, ...] = ()
 
 
 class OpcUaSource(Frozen):

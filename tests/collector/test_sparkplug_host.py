@@ -16,6 +16,7 @@ from collector.sparkplug_birth_state import NodeBirthState
 from collector.sparkplug_host import EdgeNode, SparkplugDevice, SparkplugHost, SparkplugOutcome
 from collector.sparkplug_payload import decode_payload
 from collector.sparkplug_protobuf import DataType, Payload, new_payload
+from models.machine_status import OfflineReason
 from models.plant import STANDARD_SIGNALS
 from models.readings import Reading
 from simulator.sparkplug_payload import EdgeNodeMessages, epoch_ms
@@ -390,3 +391,61 @@ def test_nodes_of_another_collector_are_ignored_not_dead_lettered() -> None:
     assert (foreign.readings, foreign.error, foreign.rebirth) == ([], None, None)
     stranger = line.host.handle("spBv1.0/alpenpack/DDATA/line-8/x", b"", AT)
     assert stranger.error == "unknown Sparkplug edge node alpenpack/line-8"
+
+
+def test_a_matching_ndeath_is_a_death_of_every_device_of_the_node() -> None:
+    line = Line().born()
+    death = line.send("NDEATH", line.edge.node_death())
+    assert death.death is not None and death.bd_seq_mismatch is None
+    assert sorted(death.death.machine_ids) == ["l3-packer", "l3-sealer"]
+    assert death.death.reason is OfflineReason.NODE_DEATH
+
+
+def test_an_ndeath_with_the_next_bdseq_is_reported_and_taken_for_a_death() -> None:
+    # Some edge libraries send their clean-disconnect NDEATH with the bdSeq to come.
+    line = Line().born()
+    death = line.send("NDEATH", _edge(bd_seq=5).node_death())
+    assert death.death is not None
+    assert death.bd_seq_mismatch is not None and "bdSeq 5" in death.bd_seq_mismatch
+    assert sorted(_values(death)) == [("l3-packer", "online", 0.0), ("l3-sealer", "online", 0.0)]
+
+
+def test_an_ndeath_of_an_earlier_session_is_reported_and_ignored() -> None:
+    line = Line().born()
+    late = line.send("NDEATH", _edge(bd_seq=3).node_death())
+    assert late.death is None and late.readings == []
+    assert late.bd_seq_mismatch is not None and "earlier session" in late.bd_seq_mismatch
+    # The node lives on.
+    assert line.data("l3-packer", [(AT, "state", 6)]).error is None
+
+
+def test_a_ddeath_names_its_machine() -> None:
+    line = Line().born()
+    death = line.send("DDEATH", line.edge.device_death("l3-packer", AT), "l3-packer")
+    assert death.death is not None
+    assert (death.death.machine_ids, death.death.reason) == (
+        ("l3-packer",),
+        OfflineReason.DEVICE_DEATH,
+    )
+
+
+def test_a_metric_no_signal_maps_is_reported_once_per_device_and_name() -> None:
+    narrow = EdgeNode(
+        "alpenpack",
+        "line-3",
+        {
+            "packer-plc": SparkplugDevice("l3-packer", frozenset({"state", "speed"})),
+            "l3-sealer": SparkplugDevice("l3-sealer", SIGNALS),
+        },
+        {"Speed": "speed"},
+    )
+    line = Line(node=narrow)
+    assert line.send("NBIRTH", line.edge.node_birth(AT)).error is None
+    birth = line.send("DBIRTH", line.edge.device_birth("l3-packer", AT, {"state": 6}), "l3-packer")
+    unmapped = dict(birth.unmapped)
+    assert "alpenpack/line-3/packer-plc good_count" in unmapped
+    assert "does not list" in unmapped["alpenpack/line-3/packer-plc good_count"]
+    assert not any(subject.endswith((" state", " Speed")) for subject in unmapped)
+    # A rebirth declares them again: no second report.
+    again = line.send("DBIRTH", line.edge.device_birth("l3-packer", AT, {"state": 6}), "l3-packer")
+    assert again.unmapped == []

@@ -7,8 +7,9 @@ once. Closing an alert leaves its ticket open: people close tickets. An alert
 that worsens re-grades its ticket in the same transaction, keeping the SLA
 deadlines set at opening; one that eases leaves the ticket's grade to people.
 
-An alert's ``opened_at`` is when the sustained anomaly began (its first window);
-its ticket is received at the cycle's ``now``, which starts the SLA clock.
+An alert's ``opened_at`` is when its evidence began (the first anomalous
+observation); ``raised_at`` is the cycle's ``now``, when the rule fired. Its
+ticket is received then too, which starts the SLA clock.
 
 An alert closed on windows that late data has since re-scored as high is
 reopened rather than raised again (``alerts.alert_reopening``): its ticket
@@ -20,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from alerts.alert_reopening import reopen_note, reopens
 from alerts.anomaly_rules import (
@@ -42,10 +43,6 @@ from storage import alert_store, anomaly_store, ticket_store
 from storage.connections import Connection, Pool
 
 log = logging.getLogger(__name__)
-
-# score_history excludes its end; scores are timed at their window's end, and a
-# window ending exactly at ``now`` is complete, so the read ends just after it.
-_THROUGH_NOW = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +83,8 @@ async def _cycle_machine(
     conn: Connection, plant: Plant, machine_id: str, rule: SustainedAnomalyRule, now: datetime
 ) -> AlertReport:
     current = await alert_store.find_open_alert(conn, machine_id=machine_id, rule=rule.name)
-    scores = await anomaly_store.score_history(
-        conn, machine_id=machine_id, since=now - rule.history, until=now + _THROUGH_NOW
+    scores = await anomaly_store.recent_scores(
+        conn, machine_id=machine_id, until=now, limit=rule.history_observations
     )
     if current is not None:
         return await _follow_up(conn, current, scores, rule, now)
@@ -176,6 +173,7 @@ async def _raise(
         rule=rule.name,
         severity=episode.severity,
         opened_at=episode.started_at,
+        raised_at=now,
         last_seen_at=episode.last_seen_at,
         peak_score=episode.peak_score,
         signals=episode.signals,

@@ -19,6 +19,7 @@ from analytics.anomaly_refresh import AnomalySettings, refresh_anomaly
 from analytics.oee_calculation import DEFAULT_MAX_SAMPLE_GAP_S, OeeRules
 from analytics.oee_refresh import refresh_oee
 from analytics.recompute_plan import RecomputeSettings
+from models.condition_model import LearningProgress
 from models.plant import Plant
 from storage import plant_clock
 from storage.connections import Pool
@@ -39,8 +40,8 @@ class AnalyticsReport:
 
     now: datetime
     oee_results: int
-    baselines_fitted: tuple[str, ...]
-    machines_learning: tuple[str, ...]
+    models_trained: tuple[str, ...]
+    machines_learning: tuple[LearningProgress, ...]
     scores_stored: int
     oee_shifts: int = 0
     late_data_machines: tuple[str, ...] = ()
@@ -68,7 +69,7 @@ async def run_analytics_cycle(
     return AnalyticsReport(
         now=now,
         oee_results=oee.results_stored,
-        baselines_fitted=progress.baselines_fitted,
+        models_trained=progress.models_trained,
         machines_learning=progress.still_learning,
         scores_stored=progress.scores_stored,
         oee_shifts=oee.shifts_recomputed,

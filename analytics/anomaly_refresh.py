@@ -1,61 +1,73 @@
-"""Fitting machine baselines once, then scoring new and late-touched windows.
+"""Learning each machine's condition model, then scoring new and late-touched observations.
 
-A machine gets its baseline as soon as it has run long enough. From then on,
-each cycle scores the windows that have completed since the last cycle
-(``scored_until`` in the baseline row), so the work per cycle is one
-aggregate query per machine over a few minutes of data. A window is complete
-once ``settle`` has passed after its end, which leaves late samples from a
-slower collector time to arrive.
+A machine without an active model is learning: each cycle counts its running
+observations (and running time) against what training needs and stores that
+progress, so the API and console can show it. Once both are reached, the first
+model is trained on them and promoted.
 
-Data that arrives later still (a collector's spool draining after a database
-outage, a gateway uploading its buffer) leaves a late-data mark, as for OEE.
-Each cycle first takes the marks and, in the same short transaction, moves
-``scored_until`` of each marked machine back to the window holding its oldest
-new sample (``analytics.recompute_plan.rescoring_start``). Scoring from there
-replaces the stored scores of those windows, so a window scored on part of its
-data is corrected and a window that had none gets its score. A cycle that fails
-leaves ``scored_until`` back, and the next one scores again.
+A machine with a model is scored from ``scored_until`` on: the observations
+(windows of running time, ``observation_width_s`` wide) that completed since,
+one piece per transaction, through the streaming scorer, whose state is stored
+with the position. A window is complete once ``settle`` has passed after its
+end, which leaves late samples from a slower collector time to arrive.
+
+Data later still leaves a late-data mark; each cycle takes the marks of its
+machines and moves ``scored_until`` back to the window of the oldest new sample,
+so those observations are scored again and their stored scores replaced. The
+scorer state is not rewound with it: it changes slowly, by design.
+
+A model that no longer loads, or whose signals the plant file dropped, is
+skipped for the newest earlier version that works; the position's note says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from analytics.anomaly_baseline import fit_baseline, running_intervals, running_time_reached
-from analytics.anomaly_scoring import WINDOW_ORIGIN, score_windows, window_floor
+from analytics.condition_observations import batch_from_windows
+from analytics.condition_scoring import score_batch
+from analytics.condition_training import DetectorSettings, TrainingError, fit_condition_model
+from analytics.library_versions import detector_library_versions
+from analytics.observation_windows import WINDOW_ORIGIN, observation_width, window_floor
+from analytics.operating_regime import REGIME_SIGNALS, with_regimes
 from analytics.recompute_plan import RecomputeSettings, rescoring_start, window_pieces
+from models.condition_model import (
+    ConditionModel,
+    LearningProgress,
+    ModelStatus,
+    ScorerState,
+    SignalDirection,
+    StoredModel,
+)
 from models.plant import Machine, Plant, SignalKind
 from models.states import TimeCategory
-from storage.anomaly_store import (
-    StoredBaseline,
-    advance_scoring,
-    load_baselines,
-    replace_scores,
-    rewind_scoring,
-    save_baseline,
-    take_late_data,
-)
+from models.telemetry_series import ConditionWindow
+from storage import condition_model_store, condition_scoring_store
+from storage.anomaly_store import replace_scores
+from storage.condition_model_codec import ModelDecodeError, state_from_json, state_to_json
+from storage.condition_scoring_store import ScoringPosition
 from storage.connections import Connection
 from storage.running_condition_reader import (
-    running_condition_samples,
+    first_sample_time,
     running_condition_windows,
-    state_changes,
+    sample_spacing,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class AnomalySettings:
-    """How much normal running a baseline needs and how windows are scored."""
+    """How much running a first model needs and how observations are formed."""
 
-    # 20 minutes at ~30 s sampling is ~40 samples per signal: enough for a
-    # median and a MAD, short enough to catch the machine while it is healthy.
-    baseline_running: timedelta = timedelta(minutes=20)
-    baseline_min_samples: int = 20
-    window: timedelta = timedelta(minutes=5)
-    # A window in which the machine ran less than ~1.5 minutes says little.
-    min_window_samples: int = 3
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    # Training needs this much running time as well as enough observations.
+    min_training_running: timedelta = timedelta(minutes=30)
+    # Observations are never narrower than this, however fast the signals are sampled.
+    min_observation_width: timedelta = timedelta(seconds=10)
     settle: timedelta = timedelta(minutes=1)
 
 
@@ -63,11 +75,13 @@ class AnomalySettings:
 class AnomalyProgress:
     """What one anomaly refresh did."""
 
-    baselines_fitted: tuple[str, ...]
-    still_learning: tuple[str, ...]
+    models_trained: tuple[str, ...]
+    still_learning: tuple[LearningProgress, ...]
     scores_stored: int
-    # Machines whose already looked-at windows late data sent back for scoring.
+    # Machines whose already looked-at observations late data sent back for scoring.
     rescored_machines: tuple[str, ...] = ()
+    # Machines that cannot be scored (no usable model), with the reason.
+    unscored: tuple[tuple[str, str], ...] = ()
 
 
 def running_states(plant: Plant) -> frozenset[int]:
@@ -75,118 +89,217 @@ def running_states(plant: Plant) -> frozenset[int]:
     return frozenset(s for s, c in plant.state_categories.items() if c is TimeCategory.RUNNING)
 
 
-async def _fit(
+@dataclass(frozen=True, slots=True)
+class _Context:
+    plant: Plant
+    settings: AnomalySettings
+    running: frozenset[int]
+    now: datetime
+    recompute: RecomputeSettings
+
+
+async def _windows(
     conn: Connection,
+    ctx: _Context,
     machine: Machine,
-    running: Collection[int],
-    settings: AnomalySettings,
     *,
-    now: datetime,
-) -> StoredBaseline | None:
-    """Fit and store the machine's baseline from its first ``baseline_running`` of
-    running time; None while it has not run that long."""
-    spans = running_intervals(
-        await state_changes(conn, machine_id=machine.id, until=now), running, until=now
-    )
-    cutoff = running_time_reached(spans, settings.baseline_running.total_seconds())
-    if cutoff is None:
-        return None
-    samples = await running_condition_samples(
+    since: datetime,
+    until: datetime,
+    width: timedelta,
+) -> list[ConditionWindow]:
+    windows = await running_condition_windows(
         conn,
         machine_id=machine.id,
-        signals=machine.signals_of(SignalKind.CONDITION),
-        running_states=running,
-        since=spans[0].start,
-        until=cutoff,
+        signals=[*machine.signals_of(SignalKind.CONDITION), *REGIME_SIGNALS],
+        running_states=ctx.running,
+        since=since,
+        until=until,
+        width=width,
+        origin=WINDOW_ORIGIN,
     )
-    baseline = fit_baseline(
-        machine.id,
-        samples,
-        trained_from=spans[0].start,
-        trained_until=cutoff,
-        min_samples=settings.baseline_min_samples,
-    )
-    if baseline is None:
-        return None
-    # Scoring starts with the training data, so the history shows what normal looked like.
-    scored_until = window_floor(baseline.trained_from, settings.window)
-    await save_baseline(conn, baseline=baseline, scored_until=scored_until)
-    return StoredBaseline(baseline, scored_until)
+    return with_regimes(windows, ctx.plant.products)
 
 
-async def _take_late_data(
-    conn: Connection,
-    machine_ids: Sequence[str],
-    settings: AnomalySettings,
-    *,
-    now: datetime,
-    recompute: RecomputeSettings,
-) -> tuple[dict[str, StoredBaseline], list[str]]:
-    """The machines' baselines, with scoring moved back to where late data begins.
-
-    Marks of machines without a baseline are dropped: their first scoring, once
-    fitted, reads everything there is.
-    """
-    rescored: list[str] = []
-    async with conn.transaction():
-        marks = await take_late_data(conn)
-        stored = await load_baselines(conn, machine_ids=machine_ids)
-        for machine_id, entry in stored.items():
-            if machine_id not in marks:
-                continue
-            start = rescoring_start(
-                marks[machine_id],
-                first_window=window_floor(entry.baseline.trained_from, settings.window),
-                now=now,
-                width=settings.window,
-                settings=recompute,
-            )
-            if start < entry.scored_until:
-                await rewind_scoring(conn, machine_id=machine_id, scored_until=start)
-                stored[machine_id] = StoredBaseline(entry.baseline, start)
-                rescored.append(machine_id)
-    return stored, rescored
+def signal_directions(plant: Plant, machine: Machine) -> dict[str, SignalDirection]:
+    """Each condition signal's direction: the machine's own setting, else its model's,
+    else both."""
+    by_model = plant.condition_directions.get(machine.model, {})
+    return {
+        s.name: s.direction or by_model.get(s.name, SignalDirection.BOTH)
+        for s in machine.signals
+        if s.kind == SignalKind.CONDITION
+    }
 
 
-async def _score_windows(
-    conn: Connection,
-    stored: StoredBaseline,
-    running: Collection[int],
-    settings: AnomalySettings,
-    *,
-    now: datetime,
-    chunk: timedelta,
-) -> int:
-    """Score the complete windows from ``scored_until`` on, replacing earlier scores of
-    them, one piece per transaction; returns how many scores were stored."""
-    complete_until = window_floor(now - settings.settle, settings.window)
-    baseline = stored.baseline
-    stored_scores = 0
-    for piece in window_pieces(
-        stored.scored_until, complete_until, chunk=chunk, width=settings.window
-    ):
-        windows = await running_condition_windows(
-            conn,
-            machine_id=baseline.machine_id,
-            signals=[s.signal for s in baseline.signals],
-            running_states=running,
-            since=piece.start,
-            until=piece.end,
-            width=settings.window,
-            origin=WINDOW_ORIGIN,
+async def _learn(
+    conn: Connection, ctx: _Context, machine: Machine
+) -> StoredModel | LearningProgress:
+    """Train and promote the first model when there is enough running data; else progress."""
+    signals = machine.signals_of(SignalKind.CONDITION)
+    detector = ctx.settings.detector
+    needed = detector.observations_needed(len(signals))
+    start = await first_sample_time(conn, machine_id=machine.id, signals=signals)
+    spacing = await sample_spacing(conn, machine_id=machine.id, signal=signals[0])
+    width = observation_width(spacing, ctx.settings.min_observation_width)
+    running_needed = max(ctx.settings.min_training_running, width * needed)
+    windows: list[ConditionWindow] = []
+    if start is not None:
+        until = window_floor(ctx.now - ctx.settings.settle, width)
+        windows = await _windows(
+            conn, ctx, machine, since=window_floor(start, width), until=until, width=width
         )
-        scores = score_windows(baseline, windows, min_samples=settings.min_window_samples)
+    progress = LearningProgress(
+        machine.id,
+        len(windows),
+        needed,
+        len(windows) * width.total_seconds(),
+        running_needed.total_seconds(),
+    )
+    if len(windows) < needed or progress.running_seconds_seen < progress.running_seconds_needed:
+        await condition_scoring_store.save_learning(conn, progress=progress, note="learning")
+        return progress
+    try:
+        model = fit_condition_model(
+            machine.id,
+            batch_from_windows(windows, signals),
+            directions=signal_directions(ctx.plant, machine),
+            settings=detector,
+            observation_width_s=width.total_seconds(),
+            library_versions=detector_library_versions(),
+        )
+    except TrainingError as error:
+        await condition_scoring_store.save_learning(
+            conn, progress=progress, note=f"training failed: {error}"
+        )
+        return progress
+    return await condition_model_store.insert_model(
+        conn, model=model, status=ModelStatus.ACTIVE, reason="first model"
+    )
+
+
+async def train_machine_model(
+    conn: Connection,
+    plant: Plant,
+    machine: Machine,
+    settings: AnomalySettings,
+    *,
+    since: datetime | None,
+    until: datetime,
+    status: ModelStatus,
+    reason: str,
+) -> StoredModel:
+    """Fit a new version on the machine's running data in ``[since, until)`` and store it.
+
+    Raises TrainingError when that stretch holds too little running data.
+    """
+    signals = machine.signals_of(SignalKind.CONDITION)
+    start = since or await first_sample_time(conn, machine_id=machine.id, signals=signals)
+    if start is None:
+        raise TrainingError("the machine has no condition data yet")
+    spacing = await sample_spacing(conn, machine_id=machine.id, signal=signals[0])
+    width = observation_width(spacing, settings.min_observation_width)
+    ctx = _Context(plant, settings, running_states(plant), until, RecomputeSettings())
+    windows = await _windows(
+        conn, ctx, machine, since=window_floor(start, width), until=until, width=width
+    )
+    model = fit_condition_model(
+        machine.id,
+        batch_from_windows(windows, signals),
+        directions=signal_directions(plant, machine),
+        settings=settings.detector,
+        observation_width_s=width.total_seconds(),
+        library_versions=detector_library_versions(),
+    )
+    return await condition_model_store.insert_model(conn, model=model, status=status, reason=reason)
+
+
+def _start_of(model: ConditionModel, position: ScoringPosition | None) -> datetime:
+    width = timedelta(seconds=model.observation_width_s)
+    if position is None or position.scored_until is None:
+        # The history shows the training stretch scored too: what normal looked like.
+        return window_floor(model.trained_from, width) - width
+    # A new version carries on where the last one stopped; history is not re-scored.
+    return window_floor(position.scored_until, width)
+
+
+def _state_for(
+    model: ConditionModel, position: ScoringPosition | None, model_id: int
+) -> ScorerState:
+    if position is not None and position.model_id == model_id and position.state is not None:
+        state = state_from_json(position.state, model)
+        if state is not None:
+            return state
+    return ScorerState.fresh(model)
+
+
+async def _score(
+    conn: Connection,
+    ctx: _Context,
+    machine: Machine,
+    stored: StoredModel,
+    position: ScoringPosition | None,
+    note: str,
+) -> int:
+    """Score the complete observations since the position, one piece per transaction."""
+    model = stored.model
+    width = timedelta(seconds=model.observation_width_s)
+    since = _start_of(model, position)
+    state = _state_for(model, position, stored.id)
+    complete_until = window_floor(ctx.now - ctx.settings.settle, width)
+    stored_scores = 0
+    for piece in window_pieces(since, complete_until, chunk=ctx.recompute.chunk, width=width):
+        windows = await _windows(
+            conn, ctx, machine, since=piece.start, until=piece.end, width=width
+        )
+        scores, state = score_batch(
+            model, state, batch_from_windows(windows, model.signals), model_version=stored.version
+        )
         async with conn.transaction():
             await replace_scores(
-                conn,
-                machine_id=baseline.machine_id,
-                since=piece.start,
-                until=piece.end,
-                scores=scores,
+                conn, machine_id=machine.id, since=piece.start, until=piece.end, scores=scores
             )
-            await advance_scoring(conn, machine_id=baseline.machine_id, scored_until=piece.end)
+            await condition_scoring_store.save_position(
+                conn,
+                machine_id=machine.id,
+                model_id=stored.id,
+                scored_until=piece.end,
+                state=state_to_json(state) | {"observation_width_s": model.observation_width_s},
+                note=note,
+            )
         stored_scores += len(scores)
     return stored_scores
+
+
+async def _rewind_late_data(
+    conn: Connection, ctx: _Context, positions: Mapping[str, ScoringPosition]
+) -> list[str]:
+    """Move scoring back to where late data begins; returns the machines moved."""
+    rescored: list[str] = []
+    async with conn.transaction():
+        marks = await condition_scoring_store.take_late_data(conn, machine_ids=list(positions))
+        for machine_id, since in marks.items():
+            position = positions.get(machine_id)
+            if position is None or position.scored_until is None or position.state is None:
+                continue
+            width = timedelta(seconds=_width_of(position))
+            start = rescoring_start(
+                since,
+                first_window=WINDOW_ORIGIN,
+                now=ctx.now,
+                width=width,
+                settings=ctx.recompute,
+            )
+            if start < position.scored_until:
+                await condition_scoring_store.rewind_scoring(
+                    conn, machine_id=machine_id, scored_until=start
+                )
+                rescored.append(machine_id)
+    return rescored
+
+
+def _width_of(position: ScoringPosition) -> float:
+    assert position.state is not None
+    return float(position.state.get("observation_width_s", 60.0))
 
 
 async def refresh_anomaly(
@@ -196,29 +309,51 @@ async def refresh_anomaly(
     *,
     now: datetime,
     recompute: RecomputeSettings | None = None,
+    machine_ids: Sequence[str] | None = None,
 ) -> AnomalyProgress:
-    """Fit missing baselines where enough running data exists, then score the windows
-    completed since the last cycle and those late data touched."""
-    recompute = recompute or RecomputeSettings()
-    machines: Sequence[Machine] = [
-        p.machine for p in plant.placements() if p.machine.signals_of(SignalKind.CONDITION)
+    """Train missing models where enough running data exists, then score the
+    observations completed since the last cycle and those late data touched.
+
+    ``machine_ids`` limits the refresh to this process's share of the fleet.
+    """
+    ctx = _Context(plant, settings, running_states(plant), now, recompute or RecomputeSettings())
+    machines = [
+        p.machine
+        for p in plant.placements()
+        if p.machine.signals_of(SignalKind.CONDITION)
+        and (machine_ids is None or p.machine.id in machine_ids)
     ]
-    running = running_states(plant)
-    stored, rescored = await _take_late_data(
-        conn, [m.id for m in machines], settings, now=now, recompute=recompute
-    )
-    fitted: list[str] = []
-    learning: list[str] = []
+    positions = await condition_scoring_store.positions(conn, machine_ids=[m.id for m in machines])
+    rescored = await _rewind_late_data(conn, ctx, positions)
+    if rescored:
+        positions = await condition_scoring_store.positions(
+            conn, machine_ids=[m.id for m in machines]
+        )
+    trained: list[str] = []
+    learning: list[LearningProgress] = []
+    unscored: list[tuple[str, str]] = []
     scores = 0
     for machine in machines:
-        entry = stored.get(machine.id)
-        if entry is None:
-            entry = await _fit(conn, machine, running, settings, now=now)
-            if entry is None:
-                learning.append(machine.id)
+        try:
+            usable = await condition_model_store.load_usable_model(
+                conn, machine_id=machine.id, signals=machine.signals_of(SignalKind.CONDITION)
+            )
+        except ModelDecodeError as error:
+            log.warning("machine %s cannot be scored: %s", machine.id, error)
+            unscored.append((machine.id, str(error)))
+            continue
+        if usable is None:
+            learned = await _learn(conn, ctx, machine)
+            if isinstance(learned, LearningProgress):
+                learning.append(learned)
                 continue
-            fitted.append(machine.id)
-        scores += await _score_windows(
-            conn, entry, running, settings, now=now, chunk=recompute.chunk
-        )
-    return AnomalyProgress(tuple(fitted), tuple(learning), scores, tuple(rescored))
+            trained.append(machine.id)
+            stored, note = learned, ""
+        else:
+            stored, note = usable.stored, usable.note
+            if note:
+                log.warning("machine %s: %s", machine.id, note)
+        scores += await _score(conn, ctx, machine, stored, positions.get(machine.id), note)
+    return AnomalyProgress(
+        tuple(trained), tuple(learning), scores, tuple(rescored), tuple(unscored)
+    )

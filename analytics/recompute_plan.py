@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from analytics.anomaly_scoring import window_floor
+from analytics.observation_windows import window_floor
 from analytics.shift_calendar import (
     ShiftWindow,
     recent_shifts,

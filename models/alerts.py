@@ -27,3 +27,5 @@ class Alert:
     signals: tuple[str, ...]
     message: str
     ticket_id: int | None
+    # When the rule fired; ``opened_at`` is when the evidence behind it began.
+    raised_at: datetime

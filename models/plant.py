@@ -15,6 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import Field, model_validator
 
+from models.condition_model import SignalDirection
 from models.frozen_model import Frozen
 from models.mqtt_source import MqttSource
 from models.oee_settings import MicroStopPolicy, PlannedDowntime
@@ -43,6 +44,9 @@ class SignalSpec(Frozen):
     # The counter's width (16-bit counters wrap at 65536); counters only. None: the
     # default width for a counter. Never set on other kinds, so a dumped plant reloads.
     counter_bits: CounterBits | None = None
+    # Which deviations of a condition signal count (up, down, both). None: the
+    # machine model's setting (``condition_directions``), else both.
+    direction: SignalDirection | None = None
 
     @model_validator(mode="after")
     def _counter_bits_only_on_counters(self) -> SignalSpec:
@@ -51,6 +55,8 @@ class SignalSpec(Frozen):
                 f"counter_bits applies to counter signals only; {self.name!r} is a"
                 f" {self.kind.value} signal"
             )
+        if self.direction is not None and self.kind != SignalKind.CONDITION:
+            raise ValueError(f"direction applies to condition signals only; {self.name!r} is not")
         return self
 
 
@@ -200,6 +206,9 @@ class Plant(Frozen):
     fault_reasons: dict[int, str] = Field(default_factory=dict)
     # Planned maintenance and no-order stretches: cut out of planned time like breaks.
     planned_downtime: tuple[PlannedDowntime, ...] = ()
+    # Machine model -> condition signal -> which deviations count; a machine's own
+    # signal setting overrides it.
+    condition_directions: dict[str, dict[str, SignalDirection]] = Field(default_factory=dict)
 
     def placements(self) -> Iterator[MachinePlacement]:
         """Every machine with the customer, site and line it stands in."""

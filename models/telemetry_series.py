@@ -87,6 +87,8 @@ class ConditionWindow:
     start: datetime
     end: datetime
     signals: tuple[SignalMean, ...]
+    # The operating regime (product, speed band) the machine ran in; "*" when unknown.
+    regime: str = "*"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,8 @@ class BearingWear:
     """
 
     machine_id: str = "l1-filler"
-    onset: timedelta = timedelta(hours=1)
+    # After the condition model's first training (about an hour of running).
+    onset: timedelta = timedelta(hours=2)
     breakdown_at: timedelta = timedelta(hours=6)
     breakdown_duration: timedelta = timedelta(minutes=45)
     # The first part of the breakdown is HELD (tripped, being diagnosed), the rest

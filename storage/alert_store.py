@@ -19,7 +19,7 @@ from storage.connections import Connection
 
 _COLUMNS = """
     a.id, a.machine_id, a.rule, a.severity, a.status, a.opened_at, a.last_seen_at,
-    a.peak_score, a.signals, a.message, a.ticket_id
+    a.peak_score, a.signals, a.message, a.ticket_id, a.raised_at
 """
 
 
@@ -30,6 +30,7 @@ async def open_alert(
     rule: str,
     severity: Severity,
     opened_at: datetime,
+    raised_at: datetime,
     last_seen_at: datetime,
     peak_score: float,
     signals: Sequence[str],
@@ -42,9 +43,9 @@ async def open_alert(
     """
     cursor = await conn.execute(
         f"""
-        INSERT INTO alerts AS a (machine_id, rule, severity, status, opened_at, last_seen_at,
-                                 peak_score, signals, message)
-        VALUES (%s, %s, %s, 'open', %s, %s, %s, %s, %s)
+        INSERT INTO alerts AS a (machine_id, rule, severity, status, opened_at, raised_at,
+                                 last_seen_at, peak_score, signals, message)
+        VALUES (%s, %s, %s, 'open', %s, %s, %s, %s, %s, %s)
         ON CONFLICT (machine_id, rule) WHERE status = 'open' DO NOTHING
         RETURNING {_COLUMNS}
         """,
@@ -53,6 +54,7 @@ async def open_alert(
             rule,
             severity.value,
             opened_at,
+            raised_at,
             last_seen_at,
             peak_score,
             list(signals),
@@ -215,4 +217,5 @@ def _alert(row: tuple[Any, ...]) -> Alert:
         signals=tuple(row[8]),
         message=row[9],
         ticket_id=row[10],
+        raised_at=row[11],
     )

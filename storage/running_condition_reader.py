@@ -140,3 +140,40 @@ async def running_condition_windows(
         ConditionWindow(machine_id, start, start + width, tuple(means))
         for start, means in windows.items()
     ]
+
+
+_SAMPLE_SPACING = """
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) FROM (
+    SELECT extract(epoch FROM time - lag(time) OVER (ORDER BY time)) AS gap FROM (
+        SELECT time FROM telemetry
+        WHERE machine_id = %(machine)s AND signal = %(signal)s AND quality < %(bad)s
+        ORDER BY time DESC LIMIT %(limit)s
+    ) AS latest
+) AS gaps
+WHERE gap > 0
+"""
+
+_FIRST_SAMPLE = """
+SELECT min(time) FROM telemetry WHERE machine_id = %s AND signal = ANY(%s)
+"""
+
+
+async def sample_spacing(
+    conn: Connection, *, machine_id: str, signal: str, samples: int = 200
+) -> float | None:
+    """The median spacing in seconds of the signal's latest samples; None with fewer than two."""
+    cursor = await conn.execute(
+        _SAMPLE_SPACING,
+        {"machine": machine_id, "signal": signal, "bad": int(Quality.BAD), "limit": samples},
+    )
+    row = await cursor.fetchone()
+    return float(row[0]) if row is not None and row[0] is not None else None
+
+
+async def first_sample_time(
+    conn: Connection, *, machine_id: str, signals: Sequence[str]
+) -> datetime | None:
+    """When the first sample of any of these signals was taken."""
+    cursor = await conn.execute(_FIRST_SAMPLE, (machine_id, list(signals)))
+    row = await cursor.fetchone()
+    return row[0] if row is not None else None

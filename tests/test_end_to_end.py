@@ -31,11 +31,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PLANT_ENDPOINT = "opc.tcp://127.0.0.1:48400/linecare/"
 SPEED = 600.0
-# Wear starts once the anomaly baseline (20 running minutes) is learnt, and the
-# breakdown is far enough out that the warning must come before it.
+# Wear starts once the condition model (120 observations, an hour of running) is
+# learnt, and the breakdown is far enough out that the warning must come before it.
 SCENARIO = Scenario(
     bearing_wear=BearingWear(
-        machine_id="l1-filler", onset=timedelta(minutes=40), breakdown_at=timedelta(hours=5)
+        machine_id="l1-filler",
+        onset=timedelta(hours=1, minutes=30),
+        breakdown_at=timedelta(hours=6),
     )
 )
 

@@ -12,7 +12,11 @@ from api.access_scope import machine_for
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.schemas.anomaly import AnomalyPublic
 from api.time_ranges import resolve_range
-from storage import anomaly_store
+from models.condition_model import LearningProgress, StoredModel
+from models.plant import SignalKind
+from storage import anomaly_store, condition_model_store, condition_scoring_store
+from storage.condition_model_codec import ModelDecodeError
+from storage.connections import Connection
 
 router = APIRouter(prefix="/machines", tags=["anomaly"])
 
@@ -31,7 +35,10 @@ async def anomaly(
     until: Annotated[datetime | None, Query(description="Default: the newest score")] = None,
 ) -> AnomalyPublic:
     """The newest score with its contributions, and the score history over the range."""
-    machine_for(plant, user, machine_id)
+    placement = machine_for(plant, user, machine_id)
+    status, note, learning, model = await _model_state(
+        conn, machine_id, placement.machine.signals_of(SignalKind.CONDITION)
+    )
     latest = (await anomaly_store.latest_scores(conn, machine_ids=[machine_id])).get(machine_id)
     window = resolve_range(
         since,
@@ -47,6 +54,30 @@ async def anomaly(
         since=window.since,
         until=window.until,
         alert_threshold=ALERT_THRESHOLD,
+        status=status,
+        note=note,
+        learning=learning,
+        model=model,
         latest=latest,
         history=history,
     )
+
+
+async def _model_state(
+    conn: Connection, machine_id: str, signals: tuple[str, ...]
+) -> tuple[str, str, LearningProgress | None, StoredModel | None]:
+    """Whether the machine is learning, scoring or cannot be scored, and with what."""
+    position = (await condition_scoring_store.positions(conn, machine_ids=[machine_id])).get(
+        machine_id
+    )
+    try:
+        usable = await condition_model_store.load_usable_model(
+            conn, machine_id=machine_id, signals=signals
+        )
+    except ModelDecodeError as error:
+        return "unscored", str(error), None, None
+    if usable is None:
+        progress = position.progress if position is not None else None
+        note = position.note if position is not None else "waiting for the first data"
+        return "learning", note, progress, None
+    return "scoring", usable.note, None, usable.stored

@@ -18,6 +18,7 @@ class AlertPublic(PublicModel):
     severity: Severity
     status: AlertStatus
     opened_at: datetime
+    raised_at: datetime
     last_seen_at: datetime
     peak_score: float
     signals: list[str]
@@ -36,6 +37,7 @@ class AlertPublic(PublicModel):
             severity=alert.severity,
             status=alert.status,
             opened_at=alert.opened_at,
+            raised_at=alert.raised_at,
             last_seen_at=alert.last_seen_at,
             peak_score=alert.peak_score,
             signals=list(alert.signals),

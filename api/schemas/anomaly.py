@@ -7,11 +7,100 @@ from datetime import datetime
 
 from api.schemas.base import PublicModel
 from models.anomaly import AnomalyScore
+from models.condition_model import LearningProgress, ScaleBasis, SignalDirection, StoredModel
 
 
 class ContributionPublic(PublicModel):
+    """``contribution``: the signal's share of the score (the shares add up to it);
+    ``deviation``: its smoothed deviation from normal in its own normal spreads."""
+
     signal: str
     deviation: float
+    contribution: float
+
+
+class ModelSignalPublic(PublicModel):
+    """How a signal is scored: its direction, what its scale came from, whether it is slow."""
+
+    signal: str
+    direction: SignalDirection | None
+    scale_basis: ScaleBasis
+    center: float
+    scale: float
+    slow: bool
+    scored: bool
+
+
+class ModelPublic(PublicModel):
+    version: int
+    status: str
+    method: str
+    trained_from: datetime
+    trained_until: datetime
+    observations: int
+    observation_width_s: float
+    false_alarm_probability: float
+    regimes: list[str]
+    signals: list[ModelSignalPublic]
+
+    @classmethod
+    def of(cls, stored: StoredModel) -> ModelPublic:
+        model = stored.model
+        overall = model.regime("*")
+        scored = [
+            ModelSignalPublic(
+                signal=n.signal,
+                direction=model.directions[j],
+                scale_basis=n.basis,
+                center=n.center,
+                scale=n.scale,
+                slow=model.slow[j],
+                scored=True,
+            )
+            for j, n in enumerate(overall.signals)
+        ]
+        constant = [
+            ModelSignalPublic(
+                signal=n.signal,
+                direction=None,
+                scale_basis=n.basis,
+                center=n.center,
+                scale=n.scale,
+                slow=False,
+                scored=False,
+            )
+            for n in model.constant
+        ]
+        return cls(
+            version=stored.version,
+            status=stored.status.value,
+            method=model.method,
+            trained_from=model.trained_from,
+            trained_until=model.trained_until,
+            observations=model.observations,
+            observation_width_s=model.observation_width_s,
+            false_alarm_probability=model.calibration.false_alarm_probability,
+            regimes=[r.regime for r in model.regimes],
+            signals=scored + constant,
+        )
+
+
+class LearningPublic(PublicModel):
+    """A machine without a model yet: how far its training data has got."""
+
+    observations_seen: int
+    observations_needed: int
+    running_hours_seen: float
+    running_hours_needed: float
+
+    @classmethod
+    def of(cls, progress: LearningProgress) -> LearningPublic:
+        return cls(
+            observations_seen=progress.observations_seen,
+            observations_needed=progress.observations_needed,
+            running_hours_seen=round(progress.running_seconds_seen / 3600, 2),
+            running_hours_needed=round(progress.running_seconds_needed / 3600, 2),
+        )
 
 
 class AnomalyScorePublic(PublicModel):
@@ -27,7 +116,9 @@ class AnomalyScorePublic(PublicModel):
             time=score.time,
             score=score.score,
             contributions=[
-                ContributionPublic(signal=c.signal, deviation=c.deviation)
+                ContributionPublic(
+                    signal=c.signal, deviation=c.deviation, contribution=c.contribution
+                )
                 for c in score.contributions
             ],
         )
@@ -39,12 +130,18 @@ class AnomalyPointPublic(PublicModel):
 
 
 class AnomalyPublic(PublicModel):
-    """``alert_threshold``: a run of scores at or above it opens an alert (0 is normal)."""
+    """Scores are on 0..1 (0 is normal); ``alert_threshold`` (0.5) is the calibrated
+    limit, and a run of scores at or above it opens an alert. ``status`` is
+    ``learning`` (see ``learning``), ``scoring`` or ``unscored`` (see ``note``)."""
 
     machine_id: str
     since: datetime
     until: datetime
     alert_threshold: float
+    status: str
+    note: str
+    learning: LearningPublic | None
+    model: ModelPublic | None
     latest: AnomalyScorePublic | None
     history: list[AnomalyPointPublic]
 
@@ -56,6 +153,10 @@ class AnomalyPublic(PublicModel):
         since: datetime,
         until: datetime,
         alert_threshold: float,
+        status: str,
+        note: str,
+        learning: LearningProgress | None,
+        model: StoredModel | None,
         latest: AnomalyScore | None,
         history: Sequence[AnomalyScore],
     ) -> AnomalyPublic:
@@ -64,6 +165,10 @@ class AnomalyPublic(PublicModel):
             since=since,
             until=until,
             alert_threshold=alert_threshold,
+            status=status,
+            note=note,
+            learning=LearningPublic.of(learning) if learning is not None else None,
+            model=ModelPublic.of(model) if model is not None else None,
             latest=AnomalyScorePublic.of(latest) if latest is not None else None,
             history=[AnomalyPointPublic(time=s.time, score=s.score) for s in history],
         )

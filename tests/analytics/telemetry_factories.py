@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from analytics.anomaly_scoring import window_floor
 from analytics.data_coverage import seen_spans
+from analytics.observation_windows import window_floor
 from analytics.shift_calendar import ShiftWindow
 from models.intervals import Interval
 from models.readings import Reading

@@ -24,13 +24,8 @@ MAY_IMPORT = {
     "storage": frozenset({"storage", "models"}),
 }
 
-# (importing file, imported module) pairs tolerated for now.
-TEMPORARY_EXCEPTIONS = frozenset(
-    {
-        # being replaced in issue 7
-        ("storage/anomaly_store.py", "analytics.anomaly_baseline"),
-    }
-)
+# (importing file, imported module) pairs tolerated for now: none left.
+TEMPORARY_EXCEPTIONS: frozenset[tuple[str, str]] = frozenset()
 
 
 def imported_modules(source: str) -> Iterator[str]:

@@ -1,0 +1,199 @@
+"""The streaming scorer: observations in, anomaly scores with explanations out. Pure.
+
+Live data and ``linecare evaluate`` both call ``score_batch`` with successive
+batches and the state the previous call returned, so a replayed history and a
+running machine are scored alike.
+
+For each observation:
+
+1. each signal is normalised by its regime's center and scale, and a missing
+   value is carried forward from the last one seen;
+2. the normalised vector is averaged with the ``smoothing_observations - 1``
+   before it, so single noisy observations do not alarm;
+3. its residual from the reference is gated by each signal's direction, and the
+   squared Mahalanobis distance ``d`` of the residual is turned into the score
+   ``d / (d + limit)``;
+4. the reference (first the training center) follows the smoothed vectors of
+   observations below the alarm limit with a time constant of
+   ``drift_time_constant_observations``, so slow ambient drift is absorbed while
+   faster change is not, and an alarm is never learned away. It learns in chunks
+   of a twentieth of that time constant, which keeps the work vectorised. Slow
+   signals (``ConditionModel.slow``) follow always, faster: for them only quick
+   changes count here; their slow drift is what the health index watches.
+
+Per-signal contributions are the terms ``r_j * (P r)_j`` of ``d = r' P r``,
+scaled like the score, so they add up to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from analytics.condition_observations import FloatArray, ObservationBatch
+from analytics.condition_smoothing import direction_gate, rolling_mean, window_fill
+from analytics.condition_training import normalise
+from models.anomaly import AnomalyScore, SignalContribution
+from models.condition_model import ANY_REGIME, ConditionModel, ScorerState
+
+# Contributions below this share of the score are not stored.
+_NEGLIGIBLE_SHARE = 0.01
+# The reference learns only from observations this far below the limit, so an
+# alarm is never learned away.
+HEALTHY_SHARE_OF_LIMIT = 1.0
+
+
+def initial_state(model: ConditionModel) -> ScorerState:
+    return ScorerState.fresh(model)
+
+
+def _carry_forward(values: FloatArray, last: FloatArray) -> FloatArray:
+    filled = values.copy()
+    previous = last.copy()
+    for i in range(filled.shape[0]):
+        row = filled[i]
+        gaps = np.isnan(row)
+        if gaps.any():
+            row[gaps] = previous[gaps]
+        previous = row
+    return filled
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    distances: FloatArray
+    residuals: FloatArray
+    weighted: FloatArray
+    reference: FloatArray
+
+
+def _slow_references(
+    model: ConditionModel, smoothed: FloatArray, reference: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """The reference each row of the slow signals is scored against, and the one after.
+
+    Slow signals follow every observation, alarm or not, so this is an exact
+    exponential moving average, one row behind.
+    """
+    slow = np.asarray(model.slow, dtype=bool)
+    rate = 1.0 / max(model.slow_time_constant_observations, 1.0)
+    start = reference[slow]
+    followed, _ = signal.lfilter(
+        [rate], [1.0, rate - 1.0], smoothed[:, slow], axis=0, zi=((1.0 - rate) * start)[None, :]
+    )
+    before = np.concatenate([start[None, :], followed[:-1]])
+    return before, followed[-1] if followed.shape[0] else start
+
+
+def _learned_regimes_only(model: ConditionModel, batch: ObservationBatch) -> ObservationBatch:
+    """The observations in regimes the model has normals for.
+
+    A model trained with regimes skips a regime it never saw (a new product):
+    judged by another product's normals the machine would look anomalous.
+    """
+    learned = {r.regime for r in model.regimes}
+    if learned == {ANY_REGIME}:
+        return batch
+    keep = [i for i, regime in enumerate(batch.regimes) if regime in learned]
+    if len(keep) == len(batch):
+        return batch
+    return ObservationBatch(
+        batch.signals,
+        tuple(batch.times[i] for i in keep),
+        batch.values[keep],
+        tuple(batch.regimes[i] for i in keep),
+    )
+
+
+def _score_smoothed(
+    model: ConditionModel, smoothed: FloatArray, reference: FloatArray, fill: FloatArray
+) -> _Scored:
+    precision = np.asarray(model.precision, dtype=float)
+    limit = model.calibration.limit
+    slow = np.asarray(model.slow, dtype=bool)
+    tau = max(model.drift_time_constant_observations, 1.0)
+    chunk = max(1, int(tau // 20))
+    healthy_below = HEALTHY_SHARE_OF_LIMIT * limit
+    slow_before, slow_after = _slow_references(model, smoothed, reference)
+    fast_reference = reference.copy()
+    distances = np.empty(smoothed.shape[0])
+    residuals = np.empty_like(smoothed)
+    weighted = np.empty_like(smoothed)
+    for start in range(0, smoothed.shape[0], chunk):
+        part = smoothed[start : start + chunk]
+        references = np.repeat(fast_reference[None, :], len(part), axis=0)
+        references[:, slow] = slow_before[start : start + len(part)]
+        # A mean of fewer rows than the window is noisier: its residual counts less,
+        # as the square root of the share averaged (white noise).
+        shrink = np.sqrt(fill[start : start + len(part)])[:, None]
+        gated = direction_gate(part - references, model.directions) * shrink
+        products = gated @ precision
+        d = np.einsum("ij,ij->i", gated, products)
+        rows = slice(start, start + len(part))
+        distances[rows] = d
+        residuals[rows] = gated
+        weighted[rows] = gated * products
+        healthy = part[d < healthy_below]
+        if healthy.shape[0]:
+            step = min(healthy.shape[0] / tau, 1.0)
+            fast_reference = fast_reference + step * (healthy.mean(axis=0) - fast_reference)
+    final = fast_reference
+    final[slow] = slow_after
+    return _Scored(distances, residuals, weighted, final)
+
+
+def _explained(
+    model: ConditionModel, batch: ObservationBatch, scored: _Scored, model_version: int | None
+) -> list[AnomalyScore]:
+    limit = model.calibration.limit
+    scores: list[AnomalyScore] = []
+    for i, time in enumerate(batch.times):
+        d = float(scored.distances[i])
+        score = d / (d + limit)
+        factor = score / d if d > 0 else 0.0
+        parts = [
+            SignalContribution(
+                model.signals[j],
+                float(scored.residuals[i, j]),
+                float(scored.weighted[i, j] * factor),
+            )
+            for j in range(len(model.signals))
+        ]
+        kept = [p for p in parts if abs(p.contribution) >= _NEGLIGIBLE_SHARE * score and score > 0]
+        kept.sort(key=lambda p: (-p.contribution, p.signal))
+        scores.append(AnomalyScore(time, model.machine_id, score, tuple(kept), model_version))
+    return scores
+
+
+def score_batch(
+    model: ConditionModel,
+    state: ScorerState,
+    batch: ObservationBatch,
+    *,
+    model_version: int | None = None,
+) -> tuple[list[AnomalyScore], ScorerState]:
+    """Scores of the batch's observations in order, and the state to continue from."""
+    if len(batch) == 0:
+        return [], state
+    ordered = _learned_regimes_only(model, batch.select(model.signals))
+    if len(ordered) == 0:
+        return [], state
+    normalised = _carry_forward(normalise(ordered, model.regimes), state.last_values)
+    smoothed = rolling_mean(normalised, state.recent, model.smoothing_observations)
+    scored = _score_smoothed(
+        model,
+        smoothed,
+        state.reference,
+        window_fill(len(ordered), len(state.recent), model.smoothing_observations),
+    )
+    keep = model.smoothing_observations - 1
+    recent = np.concatenate([state.recent, normalised])[-keep:] if keep else state.recent[:0]
+    next_state = ScorerState(
+        recent=recent,
+        reference=scored.reference,
+        last_values=normalised[-1],
+        observations=state.observations + len(batch),
+    )
+    return _explained(model, ordered, scored, model_version), next_state

@@ -8,8 +8,10 @@ import getpass
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from collector.structured_logging import use_json_logs
+from launcher import evaluate_command, model_admin
 from launcher.local_services import LocalServices
 from launcher.settings import Settings
 from models.plant import load_plant
@@ -38,25 +40,68 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
-def _opcua_browse(settings: Settings, args: argparse.Namespace) -> int:
-    # Imported here: only this command needs the OPC UA stack.
+# Failures of a browse that get one line rather than a traceback (and OPC UA errors).
+_BROWSE_FAILURES: tuple[type[Exception], ...] = (OSError, TimeoutError, ValueError)
+
+
+def _opcua(settings: Settings, args: argparse.Namespace) -> int:
+    """``opcua browse`` and ``opcua trust``, with the collector's certificates and logins."""
+    # Imported here: only these commands need the OPC UA stack.
     from asyncua.ua.uaerrors import UaError
 
     from collector.opcua_browse import browse_endpoint, plant_file_snippet, render_tree
-    from collector.opcua_security import OpcUaCredentials, UntrustedServerError
+    from collector.opcua_commissioning import establish_trust, login_for
+    from collector.opcua_refusal import certificate_refusal
+    from collector.opcua_security import UntrustedServerError
     from models.opcua_source import OpcUaSecurity
 
     policy, _, mode = str(args.security).partition(",")
+    secured = policy not in ("", "None")
     try:
-        security = OpcUaSecurity.model_validate(
-            {"policy": policy, "mode": mode or policy, "user_login": args.user is not None}
+        credentials = login_for(
+            settings.opcua_credentials(args.url),
+            user=args.user,
+            password_file=args.password_file,
+            password_env=settings.opcua_password.get_secret_value()
+            if settings.opcua_password
+            else None,
+            ask=getpass.getpass if sys.stdin.isatty() else None,
         )
-        password = getpass.getpass(f"password of {args.user}: ") if args.user else None
-        credentials = OpcUaCredentials(settings.state_dir / "opcua", args.user, password)
+        security = OpcUaSecurity.model_validate(
+            {
+                "policy": policy,
+                "mode": mode or policy,
+                "user_login": credentials.username is not None,
+            }
+        )
+        if args.opcua_command == "trust":
+            result = asyncio.run(
+                establish_trust(
+                    args.url,
+                    security,
+                    credentials,
+                    wait_s=args.wait,
+                    say=lambda line: print(f"linecare: {line}", file=sys.stderr, flush=True),
+                )
+            )
+            print(result.message if result.connected else f"linecare: gave up: {result.message}")
+            return 0 if result.connected else 3
         tree = asyncio.run(
             browse_endpoint(args.url, depth=args.depth, security=security, credentials=credentials)
         )
-    except (OSError, TimeoutError, UaError, UntrustedServerError, ValueError) as error:
+    except Exception as error:
+        if certificate_refusal(error, secured=secured) is not None:
+            print(
+                f"linecare: {args.url} refused LineCare's client certificate; run"
+                f" `linecare opcua trust {args.url} --security {args.security}` to see which"
+                " certificate to trust and wait until it is",
+                file=sys.stderr,
+            )
+            return 3
+        if not isinstance(
+            error, OSError | TimeoutError | UaError | UntrustedServerError | ValueError
+        ):
+            raise
         print(f"linecare: cannot browse {args.url}: {error}", file=sys.stderr)
         return 1
     print(render_tree(tree))
@@ -156,8 +201,35 @@ def _parser() -> argparse.ArgumentParser:
     browse.add_argument(
         "--security", default="None", help="POLICY,MODE, e.g. Basic256Sha256,SignAndEncrypt"
     )
-    browse.add_argument("--user", help="log in as this user (the password is asked for)")
+    trust = opcua_tools.add_parser(
+        "trust",
+        help="connect as the collector will; on a refused certificate, say which to trust"
+        " and retry until it is",
+    )
+    trust.add_argument("url", help="e.g. opc.tcp://10.0.0.5:4840/")
+    trust.add_argument(
+        "--wait", type=float, default=600.0, help="seconds to keep retrying (default 600)"
+    )
+    for command in (browse, trust):
+        if command is trust:
+            command.add_argument(
+                "--security",
+                default="Basic256Sha256,SignAndEncrypt",
+                help="POLICY,MODE (default Basic256Sha256,SignAndEncrypt)",
+            )
+        command.add_argument(
+            "--user",
+            help="log in as this user; default: the login LINECARE_OPCUA_LOGINS has for the URL",
+        )
+        command.add_argument(
+            "--password-file",
+            type=Path,
+            help="read the password from this file (else LINECARE_OPCUA_PASSWORD, the"
+            " configured login, or a prompt)",
+        )
     _add_users_parser(commands)
+    evaluate_command.add_parser(commands)
+    model_admin.add_parser(commands)
     return parser
 
 
@@ -209,9 +281,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             return _migrate(settings)
         if args.command == "opcua":
-            return _opcua_browse(settings, args)
+            return _opcua(settings, args)
         if args.command == "users":
             return _users(settings, args)
+        if args.command == "evaluate":
+            return evaluate_command.run_evaluate(args, settings.plant_file)
+        if args.command == "models":
+            return model_admin.run_models(args, settings)
         # Imported here so that `services` and `migrate` work before the rest is set up.
         from launcher import demo
 

@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     # Plant-file endpoint -> login, e.g. '{"opc.tcp://...": {"username": .., "password": ..}}'.
     opcua_logins: dict[str, OpcUaLogin] = Field(default_factory=dict)
     opcua_max_backoff_s: float = Field(default=60.0, gt=0)
+    # Password for `linecare opcua browse/trust --user`, so that they can be scripted.
+    opcua_password: SecretStr | None = None
 
     @model_validator(mode="after")
     def _mqtt_password_with_username(self) -> Settings:

@@ -9,17 +9,24 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from collector.collector_metrics import collector_registry
+from collector.opcua_commissioning import LoginError, login_for
 from collector.opcua_refusal import thumbprint
-from collector.opcua_security import OpcUaCredentials, client_certificate_path
+from collector.opcua_security import (
+    OpcUaCredentials,
+    client_certificate_path,
+    trusted_certificate_path,
+)
 from collector.opcua_session import SessionTiming
 from collector.opcua_subscriber import OpcUaSubscriber
 from collector.source_liveness import SourceLiveness
 from collector.source_status import SourceStatusBoard
 from collector.telemetry_sink import TelemetrySink
+from launcher import cli
 from models.machine_status import OfflineReason
 from models.opcua_source import OpcUaSecurity, OpcUaSource, SecurityMode, SecurityPolicy
 from models.plant import Line, Plant
@@ -141,3 +148,70 @@ async def test_a_refusing_server_gets_one_line_naming_the_certificate_until_trus
     assert machine.detail == refused_error
     assert untrusted_metric == 1
     assert stored >= 1 and connected_metric == 1
+
+
+@pytest.fixture
+def certificate_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The collector's certificate directory, as the environment configures it."""
+    directory = tmp_path / "collector-pki"
+    monkeypatch.setenv("LINECARE_OPCUA_CERTIFICATE_DIR", str(directory))
+    return directory
+
+
+async def test_the_trust_command_names_the_certificate_and_waits_for_the_operator(
+    refusing: TrustingServer, certificate_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = asyncio.create_task(
+        asyncio.to_thread(cli.main, ["opcua", "trust", refusing.url, "--wait", "60"])
+    )
+    await _until(lambda: any(refusing.trust_list.rejected.iterdir()))
+    await asyncio.sleep(0.5)
+    refusing.trust_list.trust_rejected()
+    code = await asyncio.wait_for(command, 30)
+    captured = capsys.readouterr()
+
+    certificate = client_certificate_path(certificate_dir)
+    refusals = [line for line in captured.err.splitlines() if "refused" in line]
+    assert code == 0
+    # One line, however many attempts, naming the collector's own certificate.
+    assert len(refusals) == 1
+    assert str(certificate) in refusals[0] and thumbprint(certificate.read_bytes()) in refusals[0]
+    assert "accepts LineCare's client certificate" in captured.out
+    assert trusted_certificate_path(certificate_dir, refusing.url).exists()
+
+
+async def test_browse_points_to_the_trust_command_on_a_refusal(
+    refusing: TrustingServer, certificate_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    security = ["--security", "Basic256Sha256,SignAndEncrypt"]
+    code = await asyncio.to_thread(cli.main, ["opcua", "browse", refusing.url, *security])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert f"linecare opcua trust {refusing.url}" in err and "Traceback" not in err
+    # The certificate presented is the collector's, from the shared directory.
+    assert client_certificate_path(certificate_dir).exists()
+
+
+def test_a_password_comes_from_a_file_the_environment_or_the_configured_login(
+    tmp_path: Path,
+) -> None:
+    configured = OpcUaCredentials(tmp_path, "operator", "from-logins")
+    secret = tmp_path / "password"
+    secret.write_text("from-file\n")
+
+    def login(**changes: object) -> OpcUaCredentials:
+        options: dict[str, Any] = {
+            "user": None,
+            "password_file": None,
+            "password_env": None,
+            "ask": None,
+        }
+        options.update(changes)
+        return login_for(configured, **options)
+
+    assert login(password_file=secret).password == "from-file"
+    assert login(password_env="from-env").password == "from-env"
+    assert login().password == "from-logins"
+    assert login(user="other", ask=lambda _: "typed").password == "typed"
+    with pytest.raises(LoginError):
+        login(user="other")

@@ -148,23 +148,32 @@ def _explained(
     model: ConditionModel, batch: ObservationBatch, scored: _Scored, model_version: int | None
 ) -> list[AnomalyScore]:
     limit = model.calibration.limit
-    scores: list[AnomalyScore] = []
-    for i, time in enumerate(batch.times):
-        d = float(scored.distances[i])
-        score = d / (d + limit)
-        factor = score / d if d > 0 else 0.0
-        parts = [
-            SignalContribution(
-                model.signals[j],
-                float(scored.residuals[i, j]),
-                float(scored.weighted[i, j] * factor),
-            )
-            for j in range(len(model.signals))
-        ]
-        kept = [p for p in parts if abs(p.contribution) >= _NEGLIGIBLE_SHARE * score and score > 0]
-        kept.sort(key=lambda p: (-p.contribution, p.signal))
-        scores.append(AnomalyScore(time, model.machine_id, score, tuple(kept), model_version))
-    return scores
+    distances = scored.distances
+    scores = distances / (distances + limit)
+    factors = np.divide(scores, distances, out=np.zeros_like(scores), where=distances > 0)
+    shares = scored.weighted * factors[:, None]
+    kept = (np.abs(shares) >= _NEGLIGIBLE_SHARE * scores[:, None]) & (scores[:, None] > 0)
+    signals = model.signals
+    result: list[AnomalyScore] = []
+    # Plain lists: building objects from numpy scalars one by one is several times slower.
+    for time, score, row_shares, row_residuals, row_kept in zip(
+        batch.times,
+        scores.tolist(),
+        shares.tolist(),
+        scored.residuals.tolist(),
+        kept.tolist(),
+        strict=True,
+    ):
+        parts = sorted(
+            (
+                SignalContribution(signals[j], row_residuals[j], row_shares[j])
+                for j in range(len(signals))
+                if row_kept[j]
+            ),
+            key=lambda p: (-p.contribution, p.signal),
+        )
+        result.append(AnomalyScore(time, model.machine_id, score, tuple(parts), model_version))
+    return result
 
 
 def score_batch(

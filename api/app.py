@@ -19,6 +19,7 @@ from api.routers import (
     console,
     health,
     lines,
+    machine_status,
     machines,
     me,
     oee,
@@ -70,6 +71,18 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
 
 def _api_router() -> APIRouter:
     router = APIRouter()
-    for module in (health, sign_in, me, lines, machines, anomaly, oee, reports, alerts, tickets):
+    for module in (
+        health,
+        sign_in,
+        me,
+        lines,
+        machines,
+        machine_status,
+        anomaly,
+        oee,
+        reports,
+        alerts,
+        tickets,
+    ):
         router.include_router(module.router)
     return router

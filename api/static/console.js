@@ -27,6 +27,8 @@ const view = {
   token: localStorage.getItem(TOKEN_KEY),
   me: null,
   lines: [],
+  // Machine id → whether its data arrives (GET /api/machine-status).
+  status: new Map(),
   machineId: linkParams.get("machine"),
   trendSignal: linkParams.get("signal"),
   trendHours: [1, 8, 24, 168].includes(Number(linkParams.get("hours"))) ? Number(linkParams.get("hours")) : 1,
@@ -216,12 +218,14 @@ async function refresh() {
   if (view.busy) return;
   view.busy = true;
   try {
-    const [health, lines, alerts, tickets] = await Promise.all([
+    const [health, lines, alerts, tickets, status] = await Promise.all([
       api("/health").catch(() => null),
       api("/lines"),
       api("/alerts", { open_only: true, limit: 50 }),
       api("/tickets", { limit: 50 }),
+      api("/machine-status").catch(() => []),
     ]);
+    view.status = new Map(status.map((s) => [s.machine_id, s]));
     view.plantTime = health ? health.plant_time : view.plantTime;
     view.lines = lines;
     if (!view.machineId || !findMachine(view.machineId)) {
@@ -333,20 +337,46 @@ function renderLines() {
   el("div", { class: "machine-list" }, line.machines.map((m) => machineTile(m))))));
 }
 
+// Why a machine's data stopped, in words; the collector's own line is the tooltip.
+const OFFLINE_REASONS = {
+  silent: "no data",
+  session_lost: "OPC UA session lost",
+  unreachable: "server unreachable",
+  untrusted: "certificate not trusted by the server",
+  refused: "connection refused",
+  device_death: "Sparkplug device offline",
+  node_death: "Sparkplug edge node offline",
+};
+
+// Collectors' wall clock, not plant time: shown in the viewer's own zone.
+function offlineText(status) {
+  const since = status.since
+    ? new Date(status.since).toLocaleString([], { dateStyle: "short", timeStyle: "short" })
+    : "?";
+  return `offline since ${since} · ${OFFLINE_REASONS[status.reason] || status.reason || "unknown"}`;
+}
+
+function offlineStatus(machineId) {
+  const status = view.status.get(machineId);
+  return status && status.status === "offline" ? status : null;
+}
+
 function machineTile(machine) {
   const code = machine.state ? machine.state.code : null;
   const score = machine.anomaly ? machine.anomaly.score : null;
   const alerting = score !== null && score >= view.alertScore;
   const fault = machine.state && machine.state.fault_code ? ` · fault ${machine.state.fault_code}` : "";
+  const offline = offlineStatus(machine.id);
   return el("button", {
     type: "button",
-    class: `machine-tile ${stateClass(code)}${machine.id === view.machineId ? " selected" : ""}`,
+    class: `machine-tile ${stateClass(code)}${machine.id === view.machineId ? " selected" : ""}${offline ? " offline" : ""}`,
     onclick: () => selectMachine(machine.id),
-    title: `${machine.model} · S/N ${machine.serial}`,
+    title: offline ? `${offlineText(offline)}\n${offline.detail || ""}` : `${machine.model} · S/N ${machine.serial}`,
   },
   el("i", { class: `dot ${stateClass(code)}` }),
   el("span", {}, el("span", { class: "name" }, machine.name), " ",
-    el("span", { class: "state" }, `${stateLabel(machine.state)}${fault}`)),
+    el("span", { class: "state" }, `${stateLabel(machine.state)}${fault}`),
+    offline ? el("span", { class: "offline-note" }, offlineText(offline)) : null),
   el("span", {
     class: `score ${scoreClass(score)}`,
     title: score === null ? "No anomaly score yet" : `Anomaly score ${fmtScore(score)} (alert at ${fmtScore(view.alertScore)} and above)`,
@@ -360,9 +390,21 @@ function renderMachineHeader({ machine, line }) {
       el("h2", {}, `${line.name} · ${machine.name}`),
       el("div", { class: "sub" },
         `${line.customer.name} · ${line.site.name} · ${machine.model} · S/N ${machine.serial}`)),
-    el("span", { class: `state-pill ${stateClass(code)}` },
-      stateLabel(machine.state),
-      machine.state && machine.state.fault_code ? ` · fault ${machine.state.fault_code}` : ""));
+    el("span", { class: "pills" },
+      connectionPill(machine.id),
+      el("span", { class: `state-pill ${stateClass(code)}` },
+        stateLabel(machine.state),
+        machine.state && machine.state.fault_code ? ` · fault ${machine.state.fault_code}` : "")));
+}
+
+// Online, or offline since when and why (the collector's line as tooltip).
+function connectionPill(machineId) {
+  const status = view.status.get(machineId);
+  if (!status || status.status === "unknown") {
+    return el("span", { class: "conn-pill unknown", title: "No collector has reported this machine yet" }, "status unknown");
+  }
+  if (status.status === "online") return el("span", { class: "conn-pill online" }, "online");
+  return el("span", { class: "conn-pill offline", title: status.detail || "" }, offlineText(status));
 }
 
 // Coded values read as "name (code)": "Execute (6)", "Bottle 0.5 l (1)", "Infeed jam (101)".

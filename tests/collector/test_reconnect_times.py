@@ -1,4 +1,5 @@
-"""Data flows again within 5 s after a server or broker comes back, however long it was away.
+"""Data flows again within 5 s after a server or broker comes back, however long it was away;
+a lost session marks the machines offline at once.
 
 Each test prints the measured time from the server listening again to the first new
 value stored. The 5-minute outage is simulated: what five minutes of failed attempts
@@ -20,7 +21,10 @@ from collector.mqtt_subscriber import MqttSubscriber
 from collector.mqtt_topic_map import mqtt_routes
 from collector.opcua_session import SessionTiming
 from collector.opcua_subscriber import OpcUaSubscriber
+from collector.source_liveness import SourceLiveness
+from collector.source_status import SourceStatusBoard
 from collector.telemetry_sink import TelemetrySink
+from models.machine_status import OfflineReason
 from models.opcua_source import OpcUaSource
 from models.plant import Line, Plant
 from services import mosquitto_broker
@@ -30,6 +34,7 @@ from simulator.plant_simulation import PlantSimulation, SimulationTick
 from simulator.scenarios import QUIET
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.machine_status_store import list_machine_status
 from tests.collector.conftest import count_rows, publish_messages, wait_for_rows
 from tests.simulator.scenario_factories import SEED, START
 
@@ -181,3 +186,44 @@ async def test_mqtt_data_flows_within_5_s_after_a_30_s_broker_outage(
             await asyncio.gather(*tasks, return_exceptions=True)
     _report(capsys, "MQTT, 30 s broker outage", recovery_s)
     assert recovery_s < RECOVERY_LIMIT_S
+
+
+async def test_a_lost_session_marks_the_machines_offline_at_once_with_the_reason(
+    pool: Pool, line_1: Line, first_tick: SimulationTick
+) -> None:
+    url = f"opc.tcp://127.0.0.1:{free_port()}/lost/"
+    machines = [machine.id for machine in line_1.machines]
+    liveness = SourceLiveness(machines, offline_after_s=60)
+    status = SourceStatusBoard(liveness)
+    sink = TelemetrySink(pool, flush_interval_s=0.05, liveness=liveness)
+    subscriber = OpcUaSubscriber(
+        url,
+        [line_1],
+        sink,
+        timing=SessionTiming(keepalive_s=1.0, watch_interval_s=0.1),
+        status=status,
+    )
+    tasks = [asyncio.create_task(sink.run()), asyncio.create_task(subscriber.run())]
+    try:
+        async with serving_opcua(url, [line_1], first_tick):
+            await asyncio.wait_for(subscriber.connected.wait(), 15)
+            await wait_for_rows(pool, "SELECT count(*) FROM telemetry", 1)
+            await liveness.record(pool)
+        lost_at = datetime.now(UTC)
+        for _ in range(100):
+            if not subscriber.connected.is_set():
+                break
+            await asyncio.sleep(0.05)
+        await liveness.record(pool)
+        async with pool.connection() as conn:
+            statuses = await list_machine_status(conn, machine_ids=machines)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    assert len(statuses) == len(machines)
+    for machine in statuses:
+        assert (machine.online, machine.reason) == (False, OfflineReason.SESSION_LOST)
+        assert machine.detail is not None and machine.detail.startswith("session lost")
+        assert (machine.since - lost_at).total_seconds() < 5

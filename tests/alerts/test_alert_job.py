@@ -31,11 +31,15 @@ async def monitored(db_pool: Pool, plant: Plant) -> Pool:
     """A database that knows the plant, with a degrading filler and a healthy capper."""
     async with db_pool.connection() as conn:
         await sync_assets(conn, plant)
-        await insert_scores(conn, scores=score_series("l1-filler", windows=4, score=4.0))
+        await insert_scores(conn, scores=score_series("l1-filler", windows=4, score=0.7))
         await insert_scores(
-            conn, scores=score_series("l1-capper", windows=4, score=0.4, deviations=HEALTHY)
+            conn, scores=score_series("l1-capper", windows=4, score=0.1, deviations=HEALTHY)
         )
     return db_pool
+
+
+# Ten calm observations 5 min apart close an alert.
+CALM_FOR = timedelta(minutes=50)
 
 
 async def test_a_sustained_anomaly_opens_exactly_one_ticket(monitored: Pool, plant: Plant) -> None:
@@ -65,6 +69,36 @@ async def test_a_sustained_anomaly_opens_exactly_one_ticket(monitored: Pool, pla
     assert ticket.deadlines.resolution_due == NOW + timedelta(hours=72)
     assert [(a.machine_id, a.ticket_id) for a in alerts] == [("l1-filler", tickets[0].id)]
     assert ticket.alert_id == alerts[0].id
+
+
+async def test_an_alert_opens_when_its_evidence_began_and_is_raised_at_the_cycle(
+    monitored: Pool, plant: Plant
+) -> None:
+    await run_alert_cycle(monitored, plant, now=NOW + timedelta(minutes=3))
+
+    async with monitored.connection() as conn:
+        (alert,) = await list_alerts(conn, customer_id="nordbrau")
+    # The first anomalous observation ended at 08:05; the rule fired at 08:23.
+    assert alert.opened_at == FRIDAY_0800 + timedelta(minutes=5)
+    assert alert.raised_at == NOW + timedelta(minutes=3)
+    assert alert.last_seen_at == NOW
+    assert alert.peak_score == 0.7
+
+
+async def test_scores_after_the_cycle_time_are_not_evidence_yet(
+    db_pool: Pool, plant: Plant
+) -> None:
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+        await insert_scores(conn, scores=score_series("l1-filler", windows=2, score=0.7))
+        later = score_series("l1-filler", start=NOW - timedelta(minutes=10), windows=2, score=0.7)
+        await insert_scores(conn, scores=later)
+
+    early = await run_alert_cycle(db_pool, plant, now=NOW - timedelta(minutes=10))
+    on_time = await run_alert_cycle(db_pool, plant, now=NOW)
+
+    assert early.opened == ()
+    assert len(on_time.opened) == 1
 
 
 async def test_the_ticket_says_an_alert_opened_it(monitored: Pool, plant: Plant) -> None:
@@ -103,16 +137,19 @@ async def test_recovery_closes_the_alert_but_leaves_the_ticket_to_people(
     monitored: Pool, plant: Plant
 ) -> None:
     await run_alert_cycle(monitored, plant, now=NOW)
-    calm = score_series("l1-filler", start=NOW, windows=3, score=0.4, deviations=HEALTHY)
+    calm = score_series("l1-filler", start=NOW, windows=10, score=0.2, deviations=HEALTHY)
     async with monitored.connection() as conn:
         await insert_scores(conn, scores=calm)
 
-    report = await run_alert_cycle(monitored, plant, now=NOW + timedelta(minutes=15))
+    early = await run_alert_cycle(monitored, plant, now=NOW + CALM_FOR - timedelta(minutes=5))
+    report = await run_alert_cycle(monitored, plant, now=NOW + CALM_FOR)
 
     async with monitored.connection() as conn:
         (alert,) = await list_alerts(conn, customer_id="nordbrau")
         (ticket,) = await list_tickets(conn, customer_id="nordbrau")
         events = await ticket_events(conn, ticket_id=ticket.id)
+    # Nine calm observations are not yet enough.
+    assert early.closed == ()
     assert report.closed == (alert.id,)
     assert alert.status is AlertStatus.CLOSED
     assert ticket.status is TicketStatus.REGISTERED
@@ -123,14 +160,14 @@ async def test_a_fault_that_returns_after_recovery_opens_a_new_ticket(
     monitored: Pool, plant: Plant
 ) -> None:
     await run_alert_cycle(monitored, plant, now=NOW)
-    again_start = NOW + timedelta(minutes=15)
+    again_start = NOW + CALM_FOR
     async with monitored.connection() as conn:
         await insert_scores(
             conn,
-            scores=score_series("l1-filler", start=NOW, windows=3, score=0.4, deviations=HEALTHY),
+            scores=score_series("l1-filler", start=NOW, windows=10, score=0.2, deviations=HEALTHY),
         )
         await insert_scores(
-            conn, scores=score_series("l1-filler", start=again_start, windows=3, score=4.5)
+            conn, scores=score_series("l1-filler", start=again_start, windows=3, score=0.75)
         )
     await run_alert_cycle(monitored, plant, now=again_start)
 
@@ -151,7 +188,7 @@ async def test_a_serious_anomaly_on_an_old_line_is_a_billable_emergency(
 ) -> None:
     async with db_pool.connection() as conn:
         await sync_assets(conn, plant)
-        await insert_scores(conn, scores=score_series("l2-filler", windows=4, score=11.0))
+        await insert_scores(conn, scores=score_series("l2-filler", windows=4, score=0.95))
 
     await run_alert_cycle(db_pool, plant, now=NOW)
 
@@ -167,10 +204,11 @@ async def test_a_serious_anomaly_on_an_old_line_is_a_billable_emergency(
 
 
 async def _worsen(pool: Pool) -> None:
-    """Five more windows at 12: the median since the alert opened reaches the serious grade."""
+    """Five more observations at 0.97: the median since the alert opened reaches the serious
+    grade (0.9)."""
     async with pool.connection() as conn:
         await insert_scores(
-            conn, scores=score_series("l1-filler", start=NOW, windows=5, score=12.0)
+            conn, scores=score_series("l1-filler", start=NOW, windows=5, score=0.97)
         )
 
 
@@ -218,9 +256,9 @@ async def test_an_easing_alert_leaves_its_ticket_at_the_worst_grade(
     await run_alert_cycle(monitored, plant, now=WORSENED)
     async with monitored.connection() as conn:
         (escalated,) = await list_tickets(conn, customer_id="nordbrau")
-        # Ten windows back at 4: the median of the last hour is a general grade again.
+        # Ten observations back at 0.7: the median since the alert opened is general again.
         await insert_scores(
-            conn, scores=score_series("l1-filler", start=WORSENED, windows=10, score=4.0)
+            conn, scores=score_series("l1-filler", start=WORSENED, windows=10, score=0.7)
         )
 
     report = await run_alert_cycle(monitored, plant, now=WORSENED + timedelta(minutes=50))

@@ -1,9 +1,11 @@
-"""An alert closed on windows that late data re-scores as high is reopened, on a real
+"""An alert closed on observations that late data re-scores as high is reopened, on a real
 TimescaleDB: the episode keeps its one ticket, and the ticket's history says why.
 
 The first test runs the whole path as the demo loop does: telemetry, analytics
-(baseline, scoring, re-scoring of late windows) and the alert cycle. The others
-write the scores directly, the way analytics' ``replace_scores`` re-scores them.
+(model training, scoring, re-scoring of late observations) and the alert cycle;
+there the scorer's carrying forward of missing signals keeps partial data from
+closing the alert at all. The others write the scores directly, the way
+analytics' ``replace_scores`` re-scores them.
 """
 
 from __future__ import annotations
@@ -48,12 +50,13 @@ async def _cycles(pool: Pool, plant: Plant, now: datetime) -> AlertReport:
     return await run_alert_cycle(pool, plant, now=now)
 
 
-async def test_an_alert_closed_on_partial_data_is_reopened_when_late_data_rescores_it(
+async def test_an_alert_is_not_closed_on_partial_data_and_late_data_keeps_it_one_episode(
     db_pool: Pool, plant: Plant
 ) -> None:
     # The filler's bearing wears from 09:00. From 09:30 its vibration and bearing
     # temperature come from a gateway that buffers them until 09:50; motor current
-    # and the machine state keep arriving on time.
+    # and the machine state keep arriving on time. The scorer carries a missing
+    # signal forward from its last value, so the partial observations are not calm.
     filler = running_morning("l1-filler", seed=1, until=at(10), faults=(Interval(at(9), at(10)),))
     on_time, buffered = held_back(
         filler, within(Interval(at(9, 30), at(9, 50)), signals=BEARING_SIGNALS)
@@ -61,56 +64,56 @@ async def test_an_alert_closed_on_partial_data_is_reopened_when_late_data_rescor
     async with db_pool.connection() as conn:
         await sync_assets(conn, plant)
     await write(db_pool, [r for r in on_time if r.time < at(9, 30)])
+    # The first model learns the healthy running from 04:58 to 06:00, as a cycle that
+    # ran then would have.
+    trained = await run_analytics_cycle(db_pool, plant, now=at(6))
+    assert "l1-filler" in trained.models_trained
     opened = await _cycles(db_pool, plant, at(9, 30))
     (alert_id,) = opened.opened
 
-    # Scored on motor current alone, the windows of 09:30-09:45 look calm.
     await write(db_pool, [r for r in on_time if at(9, 30) <= r.time < at(9, 50)])
-    closing = await _cycles(db_pool, plant, at(9, 50))
-    alerts, _, _ = await _state(db_pool)
-    assert closing.closed == (alert_id,)
-    assert [(a.id, a.status) for a in alerts] == [(alert_id, AlertStatus.CLOSED)]
+    partial = await _cycles(db_pool, plant, at(9, 50))
+    assert partial == AlertReport(updated=(alert_id,))
 
     await write(db_pool, [*buffered, *(r for r in on_time if r.time >= at(9, 50))])
-    reopened = await _cycles(db_pool, plant, at(10))
-    again = await _cycles(db_pool, plant, at(10))
+    analytics = await run_analytics_cycle(db_pool, plant, now=at(10))
+    late = await run_alert_cycle(db_pool, plant, now=at(10))
 
+    assert analytics.rescored_machines == ("l1-filler",)
+    assert late == AlertReport(updated=(alert_id,))
     alerts, tickets, events = await _state(db_pool)
-    assert (reopened.reopened, reopened.opened, reopened.tickets) == ((alert_id,), (), ())
-    assert again == AlertReport(updated=(alert_id,))
-    assert [(a.id, a.status, a.opened_at, a.last_seen_at) for a in alerts] == [
-        (alert_id, AlertStatus.OPEN, at(9), at(9, 55))
+    ((alert_row_id, status, opened_at, last_seen_at),) = [
+        (a.id, a.status, a.opened_at, a.last_seen_at) for a in alerts
     ]
+    assert (alert_row_id, status) == (alert_id, AlertStatus.OPEN)
+    # The evidence began once the fault had moved the smoothed observations, soon after 09:00.
+    assert at(9) < opened_at < at(9, 30)
+    assert last_seen_at >= at(9, 55)
     (ticket,) = tickets
     assert (ticket.draft.alert_id, ticket.status) == (alert_id, TicketStatus.REGISTERED)
-    assert [(e.kind, e.at) for e in events] == [
-        ("registered", at(9, 30)),
-        ("alert_recovered", at(9, 50)),
-        ("alert_reopened", at(10)),
-    ]
-    assert events[-1].note.startswith(
-        f"alert #{alert_id} reopened: late telemetry re-scored the windows it was closed on"
-    )
+    assert [(e.kind, e.at) for e in events] == [("registered", at(9, 30))]
 
 
-# The scores-only scenario: anomalous 08:00-08:20, then calm 08:20-08:35.
+# The scores-only scenario: anomalous observations ending 08:05-08:20, then ten calm
+# ones (the rule's clear_after) ending 08:25-09:10.
 OPENED = FRIDAY_0800 + timedelta(minutes=20)
-CLOSED = OPENED + timedelta(minutes=15)
+CLOSED = OPENED + timedelta(minutes=50)
 RESCORED = CLOSED + timedelta(minutes=10)
 
 
 @pytest.fixture
 async def closed_early(db_pool: Pool, plant: Plant) -> Pool:
-    """The filler's alert, opened at 08:20 and closed at 08:35 on windows that scored calm."""
+    """The filler's alert, opened at 08:20 and closed at 09:10 on observations that scored
+    calm."""
     async with db_pool.connection() as conn:
         await sync_assets(conn, plant)
-        await insert_scores(conn, scores=score_series("l1-filler", windows=4, score=4.0))
+        await insert_scores(conn, scores=score_series("l1-filler", windows=4, score=0.7))
     await run_alert_cycle(db_pool, plant, now=OPENED)
     async with db_pool.connection() as conn:
         await insert_scores(
             conn,
             scores=score_series(
-                "l1-filler", start=OPENED, windows=3, score=0.4, deviations=HEALTHY
+                "l1-filler", start=OPENED, windows=10, score=0.2, deviations=HEALTHY
             ),
         )
     closing = await run_alert_cycle(db_pool, plant, now=CLOSED)
@@ -119,14 +122,14 @@ async def closed_early(db_pool: Pool, plant: Plant) -> Pool:
 
 
 async def _rescore_as_serious(pool: Pool) -> None:
-    """Late data turns the calm windows, and two more, into a serious anomaly."""
+    """Late data turns the calm observations, and two more, into a serious anomaly."""
     async with pool.connection() as conn:
         await replace_scores(
             conn,
             machine_id="l1-filler",
             since=OPENED,
             until=RESCORED,
-            scores=score_series("l1-filler", start=OPENED, windows=5, score=12.0),
+            scores=score_series("l1-filler", start=OPENED, windows=12, score=0.97),
         )
 
 

@@ -25,6 +25,10 @@ from tests.alerts.factories import FRIDAY_0800
 pytestmark = pytest.mark.integration
 
 
+# The cycle that raised the alert ran a little after its latest evidence.
+RAISED = FRIDAY_0800 + timedelta(minutes=16)
+
+
 async def _open(conn: Connection, machine_id: str = "l1-filler") -> Alert | None:
     return await open_alert(
         conn,
@@ -32,8 +36,9 @@ async def _open(conn: Connection, machine_id: str = "l1-filler") -> Alert | None
         rule="sustained_anomaly",
         severity=Severity.GENERAL,
         opened_at=FRIDAY_0800,
+        raised_at=RAISED,
         last_seen_at=FRIDAY_0800 + timedelta(minutes=15),
-        peak_score=4.0,
+        peak_score=0.8,
         signals=("vibration_rms",),
         message="test",
     )
@@ -56,6 +61,19 @@ async def test_a_racing_second_open_waits_and_then_opens_nothing(
 
     assert first is not None
     assert second is None
+
+
+async def test_an_alert_keeps_when_it_was_raised_apart_from_when_its_evidence_began(
+    db_pool: Pool, plant: Plant
+) -> None:
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+        opened = await _open(conn)
+        (listed,) = await list_alerts(conn, customer_id="nordbrau")
+
+    assert opened is not None
+    assert (opened.opened_at, opened.raised_at) == (FRIDAY_0800, RAISED)
+    assert listed == opened
 
 
 async def test_a_closed_alert_makes_room_for_a_new_one(db_pool: Pool, plant: Plant) -> None:
@@ -111,10 +129,11 @@ async def test_a_reopened_alert_is_open_again_from_the_earlier_start(
 
     assert found == dataclasses.replace(closed, status=AlertStatus.CLOSED)
     assert reopened is not None
-    assert (reopened.id, reopened.status, reopened.opened_at) == (
+    assert (reopened.id, reopened.status, reopened.opened_at, reopened.raised_at) == (
         closed.id,
         AlertStatus.OPEN,
         earlier,
+        RAISED,
     )
     assert again is None
     assert none_closed is None

@@ -53,7 +53,7 @@ def test_deadlines_follow_the_contract_from_the_time_received(plant: Plant) -> N
 
 
 def test_a_serious_anomaly_is_an_emergency_with_the_contracts_serious_terms(plant: Plant) -> None:
-    found = episode(severity=Severity.SERIOUS, peak=14.0, median=10.2)
+    found = episode(severity=Severity.SERIOUS, peak=0.98, median=0.93)
 
     draft = draft_ticket(alert_for(found), found, plant, received_at=RECEIVED)
 
@@ -64,13 +64,13 @@ def test_a_serious_anomaly_is_an_emergency_with_the_contracts_serious_terms(plan
 
 
 def test_the_symptoms_give_the_figures_in_the_sites_time(plant: Plant) -> None:
-    found = episode(peak=4.8, median=4.1)
+    found = episode(peak=0.8, median=0.7)
 
     symptoms = draft_ticket(alert_for(found), found, plant, received_at=RECEIVED).symptoms
 
     assert "alert #7" in symptoms
     assert "from 2026-01-09 09:00 to 09:20 CET (20 min, 4 windows)" in symptoms
-    assert "peak 4.8, median 4.1" in symptoms
+    assert "peak 0.8, median 0.7" in symptoms
     assert "vibration_rms +4.2, bearing_temp +3.1" in symptoms
 
 

@@ -1,5 +1,5 @@
 """The analytics' storage on a real TimescaleDB: telemetry reading, OEE rows,
-anomaly scores and baselines."""
+anomaly scores and where condition scoring stands."""
 
 from __future__ import annotations
 
@@ -7,19 +7,19 @@ from datetime import timedelta
 
 import pytest
 
-from analytics.anomaly_baseline import MachineBaseline, SignalBaseline
-from analytics.anomaly_scoring import WINDOW_ORIGIN
+from analytics.observation_windows import WINDOW_ORIGIN
 from models.anomaly import AnomalyScore, SignalContribution
+from models.condition_model import LearningProgress
 from models.oee import LossCategory, LossEntry, OeeResult, OeeScope
 from models.plant import Plant
 from models.readings import Quality, Reading
 from models.telemetry_series import FaultChange, SignalMean, StateChange
+from storage import condition_scoring_store
 from storage.anomaly_store import (
-    advance_scoring,
     insert_scores,
     latest_scores,
-    load_baselines,
-    save_baseline,
+    recent_scores,
+    replace_scores,
     score_history,
 )
 from storage.asset_registry import sync_assets
@@ -58,14 +58,16 @@ def _oee(subject: str, shift_start_hour: int, oee: float = 0.5) -> OeeResult:
 
 
 def _score(machine_id: str, minute: int, score: float) -> AnomalyScore:
+    """A 0..1 score whose two signals' shares add up to it (one against the others)."""
     return AnomalyScore(
         time=at(8, minute),
         machine_id=machine_id,
         score=score,
         contributions=(
-            SignalContribution("vibration_rms", score),
-            SignalContribution("bearing_temp", -0.5),
+            SignalContribution("vibration_rms", 10 * score, 1.25 * score),
+            SignalContribution("bearing_temp", -0.5, -0.25 * score),
         ),
+        model_version=3,
     )
 
 
@@ -85,32 +87,72 @@ async def test_oee_upsert_replaces_a_shift_and_list_filters_by_overlap(db_pool: 
 
 async def test_scores_round_trip_with_ranked_contributions(db_pool: Pool) -> None:
     async with db_pool.connection() as conn:
-        await insert_scores(conn, scores=[_score("m1", m, m / 10) for m in (5, 10, 15)])
-        await insert_scores(conn, scores=[_score("m1", 15, 4.0), _score("m2", 5, 0.2)])
+        await insert_scores(conn, scores=[_score("m1", m, m / 100) for m in (5, 10, 15)])
+        await insert_scores(conn, scores=[_score("m1", 15, 0.9), _score("m2", 5, 0.2)])
         history = await score_history(conn, machine_id="m1", since=at(8, 5), until=at(8, 15))
         latest = await latest_scores(conn, machine_ids=["m1", "m2", "m3"])
-    assert history == [_score("m1", 5, 0.5), _score("m1", 10, 1.0)]
-    assert latest == {"m1": _score("m1", 15, 4.0), "m2": _score("m2", 5, 0.2)}
+    assert history == [_score("m1", 5, 0.05), _score("m1", 10, 0.1)]
+    assert latest == {"m1": _score("m1", 15, 0.9), "m2": _score("m2", 5, 0.2)}
+    assert history[0].model_version == 3
+    assert sum(c.contribution for c in history[1].contributions) == pytest.approx(0.1)
 
 
-async def test_baseline_round_trip_and_scoring_progress(db_pool: Pool, plant: Plant) -> None:
-    baseline = MachineBaseline(
-        "l1-filler",
-        at(6),
-        at(6, 20),
-        (
-            SignalBaseline("bearing_temp", 45.0, 0.5, 40),
-            SignalBaseline("vibration_rms", 2.0, 0.1, 40),
-        ),
-    )
+async def test_scores_stored_before_contributions_read_as_zero_shares(db_pool: Pool) -> None:
+    async with db_pool.connection() as conn:
+        await conn.execute(
+            "INSERT INTO anomaly_scores (time, machine_id, score, contributions)"
+            """ VALUES (%s, 'm1', 0.3, '[{"signal": "bearing_temp", "deviation": 2.5}]')""",
+            (at(8),),
+        )
+        (old,) = await score_history(conn, machine_id="m1", since=at(8), until=at(9))
+    assert old.contributions == (SignalContribution("bearing_temp", 2.5, 0.0),)
+    assert old.model_version is None
+
+
+async def test_recent_scores_are_the_latest_up_to_the_cycle_oldest_first(db_pool: Pool) -> None:
+    async with db_pool.connection() as conn:
+        await insert_scores(conn, scores=[_score("m1", m, 0.1) for m in range(0, 30, 5)])
+        await insert_scores(conn, scores=[_score("m2", 10, 0.2)])
+        recent = await recent_scores(conn, machine_id="m1", until=at(8, 20), limit=3)
+        few = await recent_scores(conn, machine_id="m2", until=at(8, 20), limit=3)
+    assert [s.time for s in recent] == [at(8, 10), at(8, 15), at(8, 20)]
+    assert [s.time for s in few] == [at(8, 10)]
+
+
+async def test_replacing_scores_clears_the_observations_ending_in_the_span(db_pool: Pool) -> None:
+    async with db_pool.connection() as conn:
+        await insert_scores(conn, scores=[_score("m1", m, 0.1) for m in (5, 10, 15, 20)])
+        # Observations in [08:05, 08:15) end in (08:05, 08:15]: 08:10 and 08:15.
+        await replace_scores(
+            conn, machine_id="m1", since=at(8, 5), until=at(8, 15), scores=[_score("m1", 10, 0.7)]
+        )
+        history = await score_history(conn, machine_id="m1", since=at(8), until=at(9))
+    assert [(s.time, s.score) for s in history] == [
+        (at(8, 5), 0.1),
+        (at(8, 10), 0.7),
+        (at(8, 20), 0.1),
+    ]
+
+
+async def test_learning_progress_and_late_data_marks(db_pool: Pool, plant: Plant) -> None:
+    progress = LearningProgress("l1-capper", 40, 120, 1200.0, 3600.0)
     async with db_pool.connection() as conn:
         await sync_assets(conn, plant)
-        await save_baseline(conn, baseline=baseline, scored_until=at(6))
-        await advance_scoring(conn, machine_id="l1-filler", scored_until=at(7))
-        stored = await load_baselines(conn, machine_ids=["l1-filler", "l1-capper"])
-    assert list(stored) == ["l1-filler"]
-    assert stored["l1-filler"].baseline == baseline
-    assert stored["l1-filler"].scored_until == at(7)
+        await condition_scoring_store.save_learning(conn, progress=progress, note="learning")
+        before = await condition_scoring_store.positions(conn, machine_ids=["l1-capper"])
+        await conn.execute(
+            "INSERT INTO anomaly_pending_analysis (machine_id, since) VALUES (%s, %s)",
+            ("l1-capper", at(6, 30)),
+        )
+        marks = await condition_scoring_store.take_late_data(conn, machine_ids=["l1-capper"])
+        again = await condition_scoring_store.take_late_data(conn, machine_ids=["l1-capper"])
+        after = await condition_scoring_store.positions(
+            conn, machine_ids=["l1-capper", "l1-filler"]
+        )
+    assert before["l1-capper"].progress == progress
+    assert (before["l1-capper"].note, before["l1-capper"].scored_until) == ("learning", None)
+    assert (marks, again) == ({"l1-capper": at(6, 30)}, {})
+    assert list(after) == ["l1-capper"]
 
 
 async def test_events_start_with_the_change_in_force_and_skip_bad_quality(

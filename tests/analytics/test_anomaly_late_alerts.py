@@ -1,14 +1,15 @@
 """Late telemetry, re-scored, reaching the alert cycle: early warnings are raised, and
 once, on a real TimescaleDB.
 
-Line 1's filler and capper run all morning. A collector holds a machine's data
+Line 1's filler and capper run all morning, sampled every 30 s (30 s observations);
+a cycle at 06:00 learns their first models. A collector holds a machine's data
 back (a spool during a database outage) and sends it later; analytics and
 alert cycles run as the demo loop runs them, with "now" the newest telemetry.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -36,6 +37,9 @@ from tests.analytics.telemetry_factories import at
 pytestmark = pytest.mark.integration
 
 NOW = at(10)
+WIDTH = timedelta(seconds=30)
+# The end of the last observation complete at NOW (a minute to settle).
+LAST_COMPLETE = at(9, 59)
 
 
 async def _cycles(pool: Pool, plant: Plant, now: datetime) -> AlertReport:
@@ -55,17 +59,19 @@ async def _start(pool: Pool, plant: Plant, readings: list[Reading]) -> None:
     async with pool.connection() as conn:
         await sync_assets(conn, plant)
     await write(pool, readings)
+    learned = await run_analytics_cycle(pool, plant, now=at(6))
+    assert set(learned.models_trained) == {"l1-filler", "l1-capper"}
 
 
 async def test_late_data_completing_a_sustained_anomaly_raises_one_alert(
     db_pool: Pool, plant: Plant
 ) -> None:
-    # The capper's bearing acts up from 09:30; its condition data of 09:30-09:50
-    # comes late, so at first only one anomalous window is scored: no alert yet.
+    # The capper's bearing acts up from 09:30; its condition data of 09:30-09:58
+    # comes late, so at first only two anomalous observations are scored: no alert yet.
     fault = Interval(at(9, 30), NOW)
     capper, held = held_back(
         running_morning("l1-capper", seed=2, until=NOW, faults=(fault,)),
-        within(Interval(at(9, 30), at(9, 50)), signals=CONDITION_SIGNALS),
+        within(Interval(at(9, 30), at(9, 58)), signals=CONDITION_SIGNALS),
     )
     await _start(db_pool, plant, [*capper, *running_morning("l1-filler", seed=1, until=NOW)])
     assert await _cycles(db_pool, plant, NOW) == AlertReport()
@@ -75,9 +81,11 @@ async def test_late_data_completing_a_sustained_anomaly_raises_one_alert(
     again = await _cycles(db_pool, plant, NOW)
 
     alerts, tickets = await _alerts_and_tickets(db_pool)
-    assert [(a.machine_id, a.opened_at, a.last_seen_at) for a in alerts] == [
-        ("l1-capper", fault.start, at(9, 55))
+    assert [(a.machine_id, a.last_seen_at, a.raised_at) for a in alerts] == [
+        ("l1-capper", LAST_COMPLETE, NOW)
     ]
+    # The evidence began once a few faulty observations were in the smoothing window.
+    assert fault.start < alerts[0].opened_at < fault.start + timedelta(minutes=5)
     assert raised.opened == (alerts[0].id,)
     assert [t.draft.alert_id for t in tickets] == [alerts[0].id]
     assert (again.opened, again.tickets) == ((), ())
@@ -105,11 +113,11 @@ async def test_an_alert_open_through_an_outage_stays_one_alert_as_the_spool_drai
     alerts, tickets = await _alerts_and_tickets(db_pool)
     async with db_pool.connection() as conn:
         scores = await score_history(conn, machine_id="l1-filler", since=at(9, 30), until=NOW)
-    # Every window of the outage is scored, including the one looked at (empty)
+    # Every observation of the outage is scored, including those looked at (empty)
     # before the spool drained, and the open alert follows them.
     assert [s.time for s in scores if s.time > outage.start] == [
-        at(9, 35 + 5 * i) for i in range(5)
+        outage.start + WIDTH * (i + 1) for i in range(58)
     ]
     assert (drained.opened, drained.updated) == ((), opened.opened)
-    assert [(a.id, a.last_seen_at) for a in alerts] == [(opened.opened[0], at(9, 55))]
+    assert [(a.id, a.last_seen_at) for a in alerts] == [(opened.opened[0], LAST_COMPLETE)]
     assert len(tickets) == 1

@@ -1,9 +1,11 @@
-"""Late telemetry re-scores the anomaly windows it touched, on a real TimescaleDB.
+"""Late telemetry re-scores the anomaly observations it touched, on a real TimescaleDB.
 
-The filler and the capper of line 1 run all morning; "now" is 10:00, so with a
-minute to settle every window ending by 09:55 is complete. A collector holds
-part of the filler's data back and sends it later, as a spool draining after a
-database outage or a gateway uploading its buffer would.
+The filler and the capper of line 1 run all morning, sampled every 30 s, so their
+observations are 30 s wide. A cycle at 06:00 learns their first models from the
+healthy first hour; "now" is 10:00, so with a minute to settle every observation
+ending by 09:59 is complete. A collector holds part of the filler's data back and
+sends it later, as a spool draining after a database outage or a gateway
+uploading its buffer would.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ import pytest
 
 import analytics.anomaly_refresh
 from analytics.analytics_job import AnalyticsReport, run_analytics_cycle
-from analytics.anomaly_scoring import ALERT_THRESHOLD
 from analytics.recompute_plan import RecomputeSettings, rescoring_start, window_pieces
-from models.anomaly import AnomalyScore
+from models.anomaly import SCORE_THRESHOLD, AnomalyScore
 from models.intervals import Interval
 from models.plant import Plant
 from models.readings import Reading
@@ -43,12 +44,15 @@ from tests.analytics.telemetry_factories import (
 pytestmark = pytest.mark.integration
 
 NOW = at(10)
-LAST_COMPLETE = at(9, 55)  # the end of the last window complete at NOW
+LAST_COMPLETE = at(9, 59)  # the end of the last observation complete at NOW
+# Observations are as wide as the sample spacing.
+WIDTH = timedelta(seconds=30)
+# recompute_plan's pure tests keep the 5-minute grid they were written on.
 WINDOW = timedelta(minutes=5)
 
 
-def _windows(start: datetime, end: datetime) -> int:
-    return (end - start) // WINDOW
+def _observations(start: datetime, end: datetime) -> int:
+    return (end - start) // WIDTH
 
 
 async def _scores(pool: Pool, machine_id: str) -> dict[datetime, AnomalyScore]:
@@ -57,8 +61,15 @@ async def _scores(pool: Pool, machine_id: str) -> dict[datetime, AnomalyScore]:
     return {s.time: s for s in history}
 
 
-def _rounded(scores: dict[datetime, AnomalyScore], *, but: datetime) -> dict[datetime, float]:
-    return {t: round(s.score, 9) for t, s in scores.items() if t != but}
+def _before(scores: dict[datetime, AnomalyScore], when: datetime) -> dict[datetime, float]:
+    return {t: s.score for t, s in scores.items() if t <= when}
+
+
+async def _learn_and_score(pool: Pool, plant: Plant) -> None:
+    """The 06:00 cycle trains the first models; the 10:00 one scores the morning."""
+    learned = await run_analytics_cycle(pool, plant, now=at(6))
+    assert "l1-filler" in learned.models_trained
+    await run_analytics_cycle(pool, plant, now=NOW)
 
 
 async def _morning(
@@ -73,40 +84,42 @@ async def _morning(
     async with pool.connection() as conn:
         await sync_assets(conn, plant)
     await write(pool, [*filler, *running_morning("l1-capper", seed=2, until=NOW)])
-    await run_analytics_cycle(pool, plant, now=NOW)
+    await _learn_and_score(pool, plant)
     return held
 
 
-async def test_late_samples_of_a_scored_window_change_its_score(
+async def test_late_samples_of_scored_observations_change_their_scores(
     db_pool: Pool, plant: Plant
 ) -> None:
-    # The filler's bearing acts up from 09:01:30; the collector had sent only the
-    # three samples of each signal before it when the window was scored.
-    window = Interval(at(9), at(9, 5))
-    late = Interval(at(9, 1, 30), window.end)
+    # The filler's bearing acts up 09:00-09:05; the collector held those condition
+    # samples back, so those observations were not scored at all.
+    late = Interval(at(9), at(9, 5))
     held = await _morning(db_pool, plant, late=late, faults=(late,))
     before = await _scores(db_pool, "l1-filler")
     capper_before = await _scores(db_pool, "l1-capper")
-    assert before[window.end].score < ALERT_THRESHOLD
+    assert not [t for t in before if late.start < t <= late.end]
+    assert before[LAST_COMPLETE].score < SCORE_THRESHOLD
 
     await write(db_pool, held)
     report = await run_analytics_cycle(db_pool, plant, now=NOW)
 
     after = await _scores(db_pool, "l1-filler")
-    assert after[window.end].score > ALERT_THRESHOLD
-    assert after[window.end].contributions[0].signal in {"vibration_rms", "bearing_temp"}
-    # Only the filler is scored again, from the touched window on; both OEE and
+    assert after[late.end].score > SCORE_THRESHOLD
+    assert after[late.end].contributions[0].signal in {"vibration_rms", "bearing_temp"}
+    # Only the filler is scored again, from the touched observation on; both OEE and
     # anomaly scoring saw the late data.
     assert report.rescored_machines == ("l1-filler",)
     assert report.late_data_machines == ("l1-filler",)
-    assert report.scores_stored == _windows(window.start, LAST_COMPLETE)
-    # The other windows keep their scores (summed in another order, a last digit may differ).
-    assert _rounded(after, but=window.end) == _rounded(before, but=window.end)
+    assert report.scores_stored == _observations(late.start, LAST_COMPLETE)
+    # The observations before the late data keep their scores.
+    assert _before(after, late.start) == _before(before, late.start)
     assert await _scores(db_pool, "l1-capper") == capper_before
 
 
-async def test_a_window_whose_data_all_came_late_gets_scored(db_pool: Pool, plant: Plant) -> None:
-    # Half an hour of the filler's condition data sat in a spool.
+async def test_observations_whose_data_all_came_late_get_scored(
+    db_pool: Pool, plant: Plant
+) -> None:
+    # Half an hour of the filler's condition data, during a fault, sat in a spool.
     gap = Interval(at(7), at(7, 30))
     held = await _morning(db_pool, plant, late=gap, faults=(gap,))
     assert not [t for t in await _scores(db_pool, "l1-filler") if gap.start < t <= gap.end]
@@ -117,13 +130,14 @@ async def test_a_window_whose_data_all_came_late_gets_scored(db_pool: Pool, plan
     filled = [
         s for t, s in (await _scores(db_pool, "l1-filler")).items() if gap.start < t <= gap.end
     ]
-    assert [s.time for s in filled] == [gap.start + WINDOW * (i + 1) for i in range(6)]
-    assert all(s.score > ALERT_THRESHOLD for s in filled)
+    assert [s.time for s in filled] == [gap.start + WIDTH * (i + 1) for i in range(60)]
+    # Once a few faulty observations are in the smoothing window, every one alarms.
+    assert all(s.score > SCORE_THRESHOLD for s in filled[10:])
     assert report.rescored_machines == ("l1-filler",)
-    assert report.scores_stored == _windows(gap.start, LAST_COMPLETE)
+    assert report.scores_stored == _observations(gap.start, LAST_COMPLETE)
 
 
-async def test_a_window_late_data_shows_the_machine_stopped_in_loses_its_score(
+async def test_observations_late_data_shows_the_machine_stopped_in_lose_their_scores(
     db_pool: Pool, plant: Plant
 ) -> None:
     # The filler broke down 09:00-09:10; its state changes came late, its condition
@@ -142,18 +156,21 @@ async def test_a_window_late_data_shows_the_machine_stopped_in_loses_its_score(
     async with db_pool.connection() as conn:
         await sync_assets(conn, plant)
     await write(db_pool, on_time)
-    await run_analytics_cycle(db_pool, plant, now=NOW)
-    stopped_windows = {stop.start + WINDOW, stop.end}
-    assert stopped_windows <= set(await _scores(db_pool, "l1-filler"))
+    await _learn_and_score(db_pool, plant)
+
+    def stopped(scores: dict[datetime, AnomalyScore]) -> list[datetime]:
+        return [t for t in scores if stop.start < t <= stop.end]
+
+    assert len(stopped(await _scores(db_pool, "l1-filler"))) == 20
 
     await write(db_pool, late_states)
     report = await run_analytics_cycle(db_pool, plant, now=NOW)
 
-    assert not stopped_windows & set(await _scores(db_pool, "l1-filler"))
+    assert stopped(await _scores(db_pool, "l1-filler")) == []
     assert report.rescored_machines == ("l1-filler",)
 
 
-async def test_new_data_after_the_scored_windows_rescores_nothing(
+async def test_new_data_after_the_scored_observations_rescores_nothing(
     db_pool: Pool, plant: Plant
 ) -> None:
     await _morning(db_pool, plant, late=Interval(NOW, NOW))
@@ -169,17 +186,16 @@ async def test_new_data_after_the_scored_windows_rescores_nothing(
     report = await run_analytics_cycle(db_pool, plant, now=later)
     again = await run_analytics_cycle(db_pool, plant, now=later)
 
-    # Each machine scores the two windows that completed since: 09:55-10:05.
+    # Each machine scores the observations that completed since: ending 09:59:30-10:09.
     assert report.rescored_machines == ()
-    assert report.scores_stored == 2 * 2
+    assert report.scores_stored == 2 * _observations(LAST_COMPLETE, at(10, 9))
     assert (again.rescored_machines, again.scores_stored) == ((), 0)
 
 
 async def test_a_cycle_that_fails_while_rescoring_leaves_it_for_the_next(
     db_pool: Pool, plant: Plant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window = Interval(at(9), at(9, 5))
-    late = Interval(at(9, 1, 30), window.end)
+    late = Interval(at(9), at(9, 5))
     held = await _morning(db_pool, plant, late=late, faults=(late,))
     await write(db_pool, held)
 
@@ -193,8 +209,8 @@ async def test_a_cycle_that_fails_while_rescoring_leaves_it_for_the_next(
 
     report: AnalyticsReport = await run_analytics_cycle(db_pool, plant, now=NOW)
 
-    assert report.scores_stored == _windows(window.start, LAST_COMPLETE)
-    assert (await _scores(db_pool, "l1-filler"))[window.end].score > ALERT_THRESHOLD
+    assert report.scores_stored == _observations(late.start, LAST_COMPLETE)
+    assert (await _scores(db_pool, "l1-filler"))[late.end].score > SCORE_THRESHOLD
 
 
 def test_rescoring_starts_at_the_window_of_the_oldest_late_sample() -> None:
@@ -207,7 +223,7 @@ def test_rescoring_starts_at_the_window_of_the_oldest_late_sample() -> None:
         )
 
     assert start(at(9, 3, 10)) == at(9)
-    assert start(at(4, 30)) == first  # nothing is scored before the baseline's first window
+    assert start(at(4, 30)) == first  # nothing is scored before the first window
     assert start(NOW + timedelta(hours=1)) == NOW  # a clock running ahead changes nothing past
     long_ago = rescoring_start(
         at(9) - timedelta(days=30),

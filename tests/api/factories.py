@@ -53,20 +53,34 @@ async def insert_alert(
     *,
     machine_id: str,
     opened_at: datetime = T0,
+    raised_at: datetime | None = None,
     severity: str = "serious",
     status: str = "open",
     rule: str = "anomaly",
     signals: Sequence[str] = ("bearing_temp",),
-    message: str = "bearing temperature above its baseline",
+    message: str = "bearing temperature above normal",
+    peak_score: float = 0.92,
 ) -> int:
+    """An alert whose evidence began at ``opened_at``, raised then unless ``raised_at`` says."""
     cursor = await conn.execute(
         """
-        INSERT INTO alerts (machine_id, rule, severity, status, opened_at, last_seen_at,
-                            peak_score, signals, message)
-        VALUES (%s, %s, %s, %s, %s, %s, 4.2, %s, %s)
+        INSERT INTO alerts (machine_id, rule, severity, status, opened_at, raised_at,
+                            last_seen_at, peak_score, signals, message)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
         RETURNING id
         """,
-        (machine_id, rule, severity, status, opened_at, opened_at, list(signals), message),
+        (
+            machine_id,
+            rule,
+            severity,
+            status,
+            opened_at,
+            raised_at or opened_at,
+            opened_at,
+            peak_score,
+            list(signals),
+            message,
+        ),
     )
     row = await cursor.fetchone()
     assert row is not None
@@ -171,15 +185,20 @@ async def insert_anomaly_score(
     machine_id: str,
     time: datetime,
     score: float,
-    contributions: Sequence[tuple[str, float]] = (),
+    contributions: Sequence[tuple[str, float, float]] = (),
+    model_version: int | None = 1,
 ) -> None:
+    """A score on the 0..1 scale; ``contributions`` are (signal, deviation, share of score)."""
     await conn.execute(
-        "INSERT INTO anomaly_scores (time, machine_id, score, contributions)"
-        " VALUES (%s, %s, %s, %s::jsonb)",
+        "INSERT INTO anomaly_scores (time, machine_id, score, contributions, model_version)"
+        " VALUES (%s, %s, %s, %s::jsonb, %s)",
         (
             time,
             machine_id,
             score,
-            json.dumps([{"signal": s, "deviation": d} for s, d in contributions]),
+            json.dumps(
+                [{"signal": s, "deviation": d, "contribution": c} for s, d, c in contributions]
+            ),
+            model_version,
         ),
     )

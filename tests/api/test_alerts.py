@@ -18,7 +18,9 @@ pytestmark = pytest.mark.integration
 async def alerts(seeded_pool: Pool) -> dict[str, int]:
     async with seeded_pool.connection() as conn:
         return {
-            "l1": await insert_alert(conn, machine_id="l1-filler", opened_at=T0),
+            "l1": await insert_alert(
+                conn, machine_id="l1-filler", opened_at=T0, raised_at=T0 + timedelta(minutes=2)
+            ),
             "l2_closed": await insert_alert(
                 conn, machine_id="l2-capper", opened_at=T0 - timedelta(hours=3), status="closed"
             ),
@@ -40,6 +42,12 @@ async def test_staff_see_all_alerts_newest_first(
         "serious",
     )
     assert first["signals"] == ["bearing_temp"]
+    # When the evidence began, and when the rule raised the alert.
+    assert (first["opened_at"], first["raised_at"]) == (
+        "2026-03-02T12:00:00Z",
+        "2026-03-02T12:02:00Z",
+    )
+    assert first["peak_score"] == 0.92
 
 
 async def test_customers_see_only_their_alerts(

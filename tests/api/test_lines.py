@@ -86,12 +86,12 @@ async def test_machines_carry_newest_state_fault_and_anomaly(
             conn,
             machine_id="l1-capper",
             time=T0,
-            score=5.5,
+            score=0.82,
             contributions=[
-                ("vibration_rms", 4.0),
-                ("bearing_temp", 2.0),
-                ("motor_current", 1.0),
-                ("speed", 0.5),
+                ("vibration_rms", 4.0, 0.5),
+                ("bearing_temp", 2.0, 0.2),
+                ("motor_current", 1.0, 0.1),
+                ("speed", 0.5, 0.02),
             ],
         )
     line = (await client.get("/api/lines/line-1", headers=NORDBRAU)).json()
@@ -103,7 +103,7 @@ async def test_machines_carry_newest_state_fault_and_anomaly(
         "quality": "good",
         "fault_code": 42,
     }
-    assert capper["anomaly"]["score"] == 5.5
+    assert capper["anomaly"]["score"] == 0.82
     assert capper["anomaly"]["top_signals"] == ["vibration_rms", "bearing_temp", "motor_current"]
     assert (filler["state"]["name"], filler["state"]["fault_code"]) == ("execute", None)
     assert labeller["state"] is None

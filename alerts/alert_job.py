@@ -19,8 +19,8 @@ continues, hears why, and is re-graded as for any open alert.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from alerts.alert_reopening import reopen_note, reopens
@@ -34,12 +34,21 @@ from alerts.anomaly_rules import (
     assess_open,
     assess_quiet,
 )
+from alerts.forecast_rules import (
+    ClosePrediction,
+    PredictedLimitRule,
+    RaisePrediction,
+    UpdatePrediction,
+    assess_forecast,
+    outlook_text,
+)
 from alerts.ticket_escalation import escalation_note, regrade_for, unchanged_note
-from alerts.ticket_workflow import draft_ticket
+from alerts.ticket_workflow import draft_forecast_ticket, draft_ticket
 from models.alerts import Alert
 from models.anomaly import AnomalyScore
+from models.condition_forecast import HealthForecast
 from models.plant import Plant, Severity
-from storage import alert_store, anomaly_store, ticket_store
+from storage import alert_store, anomaly_store, forecast_store, ticket_store
 from storage.connections import Connection, Pool
 
 log = logging.getLogger(__name__)
@@ -68,15 +77,124 @@ class AlertReport:
 
 
 async def run_alert_cycle(
-    pool: Pool, plant: Plant, *, now: datetime, rule: SustainedAnomalyRule | None = None
+    pool: Pool,
+    plant: Plant,
+    *,
+    now: datetime,
+    rule: SustainedAnomalyRule | None = None,
+    forecast_rule: PredictedLimitRule | None = None,
+    machine_ids: Collection[str] | None = None,
 ) -> AlertReport:
-    """Apply the sustained-anomaly rule to every machine's scores up to ``now`` (plant time)."""
+    """Apply the sustained-anomaly and predicted-limit rules to every machine (or to
+    ``machine_ids``, this process's share) as of ``now`` (plant time)."""
     active_rule = rule if rule is not None else SustainedAnomalyRule()
+    prediction_rule = forecast_rule if forecast_rule is not None else PredictedLimitRule()
     report = AlertReport()
     for placement in plant.placements():
+        machine_id = placement.machine.id
+        if machine_ids is not None and machine_id not in machine_ids:
+            continue
         async with pool.connection() as conn, conn.transaction():
-            report += await _cycle_machine(conn, plant, placement.machine.id, active_rule, now)
+            report += await _cycle_machine(conn, plant, machine_id, active_rule, now)
+        async with pool.connection() as conn, conn.transaction():
+            report += await _cycle_forecast(conn, plant, machine_id, prediction_rule, now)
     return report
+
+
+async def _cycle_forecast(
+    conn: Connection, plant: Plant, machine_id: str, rule: PredictedLimitRule, now: datetime
+) -> AlertReport:
+    """Raise, refresh or close the machine's predicted-limit alert from its latest forecast."""
+    forecast = (await forecast_store.latest_forecasts(conn, machine_ids=[machine_id])).get(
+        machine_id
+    )
+    if forecast is None:
+        return AlertReport()
+    current = await alert_store.find_open_alert(conn, machine_id=machine_id, rule=rule.name)
+    decision = assess_forecast(forecast, rule, is_open=current is not None)
+    outlook = outlook_text(forecast)
+    if isinstance(decision, RaisePrediction):
+        return await _raise_prediction(conn, plant, forecast, decision, outlook, rule, now)
+    if current is None:
+        return AlertReport()
+    if isinstance(decision, UpdatePrediction):
+        await alert_store.refresh_alert(
+            conn,
+            alert_id=current.id,
+            last_seen_at=forecast.computed_at,
+            peak_score=forecast.health_index,
+            signals=(decision.signal.signal,),
+            message=outlook,
+        )
+        return AlertReport(updated=(current.id,))
+    if isinstance(decision, ClosePrediction) and await alert_store.close_alert(
+        conn, alert_id=current.id
+    ):
+        if current.ticket_id is not None:
+            await ticket_store.append_event(
+                conn,
+                ticket_id=current.ticket_id,
+                at=now,
+                kind="forecast_cleared",
+                note=f"alert #{current.id} closed: no signal heads for its limit now. {outlook}",
+            )
+        return AlertReport(closed=(current.id,))
+    return AlertReport()
+
+
+async def _raise_prediction(
+    conn: Connection,
+    plant: Plant,
+    forecast: HealthForecast,
+    decision: RaisePrediction,
+    outlook: str,
+    rule: PredictedLimitRule,
+    now: datetime,
+) -> AlertReport:
+    """Open the predicted-limit alert; it joins the machine's open warning ticket if
+    there is one, else registers a preventive-maintenance ticket."""
+    alert = await alert_store.open_alert(
+        conn,
+        machine_id=forecast.machine_id,
+        rule=rule.name,
+        severity=decision.severity,
+        opened_at=forecast.computed_at,
+        raised_at=now,
+        last_seen_at=forecast.computed_at,
+        peak_score=forecast.health_index,
+        signals=(decision.signal.signal,),
+        message=outlook,
+    )
+    if alert is None:
+        return AlertReport()
+    open_ticket = await _open_warning_ticket(conn, forecast.machine_id)
+    if open_ticket is not None:
+        await alert_store.link_ticket(conn, alert_id=alert.id, ticket_id=open_ticket)
+        await ticket_store.append_event(
+            conn,
+            ticket_id=open_ticket,
+            at=now,
+            kind="forecast",
+            note=f"alert #{alert.id}: {outlook}",
+        )
+        return AlertReport(opened=(alert.id,))
+    draft = draft_forecast_ticket(alert, decision.signal, outlook, plant, received_at=now)
+    ticket = await ticket_store.register_ticket(
+        conn, draft=draft, note=f"opened automatically from forecast alert #{alert.id}"
+    )
+    await alert_store.link_ticket(conn, alert_id=alert.id, ticket_id=ticket.id)
+    log.info(
+        "forecast alert #%d on %s opened ticket %s", alert.id, forecast.machine_id, ticket.number
+    )
+    return AlertReport(opened=(alert.id,), tickets=(ticket.number,))
+
+
+async def _open_warning_ticket(conn: Connection, machine_id: str) -> int | None:
+    """The ticket of the machine's open anomaly alert, if any."""
+    anomaly = await alert_store.find_open_alert(
+        conn, machine_id=machine_id, rule=SustainedAnomalyRule().name
+    )
+    return anomaly.ticket_id if anomaly is not None else None
 
 
 async def _cycle_machine(
@@ -183,6 +301,11 @@ async def _raise(
         log.info("alert for %s already open; no second ticket", machine_id)
         return AlertReport()
     draft = draft_ticket(alert, episode, plant, received_at=now)
+    forecast = (await forecast_store.latest_forecasts(conn, machine_ids=[machine_id])).get(
+        machine_id
+    )
+    if forecast is not None:
+        draft = replace(draft, symptoms=f"{draft.symptoms}\nOutlook: {outlook_text(forecast)}")
     ticket = await ticket_store.register_ticket(
         conn, draft=draft, note=f"opened automatically from alert #{alert.id}"
     )

@@ -38,7 +38,7 @@ class SustainedAnomalyRule:
     name: str = "sustained_anomaly"
     threshold: float = SCORE_THRESHOLD
     clear_below: float = 0.4
-    raise_after: int = 3
+    raise_after: int = 10
     min_duration: timedelta = timedelta(0)
     clear_after: int = 10
     clear_duration: timedelta = timedelta(0)

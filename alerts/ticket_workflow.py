@@ -15,6 +15,7 @@ from alerts.anomaly_rules import AnomalyEpisode
 from alerts.sla_deadlines import sla_deadlines
 from models.alerts import Alert
 from models.anomaly import SignalContribution
+from models.condition_forecast import SignalForecast
 from models.plant import Line, MachinePlacement, Plant, Severity
 from models.tickets import Channel, TicketDraft, TicketType
 
@@ -78,6 +79,49 @@ def draft_ticket(
     )
 
 
+def draft_forecast_ticket(
+    alert: Alert, forecast: SignalForecast, outlook: str, plant: Plant, *, received_at: datetime
+) -> TicketDraft:
+    """The preventive-maintenance ticket a predicted-limit alert opens on its own."""
+    placement = plant.placement_of(alert.machine_id)
+    local_received = received_at.astimezone(ZoneInfo(placement.site.timezone))
+    contract = placement.customer.contract
+    machine, line = placement.machine, placement.line
+    return TicketDraft(
+        customer_id=placement.customer.id,
+        contract_number=contract.number,
+        contact_name=placement.customer.contact.name,
+        line_id=line.id,
+        machine_id=machine.id,
+        machine_model=machine.model,
+        machine_serial=machine.serial,
+        ticket_type=TicketType.PREVENTIVE_MAINTENANCE,
+        channel=Channel.AUTOMATIC_WARNING,
+        severity=alert.severity,
+        under_warranty=is_under_warranty(line, local_received.date()),
+        summary=(
+            f"Predicted limit on {machine.name} ({machine.model}, {machine.serial}),"
+            f" line {line.name}: {forecast.sentence()}"
+        ),
+        symptoms="\n".join(
+            [
+                f"Automatic forecast from remote monitoring (alert #{alert.id}).",
+                outlook,
+                f"Site {placement.site.name}; line serial {line.serial}.",
+            ]
+        ),
+        signals=(forecast.signal,),
+        received_at=local_received,
+        deadlines=sla_deadlines(
+            contract,
+            alert.severity,
+            received_at=local_received,
+            holidays=placement.site.calendar.holidays,
+        ),
+        alert_id=alert.id,
+    )
+
+
 def ticket_summary(placement: MachinePlacement, drivers: tuple[SignalContribution, ...]) -> str:
     """One line naming the machine, its model and serial, the line, and the signals' trend.
 
@@ -101,10 +145,11 @@ def ticket_symptoms(alert: Alert, episode: AnomalyEpisode, placement: MachinePla
     drivers = ", ".join(f"{d.signal} {d.deviation:+.1f}" for d in episode.drivers)
     lines = [
         f"Automatic warning from remote monitoring (alert #{alert.id}, rule {alert.rule}).",
-        f"Anomaly score stayed high from {start:%Y-%m-%d %H:%M} to {last:%H:%M} {last:%Z} "
-        f"({minutes} min, {episode.windows} windows): "
-        f"peak {episode.peak_score:.1f}, median {episode.median_score:.1f}.",
-        f"Driving signals (mean deviation from the machine's baseline): {drivers or 'none named'}.",
+        f"Anomaly score stayed above its limit from {start:%Y-%m-%d %H:%M} to {last:%H:%M}"
+        f" {last:%Z} ({minutes} min, {episode.windows} observations): peak"
+        f" {episode.peak_score:.2f}, median {episode.median_score:.2f} (0 normal, 0.5 limit).",
+        "Driving signals (mean deviation from normal, in normal spreads):"
+        f" {drivers or 'none named'}.",
         f"Site {placement.site.name}; line serial {placement.line.serial}.",
     ]
     return "\n".join(lines)

@@ -27,9 +27,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from analytics.condition_observations import batch_from_windows
+from analytics.condition_observations import batch_from_windows, settling
 from analytics.condition_scoring import score_batch
 from analytics.condition_training import DetectorSettings, TrainingError, fit_condition_model
+from analytics.degradation_forecast import ForecastSettings, SignalLimits, forecast_health
 from analytics.library_versions import detector_library_versions
 from analytics.observation_windows import WINDOW_ORIGIN, observation_width, window_floor
 from analytics.operating_regime import REGIME_SIGNALS, with_regimes
@@ -45,7 +46,7 @@ from models.condition_model import (
 from models.plant import Machine, Plant, SignalKind
 from models.states import TimeCategory
 from models.telemetry_series import ConditionWindow
-from storage import condition_model_store, condition_scoring_store
+from storage import condition_model_store, condition_scoring_store, forecast_store
 from storage.anomaly_store import replace_scores
 from storage.condition_model_codec import ModelDecodeError, state_from_json, state_to_json
 from storage.condition_scoring_store import ScoringPosition
@@ -64,6 +65,7 @@ class AnomalySettings:
     """How much running a first model needs and how observations are formed."""
 
     detector: DetectorSettings = field(default_factory=DetectorSettings)
+    forecast: ForecastSettings = field(default_factory=ForecastSettings)
     # Training needs this much running time as well as enough observations.
     min_training_running: timedelta = timedelta(minutes=30)
     # Observations are never narrower than this, however fast the signals are sampled.
@@ -148,14 +150,25 @@ async def _learn(
         windows = await _windows(
             conn, ctx, machine, since=window_floor(start, width), until=until, width=width
         )
+    # Warm-up after restarts is not trained on, so it does not count as seen.
+    seen = sum(
+        settling(
+            [w.end for w in windows],
+            width_s=width.total_seconds(),
+            gap_observations=detector.restart_gap_observations,
+            settle=detector.settle_observations,
+            last_time=None,
+            since_restart=0,
+        ).settled
+    )
     progress = LearningProgress(
         machine.id,
-        len(windows),
+        seen,
         needed,
-        len(windows) * width.total_seconds(),
+        seen * width.total_seconds(),
         running_needed.total_seconds(),
     )
-    if len(windows) < needed or progress.running_seconds_seen < progress.running_seconds_needed:
+    if seen < needed or progress.running_seconds_seen < progress.running_seconds_needed:
         await condition_scoring_store.save_learning(conn, progress=progress, note="learning")
         return progress
     try:
@@ -267,7 +280,37 @@ async def _score(
                 note=note,
             )
         stored_scores += len(scores)
+    if stored_scores:
+        await _forecast(conn, ctx, machine, model, until=complete_until)
     return stored_scores
+
+
+def signal_limits(machine: Machine) -> dict[str, SignalLimits]:
+    """The plant file's limits of the machine's condition signals."""
+    return {
+        s.name: SignalLimits(upper=s.limit, lower=s.lower_limit, unit=s.unit)
+        for s in machine.signals
+        if s.kind == SignalKind.CONDITION
+    }
+
+
+async def _forecast(
+    conn: Connection, ctx: _Context, machine: Machine, model: ConditionModel, *, until: datetime
+) -> None:
+    """Store the outlook from the latest observations (trend, time to limit, shifts)."""
+    settings = ctx.settings.forecast
+    width = timedelta(seconds=model.observation_width_s)
+    # Running time is gappy: read a generous stretch and keep the latest observations.
+    since = until - width * settings.trend_observations * 3
+    windows = await _windows(conn, ctx, machine, since=since, until=until, width=width)
+    outlook = forecast_health(
+        model,
+        batch_from_windows(windows[-settings.trend_observations :], model.signals),
+        limits=signal_limits(machine),
+        settings=settings,
+    )
+    if outlook is not None:
+        await forecast_store.save_forecast(conn, forecast=outlook)
 
 
 async def _rewind_late_data(

@@ -82,3 +82,58 @@ def empty_batch(signals: Sequence[str]) -> ObservationBatch:
 
 def uniform_regimes(rows: int) -> tuple[str, ...]:
     return (ANY_REGIME,) * rows
+
+
+@dataclass(frozen=True, slots=True)
+class Settling:
+    """Which observations are past warm-up, and which of those start afresh."""
+
+    settled: tuple[bool, ...]
+    # For each settled observation: whether a restart came since the previous settled one.
+    fresh_start: tuple[bool, ...]
+    last_time: datetime | None
+    since_restart: int
+
+
+def settling(
+    times: Sequence[datetime],
+    *,
+    width_s: float,
+    gap_observations: float,
+    settle: int,
+    last_time: datetime | None,
+    since_restart: int,
+) -> Settling:
+    """Mark warm-up after each restart: a gap over ``gap_observations`` widths.
+
+    Without a ``last_time`` the first observation is a restart (a machine's first data).
+    """
+    settled: list[bool] = []
+    fresh: list[bool] = []
+    restarted = False
+    previous = last_time
+    since = since_restart
+    for time in times:
+        if previous is None or (time - previous).total_seconds() > gap_observations * width_s:
+            since = 0
+            restarted = True
+        else:
+            since += 1
+        previous = time
+        past_warm_up = since >= settle
+        settled.append(past_warm_up)
+        if past_warm_up:
+            fresh.append(restarted)
+            restarted = False
+    return Settling(tuple(settled), tuple(fresh), previous, since)
+
+
+def pick(batch: ObservationBatch, rows: Sequence[bool]) -> ObservationBatch:
+    """The observations whose flag is set."""
+    index = [i for i, keep in enumerate(rows) if keep]
+    return ObservationBatch(
+        batch.signals,
+        tuple(batch.times[i] for i in index),
+        batch.values[index] if index else batch.values[:0],
+        tuple(batch.regimes[i] for i in index),
+    )

@@ -27,12 +27,13 @@ scaled like the score, so they add up to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import signal
 
-from analytics.condition_observations import FloatArray, ObservationBatch
+from analytics.condition_observations import FloatArray, ObservationBatch, pick, settling
 from analytics.condition_smoothing import direction_gate, rolling_mean, window_fill
 from analytics.condition_training import normalise
 from models.anomaly import AnomalyScore, SignalContribution
@@ -87,24 +88,16 @@ def _slow_references(
     return before, followed[-1] if followed.shape[0] else start
 
 
-def _learned_regimes_only(model: ConditionModel, batch: ObservationBatch) -> ObservationBatch:
-    """The observations in regimes the model has normals for.
+def _learned_regimes(model: ConditionModel, batch: ObservationBatch) -> list[bool]:
+    """Which observations are in regimes the model has normals for.
 
     A model trained with regimes skips a regime it never saw (a new product):
     judged by another product's normals the machine would look anomalous.
     """
     learned = {r.regime for r in model.regimes}
     if learned == {ANY_REGIME}:
-        return batch
-    keep = [i for i, regime in enumerate(batch.regimes) if regime in learned]
-    if len(keep) == len(batch):
-        return batch
-    return ObservationBatch(
-        batch.signals,
-        tuple(batch.times[i] for i in keep),
-        batch.values[keep],
-        tuple(batch.regimes[i] for i in keep),
-    )
+        return [True] * len(batch)
+    return [regime in learned for regime in batch.regimes]
 
 
 def _score_smoothed(
@@ -183,10 +176,61 @@ def score_batch(
     *,
     model_version: int | None = None,
 ) -> tuple[list[AnomalyScore], ScorerState]:
-    """Scores of the batch's observations in order, and the state to continue from."""
+    """Scores of the batch's observations in order, and the state to continue from.
+
+    Warm-up observations after a restart and observations in regimes the model
+    never saw get no score. Smoothing starts afresh after a restart.
+    """
     if len(batch) == 0:
         return [], state
-    ordered = _learned_regimes_only(model, batch.select(model.signals))
+    warm = settling(
+        batch.times,
+        width_s=model.observation_width_s,
+        gap_observations=model.restart_gap_observations,
+        settle=model.settle_observations,
+        last_time=state.last_time,
+        since_restart=state.since_restart,
+    )
+    settled = pick(batch.select(model.signals), warm.settled)
+    learned = _learned_regimes(model, settled)
+    kept = pick(settled, learned)
+    fresh = _fresh_starts(warm.fresh_start, learned)
+    scores: list[AnomalyScore] = []
+    start = 0
+    for end in [*(i for i, f in enumerate(fresh) if f and i > 0), len(kept)]:
+        if start < len(fresh) and fresh[start]:
+            state = replace(state, recent=state.recent[:0])
+        new, state = _score_segment(model, state, kept.slice(start, end), model_version)
+        scores.extend(new)
+        start = end
+    return scores, replace(
+        state,
+        observations=state.observations + len(batch),
+        last_time=warm.last_time,
+        since_restart=warm.since_restart,
+    )
+
+
+def _fresh_starts(fresh_start: Sequence[bool], learned: Sequence[bool]) -> list[bool]:
+    """Restart flags moved onto the observations that are scored: a restart before a
+    skipped observation still starts the next scored one afresh."""
+    flags: list[bool] = []
+    pending = False
+    for fresh, keep in zip(fresh_start, learned, strict=True):
+        pending = pending or fresh
+        if keep:
+            flags.append(pending)
+            pending = False
+    return flags
+
+
+def _score_segment(
+    model: ConditionModel,
+    state: ScorerState,
+    ordered: ObservationBatch,
+    model_version: int | None,
+) -> tuple[list[AnomalyScore], ScorerState]:
+    """Score observations that smooth together (no restart among them)."""
     if len(ordered) == 0:
         return [], state
     normalised = _carry_forward(normalise(ordered, model.regimes), state.last_values)
@@ -199,10 +243,7 @@ def score_batch(
     )
     keep = model.smoothing_observations - 1
     recent = np.concatenate([state.recent, normalised])[-keep:] if keep else state.recent[:0]
-    next_state = ScorerState(
-        recent=recent,
-        reference=scored.reference,
-        last_values=normalised[-1],
-        observations=state.observations + len(batch),
+    next_state = replace(
+        state, recent=recent, reference=scored.reference, last_values=normalised[-1]
     )
     return _explained(model, ordered, scored, model_version), next_state

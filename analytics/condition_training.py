@@ -26,7 +26,7 @@ import numpy as np
 from scipy import stats
 from sklearn.covariance import LedoitWolf
 
-from analytics.condition_observations import FloatArray, ObservationBatch
+from analytics.condition_observations import FloatArray, ObservationBatch, pick, settling
 from analytics.condition_smoothing import direction_gate, rolling_mean
 from models.condition_model import (
     ANY_REGIME,
@@ -50,7 +50,7 @@ class DetectorSettings:
     smoothing_observations: int = 30
     # The reference follows healthy drift with this time constant (in observations).
     drift_time_constant_observations: float = 300.0
-    false_alarm_probability: float = 1e-3
+    false_alarm_probability: float = 1e-4
     # Added to the covariance of the smoothed observations as min_shift_sigma**2 * I.
     min_shift_sigma: float = 1.0
     # A signal is slow when more than this share of its training variance survives a
@@ -58,6 +58,10 @@ class DetectorSettings:
     slow_variance_share: float = 0.35
     slow_window_observations: int = 30
     slow_time_constant_observations: float = 20.0
+    # A running gap over this many observation widths is a restart; the next
+    # settle_observations (warm-up) are neither trained on nor scored.
+    restart_gap_observations: float = 10.0
+    settle_observations: int = 30
     # Training needs this many observations per scored signal (at least min_observations).
     observations_per_signal: int = 10
     min_observations: int = 30
@@ -247,7 +251,19 @@ def fit_condition_model(
     needed = settings.observations_needed(len(usable))
     if len(batch) < needed:
         raise TrainingError(f"{len(batch)} observations; training needs {needed}")
-    batch = _fill_gaps(batch.select(usable))
+    warm = settling(
+        batch.times,
+        width_s=observation_width_s,
+        gap_observations=settings.restart_gap_observations,
+        settle=settings.settle_observations,
+        last_time=None,
+        since_restart=0,
+    )
+    batch = _fill_gaps(pick(batch.select(usable), warm.settled))
+    if len(batch) < needed:
+        raise TrainingError(
+            f"{len(batch)} observations past warm-up after restarts; training needs {needed}"
+        )
     regimes = _regimes(batch, settings)
     scored, regimes = _drop_constant(batch, regimes)
     scored_regimes = tuple(_only_scored(r, scored.signals) for r in regimes)
@@ -281,6 +297,8 @@ def fit_condition_model(
         trained_until=batch.times[-1],
         observations=len(batch),
         library_versions=dict(library_versions or {}),
+        restart_gap_observations=settings.restart_gap_observations,
+        settle_observations=settings.settle_observations,
     )
 
 

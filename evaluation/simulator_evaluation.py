@@ -30,11 +30,10 @@ HEALTHY_TRAINING = timedelta(days=1)
 SEED = 7
 
 
-def _story(plant: Plant) -> dict[str, Any]:
+def _story(plant: Plant, detector: DetectorSettings, rule: SustainedAnomalyRule) -> dict[str, Any]:
     scenario = Scenario()
     wear = scenario.bearing_wear
     assert wear is not None
-    detector = DetectorSettings()
     for history in simulated_histories(
         plant, scenario=scenario, duration=STORY_SPAN, seed=SEED, sample_every=STORY_SAMPLES
     ):
@@ -43,10 +42,11 @@ def _story(plant: Plant) -> dict[str, Any]:
         result = replay(
             history.machine_id,
             history.batch,
-            train_rows=detector.observations_needed(len(history.batch.signals)),
+            # Trained on the healthy running before the wear begins.
+            train_rows=sum(t < START + wear.onset for t in history.batch.times),
             directions={},
             detector=detector,
-            rule=SustainedAnomalyRule(),
+            rule=rule,
             observation_width_s=STORY_SAMPLES.total_seconds(),
         )
         onset, breakdown = START + wear.onset, START + wear.breakdown_at
@@ -63,7 +63,9 @@ def _story(plant: Plant) -> dict[str, Any]:
     return {"lead_time_h": None, "warning_share_of_degradation": None}
 
 
-def _healthy(plant: Plant, days: float) -> dict[str, Any]:
+def _healthy(
+    plant: Plant, days: float, detector: DetectorSettings, rule: SustainedAnomalyRule
+) -> dict[str, Any]:
     span = timedelta(days=days)
     scenario = Scenario(bearing_wear=None, scrap_burst=None)
     alerts = 0
@@ -79,8 +81,8 @@ def _healthy(plant: Plant, days: float) -> dict[str, Any]:
             history.batch,
             train_rows=train_rows,
             directions={},
-            detector=DetectorSettings(),
-            rule=SustainedAnomalyRule(),
+            detector=detector,
+            rule=rule,
             observation_width_s=HEALTHY_SAMPLES.total_seconds(),
         )
         alerts += len(result.alerts)
@@ -97,5 +99,13 @@ def _healthy(plant: Plant, days: float) -> dict[str, Any]:
     }
 
 
-def evaluate_simulator(plant: Plant, *, days: float) -> dict[str, Any]:
-    return _story(plant) | _healthy(plant, days)
+def evaluate_simulator(
+    plant: Plant,
+    *,
+    days: float,
+    detector: DetectorSettings | None = None,
+    rule: SustainedAnomalyRule | None = None,
+) -> dict[str, Any]:
+    detector = detector or DetectorSettings()
+    rule = rule or SustainedAnomalyRule()
+    return _story(plant, detector, rule) | _healthy(plant, days, detector, rule)

@@ -118,6 +118,11 @@ class ConditionModel:
     trained_until: datetime
     observations: int
     library_versions: dict[str, str] = field(default_factory=dict)
+    # A gap in running longer than this many observation widths is a restart
+    # (after a changeover, a break, a repair); the first ``settle_observations``
+    # after it are warm-up and neither trained on nor scored.
+    restart_gap_observations: float = 10.0
+    settle_observations: int = 0
 
     def regime(self, key: str) -> RegimeNormal:
         """The normals of regime ``key``, or the all-regime normals it falls back to."""
@@ -165,14 +170,20 @@ class ScorerState:
     # The latest normalised value of each signal, for carrying gaps forward.
     last_values: npt.NDArray[np.float64]
     observations: int = 0
+    # The latest observation seen, and how many have come since the last restart.
+    last_time: datetime | None = None
+    since_restart: int = 0
 
     @classmethod
     def fresh(cls, model: ConditionModel) -> ScorerState:
+        """The state right after training: settled, smoothing from scratch."""
         width = len(model.signals)
         return cls(
             recent=np.empty((0, width)),
             reference=np.asarray(model.location, dtype=float),
             last_values=np.zeros(width),
+            last_time=model.trained_until,
+            since_restart=model.settle_observations,
         )
 
     def fits(self, model: ConditionModel) -> bool:

@@ -47,6 +47,10 @@ class SignalSpec(Frozen):
     # Which deviations of a condition signal count (up, down, both). None: the
     # machine model's setting (``condition_directions``), else both.
     direction: SignalDirection | None = None
+    # Where a condition signal must not go (its alarm limit, in its unit): the
+    # forecast says when it will get there. None: 6 sigmas of its normal spread.
+    limit: float | None = None
+    lower_limit: float | None = None
 
     @model_validator(mode="after")
     def _counter_bits_only_on_counters(self) -> SignalSpec:
@@ -55,8 +59,11 @@ class SignalSpec(Frozen):
                 f"counter_bits applies to counter signals only; {self.name!r} is a"
                 f" {self.kind.value} signal"
             )
-        if self.direction is not None and self.kind != SignalKind.CONDITION:
-            raise ValueError(f"direction applies to condition signals only; {self.name!r} is not")
+        condition_only = (self.direction, self.limit, self.lower_limit)
+        if any(v is not None for v in condition_only) and self.kind != SignalKind.CONDITION:
+            raise ValueError(
+                f"direction and limits apply to condition signals only; {self.name!r} is not one"
+            )
         return self
 
 

@@ -82,6 +82,8 @@ def model_to_json(model: ConditionModel) -> dict[str, Any]:
         "trained_until": model.trained_until.isoformat(),
         "observations": model.observations,
         "library_versions": dict(model.library_versions),
+        "restart_gap_observations": model.restart_gap_observations,
+        "settle_observations": model.settle_observations,
     }
 
 
@@ -122,6 +124,8 @@ def model_from_json(raw: dict[str, Any]) -> ConditionModel:
             trained_until=datetime.fromisoformat(raw["trained_until"]),
             observations=int(raw["observations"]),
             library_versions={str(k): str(v) for k, v in raw.get("library_versions", {}).items()},
+            restart_gap_observations=float(raw.get("restart_gap_observations", 10.0)),
+            settle_observations=int(raw.get("settle_observations", 0)),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ModelDecodeError(f"stored model does not decode: {error!r}") from error
@@ -138,6 +142,8 @@ def state_to_json(state: ScorerState) -> dict[str, Any]:
         "reference": state.reference.tolist(),
         "last_values": state.last_values.tolist(),
         "observations": state.observations,
+        "last_time": state.last_time.isoformat() if state.last_time else None,
+        "since_restart": state.since_restart,
     }
 
 
@@ -151,6 +157,8 @@ def state_from_json(raw: dict[str, Any], model: ConditionModel) -> ScorerState |
             reference=np.asarray(raw["reference"], dtype=float),
             last_values=np.asarray(raw["last_values"], dtype=float),
             observations=int(raw["observations"]),
+            last_time=datetime.fromisoformat(raw["last_time"]) if raw.get("last_time") else None,
+            since_restart=int(raw.get("since_restart", 0)),
         )
     except (KeyError, TypeError, ValueError):
         return None

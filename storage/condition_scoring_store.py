@@ -124,6 +124,7 @@ async def take_late_data(conn: Connection, *, machine_ids: Sequence[str]) -> dic
 async def rewind_scoring(conn: Connection, *, machine_id: str, scored_until: datetime) -> None:
     """Have the observations from ``scored_until`` on scored again; never skips ahead."""
     await conn.execute(
-        "UPDATE condition_scoring SET scored_until = LEAST(scored_until, %s) WHERE machine_id = %s",
+        "UPDATE condition_scoring SET scored_until = LEAST(scored_until, %s)"
+        " WHERE machine_id = %s AND scored_until IS NOT NULL",
         (scored_until, machine_id),
     )

@@ -20,7 +20,7 @@ from analytics.oee_calculation import DEFAULT_MAX_SAMPLE_GAP_S, OeeRules
 from analytics.oee_refresh import refresh_oee
 from analytics.recompute_plan import RecomputeSettings
 from models.condition_model import LearningProgress
-from models.plant import Plant
+from models.plant import Line, Plant
 from storage import plant_clock
 from storage.connections import Pool
 
@@ -54,17 +54,38 @@ async def latest_telemetry_time(pool: Pool) -> datetime | None:
         return await plant_clock.latest_telemetry_time(conn)
 
 
+async def line_now(pool: Pool, line: Line) -> datetime | None:
+    """The line's own "now": the newest sample of its machines' signals, or None."""
+    pairs = [(m.id, s.name) for m in line.machines for s in m.signals]
+    async with pool.connection() as conn:
+        return await plant_clock.latest_time_of(conn, signals=pairs)
+
+
 async def run_analytics_cycle(
-    pool: Pool, plant: Plant, *, now: datetime, settings: AnalyticsSettings | None = None
+    pool: Pool,
+    plant: Plant,
+    *,
+    now: datetime,
+    settings: AnalyticsSettings | None = None,
+    line: Line | None = None,
 ) -> AnalyticsReport:
     """Recompute the OEE that changed and score the anomaly windows that completed or
-    that late data touched, as of ``now``."""
+    that late data touched, as of ``now``, for the whole plant or for one ``line``."""
     settings = settings or AnalyticsSettings()
     rules = OeeRules.from_plant(plant, max_sample_gap_s=settings.max_sample_gap_s)
-    oee = await refresh_oee(pool, plant, rules, now=now, settings=settings.recompute)
+    line_ids = [line.id] if line is not None else None
+    machine_ids = [m.id for m in line.machines] if line is not None else None
+    oee = await refresh_oee(
+        pool, plant, rules, now=now, settings=settings.recompute, line_ids=line_ids
+    )
     async with pool.connection() as conn:
         progress = await refresh_anomaly(
-            conn, plant, settings.anomaly, now=now, recompute=settings.recompute
+            conn,
+            plant,
+            settings.anomaly,
+            now=now,
+            recompute=settings.recompute,
+            machine_ids=machine_ids,
         )
     return AnalyticsReport(
         now=now,

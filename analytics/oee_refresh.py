@@ -19,7 +19,7 @@ Machines of a line are read concurrently, each on a connection of its own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -181,13 +181,17 @@ async def refresh_oee(
     *,
     now: datetime,
     settings: RecomputeSettings | None = None,
+    line_ids: Collection[str] | None = None,
 ) -> OeeProgress:
-    """Recompute what late data and the passing of time changed, as of ``now``."""
+    """Recompute what late data and the passing of time changed, as of ``now``, for
+    every line or for ``line_ids`` (this process's share)."""
     settings = settings or RecomputeSettings()
     async with pool.connection() as conn:
         queue = await claim_late_data(conn)
     stored, shifts, late_machines = 0, 0, []
     for _, site, line in plant.lines():
+        if line_ids is not None and line.id not in line_ids:
+            continue
         line_stored, line_shifts, late = await _refresh_line(
             pool,
             site,

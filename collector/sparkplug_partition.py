@@ -10,15 +10,14 @@ other node to another process.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+
+from models.stable_partition import stable_partition
 
 
 def partition_of(group_id: str, edge_node_id: str, count: int) -> int:
     """The partition (0..count-1) of one edge node; the same in every process and release."""
-    # Python's hash() of a str is salted per process: useless to agree across processes.
-    digest = hashlib.sha256(f"{group_id}/{edge_node_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % count
+    return stable_partition(f"{group_id}/{edge_node_id}", count)
 
 
 @dataclass(frozen=True, slots=True)

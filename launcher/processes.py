@@ -16,7 +16,8 @@ import psycopg
 import uvicorn
 
 from alerts.alert_job import run_alert_cycle
-from analytics.analytics_job import latest_telemetry_time, run_analytics_cycle
+from analytics.analytics_job import line_now, run_analytics_cycle
+from analytics.fleet_partition import FleetPartition
 from api.app import create_app
 from collector.collector_metrics import collector_registry, serving_metrics
 from collector.disk_spool import DiskSpool
@@ -94,7 +95,7 @@ async def analyze(settings: Settings, plant: Plant, pool: Pool, edition: Edition
     last_retention = datetime.min.replace(tzinfo=UTC)
     while True:
         try:
-            await _analysis_cycle(pool, plant)
+            await analysis_cycle(pool, plant, settings.analytics_partition())
             if datetime.now(UTC) - last_retention > _RETENTION_EVERY:
                 async with pool.connection() as conn:
                     await enforce_retention(
@@ -112,15 +113,19 @@ async def analyze(settings: Settings, plant: Plant, pool: Pool, edition: Edition
         await asyncio.sleep(settings.analytics_interval_s)
 
 
-async def _analysis_cycle(pool: Pool, plant: Plant) -> None:
-    now = await latest_telemetry_time(pool)
-    if now is None:
-        return
-    analytics = await run_analytics_cycle(pool, plant, now=now)
-    alerts = await run_alert_cycle(pool, plant, now=now)
-    log.debug("cycle at %s: %s %s", now, analytics, alerts)
-    for number in alerts.tickets:
-        log.info("early warning opened service ticket %s", number)
+async def analysis_cycle(pool: Pool, plant: Plant, partition: FleetPartition) -> None:
+    """One cycle over this process's lines, each as of its own newest sample."""
+    for line in partition.lines(plant):
+        now = await line_now(pool, line)
+        if now is None:
+            continue
+        analytics = await run_analytics_cycle(pool, plant, now=now, line=line)
+        alerts = await run_alert_cycle(
+            pool, plant, now=now, machine_ids=[m.id for m in line.machines]
+        )
+        log.debug("cycle of %s at %s: %s %s", line.id, now, analytics, alerts)
+        for number in alerts.tickets:
+            log.info("early warning opened service ticket %s", number)
 
 
 class _EmbeddedServer(uvicorn.Server):

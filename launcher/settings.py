@@ -16,6 +16,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from analytics.fleet_partition import FleetPartition
 from collector.mqtt_connection import MqttConnection
 from collector.opcua_security import OpcUaCredentials
 from collector.payload_parsing import TimeBounds
@@ -97,6 +98,9 @@ class Settings(BaseSettings):
     # this one hosts partition <index> of <count>. Each needs its own client id.
     sparkplug_partition_count: int = Field(default=1, ge=1)
     sparkplug_partition_index: int = Field(default=0, ge=0)
+    # Several `linecare analyze` processes split the lines by a stable hash.
+    analytics_partition_count: int = Field(default=1, ge=1)
+    analytics_partition_index: int = Field(default=0, ge=0)
     # Where Sparkplug birth states outlive a restart; None: <state_dir>/sparkplug.
     sparkplug_state_dir: Path | None = None
     # How far a sample's time may lie before / after its arrival; None: no bound.
@@ -120,6 +124,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _sparkplug_partition_in_range(self) -> Settings:
         self.sparkplug_partition()  # raises ValueError unless index < count
+        self.analytics_partition()
         return self
 
     def mqtt_connection(self) -> MqttConnection:
@@ -138,6 +143,9 @@ class Settings(BaseSettings):
             key_file=self.mqtt_key_file,
             shared_group=self.mqtt_shared_group,
         )
+
+    def analytics_partition(self) -> FleetPartition:
+        return FleetPartition(self.analytics_partition_index, self.analytics_partition_count)
 
     def sparkplug_partition(self) -> SparkplugPartition:
         return SparkplugPartition(self.sparkplug_partition_index, self.sparkplug_partition_count)

@@ -6,6 +6,7 @@ for analytics is what the data says, never ``datetime.now()``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from storage.connections import Connection
@@ -23,3 +24,26 @@ async def earliest_telemetry_time(conn: Connection) -> datetime | None:
     cursor = await conn.execute("SELECT time FROM telemetry ORDER BY time LIMIT 1")
     row = await cursor.fetchone()
     return row[0] if row else None
+
+
+# One index probe per machine and signal instead of scanning the hypertable.
+_LATEST_PER_SIGNAL = """
+SELECT max(latest.time)
+FROM unnest(%s::text[], %s::text[]) AS wanted (machine_id, signal)
+CROSS JOIN LATERAL (
+    SELECT time FROM telemetry
+    WHERE machine_id = wanted.machine_id AND signal = wanted.signal
+    ORDER BY time DESC LIMIT 1
+) AS latest
+"""
+
+
+async def latest_time_of(
+    conn: Connection, *, signals: Sequence[tuple[str, str]]
+) -> datetime | None:
+    """The newest sample time of these (machine, signal) pairs (a line's "now"), or None."""
+    machines = [machine for machine, _ in signals]
+    names = [signal for _, signal in signals]
+    cursor = await conn.execute(_LATEST_PER_SIGNAL, (machines, names))
+    row = await cursor.fetchone()
+    return row[0] if row is not None else None

@@ -32,6 +32,7 @@ from analytics.condition_scoring import score_batch
 from analytics.condition_training import DetectorSettings, TrainingError, fit_condition_model
 from analytics.degradation_forecast import ForecastSettings, SignalLimits, forecast_health
 from analytics.library_versions import detector_library_versions
+from analytics.model_lifecycle import LifecycleSettings, retraining_due
 from analytics.observation_windows import WINDOW_ORIGIN, observation_width, window_floor
 from analytics.operating_regime import REGIME_SIGNALS, with_regimes
 from analytics.recompute_plan import RecomputeSettings, rescoring_start, window_pieces
@@ -46,7 +47,13 @@ from models.condition_model import (
 from models.plant import Machine, Plant, SignalKind
 from models.states import TimeCategory
 from models.telemetry_series import ConditionWindow
-from storage import condition_model_store, condition_scoring_store, forecast_store
+from storage import (
+    alert_store,
+    anomaly_store,
+    condition_model_store,
+    condition_scoring_store,
+    forecast_store,
+)
 from storage.anomaly_store import replace_scores
 from storage.condition_model_codec import ModelDecodeError, state_from_json, state_to_json
 from storage.condition_scoring_store import ScoringPosition
@@ -59,6 +66,9 @@ from storage.running_condition_reader import (
 
 log = logging.getLogger(__name__)
 
+# The alert rule whose open alert holds retraining back (alerts.anomaly_rules).
+ANOMALY_ALERT_RULE = "sustained_anomaly"
+
 
 @dataclass(frozen=True, slots=True)
 class AnomalySettings:
@@ -66,6 +76,7 @@ class AnomalySettings:
 
     detector: DetectorSettings = field(default_factory=DetectorSettings)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
     # Training needs this much running time as well as enough observations.
     min_training_running: timedelta = timedelta(minutes=30)
     # Observations are never narrower than this, however fast the signals are sampled.
@@ -282,7 +293,56 @@ async def _score(
         stored_scores += len(scores)
     if stored_scores:
         await _forecast(conn, ctx, machine, model, until=complete_until)
+    await _retrain_if_due(conn, ctx, machine, state)
     return stored_scores
+
+
+async def _retrain_if_due(
+    conn: Connection, ctx: _Context, machine: Machine, state: ScorerState
+) -> None:
+    """Retrain on schedule or for new regimes (see ``analytics.model_lifecycle``)."""
+    rows = await condition_model_store.versions(conn, machine_id=machine.id)
+    try:
+        newest = rows[0].decoded()
+    except (IndexError, ModelDecodeError):
+        return
+    recent = await anomaly_store.recent_scores(
+        conn, machine_id=machine.id, until=ctx.now, limit=ctx.settings.lifecycle.drift_scores
+    )
+    due = retraining_due(
+        newest,
+        state,
+        recent,
+        ctx.settings.lifecycle,
+        min_regime_observations=ctx.settings.detector.min_regime_observations,
+        now=ctx.now,
+    )
+    if due is None:
+        return
+    if await alert_store.find_open_alert(conn, machine_id=machine.id, rule=ANOMALY_ALERT_RULE):
+        log.info("machine %s: retraining waits while its anomaly alert is open", machine.id)
+        return
+    try:
+        stored = await train_machine_model(
+            conn,
+            ctx.plant,
+            machine,
+            ctx.settings,
+            since=ctx.now - ctx.settings.lifecycle.retrain_window,
+            until=ctx.now,
+            status=due.status,
+            reason=due.reason,
+        )
+    except TrainingError as error:
+        log.info("machine %s: retraining not possible yet: %s", machine.id, error)
+        return
+    log.info(
+        "machine %s: version %d stored as %s (%s)",
+        machine.id,
+        stored.version,
+        stored.status.value,
+        due.reason,
+    )
 
 
 def signal_limits(machine: Machine) -> dict[str, SignalLimits]:

@@ -206,6 +206,7 @@ def score_batch(
     return scores, replace(
         state,
         observations=state.observations + len(batch),
+        unseen=state.unseen + len(learned) - sum(learned),
         last_time=warm.last_time,
         since_restart=warm.since_restart,
     )

@@ -173,6 +173,8 @@ class ScorerState:
     # The latest observation seen, and how many have come since the last restart.
     last_time: datetime | None = None
     since_restart: int = 0
+    # Observations skipped because their regime (a new product) is not in the model.
+    unseen: int = 0
 
     @classmethod
     def fresh(cls, model: ConditionModel) -> ScorerState:

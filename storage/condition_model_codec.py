@@ -144,6 +144,7 @@ def state_to_json(state: ScorerState) -> dict[str, Any]:
         "observations": state.observations,
         "last_time": state.last_time.isoformat() if state.last_time else None,
         "since_restart": state.since_restart,
+        "unseen": state.unseen,
     }
 
 
@@ -159,6 +160,7 @@ def state_from_json(raw: dict[str, Any], model: ConditionModel) -> ScorerState |
             observations=int(raw["observations"]),
             last_time=datetime.fromisoformat(raw["last_time"]) if raw.get("last_time") else None,
             since_restart=int(raw.get("since_restart", 0)),
+            unseen=int(raw.get("unseen", 0)),
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -20,7 +20,16 @@ from models.tickets import Ticket, TicketStatus, TicketType
 # Once the fault is repaired, a worse anomaly is a returning fault: whether to
 # reopen the ticket is a person's call (DOMAIN.md, "reopened").
 _PAST_REPAIR = frozenset(
-    {TicketStatus.REPAIRED, TicketStatus.VERIFIED, TicketStatus.SIGNED_OFF, TicketStatus.ARCHIVED}
+    {
+        TicketStatus.REPAIRED,
+        TicketStatus.RESOLVED_REMOTELY,
+        TicketStatus.VERIFIED,
+        TicketStatus.SIGNED_OFF,
+        TicketStatus.SURVEY,
+        TicketStatus.REVIEWED,
+        TicketStatus.ARCHIVED,
+        TicketStatus.COMPLAINT,
+    }
 )
 
 

@@ -167,6 +167,11 @@ class Contract(Frozen):
     number: str
     sla: dict[Severity, SlaTerms] = Field(default_factory=lambda: dict(DEFAULT_SLA))
     working_days: tuple[int, ...] = (1, 2, 3, 4, 5)
+    # SLA clocks count only the site's working hours (its shifts, working days and
+    # holidays) when true; they run around the clock (24/7) when false.
+    counts_working_time: bool = False
+    # Time spent waiting for the customer stops the SLA clocks when true.
+    pauses_while_waiting_for_customer: bool = False
 
     @model_validator(mode="after")
     def _fill_missing_grades(self) -> Contract:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from models.plant import Severity
@@ -30,15 +30,30 @@ class Channel(StrEnum):
 
 
 class TicketStatus(StrEnum):
+    """Where a ticket stands in the service process (DOMAIN.md, "Ticket lifecycle").
+
+    The main path runs from registered to archived; the rest are its side paths.
+    ``alerts.ticket_lifecycle`` says which moves are allowed and by whom.
+    """
+
     REGISTERED = "registered"
     CLASSIFIED = "classified"
     REMOTE_DIAGNOSIS = "remote_diagnosis"
     DISPATCHED = "dispatched"
+    EN_ROUTE = "en_route"
     ON_SITE = "on_site"
     REPAIRED = "repaired"
     VERIFIED = "verified"
     SIGNED_OFF = "signed_off"
+    SURVEY = "survey"
+    REVIEWED = "reviewed"
     ARCHIVED = "archived"
+    RESOLVED_REMOTELY = "resolved_remotely"
+    WAITING_FOR_PARTS = "waiting_for_parts"
+    WAITING_FOR_CUSTOMER = "waiting_for_customer"
+    REOPENED = "reopened"
+    ESCALATED = "escalated"
+    COMPLAINT = "complaint"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +98,66 @@ class Ticket:
 
 @dataclass(frozen=True, slots=True)
 class TicketEvent:
-    """One entry in a ticket's history: what happened, when, and a note for people."""
+    """One entry in a ticket's history (its audit trail): what happened, when, and a note.
+
+    ``actor`` is the login of the person who did it, None for LineCare itself;
+    ``field`` with ``old_value`` and ``new_value`` say what changed from what.
+    """
 
     id: int
     ticket_id: int
     at: datetime
     kind: str
     note: str
+    actor: str | None = None
+    field: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+
+
+class SlaClockKind(StrEnum):
+    """The three promises measured on every ticket (DOMAIN.md, "Service levels")."""
+
+    RESPONSE = "response"
+    ARRIVAL = "arrival"
+    RESOLUTION = "resolution"
+
+
+class SlaClockState(StrEnum):
+    RUNNING = "running"
+    WARNING = "warning"
+    BREACHED = "breached"
+    PAUSED = "paused"
+    MET_ON_TIME = "met_on_time"
+    MET_LATE = "met_late"
+    NOT_NEEDED = "not_needed"
+
+
+@dataclass(frozen=True, slots=True)
+class SlaClock:
+    """One promise on one ticket as of a moment.
+
+    ``due`` is the deadline fixed at opening; ``due_now`` is that deadline moved
+    by the time the clock was paused (None while it is paused). ``left`` is the
+    counted time left, negative once overdue; for a met clock, the margin it was
+    met by. ``used`` is the share of the promised time spent (1.0 at the deadline).
+    """
+
+    kind: SlaClockKind
+    state: SlaClockState
+    due: datetime
+    due_now: datetime | None
+    left: timedelta
+    used: float
+    met_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Milestones:
+    """When each promise was kept: first response, engineer on site, resolved (or workaround)."""
+
+    responded_at: datetime | None = None
+    arrived_at: datetime | None = None
+    resolved_at: datetime | None = None
+    # A ticket resolved remotely never needs the engineer on site.
+    arrival_needed: bool = True

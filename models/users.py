@@ -14,6 +14,7 @@ class Role(StrEnum):
     DESK = "desk"
     CUSTOMER = "customer"
     ADMIN = "admin"
+    FIELD_ENGINEER = "field_engineer"
 
 
 @dataclass(frozen=True, slots=True)

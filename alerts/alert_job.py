@@ -22,6 +22,7 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from alerts.alert_reopening import reopen_note, reopens
 from alerts.anomaly_rules import (
@@ -112,7 +113,7 @@ async def _cycle_forecast(
         return AlertReport()
     current = await alert_store.find_open_alert(conn, machine_id=machine_id, rule=rule.name)
     decision = assess_forecast(forecast, rule, is_open=current is not None)
-    outlook = outlook_text(forecast)
+    outlook = outlook_text(forecast, _site_zone(plant, machine_id))
     if isinstance(decision, RaisePrediction):
         return await _raise_prediction(conn, plant, forecast, decision, outlook, rule, now)
     if current is None:
@@ -187,6 +188,10 @@ async def _raise_prediction(
         "forecast alert #%d on %s opened ticket %s", alert.id, forecast.machine_id, ticket.number
     )
     return AlertReport(opened=(alert.id,), tickets=(ticket.number,))
+
+
+def _site_zone(plant: Plant, machine_id: str) -> ZoneInfo:
+    return ZoneInfo(plant.placement_of(machine_id).site.timezone)
 
 
 async def _open_warning_ticket(conn: Connection, machine_id: str) -> int | None:
@@ -305,7 +310,8 @@ async def _raise(
         machine_id
     )
     if forecast is not None:
-        draft = replace(draft, symptoms=f"{draft.symptoms}\nOutlook: {outlook_text(forecast)}")
+        outlook = outlook_text(forecast, _site_zone(plant, machine_id))
+        draft = replace(draft, symptoms=f"{draft.symptoms}\nOutlook: {outlook}")
     ticket = await ticket_store.register_ticket(
         conn, draft=draft, note=f"opened automatically from alert #{alert.id}"
     )

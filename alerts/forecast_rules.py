@@ -11,6 +11,7 @@ points toward a limit any more.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from models.condition_forecast import HealthForecast, SignalForecast
 from models.plant import Severity
@@ -69,12 +70,13 @@ def assess_forecast(
     return ClosePrediction() if still is None else UpdatePrediction(still)
 
 
-def outlook_text(forecast: HealthForecast, zone_name: str | None = None) -> str:
-    """The forecast in one or two sentences, for alert and ticket texts."""
+def outlook_text(forecast: HealthForecast, zone: ZoneInfo) -> str:
+    """The forecast in one or two sentences, in the site's time, for alert and ticket texts."""
     soonest = forecast.soonest()
     parts = [f"Health index {forecast.health_index:.2f} (0 as trained, 0.5 at the limit)"]
     if soonest is not None:
         parts.append(soonest.sentence())
     if forecast.change_at is not None:
-        parts.append(f"sudden shift at {forecast.change_at:%Y-%m-%d %H:%M %Z}".rstrip())
+        local = forecast.change_at.astimezone(zone)
+        parts.append(f"sudden shift at {local:%Y-%m-%d %H:%M} {local:%Z}")
     return "; ".join(parts) + "."

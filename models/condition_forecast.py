@@ -41,6 +41,8 @@ class SignalForecast:
 def _hours(value: float | None) -> str:
     if value is None or value == float("inf"):
         return "not foreseeable"
+    if value < 1:
+        return f"{max(1, round(value * 60))} min"
     if value < 48:
         return f"{value:.0f} h"
     return f"{value / 24:.1f} days"

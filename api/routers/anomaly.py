@@ -14,7 +14,7 @@ from api.schemas.anomaly import AnomalyPublic
 from api.time_ranges import resolve_range
 from models.condition_model import LearningProgress, StoredModel
 from models.plant import SignalKind
-from storage import anomaly_store, condition_model_store, condition_scoring_store
+from storage import anomaly_store, condition_model_store, condition_scoring_store, forecast_store
 from storage.condition_model_codec import ModelDecodeError
 from storage.connections import Connection
 
@@ -58,6 +58,9 @@ async def anomaly(
         note=note,
         learning=learning,
         model=model,
+        forecast=(await forecast_store.latest_forecasts(conn, machine_ids=[machine_id])).get(
+            machine_id
+        ),
         latest=latest,
         history=history,
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from api.schemas.base import PublicModel
 from models.anomaly import AnomalyScore
+from models.condition_forecast import HealthForecast, SignalForecast
 from models.condition_model import LearningProgress, ScaleBasis, SignalDirection, StoredModel
 
 
@@ -85,6 +86,58 @@ class ModelPublic(PublicModel):
         )
 
 
+class SignalForecastPublic(PublicModel):
+    """``hours_to_limit`` with its interval (``hours_low``..``hours_high``); null when the
+    signal is not heading for its limit; 0 when it is there."""
+
+    signal: str
+    unit: str
+    level: float
+    limit: float
+    rising: bool
+    slope_per_hour: float
+    hours_to_limit: float | None
+    hours_low: float | None
+    hours_high: float | None
+    sentence: str
+
+
+class ForecastPublic(PublicModel):
+    """The outlook: health index on the score's scale against the fixed training normal,
+    each signal's time to its limit, and the latest sudden shift."""
+
+    computed_at: datetime
+    health_index: float
+    change_at: datetime | None
+    soonest: SignalForecastPublic | None
+    signals: list[SignalForecastPublic]
+
+    @classmethod
+    def of(cls, forecast: HealthForecast) -> ForecastPublic:
+        def one(s: SignalForecast) -> SignalForecastPublic:
+            return SignalForecastPublic(
+                signal=s.signal,
+                unit=s.unit,
+                level=s.level,
+                limit=s.limit,
+                rising=s.rising,
+                slope_per_hour=s.slope_per_hour,
+                hours_to_limit=s.hours_to_limit,
+                hours_low=s.hours_low,
+                hours_high=s.hours_high,
+                sentence=s.sentence(),
+            )
+
+        soonest = forecast.soonest()
+        return cls(
+            computed_at=forecast.computed_at,
+            health_index=forecast.health_index,
+            change_at=forecast.change_at,
+            soonest=one(soonest) if soonest is not None else None,
+            signals=[one(s) for s in forecast.signals],
+        )
+
+
 class LearningPublic(PublicModel):
     """A machine without a model yet: how far its training data has got."""
 
@@ -142,6 +195,7 @@ class AnomalyPublic(PublicModel):
     note: str
     learning: LearningPublic | None
     model: ModelPublic | None
+    forecast: ForecastPublic | None
     latest: AnomalyScorePublic | None
     history: list[AnomalyPointPublic]
 
@@ -157,6 +211,7 @@ class AnomalyPublic(PublicModel):
         note: str,
         learning: LearningProgress | None,
         model: StoredModel | None,
+        forecast: HealthForecast | None,
         latest: AnomalyScore | None,
         history: Sequence[AnomalyScore],
     ) -> AnomalyPublic:
@@ -169,6 +224,7 @@ class AnomalyPublic(PublicModel):
             note=note,
             learning=LearningPublic.of(learning) if learning is not None else None,
             model=ModelPublic.of(model) if model is not None else None,
+            forecast=ForecastPublic.of(forecast) if forecast is not None else None,
             latest=AnomalyScorePublic.of(latest) if latest is not None else None,
             history=[AnomalyPointPublic(time=s.time, score=s.score) for s in history],
         )

@@ -7,8 +7,8 @@ import { signalLabel } from "./signal_labels.js";
 
 const TOKEN_KEY = "linecare.token";
 const REFRESH_MS = 5000;
-// Until the anomaly API says otherwise: the default threshold of the alert rule.
-const DEFAULT_ALERT_SCORE = 3;
+// Until the anomaly API says otherwise: scores are on 0..1 and the calibrated limit is 0.5.
+const DEFAULT_ALERT_SCORE = 0.5;
 // A score below this shows as 0.0: nothing drives it, so no signal bars are drawn.
 const NORMAL_SCORE = 0.05;
 // Trends average their samples: meaningless for codes, so states, faults and products have none.
@@ -77,8 +77,8 @@ function scoreClass(score) {
   return score >= view.alertScore ? "score-high" : score >= view.alertScore * 0.66 ? "score-warn" : "score-ok";
 }
 
-// Scores read with one decimal everywhere: the card, the sidebar, the alerts.
-function fmtScore(score) { return score === null || score === undefined ? "—" : score.toFixed(1); }
+// Scores read with two decimals everywhere: the card, the sidebar, the alerts.
+function fmtScore(score) { return score === null || score === undefined ? "—" : score.toFixed(2); }
 
 // ---------- plant time ----------
 
@@ -433,44 +433,95 @@ function renderLive(live) {
 
 function renderAnomaly(anomaly) {
   const box = $("anomaly");
+  const zone = selectedZone();
+  if (anomaly.status === "learning") {
+    $("anomaly-time").textContent = "";
+    box.replaceChildren(learningProgress(anomaly.learning, anomaly.note));
+    return;
+  }
+  if (anomaly.status === "unscored") {
+    $("anomaly-time").textContent = "";
+    box.replaceChildren(el("div", { class: "empty" }, `Not scored: ${anomaly.note}`));
+    return;
+  }
   if (!anomaly.latest) {
-    box.replaceChildren(el("div", { class: "empty" }, "No anomaly scores for this machine yet."));
+    box.replaceChildren(...[el("div", { class: "empty" }, "Model trained; the first scores follow with the next observations."),
+      modelLine(anomaly.model, zone)].filter(Boolean));
     $("anomaly-time").textContent = "";
     return;
   }
   const latest = anomaly.latest;
-  const zone = selectedZone();
   $("anomaly-time").textContent = `${fmtPlantTime(latest.time, zone)} ${zoneAbbreviation(zone, latest.time)}`;
-  box.replaceChildren(
+  const parts = [
     el("div", { class: "anomaly-top" },
       el("div", {}, el("div", { class: `score-big ${scoreClass(latest.score)}` }, fmtScore(latest.score)),
         el("div", { class: "muted small" }, `0 = normal · alert at ${fmtScore(view.alertScore)} and above`)),
       el("div", { class: "spark-box" }, sparkline(anomaly.history.map((p) => p.score), view.alertScore),
         el("div", { class: "muted small" }, "last 24 h · dashed: alert threshold"))),
-    contributions(latest));
+    contributions(latest),
+    outlook(anomaly.forecast, zone),
+    anomaly.note ? el("div", { class: "note small" }, anomaly.note) : null,
+    modelLine(anomaly.model, zone),
+  ];
+  box.replaceChildren(...parts.filter(Boolean));
 }
 
-// How far each signal's window average sits from its normal, in sigmas of its baseline.
-// Only upward deviations raise the score: those are drawn to the right in colour, the ones
-// below normal to the left in grey.
+// A machine without a model: how much healthy running it has shown against what training needs.
+function learningProgress(learning, note) {
+  if (!learning) return el("div", { class: "empty" }, "Waiting for the first running data to learn this machine's normal.");
+  const share = Math.min(1, learning.observations_seen / Math.max(1, learning.observations_needed));
+  return el("div", { class: "learning" },
+    el("div", {}, el("strong", {}, "Learning this machine's normal"), " — no anomaly score until it has seen enough healthy running."),
+    el("div", { class: "progress" }, el("span", { style: `width: ${share * 100}%` })),
+    el("div", { class: "muted small" },
+      `${learning.observations_seen} of ${learning.observations_needed} observations · `
+      + `${fmtNumber(learning.running_hours_seen, 1)} of ${fmtNumber(learning.running_hours_needed, 1)} running hours`),
+    note && note !== "learning" ? el("div", { class: "note small" }, note) : null);
+}
+
+// Each signal's share of the score (the shares add up to it), with its deviation from normal.
 function contributions(latest) {
-  const head = el("div", { class: "muted small" }, "Signals driving the score (σ from normal)");
+  const head = el("div", { class: "muted small" }, "Signals driving the score (share of the score · deviation from normal)");
   if (latest.score < NORMAL_SCORE) {
-    return el("div", { class: "contrib" }, head, el("div", { class: "empty" }, "Every signal is at or below its normal: nothing drives the score."));
+    return el("div", { class: "contrib" }, head, el("div", { class: "empty" }, "Every signal is close to its normal: nothing drives the score."));
   }
-  const top = latest.contributions.slice(0, 5);
-  const maxDev = Math.max(1, ...top.map((c) => Math.abs(c.deviation)));
+  const top = latest.contributions.filter((c) => c.contribution > 0).slice(0, 5);
+  const maxShare = Math.max(...top.map((c) => c.contribution), 1e-9);
   const rows = top.map((c) => {
-    const share = `${(Math.abs(c.deviation) / maxDev) * 100}%`;
-    const up = c.deviation > 0;
-    return el("div", { class: `contrib-row${up ? "" : " below"}`, title: up ? "Above normal: raises the score" : "Below normal: does not raise the score" },
+    const width = `${(c.contribution / maxShare) * 100}%`;
+    const direction = c.deviation > 0 ? "above" : "below";
+    return el("div", { class: "contrib-row", title: `${signalLabel(c.signal)} is ${Math.abs(c.deviation).toFixed(1)} normal spreads ${direction} normal` },
       el("span", {}, signalLabel(c.signal)),
-      el("div", { class: "dbar" },
-        el("div", { class: "neg" }, up ? null : el("span", { style: `width: ${share}` })),
-        el("div", { class: "pos" }, up ? el("span", { class: c.deviation >= view.alertScore ? "high" : "", style: `width: ${share}` }) : null)),
-      el("span", { class: "num" }, `${up ? "+" : c.deviation < 0 ? "−" : ""}${Math.abs(c.deviation).toFixed(1)} σ`));
+      el("div", { class: "dbar" }, el("div", { class: "pos" }, el("span", { class: c.contribution >= view.alertScore / 2 ? "high" : "", style: `width: ${width}` }))),
+      el("span", { class: "num" }, `${fmtScore(c.contribution)} · ${c.deviation > 0 ? "+" : "−"}${Math.abs(c.deviation).toFixed(1)} σ`));
   });
   return el("div", { class: "contrib" }, head, rows.length ? rows : el("div", { class: "empty" }, "—"));
+}
+
+// Where the condition is heading: health index, time to the nearest limit, sudden shifts.
+function outlook(forecast, zone) {
+  if (!forecast) return null;
+  const soonest = forecast.soonest;
+  const lines = [
+    el("div", {}, el("strong", {}, "Outlook "), `health index ${fmtScore(forecast.health_index)} (0 as trained, 0.5 at the limit)`),
+    el("div", { class: soonest ? "forecast due" : "muted" },
+      soonest ? `${signalLabel(soonest.signal)}: ${soonest.sentence.replace(soonest.signal, "").trim()}` : "No signal is heading for its limit."),
+  ];
+  if (forecast.change_at) {
+    lines.push(el("div", { class: "muted small" }, `Sudden shift at ${fmtPlantTime(forecast.change_at, zone)} ${zoneAbbreviation(zone, forecast.change_at)}`));
+  }
+  return el("div", { class: "outlook" }, ...lines);
+}
+
+// Which model scores the machine, trained on what, and any signal it cannot score.
+function modelLine(model, zone) {
+  if (!model) return null;
+  const constant = model.signals.filter((s) => !s.scored).map((s) => signalLabel(s.signal));
+  return el("div", { class: "muted small model-line" },
+    `Model v${model.version} · trained on ${model.observations} observations, `
+    + `${fmtPlantTime(model.trained_from, zone)}–${fmtPlantTime(model.trained_until, zone)} · `
+    + `${model.signals.filter((s) => s.scored).length} signals · false-alarm rate ${(model.false_alarm_probability * 100).toFixed(2)} % per observation`
+    + (constant.length ? ` · not scored (constant in training): ${constant.join(", ")}` : ""));
 }
 
 // Measured signals first; the PLC's lifetime counters apart, so nobody reads them as shift figures.

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from models.plant import Site
+from models.tickets import Span
 
 # How far ahead a deadline is looked for before the calendar is declared empty.
 _MAX_DAYS = 3700
@@ -45,14 +46,6 @@ class BusinessCalendar:
     @property
     def around_the_clock(self) -> bool:
         return not self.hours
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A stretch of absolute time; ``end`` None is still going on."""
-
-    start: datetime
-    end: datetime | None
 
 
 def around_the_clock(timezone: str = "UTC") -> BusinessCalendar:

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from alerts.sla_calendar import BusinessCalendar, Span, add_counted_time, counted_time
-from models.tickets import Milestones, SlaClock, SlaClockKind, SlaClockState, SlaDeadlines
+from alerts.sla_calendar import BusinessCalendar, add_counted_time, counted_time
+from models.tickets import Milestones, SlaClock, SlaClockKind, SlaClockState, SlaDeadlines, Span
 
 WARNING_SHARE = 0.8
 

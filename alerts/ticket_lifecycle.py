@@ -10,9 +10,10 @@ approved it. A refusal names the moves that are open instead.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from models.tickets import TicketStatus
+from models.tickets import Milestones, TicketStatus
 from models.users import Role
 
 S = TicketStatus
@@ -176,3 +177,25 @@ def resume_status_after(position: TicketPosition, target: TicketStatus) -> Ticke
     if target is S.WAITING_FOR_CUSTOMER:
         return position.status
     return None
+
+
+def milestones_after(milestones: Milestones, target: TicketStatus, *, at: datetime) -> Milestones:
+    """The SLA milestones once a person moves the ticket to ``target`` at ``at``.
+
+    The first move a person makes is the response. On site is the arrival; repaired
+    or resolved remotely (a workaround counts) is the resolution, and a remote fix
+    needs no visit. A reopened ticket is not resolved any more: its resolution clock
+    runs again against the deadline of the opening.
+    """
+    result = milestones
+    if result.responded_at is None:
+        result = replace(result, responded_at=at)
+    if target is S.ON_SITE and result.arrived_at is None:
+        result = replace(result, arrived_at=at)
+    if target in (S.REPAIRED, S.RESOLVED_REMOTELY) and result.resolved_at is None:
+        result = replace(result, resolved_at=at)
+    if target is S.RESOLVED_REMOTELY and result.arrived_at is None:
+        result = replace(result, arrival_needed=False)
+    if target is S.REOPENED:
+        result = replace(result, resolved_at=None, arrival_needed=True)
+    return result

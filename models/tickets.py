@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -86,6 +86,30 @@ class TicketDraft:
     received_at: datetime
     deadlines: SlaDeadlines
     alert_id: int | None = None
+    contact_phone: str = ""
+    contact_email: str = ""
+    special_requirements: str = ""
+    # When the customer asked to have it resolved by, if they said.
+    expected_resolution: datetime | None = None
+    # Set when a person overrode the warranty derived from the line, and why.
+    warranty_override_reason: str | None = None
+    # The contract's clock rules when the ticket opened (``alerts.sla_clocks``).
+    counts_working_time: bool = False
+    pauses_for_customer: bool = False
+    # The login that registered it; None when a warning opened it.
+    created_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketWork:
+    """How far the work on a ticket has got, beyond its status."""
+
+    milestones: Milestones = field(default_factory=lambda: Milestones())
+    # Where a ticket waiting for the customer goes back to when they answer.
+    resume_status: TicketStatus | None = None
+    needs_change_approval: bool = False
+    change_approved_by: str | None = None
+    escalated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +118,7 @@ class Ticket:
     number: str
     status: TicketStatus
     draft: TicketDraft
+    work: TicketWork = field(default_factory=lambda: TicketWork())
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +175,14 @@ class SlaClock:
     left: timedelta
     used: float
     met_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A stretch of absolute time, such as a wait for the customer; ``end`` None: still going on."""
+
+    start: datetime
+    end: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

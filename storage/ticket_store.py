@@ -13,20 +13,27 @@ from typing import Any
 from models.plant import Severity
 from models.tickets import (
     Channel,
+    Milestones,
     SlaDeadlines,
     Ticket,
     TicketDraft,
     TicketEvent,
     TicketStatus,
     TicketType,
+    TicketWork,
 )
 from storage.connections import Connection
 
 _COLUMNS = """
     id, number, status, customer_id, contract_number, contact_name, line_id, machine_id,
     machine_model, machine_serial, ticket_type, channel, severity, under_warranty, summary,
-    symptoms, signals, received_at, response_due, arrival_due, resolution_due, alert_id
+    symptoms, signals, received_at, response_due, arrival_due, resolution_due, alert_id,
+    contact_phone, contact_email, special_requirements, expected_resolution,
+    warranty_override_reason, counts_working_time, pauses_for_customer, created_by,
+    resume_status, needs_change_approval, change_approved_by, responded_at, arrived_at,
+    resolved_at, arrival_needed, escalated_at
 """
+_EVENT_COLUMNS = "id, ticket_id, at, kind, note, actor, field, old_value, new_value"
 
 
 def ticket_number(year: int, sequence_value: int) -> str:
@@ -44,12 +51,17 @@ async def register_ticket(conn: Connection, *, draft: TicketDraft, note: str) ->
         INSERT INTO tickets (number, status, customer_id, contract_number, contact_name,
             line_id, machine_id, machine_model, machine_serial, ticket_type, channel,
             severity, under_warranty, summary, symptoms, signals, received_at,
-            response_due, arrival_due, resolution_due, alert_id)
+            response_due, arrival_due, resolution_due, alert_id, contact_phone, contact_email,
+            special_requirements, expected_resolution, warranty_override_reason,
+            counts_working_time, pauses_for_customer, created_by)
         VALUES (%(number)s, %(status)s, %(customer_id)s, %(contract_number)s,
             %(contact_name)s, %(line_id)s, %(machine_id)s, %(machine_model)s,
             %(machine_serial)s, %(ticket_type)s, %(channel)s, %(severity)s,
             %(under_warranty)s, %(summary)s, %(symptoms)s, %(signals)s, %(received_at)s,
-            %(response_due)s, %(arrival_due)s, %(resolution_due)s, %(alert_id)s)
+            %(response_due)s, %(arrival_due)s, %(resolution_due)s, %(alert_id)s,
+            %(contact_phone)s, %(contact_email)s, %(special_requirements)s,
+            %(expected_resolution)s, %(warranty_override_reason)s, %(counts_working_time)s,
+            %(pauses_for_customer)s, %(created_by)s)
         RETURNING id
         """,
         {
@@ -74,25 +86,49 @@ async def register_ticket(conn: Connection, *, draft: TicketDraft, note: str) ->
             "arrival_due": draft.deadlines.arrival_due,
             "resolution_due": draft.deadlines.resolution_due,
             "alert_id": draft.alert_id,
+            "contact_phone": draft.contact_phone,
+            "contact_email": draft.contact_email,
+            "special_requirements": draft.special_requirements,
+            "expected_resolution": draft.expected_resolution,
+            "warranty_override_reason": draft.warranty_override_reason,
+            "counts_working_time": draft.counts_working_time,
+            "pauses_for_customer": draft.pauses_for_customer,
+            "created_by": draft.created_by,
         },
     )
     inserted = await cursor.fetchone()
     assert inserted is not None  # INSERT ... RETURNING of one row
     ticket_id = int(inserted[0])
     await append_event(
-        conn, ticket_id=ticket_id, at=draft.received_at, kind="registered", note=note
+        conn,
+        ticket_id=ticket_id,
+        at=draft.received_at,
+        kind="registered",
+        note=note,
+        actor=draft.created_by,
+        field="status",
+        new_value=TicketStatus.REGISTERED.value,
     )
     return Ticket(id=ticket_id, number=number, status=TicketStatus.REGISTERED, draft=draft)
 
 
 async def append_event(
-    conn: Connection, *, ticket_id: int, at: datetime, kind: str, note: str
+    conn: Connection,
+    *,
+    ticket_id: int,
+    at: datetime,
+    kind: str,
+    note: str,
+    actor: str | None = None,
+    field: str | None = None,
+    old_value: str | None = None,
+    new_value: str | None = None,
 ) -> TicketEvent:
-    """Add an entry to a ticket's history."""
+    """Add an entry to a ticket's history: who (None: LineCare), and what changed from what."""
     cursor = await conn.execute(
-        "INSERT INTO ticket_events (ticket_id, at, kind, note) VALUES (%s, %s, %s, %s)"
-        " RETURNING id, ticket_id, at, kind, note",
-        (ticket_id, at, kind, note),
+        "INSERT INTO ticket_events (ticket_id, at, kind, note, actor, field, old_value, new_value)"
+        f" VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING {_EVENT_COLUMNS}",
+        (ticket_id, at, kind, note, actor, field, old_value, new_value),
     )
     row = await cursor.fetchone()
     assert row is not None  # INSERT ... RETURNING of one row
@@ -146,15 +182,24 @@ async def get_ticket(conn: Connection, *, ticket_id: int) -> Ticket | None:
 async def ticket_events(conn: Connection, *, ticket_id: int) -> list[TicketEvent]:
     """A ticket's history, oldest first."""
     cursor = await conn.execute(
-        "SELECT id, ticket_id, at, kind, note FROM ticket_events"
-        " WHERE ticket_id = %s ORDER BY at, id",
+        f"SELECT {_EVENT_COLUMNS} FROM ticket_events WHERE ticket_id = %s ORDER BY at, id",
         (ticket_id,),
     )
     return [_event(row) for row in await cursor.fetchall()]
 
 
 def _event(row: tuple[Any, ...]) -> TicketEvent:
-    return TicketEvent(id=row[0], ticket_id=row[1], at=row[2], kind=row[3], note=row[4])
+    return TicketEvent(
+        id=row[0],
+        ticket_id=row[1],
+        at=row[2],
+        kind=row[3],
+        note=row[4],
+        actor=row[5],
+        field=row[6],
+        old_value=row[7],
+        new_value=row[8],
+    )
 
 
 def _ticket(row: tuple[Any, ...]) -> Ticket:
@@ -176,5 +221,22 @@ def _ticket(row: tuple[Any, ...]) -> Ticket:
         received_at=row[17],
         deadlines=SlaDeadlines(response_due=row[18], arrival_due=row[19], resolution_due=row[20]),
         alert_id=row[21],
+        contact_phone=row[22],
+        contact_email=row[23],
+        special_requirements=row[24],
+        expected_resolution=row[25],
+        warranty_override_reason=row[26],
+        counts_working_time=row[27],
+        pauses_for_customer=row[28],
+        created_by=row[29],
     )
-    return Ticket(id=row[0], number=row[1], status=TicketStatus(row[2]), draft=draft)
+    work = TicketWork(
+        resume_status=TicketStatus(row[30]) if row[30] else None,
+        needs_change_approval=row[31],
+        change_approved_by=row[32],
+        milestones=Milestones(
+            responded_at=row[33], arrived_at=row[34], resolved_at=row[35], arrival_needed=row[36]
+        ),
+        escalated_at=row[37],
+    )
+    return Ticket(id=row[0], number=row[1], status=TicketStatus(row[2]), draft=draft, work=work)

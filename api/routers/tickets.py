@@ -1,15 +1,35 @@
-"""GET /api/tickets and /api/tickets/{id}: service tickets with SLA deadlines and history."""
+"""/api/tickets: service tickets with SLA clocks, next steps and audit trail, and moving them.
+
+Reads show each ticket's clocks as of the service desk's "now" and the moves the
+signed-in user may make. ``POST /{id}/transitions`` moves a ticket; a move the
+state machine refuses answers 409 with the message and the moves open instead.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, status
 
+from alerts import ticket_commands
+from alerts.ticket_lifecycle import Refusal, allowed_targets
+from alerts.ticket_sla import ticket_clocks
 from api.access_scope import can_see, customer_filter, not_found
-from api.deps import ConnDep, CurrentUser
-from api.schemas.tickets import TicketDetailPublic, TicketPublic
-from storage import ticket_store
+from api.deps import ConnDep, CurrentUser, PlantDep
+from api.schemas.tickets import (
+    ChangeApprovalRequest,
+    RefusalPublic,
+    TicketDetailPublic,
+    TicketPublic,
+    TransitionRequest,
+)
+from api.ticket_clock import NowDep
+from models.plant import Plant
+from models.tickets import Ticket
+from models.users import User
+from storage import ticket_store, ticket_workflow_store
+from storage.connections import Connection
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
@@ -21,18 +41,119 @@ TicketId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 async def list_tickets(
     user: CurrentUser,
     conn: ConnDep,
+    plant: PlantDep,
+    now: NowDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[TicketPublic]:
     """Tickets as the store orders them, of the user's own customer only for customers."""
     tickets = await ticket_store.list_tickets(conn, customer_id=customer_filter(user), limit=limit)
-    return [TicketPublic.of(t) for t in tickets]
+    waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[t.id for t in tickets])
+    return [
+        TicketPublic.of(
+            t,
+            clocks=ticket_clocks(t, plant, waits=waits.get(t.id, []), now=now),
+            allowed_next=allowed_targets(ticket_commands.position_of(t), user.role),
+        )
+        for t in tickets
+    ]
 
 
 @router.get("/{ticket_id}")
-async def get_ticket(ticket_id: TicketId, user: CurrentUser, conn: ConnDep) -> TicketDetailPublic:
-    """One ticket with its events; 404 when it does not exist or is another customer's."""
+async def get_ticket(
+    ticket_id: TicketId, user: CurrentUser, conn: ConnDep, plant: PlantDep, now: NowDep
+) -> TicketDetailPublic:
+    """One ticket with its audit trail; 404 when it does not exist or is another customer's."""
+    ticket = await _visible_ticket(conn, user, ticket_id)
+    return await _detail(conn, plant, user, ticket, now)
+
+
+@router.post("/{ticket_id}/transitions", responses={409: {"model": RefusalPublic}})
+async def move_ticket(
+    ticket_id: TicketId,
+    body: TransitionRequest,
+    user: CurrentUser,
+    conn: ConnDep,
+    plant: PlantDep,
+    now: NowDep,
+) -> TicketDetailPublic:
+    """Move the ticket to ``to``; 409 with the allowed next steps when that move is refused."""
+    await _visible_ticket(conn, user, ticket_id)
+    await conn.commit()  # the command's transaction must be its own, committed before we answer
+    result = await ticket_commands.move_ticket(
+        conn,
+        ticket_id=ticket_id,
+        target=body.to,
+        user=user,
+        reason=body.note,
+        expected_status=body.expected_status,
+        at=now,
+    )
+    return await _answer(conn, plant, user, ticket_id, result, now)
+
+
+@router.post("/{ticket_id}/change-approval", responses={409: {"model": RefusalPublic}})
+async def change_approval(
+    ticket_id: TicketId,
+    body: ChangeApprovalRequest,
+    user: CurrentUser,
+    conn: ConnDep,
+    plant: PlantDep,
+    now: NowDep,
+) -> TicketDetailPublic:
+    """Flag a ticket as changing the line's structure or key parameters, or approve it
+    (technical lead: support or admin). Until approved it cannot be dispatched or resolved."""
+    await _visible_ticket(conn, user, ticket_id)
+    await conn.commit()
+    result = await ticket_commands.set_change_approval(
+        conn,
+        ticket_id=ticket_id,
+        user=user,
+        needed=body.needed,
+        approve=body.approve,
+        note=body.note,
+        at=now,
+    )
+    return await _answer(conn, plant, user, ticket_id, result, now)
+
+
+async def _visible_ticket(conn: Connection, user: User, ticket_id: int) -> Ticket:
     ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
     if ticket is None or not can_see(user, ticket.draft.customer_id):
         raise not_found("ticket", ticket_id)
-    events = await ticket_store.ticket_events(conn, ticket_id=ticket_id)
-    return TicketDetailPublic.with_events(ticket, events)
+    return ticket
+
+
+async def _answer(
+    conn: Connection,
+    plant: Plant,
+    user: User,
+    ticket_id: int,
+    result: Ticket | Refusal | None,
+    now: datetime,
+) -> TicketDetailPublic:
+    if result is None:
+        raise not_found("ticket", ticket_id)
+    if isinstance(result, Refusal):
+        current = await _visible_ticket(conn, user, ticket_id)
+        refusal = RefusalPublic(
+            message=f"Refused: {result.message}.",
+            status=current.status,
+            allowed_next=list(result.allowed),
+        )
+        raise HTTPException(
+            status_code=status.HTTP_409_CONFLICT, detail=refusal.model_dump(mode="json")
+        )
+    return await _detail(conn, plant, user, result, now)
+
+
+async def _detail(
+    conn: Connection, plant: Plant, user: User, ticket: Ticket, now: datetime
+) -> TicketDetailPublic:
+    events = await ticket_store.ticket_events(conn, ticket_id=ticket.id)
+    waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[ticket.id])
+    return TicketDetailPublic.with_events(
+        ticket,
+        events,
+        clocks=ticket_clocks(ticket, plant, waits=waits.get(ticket.id, []), now=now),
+        allowed_next=allowed_targets(ticket_commands.position_of(ticket), user.role),
+    )

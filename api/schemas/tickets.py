@@ -1,17 +1,66 @@
-"""Service tickets: the registration record with its SLA deadlines, and its history."""
+"""Service tickets: the registration record, its SLA clocks, next steps, and its audit trail."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from alerts.sla_clocks import describe_left
 from api.schemas.base import PublicModel
 from models.plant import Severity
-from models.tickets import Channel, Ticket, TicketEvent, TicketStatus, TicketType
+from models.tickets import (
+    Channel,
+    SlaClock,
+    SlaClockKind,
+    SlaClockState,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    TicketType,
+)
+
+
+class SlaClockPublic(PublicModel):
+    """One promise: ``due`` as fixed at opening, ``due_now`` moved by waits for the customer
+    (null while waiting), ``seconds_left`` negative once overdue, or the margin once met."""
+
+    kind: SlaClockKind
+    state: SlaClockState
+    due: datetime
+    due_now: datetime | None
+    seconds_left: int
+    text: str
+    used: float
+    met_at: datetime | None
+
+    @classmethod
+    def of(cls, clock: SlaClock) -> SlaClockPublic:
+        if clock.state is SlaClockState.NOT_NEEDED:
+            text = "not needed"
+        elif clock.met_at is not None:
+            on_time = clock.state is SlaClockState.MET_ON_TIME
+            text = "met on time" if on_time else f"met late ({describe_left(clock.left)})"
+        else:
+            text = describe_left(clock.left)
+        return cls(
+            kind=clock.kind,
+            state=clock.state,
+            due=clock.due,
+            due_now=clock.due_now,
+            seconds_left=int(clock.left.total_seconds()),
+            text=text,
+            used=round(clock.used, 4),
+            met_at=clock.met_at,
+        )
 
 
 class TicketPublic(PublicModel):
-    """A ticket as lists show it; deadlines are those fixed when it was opened."""
+    """A ticket as lists show it; deadlines are those fixed when it was opened.
+
+    ``allowed_next`` are the states the signed-in user may move it to now.
+    """
 
     id: int
     number: str
@@ -19,6 +68,8 @@ class TicketPublic(PublicModel):
     customer_id: str
     contract_number: str
     contact_name: str
+    contact_phone: str
+    contact_email: str
     line_id: str
     machine_id: str
     machine_model: str
@@ -27,17 +78,32 @@ class TicketPublic(PublicModel):
     channel: Channel
     severity: Severity
     under_warranty: bool
+    warranty_override_reason: str | None
     summary: str
+    special_requirements: str
     signals: list[str]
     received_at: datetime
+    expected_resolution: datetime | None
     response_due: datetime
     arrival_due: datetime | None
     resolution_due: datetime
     alert_id: int | None
+    created_by: str | None
+    needs_change_approval: bool
+    change_approved_by: str | None
+    escalated_at: datetime | None
+    sla: list[SlaClockPublic]
+    allowed_next: list[TicketStatus]
 
     @classmethod
-    def of(cls, ticket: Ticket) -> TicketPublic:
-        draft = ticket.draft
+    def of(
+        cls,
+        ticket: Ticket,
+        *,
+        clocks: Sequence[SlaClock] = (),
+        allowed_next: Sequence[TicketStatus] = (),
+    ) -> TicketPublic:
+        draft, work = ticket.draft, ticket.work
         return cls(
             id=ticket.id,
             number=ticket.number,
@@ -45,6 +111,8 @@ class TicketPublic(PublicModel):
             customer_id=draft.customer_id,
             contract_number=draft.contract_number,
             contact_name=draft.contact_name,
+            contact_phone=draft.contact_phone,
+            contact_email=draft.contact_email,
             line_id=draft.line_id,
             machine_id=draft.machine_id,
             machine_model=draft.machine_model,
@@ -53,20 +121,47 @@ class TicketPublic(PublicModel):
             channel=draft.channel,
             severity=draft.severity,
             under_warranty=draft.under_warranty,
+            warranty_override_reason=draft.warranty_override_reason,
             summary=draft.summary,
+            special_requirements=draft.special_requirements,
             signals=list(draft.signals),
             received_at=draft.received_at,
+            expected_resolution=draft.expected_resolution,
             response_due=draft.deadlines.response_due,
             arrival_due=draft.deadlines.arrival_due,
             resolution_due=draft.deadlines.resolution_due,
             alert_id=draft.alert_id,
+            created_by=draft.created_by,
+            needs_change_approval=work.needs_change_approval,
+            change_approved_by=work.change_approved_by,
+            escalated_at=work.escalated_at,
+            sla=[SlaClockPublic.of(c) for c in clocks],
+            allowed_next=list(allowed_next),
         )
 
 
 class TicketEventPublic(PublicModel):
+    """One audit entry: when, who (null: LineCare itself), what, and from what to what."""
+
     at: datetime
     kind: str
     note: str
+    actor: str | None
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+
+    @classmethod
+    def of(cls, event: TicketEvent) -> TicketEventPublic:
+        return cls(
+            at=event.at,
+            kind=event.kind,
+            note=event.note,
+            actor=event.actor,
+            field=event.field,
+            old_value=event.old_value,
+            new_value=event.new_value,
+        )
 
 
 class TicketDetailPublic(TicketPublic):
@@ -76,9 +171,49 @@ class TicketDetailPublic(TicketPublic):
     events: list[TicketEventPublic]
 
     @classmethod
-    def with_events(cls, ticket: Ticket, events: Sequence[TicketEvent]) -> TicketDetailPublic:
+    def with_events(
+        cls,
+        ticket: Ticket,
+        events: Sequence[TicketEvent],
+        *,
+        clocks: Sequence[SlaClock] = (),
+        allowed_next: Sequence[TicketStatus] = (),
+    ) -> TicketDetailPublic:
+        summary = TicketPublic.of(ticket, clocks=clocks, allowed_next=allowed_next)
         return cls(
-            **TicketPublic.of(ticket).model_dump(),
+            **summary.model_dump(),
             symptoms=ticket.draft.symptoms,
-            events=[TicketEventPublic(at=e.at, kind=e.kind, note=e.note) for e in events],
+            events=[TicketEventPublic.of(e) for e in events],
         )
+
+
+class TransitionRequest(BaseModel):
+    """Move a ticket: ``to`` the next state, with a ``note`` (a reason where one is needed).
+
+    ``expected_status`` guards against a concurrent move: the request is refused if the
+    ticket is no longer in that state.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: TicketStatus
+    note: str = Field(default="", max_length=4000)
+    expected_status: TicketStatus | None = None
+
+
+class ChangeApprovalRequest(BaseModel):
+    """Flag that the ticket changes the line's structure or key parameters, or approve it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool = False
+    needed: bool = True
+    note: str = Field(default="", max_length=4000)
+
+
+class RefusalPublic(PublicModel):
+    """Why a request was refused, and the moves the user may make instead."""
+
+    message: str
+    status: TicketStatus
+    allowed_next: list[TicketStatus]

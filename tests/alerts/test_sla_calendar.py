@@ -9,7 +9,6 @@ import pytest
 
 from alerts.sla_calendar import (
     BusinessCalendar,
-    Span,
     WorkingHours,
     add_counted_time,
     around_the_clock,
@@ -18,6 +17,7 @@ from alerts.sla_calendar import (
 )
 from alerts.sla_deadlines import sla_deadlines
 from models.plant import Contract, Plant, Severity
+from models.tickets import Span
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CHICAGO = ZoneInfo("America/Chicago")

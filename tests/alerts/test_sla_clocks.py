@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from alerts.sla_calendar import BusinessCalendar, Span, WorkingHours, around_the_clock
+from alerts.sla_calendar import BusinessCalendar, WorkingHours, around_the_clock
 from alerts.sla_clocks import ClockInputs, clock_notices, describe_left, sla_clocks
-from models.tickets import Milestones, SlaClockKind, SlaClockState, SlaDeadlines
+from models.tickets import Milestones, SlaClockKind, SlaClockState, SlaDeadlines, Span
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 DUES = SlaDeadlines(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from alerts.ticket_lifecycle import (
     TicketPosition,
     allowed_targets,
     check_transition,
+    milestones_after,
     resume_status_after,
 )
+from models.tickets import Milestones
 from models.tickets import TicketStatus as S
 from models.users import Role
 
@@ -95,3 +99,27 @@ def test_a_complaint_after_the_fix_is_handled_and_reviewed() -> None:
         is None
     )
     assert allowed_targets(TicketPosition(S.COMPLAINT), Role.DESK) == (S.REVIEWED, S.REOPENED)
+
+
+def test_milestones_follow_the_moves() -> None:
+    t0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    start = Milestones()
+
+    classified = milestones_after(start, S.CLASSIFIED, at=t0)
+    on_site = milestones_after(classified, S.ON_SITE, at=t0 + timedelta(hours=5))
+    repaired = milestones_after(on_site, S.REPAIRED, at=t0 + timedelta(hours=7))
+    reopened = milestones_after(repaired, S.REOPENED, at=t0 + timedelta(hours=9))
+
+    assert classified.responded_at == t0
+    assert on_site.arrived_at == t0 + timedelta(hours=5)
+    assert repaired.resolved_at == t0 + timedelta(hours=7)
+    assert repaired.responded_at == t0
+    assert reopened.resolved_at is None and reopened.arrived_at == on_site.arrived_at
+
+
+def test_a_remote_fix_needs_no_visit() -> None:
+    t0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+    fixed = milestones_after(Milestones(responded_at=t0), S.RESOLVED_REMOTELY, at=t0)
+
+    assert fixed.resolved_at == t0 and not fixed.arrival_needed

@@ -39,8 +39,6 @@ from analytics.condition_training import normalise
 from models.anomaly import AnomalyScore, SignalContribution
 from models.condition_model import ANY_REGIME, ConditionModel, ScorerState
 
-# Contributions below this share of the score are not stored.
-_NEGLIGIBLE_SHARE = 0.01
 # The reference learns only from observations this far below the limit, so an
 # alarm is never learned away.
 HEALTHY_SHARE_OF_LIMIT = 1.0
@@ -145,27 +143,24 @@ def _explained(
     scores = distances / (distances + limit)
     factors = np.divide(scores, distances, out=np.zeros_like(scores), where=distances > 0)
     shares = scored.weighted * factors[:, None]
-    kept = (np.abs(shares) >= _NEGLIGIBLE_SHARE * scores[:, None]) & (scores[:, None] > 0)
+    # Largest share first; ties keep the model's signal order.
+    order = np.argsort(-shares, axis=1, kind="stable")
     signals = model.signals
+    machine_id = model.machine_id
     result: list[AnomalyScore] = []
     # Plain lists: building objects from numpy scalars one by one is several times slower.
-    for time, score, row_shares, row_residuals, row_kept in zip(
+    for time, score, row_shares, row_residuals, row_order in zip(
         batch.times,
         scores.tolist(),
         shares.tolist(),
         scored.residuals.tolist(),
-        kept.tolist(),
+        order.tolist(),
         strict=True,
     ):
-        parts = sorted(
-            (
-                SignalContribution(signals[j], row_residuals[j], row_shares[j])
-                for j in range(len(signals))
-                if row_kept[j]
-            ),
-            key=lambda p: (-p.contribution, p.signal),
+        parts = tuple(
+            SignalContribution(signals[j], row_residuals[j], row_shares[j]) for j in row_order
         )
-        result.append(AnomalyScore(time, model.machine_id, score, tuple(parts), model_version))
+        result.append(AnomalyScore(time, machine_id, score, parts, model_version))
     return result
 
 

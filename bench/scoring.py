@@ -5,7 +5,8 @@ Trains a condition model on synthetic healthy data of an eight-signal machine
 (``analytics.condition_scoring.score_batch``) on a long stream fed in batches
 of one analytics cycle, against a straightforward pure-Python loop that does
 the same arithmetic one observation at a time (normalise, rolling mean,
-reference, Mahalanobis distance, contributions), measured in the same run.
+reference, Mahalanobis distance, ranked contributions, the same score objects),
+measured in the same run.
 
 Figures (last line, one JSON object):
 - ``samples_per_s_per_core``: signal values scored per second, one process;
@@ -26,6 +27,7 @@ import numpy as np
 from analytics.condition_observations import ObservationBatch
 from analytics.condition_scoring import initial_state, score_batch
 from analytics.condition_training import DetectorSettings, fit_condition_model
+from models.anomaly import AnomalyScore, SignalContribution
 from models.condition_model import ConditionModel
 from storage.condition_model_codec import model_to_json
 
@@ -44,15 +46,15 @@ def synthetic(rows: int, seed: int) -> ObservationBatch:
     return ObservationBatch(SIGNALS, times, values, regimes)
 
 
-def python_loop(model: ConditionModel, batch: ObservationBatch) -> list[float]:
-    """The same scores one observation at a time, in plain Python."""
+def python_loop(model: ConditionModel, batch: ObservationBatch) -> list[AnomalyScore]:
+    """The same scores, with their ranked contributions, one observation at a time."""
     normals = {r.regime: r for r in model.regimes}
     precision = [list(row) for row in model.precision]
     reference = list(model.location)
     width = model.smoothing_observations
     recent: deque[list[float]] = deque(maxlen=width)
     limit = model.calibration.limit
-    scores: list[float] = []
+    scores: list[AnomalyScore] = []
     for i in range(len(batch)):
         normal = normals.get(batch.regimes[i], model.regimes[0])
         z = [(float(batch.values[i, j]) - s.center) / s.scale for j, s in enumerate(normal.signals)]
@@ -61,8 +63,15 @@ def python_loop(model: ConditionModel, batch: ObservationBatch) -> list[float]:
         residual = [m - r for m, r in zip(mean, reference, strict=True)]
         weighted = [sum(p * r for p, r in zip(row, residual, strict=True)) for row in precision]
         d = sum(r * w for r, w in zip(residual, weighted, strict=True))
-        scores.append(d / (d + limit))
-        _contributions = [r * w / d if d else 0.0 for r, w in zip(residual, weighted, strict=True)]
+        score = d / (d + limit)
+        parts = sorted(
+            (
+                SignalContribution(name, r, r * w * score / d if d else 0.0)
+                for name, r, w in zip(model.signals, residual, weighted, strict=True)
+            ),
+            key=lambda c: -c.contribution,
+        )
+        scores.append(AnomalyScore(batch.times[i], model.machine_id, score, tuple(parts)))
         if d < limit:
             reference = [r + (m - r) / 300.0 for r, m in zip(reference, mean, strict=True)]
     return scores

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 # Scores are on 0..1: the calibrated alarm threshold sits at one half.
 SCORE_THRESHOLD = 0.5
 
 
-@dataclass(frozen=True, slots=True)
-class SignalContribution:
-    """One signal's part in a score.
+class SignalContribution(NamedTuple):
+    """One signal's part in a score (a named tuple: scores carry many, built fast).
 
     ``deviation`` is its smoothed deviation from normal, in units of its own
     normal spread, signed (positive: above normal). ``contribution`` is its

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from models.plant import Severity
@@ -194,3 +194,37 @@ class Milestones:
     resolved_at: datetime | None = None
     # A ticket resolved remotely never needs the engineer on site.
     arrival_needed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRequest:
+    """A service request as a person enters it: by the desk from a call, an e-mail or a
+    message, or by a customer in the portal. LineCare adds the rest of the record."""
+
+    line_id: str
+    machine_id: str
+    channel: Channel
+    ticket_type: TicketType
+    severity: Severity
+    summary: str
+    symptoms: str
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    special_requirements: str = ""
+    expected_resolution: datetime | None = None
+    # When the request came in; None: now. A phone call is registered after it ends.
+    received_at: datetime | None = None
+    # A person may override the warranty derived from the line, with a reason.
+    under_warranty: bool | None = None
+    warranty_override_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WarrantyStatus:
+    """Whether a line is under warranty on a day, until when, and by how much downtime
+    during the warranty extended it."""
+
+    under_warranty: bool
+    ends_on: date
+    extended_by_days: int

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
+from models.intervals import Interval
 from models.tickets import Milestones, SlaClockKind, Span, TicketStatus
 from storage.connections import Connection
 
@@ -131,3 +132,16 @@ async def open_tickets_of_machines(
         (list(machine_ids), [s.value for s in closed]),
     )
     return [int(row[0]) for row in await cursor.fetchall()]
+
+
+async def breakdowns(
+    conn: Connection, *, machine_ids: Sequence[str], since: datetime, until: datetime
+) -> list[Interval]:
+    """The machines' breakdown stops overlapping ``[since, until)``, for warranty extension."""
+    cursor = await conn.execute(
+        "SELECT started, ended FROM downtime_events"
+        " WHERE machine_id = ANY(%s) AND category = 'breakdown'"
+        " AND started < %s AND ended > %s ORDER BY started",
+        (list(machine_ids), until, since),
+    )
+    return [Interval(start, end) for start, end in await cursor.fetchall()]

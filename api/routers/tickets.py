@@ -7,27 +7,30 @@ state machine refuses answers 409 with the message and the moves open instead.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
-from alerts import ticket_commands
+from alerts import ticket_commands, ticket_registration
+from alerts.ticket_intake import IntakeError
 from alerts.ticket_lifecycle import Refusal, allowed_targets
 from alerts.ticket_sla import ticket_clocks
-from api.access_scope import can_see, customer_filter, not_found
+from api.access_scope import can_see, customer_filter, line_for, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.schemas.tickets import (
     ChangeApprovalRequest,
     RefusalPublic,
+    TicketCreate,
+    TicketCreatedPublic,
     TicketDetailPublic,
     TicketPublic,
     TransitionRequest,
 )
 from api.ticket_clock import NowDep
 from models.plant import Plant
-from models.tickets import Ticket
-from models.users import User
+from models.tickets import Channel, Ticket
+from models.users import Role, User
 from storage import ticket_store, ticket_workflow_store
 from storage.connections import Connection
 
@@ -35,6 +38,9 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 # Ticket ids are bigserial: anything outside is no ticket, and must not reach the database.
 TicketId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+_MAY_REGISTER = frozenset({Role.DESK, Role.SUPPORT, Role.ADMIN, Role.CUSTOMER})
+# A desk clock a little ahead of ours is no request from the future.
+_CLOCK_SLACK = timedelta(minutes=5)
 
 
 @router.get("")
@@ -56,6 +62,53 @@ async def list_tickets(
         )
         for t in tickets
     ]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_ticket(
+    body: TicketCreate,
+    response: Response,
+    user: CurrentUser,
+    conn: ConnDep,
+    plant: PlantDep,
+    now: NowDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> TicketCreatedPublic:
+    """Register a service request; 201 with the ticket and its confirmation notice.
+
+    The desk registers for any customer from any channel but automatic warnings (the
+    default channel is the hotline); a customer registers for their own lines, from
+    the web portal. The same ``Idempotency-Key`` again answers 200 with the same ticket.
+    """
+    if user.role not in _MAY_REGISTER:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"a {user.role} cannot register tickets")
+    channel = body.channel or Channel.HOTLINE
+    if user.role is Role.CUSTOMER:
+        line_for(plant, user, body.line_id)  # 404 for another customer's line
+        if body.channel not in (None, Channel.WEB_PORTAL) or body.under_warranty is not None:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                "customers register from the web portal, and the desk decides the warranty",
+            )
+        channel = Channel.WEB_PORTAL
+    if body.received_at is not None and body.received_at > now + _CLOCK_SLACK:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "received_at lies in the future")
+    await conn.commit()  # the registration's transaction must be its own
+    try:
+        registration = await ticket_registration.register_once(
+            conn,
+            request=body.request(channel),
+            plant=plant,
+            user=user,
+            now=now,
+            idempotency_key=idempotency_key,
+        )
+    except IntakeError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    if not registration.created:
+        response.status_code = status.HTTP_200_OK
+    detail = await _detail(conn, plant, user, registration.ticket, now)
+    return TicketCreatedPublic(**detail.model_dump(), confirmation=registration.confirmation)
 
 
 @router.get("/{ticket_id}")

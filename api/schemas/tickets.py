@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from alerts.sla_clocks import describe_left
 from api.schemas.base import PublicModel
@@ -17,6 +17,7 @@ from models.tickets import (
     SlaClockState,
     Ticket,
     TicketEvent,
+    TicketRequest,
     TicketStatus,
     TicketType,
 )
@@ -217,3 +218,52 @@ class RefusalPublic(PublicModel):
     message: str
     status: TicketStatus
     allowed_next: list[TicketStatus]
+
+
+class TicketCreate(BaseModel):
+    """A service request entered by the desk (hotline, e-mail, messaging, portal) or by a
+    customer in the portal. Contact details default to the customer's contact on file;
+    ``under_warranty`` overrides the warranty derived from the line and needs a reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    line_id: str = Field(min_length=1, max_length=200)
+    machine_id: str = Field(min_length=1, max_length=200)
+    channel: Channel | None = None
+    ticket_type: TicketType = TicketType.GENERAL_FAULT
+    severity: Severity = Severity.GENERAL
+    summary: str = Field(min_length=3, max_length=300)
+    symptoms: str = Field(default="", max_length=8000)
+    contact_name: str = Field(default="", max_length=200)
+    contact_phone: str = Field(default="", max_length=100)
+    contact_email: str = Field(default="", max_length=200)
+    special_requirements: str = Field(default="", max_length=4000)
+    expected_resolution: AwareDatetime | None = None
+    received_at: AwareDatetime | None = None
+    under_warranty: bool | None = None
+    warranty_override_reason: str = Field(default="", max_length=4000)
+
+    def request(self, channel: Channel) -> TicketRequest:
+        return TicketRequest(
+            line_id=self.line_id,
+            machine_id=self.machine_id,
+            channel=channel,
+            ticket_type=self.ticket_type,
+            severity=self.severity,
+            summary=self.summary,
+            symptoms=self.symptoms,
+            contact_name=self.contact_name,
+            contact_phone=self.contact_phone,
+            contact_email=self.contact_email,
+            special_requirements=self.special_requirements,
+            expected_resolution=self.expected_resolution,
+            received_at=self.received_at,
+            under_warranty=self.under_warranty,
+            warranty_override_reason=self.warranty_override_reason,
+        )
+
+
+class TicketCreatedPublic(TicketDetailPublic):
+    """The registered ticket and the confirmation notice that reads it back to the customer."""
+
+    confirmation: str

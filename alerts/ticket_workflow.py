@@ -12,6 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from alerts.anomaly_rules import AnomalyEpisode
+from alerts.sla_calendar import site_calendar
 from alerts.sla_deadlines import sla_deadlines
 from models.alerts import Alert
 from models.anomaly import SignalContribution
@@ -74,8 +75,15 @@ def draft_ticket(
             alert.severity,
             received_at=local_received,
             holidays=placement.site.calendar.holidays,
+            calendar=site_calendar(
+                placement.site, counts_working_time=contract.counts_working_time
+            ),
         ),
         alert_id=alert.id,
+        contact_phone=placement.customer.contact.phone,
+        contact_email=placement.customer.contact.email,
+        counts_working_time=contract.counts_working_time,
+        pauses_for_customer=contract.pauses_while_waiting_for_customer,
     )
 
 
@@ -117,8 +125,15 @@ def draft_forecast_ticket(
             alert.severity,
             received_at=local_received,
             holidays=placement.site.calendar.holidays,
+            calendar=site_calendar(
+                placement.site, counts_working_time=contract.counts_working_time
+            ),
         ),
         alert_id=alert.id,
+        contact_phone=placement.customer.contact.phone,
+        contact_email=placement.customer.contact.email,
+        counts_working_time=contract.counts_working_time,
+        pauses_for_customer=contract.pauses_while_waiting_for_customer,
     )
 
 

@@ -16,6 +16,7 @@ import psycopg
 import uvicorn
 
 from alerts.alert_job import run_alert_cycle
+from alerts.ticket_cycle import run_ticket_cycle
 from analytics.analytics_job import line_now, run_analytics_cycle
 from analytics.fleet_partition import FleetPartition
 from api.app import create_app
@@ -123,6 +124,7 @@ async def analysis_cycle(pool: Pool, plant: Plant, partition: FleetPartition) ->
         alerts = await run_alert_cycle(
             pool, plant, now=now, machine_ids=[m.id for m in line.machines]
         )
+        await run_ticket_cycle(pool, plant, now=now, line=line)
         log.debug("cycle of %s at %s: %s %s", line.id, now, analytics, alerts)
         for number in alerts.tickets:
             log.info("early warning opened service ticket %s", number)

@@ -228,3 +228,15 @@ class WarrantyStatus:
     under_warranty: bool
     ends_on: date
     extended_by_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class MachineStop:
+    """A breakdown of a machine, as the ticket hears of it: when, how long, which fault."""
+
+    machine_id: str
+    line_id: str
+    started: datetime
+    ended: datetime
+    fault_code: int | None
+    reason: str

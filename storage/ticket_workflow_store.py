@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from models.intervals import Interval
-from models.tickets import Milestones, SlaClockKind, Span, TicketStatus
+from models.tickets import MachineStop, Milestones, SlaClockKind, Span, TicketStatus
 from storage.connections import Connection
 
 
@@ -145,3 +145,29 @@ async def breakdowns(
         (list(machine_ids), until, since),
     )
     return [Interval(start, end) for start, end in await cursor.fetchall()]
+
+
+async def breakdown_stops(
+    conn: Connection, *, machine_lines: dict[str, str], since: datetime, until: datetime
+) -> list[MachineStop]:
+    """Breakdowns of these machines (id -> line id) starting in ``[since, until)``, in order."""
+    cursor = await conn.execute(
+        "SELECT machine_id, started, max(ended), max(fault_code), min(reason)"
+        " FROM downtime_events WHERE machine_id = ANY(%s) AND category = 'breakdown'"
+        " AND started >= %s AND started < %s GROUP BY machine_id, started ORDER BY started",
+        (list(machine_lines), since, until),
+    )
+    return [
+        MachineStop(machine, machine_lines[machine], started, ended, code, reason)
+        for machine, started, ended, code, reason in await cursor.fetchall()
+    ]
+
+
+async def claim_stop(conn: Connection, *, ticket_id: int, stop: MachineStop) -> bool:
+    """Note that the stop reached the ticket; False when it had reached it before."""
+    cursor = await conn.execute(
+        "INSERT INTO ticket_stops (ticket_id, machine_id, started) VALUES (%s, %s, %s)"
+        " ON CONFLICT DO NOTHING",
+        (ticket_id, stop.machine_id, stop.started),
+    )
+    return cursor.rowcount == 1

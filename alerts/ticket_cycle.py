@@ -1,0 +1,149 @@
+"""The ticket cycle of one line: SLA warnings and breaches, and machine stops reaching tickets.
+
+Runs after the alert cycle, as of the line's newest sample. Each ticket is
+handled in its own transaction and locked alone (never an alert after it), so it
+cannot deadlock with the alert job, which locks an alert before its ticket.
+
+- SLA: at 80 % of a clock's promised time a warning is recorded, at the breach
+  the ticket is escalated to the technical support centre; each once per clock.
+- Impact: a breakdown of the ticket's machine while the ticket is open is added
+  to it with its PLC fault code, and re-grades it (``alerts.ticket_impact``);
+  the SLA deadlines stay those of the opening.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from alerts.sla_clocks import clock_notices, describe_left
+from alerts.ticket_escalation import is_past_repair, regrade_for
+from alerts.ticket_impact import impact_grade, stop_note
+from alerts.ticket_sla import ticket_clocks
+from models.plant import Line, Plant
+from models.tickets import SlaClockKind, Ticket, TicketStatus
+from storage import ticket_store, ticket_workflow_store
+from storage.connections import Connection, Pool
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCycleReport:
+    """Numbers of the tickets warned, escalated and re-graded in one cycle."""
+
+    warned: tuple[str, ...] = ()
+    escalated: tuple[str, ...] = ()
+    regraded: tuple[str, ...] = ()
+
+
+async def run_ticket_cycle(
+    pool: Pool, plant: Plant, *, now: datetime, line: Line
+) -> TicketCycleReport:
+    """Watch the SLA clocks of the line's open tickets and add the machines' stops to them."""
+    async with pool.connection() as conn:
+        ticket_ids = await ticket_workflow_store.open_tickets_of_machines(
+            conn, machine_ids=[m.id for m in line.machines], closed=[TicketStatus.ARCHIVED]
+        )
+    warned: list[str] = []
+    escalated: list[str] = []
+    regraded: list[str] = []
+    for ticket_id in ticket_ids:
+        async with pool.connection() as conn, conn.transaction():
+            ticket = await ticket_store.lock_ticket(conn, ticket_id=ticket_id)
+            if ticket is None or ticket.status is TicketStatus.ARCHIVED:
+                continue
+            notices = await _watch_sla(conn, plant, ticket, now)
+            if "warning" in notices:
+                warned.append(ticket.number)
+            if "breach" in notices:
+                escalated.append(ticket.number)
+            if await _add_stops(conn, plant, ticket, now):
+                regraded.append(ticket.number)
+    return TicketCycleReport(tuple(warned), tuple(escalated), tuple(regraded))
+
+
+async def _watch_sla(conn: Connection, plant: Plant, ticket: Ticket, now: datetime) -> set[str]:
+    waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[ticket.id])
+    clocks = {
+        c.kind: c for c in ticket_clocks(ticket, plant, waits=waits.get(ticket.id, []), now=now)
+    }
+    sent: set[str] = set()
+    for kind, notice in clock_notices(list(clocks.values())):
+        if not await ticket_workflow_store.record_notice(
+            conn, ticket_id=ticket.id, clock=kind, kind=notice, at=now
+        ):
+            continue
+        sent.add(notice)
+        clock = clocks[kind]
+        await ticket_store.append_event(
+            conn,
+            ticket_id=ticket.id,
+            at=now,
+            kind=f"sla_{notice}",
+            note=_notice_note(kind, notice, describe_left(clock.left), clock.due),
+            field=f"{kind.value}_clock",
+            new_value=notice,
+        )
+        if notice == "breach":
+            await ticket_workflow_store.mark_escalated(conn, ticket_id=ticket.id, at=now)
+    return sent
+
+
+def _notice_note(kind: SlaClockKind, notice: str, left: str, due: datetime) -> str:
+    if notice == "warning":
+        return f"{kind.value} clock at 80 % of its time: {left} (due {due:%Y-%m-%d %H:%M %Z})"
+    return (
+        f"{kind.value} deadline {due:%Y-%m-%d %H:%M %Z} breached ({left}):"
+        " escalated to the technical support centre"
+    )
+
+
+async def _add_stops(conn: Connection, plant: Plant, ticket: Ticket, now: datetime) -> bool:
+    """Add the machine's new breakdowns to the ticket; True when one re-graded it."""
+    if is_past_repair(ticket.status):
+        return False
+    site = plant.placement_of(ticket.draft.machine_id).site
+    machine_lines = {m.id: line.id for line in site.lines for m in line.machines}
+    stops = await ticket_workflow_store.breakdown_stops(
+        conn, machine_lines=machine_lines, since=ticket.draft.received_at, until=now
+    )
+    regraded = False
+    current = ticket
+    for stop in (s for s in stops if s.machine_id == ticket.draft.machine_id):
+        if not await ticket_workflow_store.claim_stop(conn, ticket_id=ticket.id, stop=stop):
+            continue
+        await ticket_store.append_event(
+            conn,
+            ticket_id=ticket.id,
+            at=stop.started,
+            kind="machine_stop",
+            note=stop_note(stop, plant),
+            field="fault_code",
+            new_value=str(stop.fault_code) if stop.fault_code is not None else None,
+        )
+        regrade = regrade_for(current, impact_grade(stop, stops))
+        if regrade is None:
+            continue
+        await ticket_store.regrade_ticket(
+            conn, ticket_id=ticket.id, severity=regrade.severity, ticket_type=regrade.ticket_type
+        )
+        await ticket_store.append_event(
+            conn,
+            ticket_id=ticket.id,
+            at=stop.started,
+            kind="regraded",
+            note=(
+                f"the stop re-grades the ticket {current.draft.severity} -> {regrade.severity}"
+                f" (type {regrade.ticket_type}); SLA deadlines unchanged (measured as at opening)"
+            ),
+            field="severity",
+            old_value=current.draft.severity.value,
+            new_value=regrade.severity.value,
+        )
+        log.info("stop of %s re-graded ticket %s", stop.machine_id, ticket.number)
+        reread = await ticket_store.get_ticket(conn, ticket_id=ticket.id)
+        current = reread if reread is not None else current
+        regraded = True
+    return regraded

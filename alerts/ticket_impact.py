@@ -1,0 +1,38 @@
+"""What a machine stop means for an open ticket: the grade it calls for, and the note. Pure.
+
+DOMAIN.md grades faults by their impact: a line stopped is serious; several lines
+stopped is major. The stations of a line run in series, so a breakdown of the
+ticket's machine stops its line. When other lines of the same site are stopped
+by breakdowns at the same time, several lines are down: major.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from models.plant import Plant, Severity
+from models.tickets import MachineStop
+
+
+def impact_grade(stop: MachineStop, site_stops: Sequence[MachineStop]) -> Severity:
+    """Serious for the stopped line, major when another line of the site was down with it."""
+    lines_down = {
+        other.line_id
+        for other in site_stops
+        if other.started < stop.ended and stop.started < other.ended
+    } | {stop.line_id}
+    return Severity.MAJOR if len(lines_down) > 1 else Severity.SERIOUS
+
+
+def stop_note(stop: MachineStop, plant: Plant) -> str:
+    """'Filler stopped 14:02-14:37 (35 min) on PLC fault 201: Main drive bearing failure'."""
+    placement = plant.placement_of(stop.machine_id)
+    zone = ZoneInfo(placement.site.timezone)
+    start, end = stop.started.astimezone(zone), stop.ended.astimezone(zone)
+    minutes = round((stop.ended - stop.started).total_seconds() / 60)
+    fault = f"PLC fault {stop.fault_code}: {stop.reason}" if stop.fault_code else stop.reason
+    return (
+        f"{placement.machine.name} stopped {start:%Y-%m-%d %H:%M}-{end:%H:%M} {end:%Z}"
+        f" ({minutes} min) on {fault}"
+    )

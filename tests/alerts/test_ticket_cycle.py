@@ -1,0 +1,140 @@
+"""The ticket cycle on real TimescaleDB: SLA warning and breach once each, stops re-grade."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alerts.sla_deadlines import sla_deadlines
+from alerts.ticket_cycle import run_ticket_cycle
+from models.plant import Line, Plant, Severity
+from models.tickets import Channel, TicketDraft, TicketType
+from storage.asset_registry import sync_assets
+from storage.connections import Connection, Pool
+from storage.ticket_store import get_ticket, register_ticket, ticket_events
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+def _draft(plant: Plant, machine_id: str = "l1-filler") -> TicketDraft:
+    placement = plant.placement_of(machine_id)
+    return TicketDraft(
+        customer_id=placement.customer.id,
+        contract_number=placement.customer.contract.number,
+        contact_name="Anna Keller",
+        line_id=placement.line.id,
+        machine_id=machine_id,
+        machine_model=placement.machine.model,
+        machine_serial=placement.machine.serial,
+        ticket_type=TicketType.GENERAL_FAULT,
+        channel=Channel.AUTOMATIC_WARNING,
+        severity=Severity.GENERAL,
+        under_warranty=True,
+        summary="vibration rising",
+        symptoms="",
+        signals=("vibration_rms",),
+        received_at=T0,
+        deadlines=sla_deadlines(placement.customer.contract, Severity.GENERAL, received_at=T0),
+    )
+
+
+async def _stop(
+    conn: Connection, machine_id: str, started: datetime, minutes: int, code: int | None = 201
+) -> None:
+    await conn.execute(
+        "INSERT INTO downtime_events (machine_id, shift_start, started, ended, category,"
+        " fault_code, reason, lost_s, counted) VALUES (%s, %s, %s, %s, 'breakdown', %s, %s, %s,"
+        " true)",
+        (
+            machine_id,
+            started.replace(hour=5),
+            started,
+            started + timedelta(minutes=minutes),
+            code,
+            "Main drive bearing failure",
+            minutes * 60.0,
+        ),
+    )
+
+
+@pytest.fixture
+async def ticket_id(db_pool: Pool, plant: Plant) -> int:
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+        ticket = await register_ticket(conn, draft=_draft(plant), note="from a warning")
+    return ticket.id
+
+
+def _line(plant: Plant, line_id: str = "line-1") -> Line:
+    return next(line for _, _, line in plant.lines() if line.id == line_id)
+
+
+async def test_warning_at_80_percent_and_escalation_at_the_breach_once_each(
+    db_pool: Pool, plant: Plant, ticket_id: int
+) -> None:
+    line = _line(plant)
+    early = await run_ticket_cycle(db_pool, plant, now=T0 + timedelta(minutes=30), line=line)
+    warned = await run_ticket_cycle(db_pool, plant, now=T0 + timedelta(minutes=100), line=line)
+    again = await run_ticket_cycle(db_pool, plant, now=T0 + timedelta(minutes=110), line=line)
+    breached = await run_ticket_cycle(db_pool, plant, now=T0 + timedelta(minutes=125), line=line)
+
+    assert early.warned == () and len(warned.warned) == 1 and again.warned == ()
+    assert breached.escalated == warned.warned
+    async with db_pool.connection() as conn:
+        ticket = await get_ticket(conn, ticket_id=ticket_id)
+        events = await ticket_events(conn, ticket_id=ticket_id)
+    assert ticket is not None and ticket.work.escalated_at == T0 + timedelta(minutes=125)
+    sla = [(e.kind, e.field) for e in events if e.kind.startswith("sla_")]
+    assert sla == [("sla_warning", "response_clock"), ("sla_breach", "response_clock")]
+    breach = next(e for e in events if e.kind == "sla_breach")
+    assert "escalated to the technical support centre" in breach.note
+    assert "5 min overdue" in breach.note
+
+
+async def test_a_breakdown_of_the_machine_reaches_its_ticket_and_regrades_it(
+    db_pool: Pool, plant: Plant, ticket_id: int
+) -> None:
+    async with db_pool.connection() as conn:
+        await _stop(conn, "l1-filler", T0 + timedelta(minutes=20), 35)
+        await _stop(conn, "l1-capper", T0 + timedelta(minutes=50), 5)  # another machine
+
+    first = await run_ticket_cycle(
+        db_pool, plant, now=T0 + timedelta(minutes=60), line=_line(plant)
+    )
+    second = await run_ticket_cycle(
+        db_pool, plant, now=T0 + timedelta(minutes=61), line=_line(plant)
+    )
+
+    assert len(first.regraded) == 1 and second.regraded == ()
+    async with db_pool.connection() as conn:
+        ticket = await get_ticket(conn, ticket_id=ticket_id)
+        events = await ticket_events(conn, ticket_id=ticket_id)
+    assert ticket is not None
+    assert (ticket.draft.severity, ticket.draft.ticket_type) == (
+        Severity.SERIOUS,
+        TicketType.EMERGENCY_REPAIR,
+    )
+    assert ticket.draft.deadlines == _draft(plant).deadlines  # as at opening
+    stops = [e for e in events if e.kind == "machine_stop"]
+    assert len(stops) == 1 and stops[0].new_value == "201"
+    assert "Filler stopped 2026-03-02 09:20-09:55 CET (35 min)" in stops[0].note
+    assert "PLC fault 201: Main drive bearing failure" in stops[0].note
+    regrade = next(e for e in events if e.kind == "regraded")
+    assert (regrade.old_value, regrade.new_value) == ("general", "serious")
+
+
+async def test_two_lines_down_at_once_make_it_major(
+    db_pool: Pool, plant: Plant, ticket_id: int
+) -> None:
+    async with db_pool.connection() as conn:
+        await _stop(conn, "l1-filler", T0 + timedelta(minutes=20), 35)
+        await _stop(conn, "l2-capper", T0 + timedelta(minutes=30), 20)
+
+    await run_ticket_cycle(db_pool, plant, now=T0 + timedelta(minutes=60), line=_line(plant))
+
+    async with db_pool.connection() as conn:
+        ticket = await get_ticket(conn, ticket_id=ticket_id)
+    assert ticket is not None and ticket.draft.severity is Severity.MAJOR

@@ -8,8 +8,10 @@ import pytest
 
 from alerts.sla_deadlines import sla_deadlines
 from alerts.ticket_cycle import run_ticket_cycle
+from alerts.ticket_joining import join_open_ticket
 from models.plant import Line, Plant, Severity
 from models.tickets import Channel, TicketDraft, TicketType
+from storage.alert_store import open_alert
 from storage.asset_registry import sync_assets
 from storage.connections import Connection, Pool
 from storage.ticket_store import get_ticket, register_ticket, ticket_events
@@ -138,3 +140,44 @@ async def test_two_lines_down_at_once_make_it_major(
     async with db_pool.connection() as conn:
         ticket = await get_ticket(conn, ticket_id=ticket_id)
     assert ticket is not None and ticket.draft.severity is Severity.MAJOR
+
+
+async def test_a_second_warning_on_the_machine_joins_its_open_ticket(
+    db_pool: Pool, plant: Plant, ticket_id: int
+) -> None:
+    async with db_pool.connection() as conn, conn.transaction():
+        alert = await open_alert(
+            conn,
+            machine_id="l1-filler",
+            rule="predicted_limit",
+            severity=Severity.SERIOUS,
+            opened_at=T0,
+            raised_at=T0 + timedelta(hours=1),
+            last_seen_at=T0 + timedelta(hours=1),
+            peak_score=0.9,
+            signals=["bearing_temp"],
+            message="bearing temperature reaches its limit in about 6 h",
+        )
+        assert alert is not None
+        joined = await join_open_ticket(conn, alert=alert, now=T0 + timedelta(hours=1))
+        other = await open_alert(
+            conn,
+            machine_id="l2-filler",
+            rule="predicted_limit",
+            severity=Severity.GENERAL,
+            opened_at=T0,
+            raised_at=T0,
+            last_seen_at=T0,
+            peak_score=0.6,
+            signals=["vibration_rms"],
+            message="vibration rising",
+        )
+        assert other is not None
+        elsewhere = await join_open_ticket(conn, alert=other, now=T0)
+
+    assert joined == ticket_id and elsewhere is None
+    async with db_pool.connection() as conn:
+        ticket = await get_ticket(conn, ticket_id=ticket_id)
+        events = await ticket_events(conn, ticket_id=ticket_id)
+    assert ticket is not None and ticket.draft.severity is Severity.SERIOUS
+    assert [e.kind for e in events][-2:] == ["alert_joined", "regraded"]

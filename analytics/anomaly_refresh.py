@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from analytics.condition_observations import batch_from_windows, settling
@@ -269,6 +269,8 @@ async def _score(
     width = timedelta(seconds=model.observation_width_s)
     since = _start_of(model, position)
     state = _state_for(model, position, stored.id)
+    if state.last_time is not None and since < state.last_time:
+        state = await _settled_as_of(conn, ctx, machine, model, state, since)
     complete_until = window_floor(ctx.now - ctx.settings.settle, width)
     stored_scores = 0
     for piece in window_pieces(since, complete_until, chunk=ctx.recompute.chunk, width=width):
@@ -343,6 +345,37 @@ async def _retrain_if_due(
         stored.status.value,
         due.reason,
     )
+
+
+async def _settled_as_of(
+    conn: Connection,
+    ctx: _Context,
+    machine: Machine,
+    model: ConditionModel,
+    state: ScorerState,
+    since: datetime,
+) -> ScorerState:
+    """The state with its warm-up count as of ``since``, for scoring again from there.
+
+    The stored state's count is that of its latest observation: a restart seen after
+    ``since`` (a gap late data has since filled) must not mark the re-scored
+    observations as warm-up, nor may a restart before them be missed. Read far enough
+    back that fewer than ``settle_observations`` observations there follow a restart gap.
+    """
+    width = timedelta(seconds=model.observation_width_s)
+    lookback = width * (model.settle_observations + 2) * model.restart_gap_observations
+    windows = await _windows(
+        conn, ctx, machine, since=window_floor(since - lookback, width), until=since, width=width
+    )
+    warm = settling(
+        [w.end for w in windows],
+        width_s=model.observation_width_s,
+        gap_observations=model.restart_gap_observations,
+        settle=model.settle_observations,
+        last_time=None,
+        since_restart=0,
+    )
+    return replace(state, last_time=warm.last_time, since_restart=warm.since_restart)
 
 
 def signal_limits(machine: Machine) -> dict[str, SignalLimits]:

@@ -178,6 +178,10 @@ def score_batch(
     """
     if len(batch) == 0:
         return [], state
+    if state.since_restart < model.settle_observations:
+        # A warm-up that began in an earlier batch: nothing since its restart has been
+        # smoothed, so the first settled observation starts afresh too.
+        state = replace(state, recent=state.recent[:0])
     warm = settling(
         batch.times,
         width_s=model.observation_width_s,

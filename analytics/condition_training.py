@@ -259,11 +259,13 @@ def fit_condition_model(
         last_time=None,
         since_restart=0,
     )
-    batch = _fill_gaps(pick(batch.select(usable), warm.settled))
-    if len(batch) < needed:
+    past_warm_up = pick(batch.select(usable), warm.settled)
+    # Checked before the gaps are filled: a median of no observations warns.
+    if len(past_warm_up) < needed:
         raise TrainingError(
-            f"{len(batch)} observations past warm-up after restarts; training needs {needed}"
+            f"{len(past_warm_up)} observations past warm-up after restarts; training needs {needed}"
         )
+    batch = _fill_gaps(past_warm_up)
     regimes = _regimes(batch, settings)
     scored, regimes = _drop_constant(batch, regimes)
     scored_regimes = tuple(_only_scored(r, scored.signals) for r in regimes)

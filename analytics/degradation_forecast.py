@@ -108,8 +108,14 @@ def _signal_forecast(
         eta = low = high = 0.0
     elif toward_low > 0:
         eta = float(remaining / abs(slope))
-        low = float(remaining / toward_high)
-        high = float(remaining / toward_low)
+        # Each slope bound pivots about the middle of the data, where the level is known
+        # best (the intercept's median), not about the latest level: that level moves
+        # with the slope, and bounds about it cover the true time far less than 90 %.
+        middle = float(np.median(hours))
+        lag = float(hours[-1]) - middle
+        ahead = remaining + abs(slope) * lag
+        low = max(0.0, float(ahead / toward_high - lag))
+        high = float(ahead / toward_low - lag)
     return SignalForecast(
         signal=signal,
         unit=limits.unit,

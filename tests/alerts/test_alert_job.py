@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from alerts.alert_job import run_alert_cycle
+from alerts.anomaly_rules import SustainedAnomalyRule
 from models.alerts import AlertStatus
 from models.plant import Plant, Severity
 from models.tickets import Channel, TicketStatus, TicketType
@@ -18,12 +19,16 @@ from storage.anomaly_store import insert_scores
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
 from storage.ticket_store import get_ticket, list_tickets, ticket_events
-from tests.alerts.factories import FRIDAY_0800, HEALTHY, score_series
+from tests.alerts.factories import FRIDAY_0800, HEALTHY, WINDOW, score_series
 
 pytestmark = pytest.mark.integration
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = FRIDAY_0800 + timedelta(minutes=20)
+# The rule raises after this many anomalous observations (ten, 5 min apart).
+RAISE_AFTER = SustainedAnomalyRule().raise_after
+# The anomalous observations end 07:35-08:20: the last of the run at NOW.
+ANOMALY_START = NOW - RAISE_AFTER * WINDOW
 
 
 @pytest.fixture
@@ -31,9 +36,19 @@ async def monitored(db_pool: Pool, plant: Plant) -> Pool:
     """A database that knows the plant, with a degrading filler and a healthy capper."""
     async with db_pool.connection() as conn:
         await sync_assets(conn, plant)
-        await insert_scores(conn, scores=score_series("l1-filler", windows=4, score=0.7))
         await insert_scores(
-            conn, scores=score_series("l1-capper", windows=4, score=0.1, deviations=HEALTHY)
+            conn,
+            scores=score_series("l1-filler", start=ANOMALY_START, windows=RAISE_AFTER, score=0.7),
+        )
+        await insert_scores(
+            conn,
+            scores=score_series(
+                "l1-capper",
+                start=ANOMALY_START,
+                windows=RAISE_AFTER,
+                score=0.1,
+                deviations=HEALTHY,
+            ),
         )
     return db_pool
 
@@ -78,8 +93,8 @@ async def test_an_alert_opens_when_its_evidence_began_and_is_raised_at_the_cycle
 
     async with monitored.connection() as conn:
         (alert,) = await list_alerts(conn, customer_id="nordbrau")
-    # The first anomalous observation ended at 08:05; the rule fired at 08:23.
-    assert alert.opened_at == FRIDAY_0800 + timedelta(minutes=5)
+    # The first anomalous observation ended at 07:35; the rule fired at 08:23.
+    assert alert.opened_at == ANOMALY_START + WINDOW
     assert alert.raised_at == NOW + timedelta(minutes=3)
     assert alert.last_seen_at == NOW
     assert alert.peak_score == 0.7
@@ -90,8 +105,12 @@ async def test_scores_after_the_cycle_time_are_not_evidence_yet(
 ) -> None:
     async with db_pool.connection() as conn:
         await sync_assets(conn, plant)
-        await insert_scores(conn, scores=score_series("l1-filler", windows=2, score=0.7))
-        later = score_series("l1-filler", start=NOW - timedelta(minutes=10), windows=2, score=0.7)
+        # All but the last two observations of the run end by NOW - 10 min.
+        early_part = score_series(
+            "l1-filler", start=ANOMALY_START, windows=RAISE_AFTER - 2, score=0.7
+        )
+        await insert_scores(conn, scores=early_part)
+        later = score_series("l1-filler", start=NOW - 2 * WINDOW, windows=2, score=0.7)
         await insert_scores(conn, scores=later)
 
     early = await run_alert_cycle(db_pool, plant, now=NOW - timedelta(minutes=10))
@@ -167,17 +186,18 @@ async def test_a_fault_that_returns_after_recovery_opens_a_new_ticket(
             scores=score_series("l1-filler", start=NOW, windows=10, score=0.2, deviations=HEALTHY),
         )
         await insert_scores(
-            conn, scores=score_series("l1-filler", start=again_start, windows=3, score=0.75)
+            conn,
+            scores=score_series("l1-filler", start=again_start, windows=RAISE_AFTER, score=0.75),
         )
     await run_alert_cycle(monitored, plant, now=again_start)
 
-    await run_alert_cycle(monitored, plant, now=again_start + timedelta(minutes=15))
+    await run_alert_cycle(monitored, plant, now=again_start + RAISE_AFTER * WINDOW)
 
     async with monitored.connection() as conn:
         tickets = await list_tickets(conn, customer_id="nordbrau")
         alerts = await list_alerts(conn, customer_id="nordbrau")
     assert [t.draft.received_at for t in tickets] == [
-        again_start + timedelta(minutes=15),
+        again_start + RAISE_AFTER * WINDOW,
         NOW,
     ]
     assert [a.status for a in alerts] == [AlertStatus.OPEN, AlertStatus.CLOSED]
@@ -188,7 +208,10 @@ async def test_a_serious_anomaly_on_an_old_line_is_a_billable_emergency(
 ) -> None:
     async with db_pool.connection() as conn:
         await sync_assets(conn, plant)
-        await insert_scores(conn, scores=score_series("l2-filler", windows=4, score=0.95))
+        await insert_scores(
+            conn,
+            scores=score_series("l2-filler", start=ANOMALY_START, windows=RAISE_AFTER, score=0.95),
+        )
 
     await run_alert_cycle(db_pool, plant, now=NOW)
 
@@ -203,16 +226,18 @@ async def test_a_serious_anomaly_on_an_old_line_is_a_billable_emergency(
     assert ticket.draft.deadlines.resolution_due == NOW + timedelta(hours=36)
 
 
+# One more observation at 0.97 than the run at 0.7 that opened the alert.
+WORSENING = RAISE_AFTER + 1
+WORSENED = NOW + WORSENING * WINDOW
+
+
 async def _worsen(pool: Pool) -> None:
-    """Five more observations at 0.97: the median since the alert opened reaches the serious
-    grade (0.9)."""
+    """Observations at 0.97 outnumbering those at 0.7: the median since the alert opened
+    reaches the serious grade (0.9)."""
     async with pool.connection() as conn:
         await insert_scores(
-            conn, scores=score_series("l1-filler", start=NOW, windows=5, score=0.97)
+            conn, scores=score_series("l1-filler", start=NOW, windows=WORSENING, score=0.97)
         )
-
-
-WORSENED = NOW + timedelta(minutes=25)
 
 
 async def test_a_worsening_alert_regrades_its_ticket_but_keeps_its_opening_deadlines(

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from alerts.alert_job import AlertReport, run_alert_cycle
+from alerts.anomaly_rules import SustainedAnomalyRule
+from alerts.forecast_rules import PredictedLimitRule
 from analytics.analytics_job import run_analytics_cycle
 from models.alerts import Alert, AlertStatus
 from models.intervals import Interval
@@ -26,14 +28,26 @@ from storage.anomaly_store import insert_scores, replace_scores
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
 from storage.ticket_store import list_tickets, lock_ticket, ticket_events
-from tests.alerts.factories import FRIDAY_0800, HEALTHY, score_series
-from tests.analytics.late_telemetry import held_back, running_morning, within, write
+from tests.alerts.factories import FRIDAY_0800, HEALTHY, WINDOW, score_series
+from tests.analytics.late_telemetry import (
+    FIRST_MODEL_AT,
+    held_back,
+    running_morning,
+    within,
+    write,
+)
 from tests.analytics.telemetry_factories import at
 
 pytestmark = pytest.mark.integration
 
 # The filler's bearing signals; motor current stays normal through the fault.
 BEARING_SIGNALS = frozenset({"vibration_rms", "bearing_temp"})
+# The fault is a step, which the degradation forecast can read as a trend toward a
+# limit; these tests are about the anomaly alert only, so the predicted-limit rule
+# gets a negative horizon (hours_high never is: it never raises).
+NO_FORECAST_ALERTS = PredictedLimitRule(horizon_hours=-1.0)
+# The rule raises after this many anomalous observations.
+RAISE_AFTER = SustainedAnomalyRule().raise_after
 
 
 async def _state(pool: Pool) -> tuple[list[Alert], list[Ticket], list[TicketEvent]]:
@@ -47,7 +61,7 @@ async def _state(pool: Pool) -> tuple[list[Alert], list[Ticket], list[TicketEven
 
 async def _cycles(pool: Pool, plant: Plant, now: datetime) -> AlertReport:
     await run_analytics_cycle(pool, plant, now=now)
-    return await run_alert_cycle(pool, plant, now=now)
+    return await run_alert_cycle(pool, plant, now=now, forecast_rule=NO_FORECAST_ALERTS)
 
 
 async def test_an_alert_is_not_closed_on_partial_data_and_late_data_keeps_it_one_episode(
@@ -64,9 +78,9 @@ async def test_an_alert_is_not_closed_on_partial_data_and_late_data_keeps_it_one
     async with db_pool.connection() as conn:
         await sync_assets(conn, plant)
     await write(db_pool, [r for r in on_time if r.time < at(9, 30)])
-    # The first model learns the healthy running from 04:58 to 06:00, as a cycle that
-    # ran then would have.
-    trained = await run_analytics_cycle(db_pool, plant, now=at(6))
+    # The first model learns the healthy running from 04:58 to 06:30 past its warm-up,
+    # as a cycle that ran then would have.
+    trained = await run_analytics_cycle(db_pool, plant, now=FIRST_MODEL_AT)
     assert "l1-filler" in trained.models_trained
     opened = await _cycles(db_pool, plant, at(9, 30))
     (alert_id,) = opened.opened
@@ -77,7 +91,7 @@ async def test_an_alert_is_not_closed_on_partial_data_and_late_data_keeps_it_one
 
     await write(db_pool, [*buffered, *(r for r in on_time if r.time >= at(9, 50))])
     analytics = await run_analytics_cycle(db_pool, plant, now=at(10))
-    late = await run_alert_cycle(db_pool, plant, now=at(10))
+    late = await run_alert_cycle(db_pool, plant, now=at(10), forecast_rule=NO_FORECAST_ALERTS)
 
     assert analytics.rescored_machines == ("l1-filler",)
     assert late == AlertReport(updated=(alert_id,))
@@ -94,8 +108,8 @@ async def test_an_alert_is_not_closed_on_partial_data_and_late_data_keeps_it_one
     assert [(e.kind, e.at) for e in events] == [("registered", at(9, 30))]
 
 
-# The scores-only scenario: anomalous observations ending 08:05-08:20, then ten calm
-# ones (the rule's clear_after) ending 08:25-09:10.
+# The scores-only scenario: ten anomalous observations (the rule's raise_after)
+# ending 07:35-08:20, then ten calm ones (its clear_after) ending 08:25-09:10.
 OPENED = FRIDAY_0800 + timedelta(minutes=20)
 CLOSED = OPENED + timedelta(minutes=50)
 RESCORED = CLOSED + timedelta(minutes=10)
@@ -107,7 +121,12 @@ async def closed_early(db_pool: Pool, plant: Plant) -> Pool:
     calm."""
     async with db_pool.connection() as conn:
         await sync_assets(conn, plant)
-        await insert_scores(conn, scores=score_series("l1-filler", windows=4, score=0.7))
+        await insert_scores(
+            conn,
+            scores=score_series(
+                "l1-filler", start=OPENED - RAISE_AFTER * WINDOW, windows=RAISE_AFTER, score=0.7
+            ),
+        )
     await run_alert_cycle(db_pool, plant, now=OPENED)
     async with db_pool.connection() as conn:
         await insert_scores(

@@ -70,7 +70,7 @@ def test_the_symptoms_give_the_figures_in_the_sites_time(plant: Plant) -> None:
 
     assert "alert #7" in symptoms
     assert "from 2026-01-09 09:00 to 09:20 CET (20 min, 4 observations)" in symptoms
-    assert "peak 0.8, median 0.7" in symptoms
+    assert "peak 0.80, median 0.70 (0 normal, 0.5 limit)" in symptoms
     assert "vibration_rms +4.2, bearing_temp +3.1" in symptoms
 
 

@@ -14,8 +14,8 @@ from models.condition_model import ConditionModel, SignalDirection
 T0 = datetime(2026, 1, 5, 5, 0, tzinfo=UTC)
 WIDTH = timedelta(seconds=30)
 SIGNALS = ("vibration_rms", "bearing_temp", "motor_current")
-# Small settings that keep training fast: 20 observations suffice.
-FAST = DetectorSettings(smoothing_observations=5, min_observations=20)
+# Small settings that keep training fast: 30 observations past a warm-up of 5 suffice.
+FAST = DetectorSettings(smoothing_observations=5, min_observations=20, settle_observations=5)
 
 
 def batch(
@@ -30,6 +30,27 @@ def batch(
     times = tuple(T0 + (start + i + 1) * WIDTH for i in range(array.shape[0]))
     labels = tuple(regimes) if regimes is not None else uniform_regimes(array.shape[0])
     return ObservationBatch(tuple(signals), times, array, labels)
+
+
+def with_stop(
+    values: FloatArray | Sequence[Sequence[float]],
+    *,
+    before: int,
+    missing: int,
+    start: int = 0,
+    signals: Sequence[str] = SIGNALS,
+) -> ObservationBatch:
+    """Observations ``WIDTH`` apart as ``batch`` makes them, but with ``missing`` of them
+    left out after the first ``before`` (a stop in running)."""
+    array = np.asarray(values, dtype=float)
+    first = batch(array[:before], signals=signals, start=start)
+    rest = batch(array[before:], signals=signals, start=start + before + missing)
+    return ObservationBatch(
+        first.signals,
+        first.times + rest.times,
+        np.concatenate([first.values, rest.values]),
+        first.regimes + rest.regimes,
+    )
 
 
 def healthy(

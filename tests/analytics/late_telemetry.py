@@ -21,6 +21,10 @@ from tests.analytics.telemetry_factories import (
     script_readings,
 )
 
+# The machines run from 04:58. A first model needs 120 observations (30 s wide) past
+# the warm-up of 30 after the first sample: complete by 06:14. A cycle at 06:30
+# learns it.
+FIRST_MODEL_AT = at(6, 30)
 # Signals a fault pushes up, by how many of their normal sigmas: a window of
 # fault alone scores about sqrt(5**2 + 5**2) ~ 7, far above the threshold of 3.
 FAULT_SIGMAS = {"vibration_rms": 5.0, "bearing_temp": 5.0}

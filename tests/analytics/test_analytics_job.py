@@ -4,8 +4,12 @@ OEE rows and anomaly scores out.
 Hamburg runs on Berlin time (UTC+1 in January): the early shift is 05:00-13:00
 UTC with lunch 09:00-09:30 UTC. Every line-1 machine runs from just before the
 shift, breaks down 07:00-07:30, waits out lunch, and is still running at
-11:00 ("now"). The capper's bearing starts to wear at 09:30. A cycle at 06:30
-learns each machine's first condition model from its healthy first hour and a half.
+11:00 ("now"). The capper's bearing starts to wear at 09:30. A cycle at 08:30
+learns each machine's first condition model from its healthy running so far: 04:58-07:00
+and 07:30-08:30, less the warm-up of 30 observations (15 min) after each start. (A model
+learnt at 06:30 from some 150 observations, not far above the 120 training needs,
+calibrates its limit on too few independent smoothed stretches: the healthy filler and
+labeller then reach the alarm threshold.)
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ async def _cycle(db_pool: Pool, plant: Plant) -> AnalyticsReport:
 
 
 async def _learn_first_models(db_pool: Pool, plant: Plant) -> AnalyticsReport:
-    return await run_analytics_cycle(db_pool, plant, now=at(6, 30))
+    return await run_analytics_cycle(db_pool, plant, now=at(8, 30))
 
 
 async def _early_shift(db_pool: Pool, scope: OeeScope, subject: str) -> OeeResult:
@@ -138,9 +142,13 @@ async def test_cycle_flags_the_wearing_bearing_and_not_the_healthy_machines(
     assert all(0.0 <= s.score < 1.0 for s in filler)
     assert max(s.score for s in filler) < SCORE_THRESHOLD
     assert {s.model_version for s in filler} == {1}
-    # No window of the breakdown or the lunch break is scored: the machine was not running.
-    assert not [s for s in filler if at(7, 5) <= s.time <= at(7, 30)]
-    assert not [s for s in filler if at(9, 5) <= s.time <= at(9, 30)]
+    # No window of the breakdown or the lunch break is scored: the machine was not
+    # running. Nor are the 30 observations of warm-up after each restart.
+    assert filler[0].time == at(5, 13, 30)
+    assert not [s for s in filler if at(7, 5) <= s.time <= at(7, 45)]
+    assert min(s.time for s in filler if s.time > at(7)) == at(7, 45, 30)
+    assert not [s for s in filler if at(9, 5) <= s.time <= at(9, 45)]
+    assert min(s.time for s in filler if s.time > at(9)) == at(9, 45, 30)
     # 30 s observations (the sample spacing); the last complete one a minute before 11:00.
     assert latest["l1-capper"].time == at(10, 59)
     assert latest["l1-capper"].score >= SCORE_THRESHOLD
@@ -150,9 +158,10 @@ async def test_cycle_flags_the_wearing_bearing_and_not_the_healthy_machines(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the healthy capper's smoothed motor current wanders 0.8-1 training sigma at"
-    " 08:30-08:45 and scores up to 0.65 for 16 observations: with the default settings the"
-    " calibrated limit lets white noise reach the alarm threshold (detector finding)",
+    reason="the healthy capper scores up to 0.55 for three observations at 08:32-08:33, just"
+    " after its training stretch: with the default settings the limit, calibrated on a few"
+    " hundred strongly autocorrelated smoothed observations, lets white noise reach the"
+    " alarm threshold (detector finding)",
 )
 async def test_the_capper_scores_below_the_threshold_before_its_bearing_wears(
     db_pool: Pool, plant: Plant

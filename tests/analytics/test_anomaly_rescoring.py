@@ -1,11 +1,11 @@
 """Late telemetry re-scores the anomaly observations it touched, on a real TimescaleDB.
 
 The filler and the capper of line 1 run all morning, sampled every 30 s, so their
-observations are 30 s wide. A cycle at 06:00 learns their first models from the
-healthy first hour; "now" is 10:00, so with a minute to settle every observation
-ending by 09:59 is complete. A collector holds part of the filler's data back and
-sends it later, as a spool draining after a database outage or a gateway
-uploading its buffer would.
+observations are 30 s wide. A cycle at 06:30 learns their first models from the
+healthy running since 04:58 past its warm-up; "now" is 10:00, so with a minute to
+settle every observation ending by 09:59 is complete. A collector holds part of the
+filler's data back and sends it later, as a spool draining after a database outage or
+a gateway uploading its buffer would.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pytest
 
 import analytics.anomaly_refresh
 from analytics.analytics_job import AnalyticsReport, run_analytics_cycle
+from analytics.condition_training import DetectorSettings
 from analytics.recompute_plan import RecomputeSettings, rescoring_start, window_pieces
 from models.anomaly import SCORE_THRESHOLD, AnomalyScore
 from models.intervals import Interval
@@ -26,6 +27,7 @@ from storage.asset_registry import sync_assets
 from storage.connections import Pool
 from tests.analytics.late_telemetry import (
     CONDITION_SIGNALS,
+    FIRST_MODEL_AT,
     faulty_condition,
     held_back,
     running_morning,
@@ -47,6 +49,8 @@ NOW = at(10)
 LAST_COMPLETE = at(9, 59)  # the end of the last observation complete at NOW
 # Observations are as wide as the sample spacing.
 WIDTH = timedelta(seconds=30)
+# Observations after a restart (a gap in running over ten widths) that are warm-up.
+SETTLE = DetectorSettings().settle_observations
 # recompute_plan's pure tests keep the 5-minute grid they were written on.
 WINDOW = timedelta(minutes=5)
 
@@ -66,8 +70,8 @@ def _before(scores: dict[datetime, AnomalyScore], when: datetime) -> dict[dateti
 
 
 async def _learn_and_score(pool: Pool, plant: Plant) -> None:
-    """The 06:00 cycle trains the first models; the 10:00 one scores the morning."""
-    learned = await run_analytics_cycle(pool, plant, now=at(6))
+    """The 06:30 cycle trains the first models; the 10:00 one scores the morning."""
+    learned = await run_analytics_cycle(pool, plant, now=FIRST_MODEL_AT)
     assert "l1-filler" in learned.models_trained
     await run_analytics_cycle(pool, plant, now=NOW)
 
@@ -166,8 +170,12 @@ async def test_observations_late_data_shows_the_machine_stopped_in_lose_their_sc
     await write(db_pool, late_states)
     report = await run_analytics_cycle(db_pool, plant, now=NOW)
 
-    assert stopped(await _scores(db_pool, "l1-filler")) == []
+    rescored = await _scores(db_pool, "l1-filler")
+    assert stopped(rescored) == []
     assert report.rescored_machines == ("l1-filler",)
+    # The ten minutes' stop is a restart: its first 30 observations are warm-up, scored
+    # no more than had the states come on time. The first scored again ends 09:25:30.
+    assert min(t for t in rescored if t > stop.end) == stop.end + (SETTLE + 1) * WIDTH
 
 
 async def test_new_data_after_the_scored_observations_rescores_nothing(

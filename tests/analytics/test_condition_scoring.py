@@ -9,12 +9,19 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from analytics.condition_observations import FloatArray
+from analytics.condition_observations import FloatArray, ObservationBatch
 from analytics.condition_scoring import initial_state, score_batch
 from analytics.condition_training import DetectorSettings
 from models.anomaly import SCORE_THRESHOLD, AnomalyScore
 from models.condition_model import ConditionModel, SignalDirection
-from tests.analytics.condition_factories import FAST, SIGNALS, batch, healthy, trained
+from tests.analytics.condition_factories import (
+    FAST,
+    SIGNALS,
+    batch,
+    healthy,
+    trained,
+    with_stop,
+)
 
 TRAINING = 200
 # Four sigmas of one signal: far beyond the healthy smoothed spread.
@@ -134,14 +141,20 @@ def test_a_split_off_the_learning_chunks_changes_scores_only_slightly() -> None:
 
 
 def test_a_drift_much_slower_than_the_reference_follows_stays_quiet() -> None:
-    # Default settings with a short training stretch; a fast (white-noise) signal drifts
-    # one sigma over 3000 observations, ten drift time constants.
-    model, rng = _model(settings=DetectorSettings())
+    # Default settings, trained on 400 observations past the warm-up: with the default
+    # smoothing (30) fewer hold too few independent stretches for a steady calibration.
+    # A fast (white-noise) signal drifts one sigma over 3000 observations, ten drift
+    # time constants.
+    settings = DetectorSettings()
+    rows = 400 + settings.settle_observations
+    rng = np.random.default_rng(0)
+    model = trained(healthy(rng, rows), settings=settings)
     assert not any(model.slow)
     values = healthy(rng, 3000)
     values[:, 0] += np.linspace(0.0, 1.0, 3000)
 
-    scores = np.array([s.score for s in _scores(model, values)])
+    scored, _ = score_batch(model, initial_state(model), batch(values, start=rows))
+    scores = np.array([s.score for s in scored])
 
     assert np.mean(scores >= SCORE_THRESHOLD) < 0.02
     assert _longest_run(scores >= SCORE_THRESHOLD) < 10
@@ -179,6 +192,99 @@ def test_an_empty_batch_scores_nothing_and_keeps_the_state() -> None:
     scores, after = score_batch(model, state, batch(np.empty((0, len(SIGNALS)))))
 
     assert (scores, after) == ([], state)
+
+
+# Stops in running, in observation widths left out: over the model's
+# restart_gap_observations (10) a stop is a restart, under it not.
+LONG_STOP = 20
+SHORT_STOP = 5
+# Observations before the stop in the settling tests, and in all.
+BEFORE_STOP = 20
+ROWS = 40
+
+
+def _around_a_stop(values: FloatArray, missing: int) -> ObservationBatch:
+    return with_stop(values, before=BEFORE_STOP, missing=missing, start=TRAINING)
+
+
+def _faulty_then_healthy(rng: np.random.Generator) -> FloatArray:
+    """Observations stepped by ``STEP`` sigmas up to the stop, healthy after it."""
+    values = healthy(rng, ROWS)
+    values[:BEFORE_STOP, 1] += STEP
+    return values
+
+
+def test_the_settings_restart_after_a_stop_of_over_ten_widths_and_settle_over_five() -> None:
+    model, _ = _model()
+
+    assert (model.restart_gap_observations, model.settle_observations) == (10.0, 5)
+    assert initial_state(model).since_restart == model.settle_observations
+
+
+def test_observations_right_after_a_long_stop_get_no_score() -> None:
+    model, rng = _model()
+    observations = _around_a_stop(healthy(rng, ROWS), LONG_STOP)
+
+    scores, state = score_batch(model, initial_state(model), observations)
+
+    # Those before the stop are scored; after it, the first five are warm-up.
+    settled = BEFORE_STOP + model.settle_observations
+    assert [s.time for s in scores] == [
+        *observations.times[:BEFORE_STOP],
+        *observations.times[settled:],
+    ]
+    assert state.last_time == observations.times[-1]
+    assert state.since_restart == ROWS - BEFORE_STOP - 1
+    assert state.observations == ROWS
+
+
+def test_a_machine_starting_long_after_its_training_warms_up_first() -> None:
+    model, rng = _model()
+    later = batch(healthy(rng, 10), start=TRAINING + LONG_STOP)
+
+    scores, _ = score_batch(model, initial_state(model), later)
+
+    assert [s.time for s in scores] == list(later.times[model.settle_observations :])
+
+
+def test_smoothing_starts_afresh_after_a_long_stop() -> None:
+    # A fault up to the stop, healthy running after it: averaged with the faulty
+    # observations before the stop, the first ones after it would alarm.
+    model, rng = _model()
+    observations = _around_a_stop(_faulty_then_healthy(rng), LONG_STOP)
+
+    scores, _ = score_batch(model, initial_state(model), observations)
+
+    before, after = scores[:BEFORE_STOP], scores[BEFORE_STOP:]
+    assert min(s.score for s in before[FAST.smoothing_observations :]) > SCORE_THRESHOLD
+    assert after[0].time == observations.times[BEFORE_STOP + model.settle_observations]
+    assert max(s.score for s in after) < SCORE_THRESHOLD
+
+
+def test_a_short_stop_is_no_restart() -> None:
+    model, rng = _model()
+    observations = _around_a_stop(_faulty_then_healthy(rng), SHORT_STOP)
+
+    scores, _ = score_batch(model, initial_state(model), observations)
+
+    # Every observation is scored, and smoothing carries on across the stop: the first
+    # after it is still averaged with the faulty ones before.
+    assert [s.time for s in scores] == list(observations.times)
+    assert scores[BEFORE_STOP].score > SCORE_THRESHOLD
+
+
+@pytest.mark.parametrize("split", [BEFORE_STOP, BEFORE_STOP + 2])
+def test_a_stop_or_warm_up_split_across_batches_is_scored_as_in_one(split: int) -> None:
+    # Split at the stop (the second batch starts with the restart) or inside the warm-up.
+    model, rng = _model()
+    observations = _around_a_stop(_faulty_then_healthy(rng), LONG_STOP)
+
+    whole, _ = score_batch(model, initial_state(model), observations)
+    first, state = score_batch(model, initial_state(model), observations.slice(0, split))
+    second, _ = score_batch(model, state, observations.slice(split, ROWS))
+
+    assert [s.time for s in first + second] == [s.time for s in whole]
+    assert [s.score for s in first + second] == pytest.approx([s.score for s in whole], abs=0.01)
 
 
 def _longest_run(flags: npt.NDArray[np.bool_]) -> int:

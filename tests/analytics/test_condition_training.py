@@ -7,10 +7,23 @@ import numpy as np
 import pytest
 
 from analytics.condition_scoring import initial_state, score_batch
-from analytics.condition_training import DetectorSettings, TrainingError, signal_normal
+from analytics.condition_training import (
+    DetectorSettings,
+    TrainingError,
+    fit_condition_model,
+    signal_normal,
+)
 from models.anomaly import SCORE_THRESHOLD
 from models.condition_model import ScaleBasis
-from tests.analytics.condition_factories import FAST, SIGNALS, batch, healthy, trained
+from tests.analytics.condition_factories import (
+    FAST,
+    SIGNALS,
+    WIDTH,
+    batch,
+    healthy,
+    trained,
+    with_stop,
+)
 
 
 def test_a_noisy_signal_is_scaled_by_its_robust_spread() -> None:
@@ -79,10 +92,60 @@ def test_a_model_of_only_constant_signals_is_refused() -> None:
 def test_too_short_a_stretch_is_refused_with_what_training_needs() -> None:
     needed = FAST.observations_needed(3)
     assert needed == 30  # ten per signal beats min_observations (20) and 4 x smoothing (20)
+    # The first observations of a machine's data are warm-up and not trained on.
+    stretch = needed + FAST.settle_observations
 
     with pytest.raises(TrainingError, match=f"{needed - 1} observations; training needs {needed}"):
         trained(healthy(np.random.default_rng(3), needed - 1))
-    trained(healthy(np.random.default_rng(3), needed))
+    with pytest.raises(
+        TrainingError,
+        match=f"{needed - 1} observations past warm-up after restarts; training needs {needed}",
+    ):
+        trained(healthy(np.random.default_rng(3), stretch - 1))
+    assert trained(healthy(np.random.default_rng(3), stretch)).observations == needed
+
+
+def test_a_stretch_that_is_all_warm_up_is_refused_with_what_training_needs() -> None:
+    # Thirty observations, as many as training needs, all of them the default warm-up
+    # after the first sample.
+    settings = DetectorSettings(smoothing_observations=5, min_observations=20)
+    needed = settings.observations_needed(3)
+    assert needed == settings.settle_observations == 30
+
+    with pytest.raises(TrainingError, match=f"^0 observations past warm-up .* needs {needed}$"):
+        trained(healthy(np.random.default_rng(3), needed), settings=settings)
+
+
+def test_a_long_stop_in_the_training_stretch_is_followed_by_warm_up_not_trained_on() -> None:
+    # 60 observations, a stop of 20 widths (a restart: over 10), then 40 more.
+    values = healthy(np.random.default_rng(6), 100)
+    observations = with_stop(values, before=60, missing=20)
+
+    model = fit_condition_model(
+        "l1-filler",
+        observations,
+        directions={},
+        settings=FAST,
+        observation_width_s=WIDTH.total_seconds(),
+    )
+
+    assert model.observations == 100 - 2 * FAST.settle_observations
+    assert model.trained_from == observations.times[FAST.settle_observations]
+
+
+def test_a_short_stop_in_the_training_stretch_costs_no_warm_up() -> None:
+    values = healthy(np.random.default_rng(6), 100)
+    observations = with_stop(values, before=60, missing=5)
+
+    model = fit_condition_model(
+        "l1-filler",
+        observations,
+        directions={},
+        settings=FAST,
+        observation_width_s=WIDTH.total_seconds(),
+    )
+
+    assert model.observations == 100 - FAST.settle_observations
 
 
 def test_the_default_settings_need_four_smoothing_windows() -> None:
@@ -106,11 +169,16 @@ def test_the_model_records_its_training_stretch_and_settings() -> None:
 
     model = trained(values)
 
+    # Trained from the first observation past the warm-up after the first sample.
     assert (model.trained_from, model.trained_until) == (
-        observations.times[0],
+        observations.times[FAST.settle_observations],
         observations.times[-1],
     )
-    assert model.observations == 60
+    assert model.observations == 60 - FAST.settle_observations
+    assert (model.settle_observations, model.restart_gap_observations) == (
+        FAST.settle_observations,
+        FAST.restart_gap_observations,
+    )
     assert model.smoothing_observations == FAST.smoothing_observations
     assert model.calibration.false_alarm_probability == FAST.false_alarm_probability
     assert model.calibration.limit > 0

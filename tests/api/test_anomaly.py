@@ -12,7 +12,7 @@ import pytest
 from models.condition_model import LearningProgress, ModelStatus
 from storage import condition_model_store, condition_scoring_store
 from storage.connections import Pool
-from tests.analytics.condition_factories import healthy, trained
+from tests.analytics.condition_factories import FAST, healthy, trained
 from tests.api.conftest import NORDBRAU, SUPPORT
 from tests.api.factories import T0, insert_anomaly_score
 
@@ -116,7 +116,9 @@ async def test_a_scoring_machine_shows_its_model_and_how_each_signal_is_scored(
 
     assert (body["status"], body["note"], body["learning"]) == ("scoring", "", None)
     model = body["model"]
-    assert (model["version"], model["status"], model["observations"]) == (1, "active", 60)
+    # Trained on the 60 observations but their warm-up.
+    trained_on = 60 - FAST.settle_observations
+    assert (model["version"], model["status"], model["observations"]) == (1, "active", trained_on)
     assert model["regimes"] == ["*"]
     assert [
         (s["signal"], s["scored"], s["scale_basis"], s["direction"]) for s in model["signals"]

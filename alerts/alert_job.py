@@ -44,6 +44,7 @@ from alerts.forecast_rules import (
     outlook_text,
 )
 from alerts.ticket_escalation import escalation_note, regrade_for, unchanged_note
+from alerts.ticket_joining import join_open_ticket
 from alerts.ticket_workflow import draft_forecast_ticket, draft_ticket
 from models.alerts import Alert
 from models.anomaly import AnomalyScore
@@ -168,16 +169,8 @@ async def _raise_prediction(
     )
     if alert is None:
         return AlertReport()
-    open_ticket = await _open_warning_ticket(conn, forecast.machine_id)
-    if open_ticket is not None:
-        await alert_store.link_ticket(conn, alert_id=alert.id, ticket_id=open_ticket)
-        await ticket_store.append_event(
-            conn,
-            ticket_id=open_ticket,
-            at=now,
-            kind="forecast",
-            note=f"alert #{alert.id}: {outlook}",
-        )
+    # One fault, one ticket: a forecast on a machine with an open ticket joins it.
+    if await join_open_ticket(conn, alert=alert, now=now) is not None:
         return AlertReport(opened=(alert.id,))
     draft = draft_forecast_ticket(alert, decision.signal, outlook, plant, received_at=now)
     ticket = await ticket_store.register_ticket(
@@ -192,14 +185,6 @@ async def _raise_prediction(
 
 def _site_zone(plant: Plant, machine_id: str) -> ZoneInfo:
     return ZoneInfo(plant.placement_of(machine_id).site.timezone)
-
-
-async def _open_warning_ticket(conn: Connection, machine_id: str) -> int | None:
-    """The ticket of the machine's open anomaly alert, if any."""
-    anomaly = await alert_store.find_open_alert(
-        conn, machine_id=machine_id, rule=SustainedAnomalyRule().name
-    )
-    return anomaly.ticket_id if anomaly is not None else None
 
 
 async def _cycle_machine(
@@ -305,6 +290,9 @@ async def _raise(
     if alert is None:
         log.info("alert for %s already open; no second ticket", machine_id)
         return AlertReport()
+    # A second warning on a machine whose ticket is still being worked joins it.
+    if await join_open_ticket(conn, alert=alert, now=now) is not None:
+        return AlertReport(opened=(alert.id,))
     draft = draft_ticket(alert, episode, plant, received_at=now)
     forecast = (await forecast_store.latest_forecasts(conn, machine_ids=[machine_id])).get(
         machine_id

@@ -37,7 +37,7 @@ from analytics.condition_observations import FloatArray, ObservationBatch, pick,
 from analytics.condition_smoothing import direction_gate, rolling_mean, window_fill
 from analytics.condition_training import normalise
 from models.anomaly import AnomalyScore, SignalContribution
-from models.condition_model import ANY_REGIME, ConditionModel, ScorerState
+from models.condition_model import ANY_REGIME, ConditionModel, RegimeNormal, ScorerState
 
 # The reference learns only from observations this far below the limit, so an
 # alarm is never learned away.
@@ -86,16 +86,44 @@ def _slow_references(
     return before, followed[-1] if followed.shape[0] else start
 
 
-def _learned_regimes(model: ConditionModel, batch: ObservationBatch) -> list[bool]:
-    """Which observations are in regimes the model has normals for.
+def _learned_regimes(
+    model: ConditionModel, state: ScorerState, batch: ObservationBatch
+) -> list[bool]:
+    """Which observations are in regimes with normals, the model's or learned since.
 
-    A model trained with regimes skips a regime it never saw (a new product):
-    judged by another product's normals the machine would look anomalous.
+    A regime the model never saw (a new product) is not judged by another
+    product's normals, where the machine would look anomalous: it is skipped
+    until its own center is learned (``_learn_regimes``).
     """
-    learned = {r.regime for r in model.regimes}
-    if learned == {ANY_REGIME}:
+    trained = {r.regime for r in model.regimes}
+    if trained == {ANY_REGIME}:
         return [True] * len(batch)
-    return [regime in learned for regime in batch.regimes]
+    known = trained | {r.regime for r in state.regimes}
+    return [regime in known for regime in batch.regimes]
+
+
+def _learn_regimes(
+    model: ConditionModel, state: ScorerState, batch: ObservationBatch, learned: Sequence[bool]
+) -> ScorerState:
+    """Collect the skipped observations of new regimes; once a regime has
+    ``min_regime_observations`` of them, its center is their median and it is scored
+    from the next batch on, with the model's overall scales."""
+    if all(learned):
+        return state
+    pending = {key: list(rows) for key, rows in state.pending.items()}
+    for i, known in enumerate(learned):
+        if not known:
+            pending.setdefault(batch.regimes[i], []).append(batch.values[i].tolist())
+    overall = model.regime(ANY_REGIME)
+    regimes = list(state.regimes)
+    for key in [k for k, rows in pending.items() if len(rows) >= model.min_regime_observations]:
+        centers = np.nanmedian(np.asarray(pending.pop(key), dtype=float), axis=0)
+        normals = tuple(
+            replace(normal, center=float(center) if np.isfinite(center) else normal.center)
+            for normal, center in zip(overall.signals, centers, strict=True)
+        )
+        regimes.append(RegimeNormal(key, model.min_regime_observations, normals))
+    return replace(state, regimes=tuple(regimes), pending=pending)
 
 
 def _score_smoothed(
@@ -191,7 +219,7 @@ def score_batch(
         since_restart=state.since_restart,
     )
     settled = pick(batch.select(model.signals), warm.settled)
-    learned = _learned_regimes(model, settled)
+    learned = _learned_regimes(model, state, settled)
     kept = pick(settled, learned)
     fresh = _fresh_starts(warm.fresh_start, learned)
     scores: list[AnomalyScore] = []
@@ -202,6 +230,7 @@ def score_batch(
         new, state = _score_segment(model, state, kept.slice(start, end), model_version)
         scores.extend(new)
         start = end
+    state = _learn_regimes(model, state, settled, learned)
     return scores, replace(
         state,
         observations=state.observations + len(batch),
@@ -233,7 +262,8 @@ def _score_segment(
     """Score observations that smooth together (no restart among them)."""
     if len(ordered) == 0:
         return [], state
-    normalised = _carry_forward(normalise(ordered, model.regimes), state.last_values)
+    regimes = (*model.regimes, *state.regimes)
+    normalised = _carry_forward(normalise(ordered, regimes), state.last_values)
     smoothed = rolling_mean(normalised, state.recent, model.smoothing_observations)
     scored = _score_smoothed(
         model,

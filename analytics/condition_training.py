@@ -52,7 +52,7 @@ class DetectorSettings:
     drift_time_constant_observations: float = 300.0
     false_alarm_probability: float = 1e-4
     # Added to the covariance of the smoothed observations as min_shift_sigma**2 * I.
-    min_shift_sigma: float = 1.0
+    min_shift_sigma: float = 0.75
     # A signal is slow when more than this share of its training variance survives a
     # moving average over slow_window_observations (white noise keeps about 1/window).
     slow_variance_share: float = 0.35
@@ -96,9 +96,12 @@ def signal_normal(signal: str, values: FloatArray) -> SignalNormal:
     if resolution == 0.0:
         return SignalNormal(signal, center, 1.0, ScaleBasis.CONSTANT, 0.0, int(values.size))
     # Half the standard deviation as a floor: where more than half the values are
-    # equal (a quantized, mostly steady signal) the MAD is zero or too small.
+    # equal (a quantized, mostly steady signal) the MAD is zero or too small. The
+    # deviation of the central 98 % only, so that one glitch does not inflate it.
+    low, high = np.quantile(values, [0.01, 0.99])
+    central = values[(values >= low) & (values <= high)]
     spread = max(
-        MAD_TO_SIGMA * float(np.median(np.abs(values - center))), 0.5 * float(np.std(values))
+        MAD_TO_SIGMA * float(np.median(np.abs(values - center))), 0.5 * float(np.std(central))
     )
     if resolution > spread:
         return SignalNormal(
@@ -186,11 +189,20 @@ def slow_signals(normalised: FloatArray, settings: DetectorSettings) -> tuple[bo
     return tuple(flags)
 
 
-def calibrate(distances: FloatArray, false_alarm_probability: float) -> Calibration:
-    """The threshold at ``false_alarm_probability`` of a gamma fitted to the distances."""
+def calibrate(
+    distances: FloatArray, false_alarm_probability: float, *, floor: float = 0.0
+) -> Calibration:
+    """The threshold at ``false_alarm_probability`` of a gamma fitted to the distances,
+    and never below ``floor``.
+
+    The floor is the distance of a steady shift of ``min_shift_sigma`` raw sigmas
+    in the most tightly learned signal: a short, quiet training stretch would
+    otherwise put the limit below shifts that a healthy machine makes over days.
+    """
     positive = np.clip(distances, 1e-12, None)
     shape, _, scale = stats.gamma.fit(positive, floc=0)
-    limit = float(stats.gamma.ppf(1.0 - false_alarm_probability, shape, loc=0, scale=scale))
+    quantile = float(stats.gamma.ppf(1.0 - false_alarm_probability, shape, loc=0, scale=scale))
+    limit = max(quantile, floor)
     return Calibration(
         false_alarm_probability=false_alarm_probability,
         gamma_shape=float(shape),
@@ -278,6 +290,7 @@ def fit_condition_model(
     calibration = calibrate(
         _out_of_sample_distances(settled, signal_directions, settings),
         settings.false_alarm_probability,
+        floor=settings.min_shift_sigma**2 * float(np.max(np.diag(precision))),
     )
     return ConditionModel(
         machine_id=machine_id,
@@ -301,6 +314,7 @@ def fit_condition_model(
         library_versions=dict(library_versions or {}),
         restart_gap_observations=settings.restart_gap_observations,
         settle_observations=settings.settle_observations,
+        min_regime_observations=settings.min_regime_observations,
     )
 
 

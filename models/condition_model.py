@@ -30,8 +30,8 @@ class SignalDirection(StrEnum):
 class ScaleBasis(StrEnum):
     """What a signal's scale was taken from; shown so the decision is visible."""
 
-    # The robust spread of its training values (1.4826 x MAD, or the standard
-    # deviation where more than half the values are equal).
+    # The robust spread of its training values: 1.4826 x MAD, at least half the
+    # standard deviation of the central 98 % (for quantized, mostly steady signals).
     SPREAD = "spread"
     # Its resolution (the smallest step between training values), which was larger.
     RESOLUTION = "resolution"
@@ -123,6 +123,9 @@ class ConditionModel:
     # after it are warm-up and neither trained on nor scored.
     restart_gap_observations: float = 10.0
     settle_observations: int = 0
+    # A regime first seen after training gets its own center from this many of its
+    # observations (the scale stays the overall one) and is scored from then on.
+    min_regime_observations: int = 30
 
     def regime(self, key: str) -> RegimeNormal:
         """The normals of regime ``key``, or the all-regime normals it falls back to."""
@@ -175,6 +178,10 @@ class ScorerState:
     since_restart: int = 0
     # Observations skipped because their regime (a new product) is not in the model.
     unseen: int = 0
+    # Regimes first seen after training, with the centers learned from their first
+    # observations; and the raw values of regimes still being learned.
+    regimes: tuple[RegimeNormal, ...] = ()
+    pending: dict[str, list[list[float]]] = field(default_factory=dict)
 
     @classmethod
     def fresh(cls, model: ConditionModel) -> ScorerState:

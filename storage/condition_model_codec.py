@@ -48,20 +48,21 @@ def _normal(raw: dict[str, Any]) -> SignalNormal:
     )
 
 
+def _regime_json(regime: RegimeNormal) -> dict[str, Any]:
+    return {
+        "regime": regime.regime,
+        "observations": regime.observations,
+        "signals": [_normal_json(s) for s in regime.signals],
+    }
+
+
 def model_to_json(model: ConditionModel) -> dict[str, Any]:
     return {
         "machine_id": model.machine_id,
         "method": model.method,
         "signals": list(model.signals),
         "directions": [d.value for d in model.directions],
-        "regimes": [
-            {
-                "regime": r.regime,
-                "observations": r.observations,
-                "signals": [_normal_json(s) for s in r.signals],
-            }
-            for r in model.regimes
-        ],
+        "regimes": [_regime_json(r) for r in model.regimes],
         "constant": [_normal_json(s) for s in model.constant],
         "location": list(model.location),
         "precision": [list(row) for row in model.precision],
@@ -84,6 +85,7 @@ def model_to_json(model: ConditionModel) -> dict[str, Any]:
         "library_versions": dict(model.library_versions),
         "restart_gap_observations": model.restart_gap_observations,
         "settle_observations": model.settle_observations,
+        "min_regime_observations": model.min_regime_observations,
     }
 
 
@@ -126,6 +128,7 @@ def model_from_json(raw: dict[str, Any]) -> ConditionModel:
             library_versions={str(k): str(v) for k, v in raw.get("library_versions", {}).items()},
             restart_gap_observations=float(raw.get("restart_gap_observations", 10.0)),
             settle_observations=int(raw.get("settle_observations", 0)),
+            min_regime_observations=int(raw.get("min_regime_observations", 30)),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ModelDecodeError(f"stored model does not decode: {error!r}") from error
@@ -145,6 +148,8 @@ def state_to_json(state: ScorerState) -> dict[str, Any]:
         "last_time": state.last_time.isoformat() if state.last_time else None,
         "since_restart": state.since_restart,
         "unseen": state.unseen,
+        "regimes": [_regime_json(r) for r in state.regimes],
+        "pending": state.pending,
     }
 
 
@@ -161,6 +166,11 @@ def state_from_json(raw: dict[str, Any], model: ConditionModel) -> ScorerState |
             last_time=datetime.fromisoformat(raw["last_time"]) if raw.get("last_time") else None,
             since_restart=int(raw.get("since_restart", 0)),
             unseen=int(raw.get("unseen", 0)),
+            regimes=tuple(_regime(r) for r in raw.get("regimes", [])),
+            pending={
+                str(k): [list(map(float, row)) for row in v]
+                for k, v in raw.get("pending", {}).items()
+            },
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -175,9 +175,8 @@ async def test_recovery_closes_the_alert_but_leaves_the_ticket_to_people(
     assert [e.kind for e in events] == ["registered", "alert_recovered"]
 
 
-async def test_a_fault_that_returns_after_recovery_opens_a_new_ticket(
-    monitored: Pool, plant: Plant
-) -> None:
+async def _recover_and_return(monitored: Pool, plant: Plant) -> datetime:
+    """The filler's alert recovers, then the fault returns; returns when it is raised again."""
     await run_alert_cycle(monitored, plant, now=NOW)
     again_start = NOW + CALM_FOR
     async with monitored.connection() as conn:
@@ -190,16 +189,39 @@ async def test_a_fault_that_returns_after_recovery_opens_a_new_ticket(
             scores=score_series("l1-filler", start=again_start, windows=RAISE_AFTER, score=0.75),
         )
     await run_alert_cycle(monitored, plant, now=again_start)
+    raised = again_start + RAISE_AFTER * WINDOW
+    await run_alert_cycle(monitored, plant, now=raised)
+    return raised
 
-    await run_alert_cycle(monitored, plant, now=again_start + RAISE_AFTER * WINDOW)
+
+async def test_a_fault_that_returns_while_its_ticket_is_worked_joins_that_ticket(
+    monitored: Pool, plant: Plant
+) -> None:
+    await _recover_and_return(monitored, plant)
 
     async with monitored.connection() as conn:
         tickets = await list_tickets(conn, customer_id="nordbrau")
         alerts = await list_alerts(conn, customer_id="nordbrau")
-    assert [t.draft.received_at for t in tickets] == [
-        again_start + RAISE_AFTER * WINDOW,
-        NOW,
-    ]
+        events = await ticket_events(conn, ticket_id=tickets[0].id)
+    assert [t.draft.received_at for t in tickets] == [NOW]
+    assert [a.status for a in alerts] == [AlertStatus.OPEN, AlertStatus.CLOSED]
+    assert {a.ticket_id for a in alerts} == {tickets[0].id}
+    assert [e.kind for e in events].count("alert_joined") == 1
+
+
+async def test_a_fault_that_returns_after_the_repair_opens_a_new_ticket(
+    monitored: Pool, plant: Plant
+) -> None:
+    await run_alert_cycle(monitored, plant, now=NOW)
+    async with monitored.connection() as conn:
+        # The desk's workflow moved the first ticket on: the bearing was repaired.
+        await conn.execute("UPDATE tickets SET status = 'repaired'")
+    raised = await _recover_and_return(monitored, plant)
+
+    async with monitored.connection() as conn:
+        tickets = await list_tickets(conn, customer_id="nordbrau")
+        alerts = await list_alerts(conn, customer_id="nordbrau")
+    assert [t.draft.received_at for t in tickets] == [raised, NOW]
     assert [a.status for a in alerts] == [AlertStatus.OPEN, AlertStatus.CLOSED]
 
 

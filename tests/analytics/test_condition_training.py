@@ -37,12 +37,6 @@ def test_a_noisy_signal_is_scaled_by_its_robust_spread() -> None:
     assert normal.samples == 2000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="signal_normal floors the MAD spread at half the standard deviation for every"
-    " signal, so one glitch in training inflates the scale (models.condition_model documents"
-    " the standard deviation only where more than half the values are equal)",
-)
 def test_one_outlier_barely_moves_the_spread() -> None:
     values = np.random.default_rng(1).normal(0.0, 1.0, 500)
     with_outlier = np.append(values, 1000.0)

@@ -294,7 +294,7 @@ async def _score(
             )
         stored_scores += len(scores)
     if stored_scores:
-        await _forecast(conn, ctx, machine, model, until=complete_until)
+        await _forecast(conn, ctx, machine, model, state, until=complete_until)
     await _retrain_if_due(conn, ctx, machine, state)
     return stored_scores
 
@@ -388,7 +388,13 @@ def signal_limits(machine: Machine) -> dict[str, SignalLimits]:
 
 
 async def _forecast(
-    conn: Connection, ctx: _Context, machine: Machine, model: ConditionModel, *, until: datetime
+    conn: Connection,
+    ctx: _Context,
+    machine: Machine,
+    model: ConditionModel,
+    state: ScorerState,
+    *,
+    until: datetime,
 ) -> None:
     """Store the outlook from the latest observations (trend, time to limit, shifts)."""
     settings = ctx.settings.forecast
@@ -401,6 +407,7 @@ async def _forecast(
         batch_from_windows(windows[-settings.trend_observations :], model.signals),
         limits=signal_limits(machine),
         settings=settings,
+        learned_regimes=state.regimes,
     )
     if outlook is not None:
         await forecast_store.save_forecast(conn, forecast=outlook)

@@ -23,7 +23,7 @@ normal:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,7 +35,7 @@ from analytics.condition_observations import FloatArray, ObservationBatch
 from analytics.condition_smoothing import rolling_mean
 from analytics.condition_training import normalise
 from models.condition_forecast import HealthForecast, SignalForecast
-from models.condition_model import ANY_REGIME, ConditionModel, SignalDirection
+from models.condition_model import ANY_REGIME, ConditionModel, RegimeNormal, SignalDirection
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +154,14 @@ def forecast_health(
     *,
     limits: Mapping[str, SignalLimits],
     settings: ForecastSettings,
+    learned_regimes: Sequence[RegimeNormal] = (),
 ) -> HealthForecast | None:
-    """The outlook from the latest observations; None with too few of them."""
+    """The outlook from the latest observations; None with too few of them.
+
+    ``learned_regimes`` are the regimes the scorer learned since training. The
+    trend is fitted after the latest sudden shift only: a step is a fault event,
+    and a line across it would read as wear heading for the limit.
+    """
     ordered = batch.select(model.signals)
     ordered = ordered.slice(max(0, len(ordered) - settings.trend_observations), len(ordered))
     complete = np.logical_not(np.isnan(ordered.values).any(axis=1)).tolist()
@@ -168,16 +174,21 @@ def forecast_health(
         ordered.values[np.asarray(present, dtype=bool)],
         tuple(r for r, p in zip(ordered.regimes, present, strict=True) if p),
     )
-    normalised = normalise(kept, model.regimes)
+    normalised = normalise(kept, (*model.regimes, *learned_regimes))
+    change_at = latest_change(kept, normalised, settings)
+    since_change = kept.times.index(change_at) if change_at is not None else 0
+    # Right after a shift there is too little to fit a trend on: no forecast yet.
+    enough = len(kept) - since_change >= settings.min_trend_observations
+    trend_rows = slice(since_change, len(kept))
     start = kept.times[0]
     hours = np.asarray([(t - start).total_seconds() / 3600 for t in kept.times])
     overall = model.regime(ANY_REGIME)
     forecasts = tuple(
         _signal_forecast(
-            hours,
+            hours[trend_rows],
             # Trends in regime-normalised units mapped back to the overall scale, so that
             # a product change is not read as wear.
-            normalised[:, j] * overall.signals[j].scale + overall.signals[j].center,
+            normalised[trend_rows, j] * overall.signals[j].scale + overall.signals[j].center,
             signal=signal,
             direction=model.directions[j],
             center=overall.signals[j].center,
@@ -186,13 +197,14 @@ def forecast_health(
             settings=settings,
         )
         for j, signal in enumerate(model.signals)
+        if enough
     )
     return HealthForecast(
         machine_id=model.machine_id,
         computed_at=kept.times[-1],
         health_index=_health_index(model, normalised),
         signals=forecasts,
-        change_at=latest_change(kept, normalised, settings),
+        change_at=change_at,
         observations=len(kept),
     )
 

@@ -181,6 +181,17 @@ def test_a_step_shift_is_found_as_change_at() -> None:
     assert abs(forecast.change_at - times[150]) <= 2 * WIDTH
 
 
+def test_a_step_to_a_steady_level_is_not_forecast_as_wear() -> None:
+    # vibration_rms jumps by 5 sigmas and stays there: a fault event, not a trend.
+    values = _recent()
+    values[150:, 0] += 5.0 * SIGMAS[0]
+
+    forecast = _forecast(_model(), values)
+
+    assert forecast.change_at is not None
+    assert forecast.soonest() is None
+
+
 def test_a_falling_signal_watched_for_drops_is_forecast_to_its_lower_limit() -> None:
     # motor_current sags from -1 to -4 sigmas (0.3 A/h) toward the plant file's 10.4 A.
     model = _model(directions={"motor_current": SignalDirection.DOWN})

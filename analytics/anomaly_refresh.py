@@ -53,6 +53,7 @@ from storage import (
     condition_model_store,
     condition_scoring_store,
     forecast_store,
+    ticket_workflow_store,
 )
 from storage.anomaly_store import replace_scores
 from storage.condition_model_codec import ModelDecodeError, state_from_json, state_to_json
@@ -308,6 +309,10 @@ async def _retrain_if_due(
         newest = rows[0].decoded()
     except (IndexError, ModelDecodeError):
         return
+    repaired_at = await ticket_workflow_store.latest_resolution(conn, machine_id=machine.id)
+    if repaired_at is not None and repaired_at > newest.model.trained_until:
+        await _new_baseline_after_repair(conn, ctx, machine, repaired_at)
+        return
     recent = await anomaly_store.recent_scores(
         conn, machine_id=machine.id, until=ctx.now, limit=ctx.settings.lifecycle.drift_scores
     )
@@ -344,6 +349,30 @@ async def _retrain_if_due(
         stored.version,
         stored.status.value,
         due.reason,
+    )
+
+
+async def _new_baseline_after_repair(
+    conn: Connection, ctx: _Context, machine: Machine, repaired_at: datetime
+) -> None:
+    """A repaired machine (a new bearing, a new drive) is a new normal: train on its
+    running since the repair as soon as there is enough of it."""
+    try:
+        stored = await train_machine_model(
+            conn,
+            ctx.plant,
+            machine,
+            ctx.settings,
+            since=repaired_at,
+            until=ctx.now,
+            status=ModelStatus.ACTIVE,
+            reason=f"new baseline after the repair of {repaired_at:%Y-%m-%d %H:%M %Z}",
+        )
+    except TrainingError as error:
+        log.debug("machine %s: new baseline after repair not yet: %s", machine.id, error)
+        return
+    log.info(
+        "machine %s: version %d is the new baseline after the repair", machine.id, stored.version
     )
 
 

@@ -13,8 +13,11 @@
   new version is stored as a candidate for a person to promote
   (``linecare models promote``), and the note says why.
 
-After a repair, ``linecare models train MACHINE --since <end of repair>`` starts a
-new healthy baseline at once.
+- **After a repair:** once a ticket of the machine is repaired (or resolved
+  remotely) after the newest model's training, a new version is trained on the
+  running since then, as soon as there is enough of it, and takes over: a
+  replaced part is a new healthy baseline. ``linecare models train MACHINE
+  --since <end of repair>`` does the same by hand.
 """
 
 from __future__ import annotations

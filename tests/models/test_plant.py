@@ -49,3 +49,8 @@ def test_a_dumped_machine_loads_again() -> None:
     machine = Machine.model_validate(yaml.safe_load(MACHINE_16_BIT))
 
     assert Machine.model_validate(machine.model_dump()) == machine
+
+
+def test_only_condition_signals_have_a_direction_or_limits() -> None:
+    with pytest.raises(ValidationError, match="condition signals only"):
+        SignalSpec.model_validate({"name": "speed", "kind": "process", "direction": "up"})

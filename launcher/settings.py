@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     opcua_certificate_dir: Path | None = None
     # Plant-file endpoint -> login, e.g. '{"opc.tcp://...": {"username": .., "password": ..}}'.
     opcua_logins: dict[str, OpcUaLogin] = Field(default_factory=dict)
-    opcua_max_backoff_s: float = Field(default=60.0, gt=0)
+    opcua_max_backoff_s: float = Field(default=10.0, gt=0)
     # Password for `linecare opcua browse/trust --user`, so that they can be scripted.
     opcua_password: SecretStr | None = None
 

@@ -348,11 +348,12 @@ const OFFLINE_REASONS = {
   node_death: "Sparkplug edge node offline",
 };
 
-// Collectors' wall clock, not plant time: shown in the viewer's own zone.
+// In the site's zone and the console's 24 h format, like every other time on the page.
+// (The collectors' clock: a simulated plant running ahead of it reads later times.)
 function offlineText(status) {
-  const since = status.since
-    ? new Date(status.since).toLocaleString([], { dateStyle: "short", timeStyle: "short" })
-    : "?";
+  const entry = findMachine(status.machine_id);
+  const zone = entry ? entry.line.site.timezone : selectedZone();
+  const since = status.since ? `${fmtPlantTime(status.since, zone)} ${zoneAbbreviation(zone, status.since)}` : "?";
   return `offline since ${since} · ${OFFLINE_REASONS[status.reason] || status.reason || "unknown"}`;
 }
 

@@ -4,8 +4,8 @@ An anomaly alert says "something is off now"; this one says "at this rate,
 bearing temperature reaches its limit in about 36 h (24 to 50 h)", early enough
 to plan the repair. It is raised when even the slowest end of a signal's
 forecast interval falls within ``horizon_hours``, and closed once no signal's
-slowest end falls within ``clear_factor`` times that (hysteresis), or no trend
-points toward a limit any more.
+slowest end falls within ``clear_factor`` times that (hysteresis) and the health
+index is back below the limit.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from models.anomaly import SCORE_THRESHOLD
 from models.condition_forecast import HealthForecast, SignalForecast
 from models.plant import Severity
 
@@ -67,7 +68,13 @@ def assess_forecast(
         serious = due.hours_high is not None and due.hours_high <= rule.serious_hours
         return RaisePrediction(due, Severity.SERIOUS if serious else Severity.GENERAL)
     still = _within(forecast, rule.horizon_hours * rule.clear_factor)
-    return ClosePrediction() if still is None else UpdatePrediction(still)
+    if still is not None:
+        return UpdatePrediction(still)
+    # A machine still beyond its calibrated limit has not recovered, even where a
+    # recent shift leaves too little to fit a trend on: the alert stays open.
+    if forecast.health_index >= SCORE_THRESHOLD:
+        return KeepPrediction()
+    return ClosePrediction()
 
 
 def outlook_text(forecast: HealthForecast, zone: ZoneInfo) -> str:

@@ -56,11 +56,13 @@ def steady(signal: str = "motor_current") -> SignalForecast:
     )
 
 
-def outlook(*signals: SignalForecast, change_at: datetime | None = None) -> HealthForecast:
+def outlook(
+    *signals: SignalForecast, change_at: datetime | None = None, health_index: float = 0.62
+) -> HealthForecast:
     return HealthForecast(
         machine_id="l1-filler",
         computed_at=COMPUTED_AT,
-        health_index=0.62,
+        health_index=health_index,
         signals=signals,
         change_at=change_at,
         observations=240,
@@ -136,11 +138,23 @@ def test_an_open_alert_closes_once_the_slowest_end_is_beyond_clear_factor_times_
 ):
     receded = heading(hours=70.0, low=50.0, high=97.0)
 
-    assert assess_forecast(outlook(receded), RULE, is_open=True) == ClosePrediction()
+    decision = assess_forecast(outlook(receded, health_index=0.3), RULE, is_open=True)
+
+    assert decision == ClosePrediction()
 
 
 def test_an_open_alert_closes_when_no_signal_heads_for_its_limit() -> None:
-    assert assess_forecast(outlook(steady()), RULE, is_open=True) == ClosePrediction()
+    decision = assess_forecast(outlook(steady(), health_index=0.3), RULE, is_open=True)
+
+    assert decision == ClosePrediction()
+
+
+def test_an_open_alert_stays_open_while_the_machine_is_beyond_its_limit() -> None:
+    # Right after a sudden shift there is too little to fit a trend on: no forecast,
+    # but the machine has not recovered.
+    decision = assess_forecast(outlook(steady(), health_index=0.9), RULE, is_open=True)
+
+    assert decision == KeepPrediction()
 
 
 def test_the_outlook_mentions_the_soonest_signals_sentence() -> None:

@@ -29,6 +29,7 @@ from api.routers import (
     tickets,
 )
 from api.routers.console import STATIC_DIR
+from api.security_headers import SecurityHeadersMiddleware
 from launcher.settings import Settings
 from models.plant import Plant
 from storage.connections import Pool
@@ -66,6 +67,7 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.include_router(console.router)
     app.include_router(report_page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from api.routers import (
     alerts,
     anomaly,
+    api_docs,
     console,
     health,
     lines,
@@ -58,6 +59,9 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
         title="LineCare",
         summary="Remote monitoring and predictive maintenance of production lines",
         lifespan=lifespan,
+        # Served by api/routers/api_docs.py from local assets instead of a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.plant = plant
@@ -66,7 +70,13 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.include_router(_api_router(), prefix="/api")
     app.include_router(console.router)
     app.include_router(report_page.router)
+    app.include_router(api_docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(
+        api_docs.DOCS_ASSETS_URL,
+        StaticFiles(directory=api_docs.DOCS_ASSETS_DIR),
+        name="docs-assets",
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     return app
 

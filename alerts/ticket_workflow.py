@@ -52,38 +52,14 @@ def draft_ticket(
 ) -> TicketDraft:
     """The ticket an alert opens on its own, received by the service desk at ``received_at``."""
     placement = plant.placement_of(alert.machine_id)
-    local_received = received_at.astimezone(ZoneInfo(placement.site.timezone))
-    contract = placement.customer.contract
-    return TicketDraft(
-        customer_id=placement.customer.id,
-        contract_number=contract.number,
-        contact_name=placement.customer.contact.name,
-        line_id=placement.line.id,
-        machine_id=placement.machine.id,
-        machine_model=placement.machine.model,
-        machine_serial=placement.machine.serial,
+    return _automatic_draft(
+        alert,
+        placement,
         ticket_type=ticket_type_for(alert.severity),
-        channel=Channel.AUTOMATIC_WARNING,
-        severity=alert.severity,
-        under_warranty=is_under_warranty(placement.line, local_received.date()),
         summary=ticket_summary(placement, episode.drivers),
         symptoms=ticket_symptoms(alert, episode, placement),
         signals=alert.signals,
-        received_at=local_received,
-        deadlines=sla_deadlines(
-            contract,
-            alert.severity,
-            received_at=local_received,
-            holidays=placement.site.calendar.holidays,
-            calendar=site_calendar(
-                placement.site, counts_working_time=contract.counts_working_time
-            ),
-        ),
-        alert_id=alert.id,
-        contact_phone=placement.customer.contact.phone,
-        contact_email=placement.customer.contact.email,
-        counts_working_time=contract.counts_working_time,
-        pauses_for_customer=contract.pauses_while_waiting_for_customer,
+        received_at=received_at,
     )
 
 
@@ -92,21 +68,11 @@ def draft_forecast_ticket(
 ) -> TicketDraft:
     """The preventive-maintenance ticket a predicted-limit alert opens on its own."""
     placement = plant.placement_of(alert.machine_id)
-    local_received = received_at.astimezone(ZoneInfo(placement.site.timezone))
-    contract = placement.customer.contract
     machine, line = placement.machine, placement.line
-    return TicketDraft(
-        customer_id=placement.customer.id,
-        contract_number=contract.number,
-        contact_name=placement.customer.contact.name,
-        line_id=line.id,
-        machine_id=machine.id,
-        machine_model=machine.model,
-        machine_serial=machine.serial,
+    return _automatic_draft(
+        alert,
+        placement,
         ticket_type=TicketType.PREVENTIVE_MAINTENANCE,
-        channel=Channel.AUTOMATIC_WARNING,
-        severity=alert.severity,
-        under_warranty=is_under_warranty(line, local_received.date()),
         summary=(
             f"Predicted limit on {machine.name} ({machine.model}, {machine.serial}),"
             f" line {line.name}: {forecast.sentence()}"
@@ -119,6 +85,38 @@ def draft_forecast_ticket(
             ]
         ),
         signals=(forecast.signal,),
+        received_at=received_at,
+    )
+
+
+def _automatic_draft(
+    alert: Alert,
+    placement: MachinePlacement,
+    *,
+    ticket_type: TicketType,
+    summary: str,
+    symptoms: str,
+    signals: tuple[str, ...],
+    received_at: datetime,
+) -> TicketDraft:
+    """The registration record of a ticket a warning opens: who, where, what, by when."""
+    local_received = received_at.astimezone(ZoneInfo(placement.site.timezone))
+    contract = placement.customer.contract
+    return TicketDraft(
+        customer_id=placement.customer.id,
+        contract_number=contract.number,
+        contact_name=placement.customer.contact.name,
+        line_id=placement.line.id,
+        machine_id=placement.machine.id,
+        machine_model=placement.machine.model,
+        machine_serial=placement.machine.serial,
+        ticket_type=ticket_type,
+        channel=Channel.AUTOMATIC_WARNING,
+        severity=alert.severity,
+        under_warranty=is_under_warranty(placement.line, local_received.date()),
+        summary=summary,
+        symptoms=symptoms,
+        signals=signals,
         received_at=local_received,
         deadlines=sla_deadlines(
             contract,

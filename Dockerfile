@@ -11,6 +11,7 @@ COPY storage storage
 COPY simulator simulator
 COPY services services
 COPY launcher launcher
+COPY settings settings
 COPY bench bench
 COPY config config
 RUN pip install --no-cache-dir . \

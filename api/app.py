@@ -31,8 +31,8 @@ from api.routers import (
 )
 from api.routers.console import STATIC_DIR
 from api.security_headers import SecurityHeadersMiddleware
-from launcher.settings import Settings
 from models.plant import Plant
+from settings.linecare_settings import Settings
 from storage.connections import Pool
 from storage.database import open_pool
 

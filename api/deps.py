@@ -12,9 +12,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from launcher.settings import Settings
 from models.plant import Plant
 from models.users import User
+from settings.linecare_settings import Settings
 from storage.connections import Connection, Pool
 from storage.user_store import find_user_by_token
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from collector.structured_logging import use_json_logs
 from launcher import evaluate_command, model_admin
 from launcher.local_services import LocalServices
-from launcher.settings import Settings
 from models.plant import load_plant
+from settings.linecare_settings import Settings
 from storage.database import prepare_database
 
 

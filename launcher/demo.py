@@ -23,9 +23,9 @@ from collector.garbage_collection import tune_for_ingest
 from collector.mqtt_connection import discard_session
 from launcher import processes
 from launcher.local_services import LocalServices
-from launcher.settings import Settings
 from models.plant import Plant
 from services.free_ports import free_port, port_is_open
+from settings.linecare_settings import Settings
 from simulator.opcua_server import opcua_lines_by_endpoint
 from simulator.run_simulator import served_endpoints
 from storage.connections import Pool

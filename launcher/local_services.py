@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from launcher.settings import Settings
 from services import mosquitto_broker, postgres_cluster
 from services.free_ports import port_is_open
 from services.mosquitto_broker import BrokerSpec
 from services.postgres_cluster import ClusterSpec
+from settings.linecare_settings import Settings
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,9 @@ import psycopg
 
 from analytics.anomaly_refresh import AnomalySettings, train_machine_model
 from analytics.condition_training import TrainingError
-from launcher.settings import Settings
 from models.condition_model import ModelStatus
 from models.plant import Plant, load_plant
+from settings.linecare_settings import Settings
 from storage import condition_model_store
 from storage.condition_model_codec import ModelDecodeError, model_to_json
 from storage.connections import Connection

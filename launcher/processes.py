@@ -27,8 +27,8 @@ from collector.source_liveness import SourceLiveness
 from collector.source_status import SourceStatusBoard
 from collector.sparkplug_birth_store import SparkplugBirthStore
 from collector.telemetry_sink import TelemetrySink
-from launcher.settings import Settings
 from models.plant import Plant
+from settings.linecare_settings import Settings
 from simulator.run_simulator import run_simulation
 from simulator.scenarios import Scenario
 from storage.connections import Pool

@@ -17,10 +17,10 @@ import pytest
 
 from api.app import create_app
 from launcher import processes
-from launcher.settings import Settings
 from models.plant import Plant
 from services.free_ports import free_port
 from services.mosquitto_broker import BrokerSpec
+from settings.linecare_settings import Settings
 from simulator.scenarios import BearingWear, Scenario
 from storage.asset_registry import sync_assets
 from storage.connections import Pool

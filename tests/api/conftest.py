@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
-from launcher.settings import Settings
 from models.plant import Plant
+from settings.linecare_settings import Settings
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
 from storage.user_store import seed_demo_users

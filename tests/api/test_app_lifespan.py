@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from api.app import create_app
-from launcher.settings import Settings
 from models.plant import Plant
+from settings.linecare_settings import Settings
 from storage.connections import Pool
 
 pytestmark = pytest.mark.integration

@@ -7,9 +7,9 @@ import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
-from launcher.settings import Settings
 from models.plant import Plant
 from models.users import Role
+from settings.linecare_settings import Settings
 from storage.connections import Pool
 from storage.user_store import (
     find_user_by_token,

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from collector.sparkplug_partition import WHOLE_PLANT, SparkplugPartition, partition_of
-from launcher.settings import Settings
+from settings.linecare_settings import Settings
 
 NODES = [("alpenpack", f"line-{n}") for n in range(200)] + [("nordbrau", "line-1")]
 

@@ -17,10 +17,10 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from launcher.demo import DemoError, run_demo
-from launcher.settings import Settings
 from models.plant import Plant
 from services.free_ports import free_port
 from services.mosquitto_broker import BrokerSpec
+from settings.linecare_settings import Settings
 
 PLANT_ENDPOINT = "opc.tcp://127.0.0.1:48400/linecare/"
 

@@ -12,9 +12,9 @@ import pytest
 
 from api.app import create_app
 from launcher import cli
-from launcher.settings import Settings
 from models.plant import Plant
 from services.free_ports import free_port
+from settings.linecare_settings import Settings
 from storage.connections import Pool
 from storage.user_store import token_digest
 from tests.fixtures.fix_database import PLANT_FILE

@@ -2,7 +2,9 @@
 
 ``models/`` is the vocabulary every stage speaks, so it imports nothing of
 theirs; the storage layer speaks that vocabulary and knows nothing of the
-stages that read from it (analytics, alerts, the API, the launcher).
+stages that read from it (analytics, alerts, the API, the launcher). The API
+serves what those stages stored and takes its configuration from ``settings/``,
+never from the launcher that starts it; ``settings/`` in turn knows no entry point.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ FIRST_PARTY = frozenset(path.parent.name for path in ROOT.glob("*/__init__.py"))
 MAY_IMPORT = {
     "models": frozenset({"models"}),
     "storage": frozenset({"storage", "models"}),
+    "settings": frozenset({"settings", "models", "storage", "analytics", "collector"}),
+    "api": frozenset({"api", "models", "storage", "alerts", "settings"}),
 }
 
 # (importing file, imported module) pairs tolerated for now: none left.
@@ -51,7 +55,15 @@ def forbidden_imports(root: Path, package: str) -> list[tuple[str, str]]:
 
 
 def test_first_party_packages_are_found() -> None:
-    assert {"models", "storage", "analytics", "alerts", "api", "launcher"} <= FIRST_PARTY
+    assert {
+        "models",
+        "storage",
+        "analytics",
+        "alerts",
+        "api",
+        "launcher",
+        "settings",
+    } <= FIRST_PARTY
 
 
 @pytest.mark.parametrize("package", sorted(MAY_IMPORT))
@@ -73,3 +85,13 @@ def test_a_storage_module_importing_analytics_is_caught(tmp_path: Path) -> None:
     assert forbidden_imports(tmp_path, "storage") == [
         ("storage/oee_store.py", "analytics.oee_ratios")
     ]
+
+
+def test_an_api_module_importing_the_launcher_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "deps.py").write_text(
+        "from settings.linecare_settings import Settings\n"
+        "from launcher.settings import Settings as Old\n",
+        encoding="utf-8",
+    )
+    assert forbidden_imports(tmp_path, "api") == [("api/deps.py", "launcher.settings")]

@@ -1,7 +1,9 @@
 """The one configuration object, built from the environment at start-up.
 
 Everything about the installed base lives in the plant file; this holds where
-things run. Environment variables are prefixed ``LINECARE_``.
+things run. Environment variables are prefixed ``LINECARE_``. It lives beside
+the stages rather than in the launcher, so the API and the launcher both take
+it from here without one reaching into the other.
 """
 
 from __future__ import annotations

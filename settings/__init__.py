@@ -1,0 +1,1 @@
+"""The configuration every entry point (launcher, API, tests) builds at start-up."""

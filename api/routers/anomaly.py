@@ -11,10 +11,19 @@ from alerts.anomaly_rules import SustainedAnomalyRule
 from api.access_scope import machine_for
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.schemas.anomaly import AnomalyPublic
+from api.score_freshness import ScoreFreshness, score_freshness
 from api.time_ranges import resolve_range
+from models.anomaly import AnomalyScore
 from models.condition_model import LearningProgress, StoredModel
-from models.plant import SignalKind
-from storage import anomaly_store, condition_model_store, condition_scoring_store, forecast_store
+from models.plant import Machine, Plant, SignalKind
+from models.states import TimeCategory
+from storage import (
+    anomaly_store,
+    condition_model_store,
+    condition_scoring_store,
+    forecast_store,
+    telemetry_queries,
+)
 from storage.condition_model_codec import ModelDecodeError
 from storage.connections import Connection
 
@@ -62,6 +71,9 @@ async def anomaly(
             machine_id
         ),
         latest=latest,
+        freshness=await _freshness(conn, plant, placement.machine, latest, model)
+        if latest is not None
+        else None,
         history=history,
     )
 
@@ -84,3 +96,32 @@ async def _model_state(
         note = position.note if position is not None else "waiting for the first data"
         return "learning", note, progress, None
     return "scoring", usable.note, None, usable.stored
+
+
+async def _freshness(
+    conn: Connection,
+    plant: Plant,
+    machine: Machine,
+    latest: AnomalyScore,
+    model: StoredModel | None,
+) -> ScoreFreshness:
+    """The newest score against the machine's newest sample and its state now."""
+    newest = await telemetry_queries.latest_values(
+        conn, machine_ids=[machine.id], signals=[s.name for s in machine.signals]
+    )
+    state = next((v.value for v in newest if v.signal == "state"), None)
+    position = (await condition_scoring_store.positions(conn, machine_ids=[machine.id])).get(
+        machine.id
+    )
+    return score_freshness(
+        score_time=latest.time,
+        analysed_until=position.scored_until if position is not None else None,
+        newest_sample=max((v.time for v in newest), default=None),
+        state=int(state) if state is not None else None,
+        running_states={
+            s for s, category in plant.state_categories.items() if category is TimeCategory.RUNNING
+        },
+        observation_width=timedelta(seconds=model.model.observation_width_s)
+        if model is not None
+        else None,
+    )

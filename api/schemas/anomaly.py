@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from api.schemas.base import PublicModel
+from api.score_freshness import ScoreFreshness
 from models.anomaly import AnomalyScore
 from models.condition_forecast import HealthForecast, SignalForecast
 from models.condition_model import LearningProgress, ScaleBasis, SignalDirection, StoredModel
@@ -184,8 +185,11 @@ class AnomalyPointPublic(PublicModel):
 
 class AnomalyPublic(PublicModel):
     """Scores are on 0..1 (0 is normal); ``alert_threshold`` (0.5) is the calibrated
-    limit, and a run of scores at or above it opens an alert. ``status`` is
-    ``learning`` (see ``learning``), ``scoring`` or ``unscored`` (see ``note``)."""
+        limit, and a run of scores at or above it opens an alert. ``status`` is
+        ``learning`` (see ``learning``), ``scoring`` or ``unscored`` (see ``note``).
+    ``latest_stale`` says the newest score describes the machine as it was, not as it
+    is (``latest_stale_reason`` says why): taken before it stopped running, or several
+    observation widths behind its newest data."""
 
     machine_id: str
     since: datetime
@@ -197,6 +201,8 @@ class AnomalyPublic(PublicModel):
     model: ModelPublic | None
     forecast: ForecastPublic | None
     latest: AnomalyScorePublic | None
+    latest_stale: bool
+    latest_stale_reason: str | None
     history: list[AnomalyPointPublic]
 
     @classmethod
@@ -213,6 +219,7 @@ class AnomalyPublic(PublicModel):
         model: StoredModel | None,
         forecast: HealthForecast | None,
         latest: AnomalyScore | None,
+        freshness: ScoreFreshness | None,
         history: Sequence[AnomalyScore],
     ) -> AnomalyPublic:
         return cls(
@@ -226,5 +233,7 @@ class AnomalyPublic(PublicModel):
             model=ModelPublic.of(model) if model is not None else None,
             forecast=ForecastPublic.of(forecast) if forecast is not None else None,
             latest=AnomalyScorePublic.of(latest) if latest is not None else None,
+            latest_stale=freshness.stale if freshness is not None else False,
+            latest_stale_reason=freshness.reason if freshness is not None else None,
             history=[AnomalyPointPublic(time=s.time, score=s.score) for s in history],
         )

@@ -452,14 +452,17 @@ function renderAnomaly(anomaly) {
     return;
   }
   const latest = anomaly.latest;
-  $("anomaly-time").textContent = `${fmtPlantTime(latest.time, zone)} ${zoneAbbreviation(zone, latest.time)}`;
+  const when = `${fmtPlantTime(latest.time, zone)} ${zoneAbbreviation(zone, latest.time)}`;
+  // A stale score is history, not the machine now: greyed, dated "as of", with the reason.
+  $("anomaly-time").textContent = anomaly.latest_stale ? `as of ${when}` : when;
   const parts = [
-    el("div", { class: "anomaly-top" },
+    anomaly.latest_stale ? el("div", { class: "note small" }, `Not current: ${anomaly.latest_stale_reason}. Last score as of ${when}.`) : null,
+    el("div", { class: anomaly.latest_stale ? "anomaly-top stale" : "anomaly-top" },
       el("div", {}, el("div", { class: `score-big ${scoreClass(latest.score)}` }, fmtScore(latest.score)),
         el("div", { class: "muted small" }, `0 = normal · alert at ${fmtScore(view.alertScore)} and above`)),
       el("div", { class: "spark-box" }, sparkline(anomaly.history.map((p) => p.score), view.alertScore),
         el("div", { class: "muted small" }, "last 24 h · dashed: alert threshold"))),
-    contributions(latest),
+    anomaly.latest_stale ? el("div", { class: "stale" }, contributions(latest)) : contributions(latest),
     outlook(anomaly.forecast, zone),
     anomaly.note ? el("div", { class: "note small" }, anomaly.note) : null,
     modelLine(anomaly.model, zone),

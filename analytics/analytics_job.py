@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from analytics.anomaly_refresh import AnomalySettings, refresh_anomaly
+from analytics.anomaly_refresh import refresh_anomaly
+from analytics.condition_refresh_context import AnomalySettings
 from analytics.oee_calculation import DEFAULT_MAX_SAMPLE_GAP_S, OeeRules
 from analytics.oee_refresh import refresh_oee
 from analytics.recompute_plan import RecomputeSettings

@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from analytics.anomaly_refresh import AnomalySettings, train_machine_model
+from analytics.condition_refresh_context import AnomalySettings
 from analytics.condition_training import TrainingError
+from analytics.model_retraining import train_machine_model
 from models.condition_model import ModelStatus
 from models.plant import Plant, load_plant
 from settings.linecare_settings import Settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analytics.anomaly_refresh import signal_directions, signal_limits
+from analytics.condition_refresh_context import signal_directions, signal_limits
 from models.condition_model import SignalDirection
 from models.plant import Plant
 

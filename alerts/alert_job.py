@@ -359,12 +359,9 @@ async def _escalate_ticket(
     await ticket_store.regrade_ticket(
         conn,
         ticket_id=ticket_id,
+        old_severity=ticket.draft.severity,
         severity=regrade.severity,
         ticket_type=regrade.ticket_type,
-    )
-    await ticket_store.append_event(
-        conn,
-        ticket_id=ticket_id,
         at=now,
         kind="escalated",
         note=escalation_note(alert_id, ticket, regrade),

@@ -127,20 +127,17 @@ async def _add_stops(conn: Connection, plant: Plant, ticket: Ticket, now: dateti
         if regrade is None:
             continue
         await ticket_store.regrade_ticket(
-            conn, ticket_id=ticket.id, severity=regrade.severity, ticket_type=regrade.ticket_type
-        )
-        await ticket_store.append_event(
             conn,
             ticket_id=ticket.id,
+            old_severity=current.draft.severity,
+            severity=regrade.severity,
+            ticket_type=regrade.ticket_type,
             at=stop.started,
             kind="regraded",
             note=(
                 f"the stop re-grades the ticket {current.draft.severity} -> {regrade.severity}"
                 f" (type {regrade.ticket_type}); SLA deadlines unchanged (measured as at opening)"
             ),
-            field="severity",
-            old_value=current.draft.severity.value,
-            new_value=regrade.severity.value,
         )
         log.info("stop of %s re-graded ticket %s", stop.machine_id, ticket.number)
         reread = await ticket_store.get_ticket(conn, ticket_id=ticket.id)

@@ -44,18 +44,12 @@ async def join_open_ticket(conn: Connection, *, alert: Alert, now: datetime) -> 
             await ticket_store.regrade_ticket(
                 conn,
                 ticket_id=ticket_id,
+                old_severity=ticket.draft.severity,
                 severity=regrade.severity,
                 ticket_type=regrade.ticket_type,
-            )
-            await ticket_store.append_event(
-                conn,
-                ticket_id=ticket_id,
                 at=now,
                 kind="regraded",
                 note="the joining warning is worse; SLA deadlines unchanged",
-                field="severity",
-                old_value=ticket.draft.severity.value,
-                new_value=regrade.severity.value,
             )
         return ticket_id
     return None

@@ -148,12 +148,31 @@ async def lock_ticket(conn: Connection, *, ticket_id: int) -> Ticket | None:
 
 
 async def regrade_ticket(
-    conn: Connection, *, ticket_id: int, severity: Severity, ticket_type: TicketType
+    conn: Connection,
+    *,
+    ticket_id: int,
+    old_severity: Severity,
+    severity: Severity,
+    ticket_type: TicketType,
+    at: datetime,
+    kind: str,
+    note: str,
 ) -> None:
-    """Set a ticket's grade and type; its SLA deadlines stay as opened. The caller records why."""
+    """Set a ticket's grade and type, and record it in its history with why (``note``);
+    its SLA deadlines stay as opened."""
     await conn.execute(
         "UPDATE tickets SET severity = %s, ticket_type = %s WHERE id = %s",
         (severity.value, ticket_type.value, ticket_id),
+    )
+    await append_event(
+        conn,
+        ticket_id=ticket_id,
+        at=at,
+        kind=kind,
+        note=note,
+        field="severity",
+        old_value=old_severity.value,
+        new_value=severity.value,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from alerts.anomaly_rules import SustainedAnomalyRule
+from analytics.condition_observations import pick
 from analytics.condition_training import DetectorSettings, TrainingError
 from evaluation.csv_history import EntityHistory
 from evaluation.detection_metrics import NabTally, PointCounts, nab_tally, point_counts
@@ -75,14 +76,8 @@ def evaluate_history(
     running = history.running
     train = np.flatnonzero(running[:train_rows])
     test = np.flatnonzero(running[train_rows:]) + train_rows
-    rows = np.concatenate([train, test])
     batch = history.batch
-    picked = type(batch)(
-        batch.signals,
-        tuple(batch.times[i] for i in rows),
-        batch.values[rows],
-        tuple(batch.regimes[i] for i in rows),
-    )
+    picked = pick(batch, running.tolist())
     try:
         replayed = replay(
             history.entity,

@@ -31,7 +31,7 @@ import numpy as np
 import ruptures
 from scipy import stats
 
-from analytics.condition_observations import FloatArray, ObservationBatch
+from analytics.condition_observations import FloatArray, ObservationBatch, pick
 from analytics.condition_smoothing import rolling_mean
 from analytics.condition_training import normalise
 from models.condition_forecast import HealthForecast, SignalForecast
@@ -168,12 +168,7 @@ def forecast_health(
     present = [bool(v) for v in complete]
     if sum(present) < settings.min_trend_observations:
         return None
-    kept = ObservationBatch(
-        ordered.signals,
-        tuple(t for t, p in zip(ordered.times, present, strict=True) if p),
-        ordered.values[np.asarray(present, dtype=bool)],
-        tuple(r for r, p in zip(ordered.regimes, present, strict=True) if p),
-    )
+    kept = pick(ordered, present)
     normalised = normalise(kept, (*model.regimes, *learned_regimes))
     change_at = latest_change(kept, normalised, settings)
     since_change = kept.times.index(change_at) if change_at is not None else 0

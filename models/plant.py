@@ -130,12 +130,37 @@ class ShiftCalendar(Frozen):
     holidays: tuple[date, ...] = ()
 
 
+class Location(Frozen):
+    """A point on the map (WGS 84 degrees), for the distance an engineer travels."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
 class Site(Frozen):
     id: str
     name: str
     timezone: str
     calendar: ShiftCalendar
     lines: tuple[Line, ...]
+    # Where the site is, so dispatch can rank engineers by distance, or at least by
+    # region (a name shared with the engineers' home regions) when there is no location.
+    region: str | None = None
+    location: Location | None = None
+
+
+class DocumentKind(StrEnum):
+    MANUAL = "manual"
+    DRAWING = "drawing"
+    OTHER = "other"
+
+
+class Document(Frozen):
+    """A drawing or manual of a machine model that the engineer takes along as a link."""
+
+    title: str = Field(min_length=1)
+    url: str = Field(pattern=r"^(https?://|/)\S+$")
+    kind: DocumentKind = DocumentKind.MANUAL
 
 
 class Severity(StrEnum):
@@ -221,6 +246,8 @@ class Plant(Frozen):
     # Machine model -> condition signal -> which deviations count; a machine's own
     # signal setting overrides it.
     condition_directions: dict[str, dict[str, SignalDirection]] = Field(default_factory=dict)
+    # Machine model -> its drawings and manuals, linked from every dispatch order.
+    machine_documents: dict[str, tuple[Document, ...]] = Field(default_factory=dict)
 
     def placements(self) -> Iterator[MachinePlacement]:
         """Every machine with the customer, site and line it stands in."""

@@ -2,7 +2,7 @@
 
 Tokens are never stored: only their SHA-256 digest is, and a lookup hashes the
 presented token first. A revoked user keeps its row (the login stays taken) but
-its token no longer signs in. The demo ships four fixed, publicly known tokens.
+its token no longer signs in. The demo ships seven fixed, publicly known tokens.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import LiteralString
 
 from models.users import DemoUser, Role, User, UserAccount
 from storage.connections import Connection
+from storage.engineer_store import seed_demo_profiles
 
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("demo-support", "demo-support", "Support engineer (demo)", Role.SUPPORT),
@@ -21,6 +22,10 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser(
         "demo-alpenpack", "demo-alpenpack", "Alpenpack plant (demo)", Role.CUSTOMER, "alpenpack"
     ),
+    # Their skills and bases are seeded by ``engineer_store.seed_demo_profiles``.
+    DemoUser("demo-field-1", "demo-field-1", "Field engineer Hamburg (demo)", Role.FIELD_ENGINEER),
+    DemoUser("demo-field-2", "demo-field-2", "Field engineer Zurich (demo)", Role.FIELD_ENGINEER),
+    DemoUser("demo-field-3", "demo-field-3", "Field engineer Munich (demo)", Role.FIELD_ENGINEER),
 )
 
 _COLUMNS = "id, login, display_name, role, customer_id"
@@ -142,9 +147,10 @@ async def replace_token(conn: Connection, *, login: str, token: str) -> User | N
 
 
 async def seed_demo_users(conn: Connection) -> list[User]:
-    """Create the demo accounts; the demo customers must be synced to the asset tables first."""
+    """Create the demo accounts and the demo field engineers' profiles; the demo customers
+    must be synced to the asset tables first."""
     async with conn.transaction():
-        return [
+        users = [
             await upsert_user(
                 conn,
                 login=demo.login,
@@ -155,6 +161,8 @@ async def seed_demo_users(conn: Connection) -> list[User]:
             )
             for demo in DEMO_USERS
         ]
+        await seed_demo_profiles(conn)
+        return users
 
 
 async def active_demo_users(conn: Connection) -> list[DemoUser]:

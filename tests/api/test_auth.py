@@ -88,6 +88,9 @@ async def test_demo_tokens_are_offered_when_seeded(client: httpx.AsyncClient) ->
         "demo-desk",
         "demo-nordbrau",
         "demo-alpenpack",
+        "demo-field-1",
+        "demo-field-2",
+        "demo-field-3",
     ]
 
 
@@ -101,16 +104,19 @@ async def test_no_demo_tokens_without_demo_users(
     assert response.json() == []
 
 
-async def test_seeding_demo_users_twice_keeps_four(seeded_pool: Pool) -> None:
+async def test_seeding_demo_users_twice_keeps_seven(seeded_pool: Pool) -> None:
     async with seeded_pool.connection() as conn:
         users = await seed_demo_users(conn)
         cursor = await conn.execute("SELECT count(*) FROM users")
         row = await cursor.fetchone()
     assert row is not None
-    assert row[0] == 4
+    assert row[0] == 7
     assert [(u.role, u.customer_id) for u in users] == [
         (Role.SUPPORT, None),
         (Role.DESK, None),
         (Role.CUSTOMER, "nordbrau"),
         (Role.CUSTOMER, "alpenpack"),
+        (Role.FIELD_ENGINEER, None),
+        (Role.FIELD_ENGINEER, None),
+        (Role.FIELD_ENGINEER, None),
     ]

@@ -77,4 +77,11 @@ async def test_a_revoked_demo_user_stays_revoked_when_the_demo_seeds_again(pool:
         assert await find_user_by_token(conn, token="demo-desk") is None
         assert await find_user_by_token(conn, token="demo-support") is not None
         hints = [demo.login for demo in await active_demo_users(conn)]
-    assert hints == ["demo-support", "demo-nordbrau", "demo-alpenpack"]
+    assert hints == [
+        "demo-support",
+        "demo-nordbrau",
+        "demo-alpenpack",
+        "demo-field-1",
+        "demo-field-2",
+        "demo-field-3",
+    ]

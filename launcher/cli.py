@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from collector.structured_logging import use_json_logs
-from launcher import evaluate_command, model_admin
+from launcher import evaluate_command, model_admin, ticket_cli
 from launcher.local_services import LocalServices
 from models.plant import load_plant
 from settings.linecare_settings import Settings
@@ -230,6 +230,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_users_parser(commands)
     evaluate_command.add_parser(commands)
     model_admin.add_parser(commands)
+    ticket_cli.add_parser(commands)
     return parser
 
 
@@ -288,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return evaluate_command.run_evaluate(args, settings.plant_file)
         if args.command == "models":
             return model_admin.run_models(args, settings)
+        if args.command == "tickets":
+            return ticket_cli.run_tickets(args, settings)
         # Imported here so that `services` and `migrate` work before the rest is set up.
         from launcher import demo
 

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     manage_services: bool = True
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # The token `linecare tickets` signs in with, so that scripts need no flag.
+    api_token: SecretStr | None = None
     simulation_speed: float = Field(default=60.0, gt=0)
     simulation_seed: int = 7
     # Wall seconds between simulator ticks; each covers tick * speed simulated seconds.

@@ -27,6 +27,9 @@ Grouped by engineer, customer, line model or fault type, figures are those of
 the whole period per group; grouped by month, each month of the period is a
 group with its own figures and its own backlog at the month's end. A ticket
 worked by two engineers counts for each of them.
+
+Like ``models.oee_ratios``, this arithmetic lives with the vocabulary so that the
+API, which may not reach into the analytics stage, computes the figures on read.
 """
 
 from __future__ import annotations
@@ -126,7 +129,15 @@ class ServiceTicket:
     failure_at: datetime | None = None
     restored_at: datetime | None = None
     surveys: tuple[SurveyAnswer, ...] = ()
-    complaints: tuple[datetime, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    """A complaint as registered: about a ticket, or about the service in general (None)."""
+
+    registered_at: datetime
+    customer: GroupKey
+    ticket_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +215,18 @@ def clock_outcome(clock: SlaClock) -> ClockOutcome | None:
     return None
 
 
+def site_visits(moves: Sequence[tuple[TicketStatus | None, TicketStatus]]) -> int:
+    """Arrivals on site among (from, to) status moves.
+
+    Going back on site after waiting for the customer there is the same visit.
+    """
+    return sum(
+        1
+        for source, target in moves
+        if target is TicketStatus.ON_SITE and source is not TicketStatus.WAITING_FOR_CUSTOMER
+    )
+
+
 def repeat_faults(tickets: Sequence[ServiceTicket]) -> frozenset[int]:
     """Ids of tickets whose machine had a ticket with the same fault code in the 30 days before."""
     seen: dict[tuple[str, int], list[datetime]] = {}
@@ -221,9 +244,17 @@ def repeat_faults(tickets: Sequence[ServiceTicket]) -> frozenset[int]:
 
 
 def kpi_figures(
-    tickets: Sequence[ServiceTicket], period: Period, *, repeats: frozenset[int]
+    tickets: Sequence[ServiceTicket],
+    period: Period,
+    *,
+    repeats: frozenset[int],
+    complaints: Sequence[Complaint] = (),
 ) -> KpiFigures:
-    """Every KPI of these tickets over ``period`` (``repeats``: from ``repeat_faults``)."""
+    """Every KPI of these tickets and complaints over ``period``.
+
+    ``repeats`` are the repeat faults among all tickets (``repeat_faults``), since
+    the earlier ticket of a repeat may lie in another group.
+    """
     resolved = [t for t in tickets if t.resolved_at is not None and t.resolved_at in period]
     visited = [t for t in resolved if t.site_visits > 0]
     repairs = [d for t in tickets if (d := _repair_time(t, period)) is not None]
@@ -241,7 +272,7 @@ def kpi_figures(
         repeat_faults=Ratio(sum(1 for t in coded if t.ticket_id in repeats), len(coded)),
         satisfaction=sum(answers) / len(answers) if answers else None,
         surveys=len(answers),
-        complaints=sum(1 for t in tickets for at in t.complaints if at in period),
+        complaints=sum(1 for c in complaints if c.registered_at in period),
         backlog=backlog_at(tickets, period.end),
         received=sum(1 for t in tickets if t.received_at in period),
         resolved=len(resolved),
@@ -254,6 +285,7 @@ def service_kpis(
     period: Period,
     dimension: KpiDimension,
     zone: ZoneInfo,
+    complaints: Sequence[Complaint] = (),
 ) -> KpiBreakdown:
     """The KPIs over ``period`` in total and per group of ``dimension``.
 
@@ -261,17 +293,21 @@ def service_kpis(
     that repeats of them are recognised. Months are calendar months in ``zone``.
     """
     repeats = repeat_faults(tickets)
-    total = kpi_figures(tickets, period, repeats=repeats)
+    total = kpi_figures(tickets, period, repeats=repeats, complaints=complaints)
     if dimension is KpiDimension.MONTH:
         groups = tuple(
-            KpiGroup(key, window, kpi_figures(tickets, window, repeats=repeats))
+            KpiGroup(
+                key, window, kpi_figures(tickets, window, repeats=repeats, complaints=complaints)
+            )
             for key, window in month_windows(period, zone)
         )
     else:
         groups = tuple(
             KpiGroup(key, period, figures)
-            for key, members in _partition(tickets, _KEYS[dimension])
-            if _has_figures(figures := kpi_figures(members, period, repeats=repeats))
+            for key, members, complained in _partition(tickets, complaints, dimension)
+            if _has_figures(
+                figures := kpi_figures(members, period, repeats=repeats, complaints=complained)
+            )
         )
     return KpiBreakdown(dimension=dimension, period=period, total=total, groups=groups)
 
@@ -336,14 +372,32 @@ _KEYS: dict[KpiDimension, Callable[[ServiceTicket], tuple[GroupKey, ...]]] = {
 
 
 def _partition(
-    tickets: Sequence[ServiceTicket], keys: Callable[[ServiceTicket], tuple[GroupKey, ...]]
-) -> list[tuple[GroupKey, list[ServiceTicket]]]:
-    """Tickets by group, groups ordered by label; a ticket may be in several groups."""
-    groups: dict[GroupKey, list[ServiceTicket]] = {}
+    tickets: Sequence[ServiceTicket], complaints: Sequence[Complaint], dimension: KpiDimension
+) -> list[tuple[GroupKey, list[ServiceTicket], list[Complaint]]]:
+    """Tickets and complaints by group, ordered by label; a ticket may be in several groups.
+
+    A complaint belongs to its customer, and otherwise to the groups of its ticket;
+    one about the service in general has no engineer, line model or fault type.
+    """
+    keys = _KEYS[dimension]
+    members: dict[GroupKey, list[ServiceTicket]] = {}
     for ticket in tickets:
         for key in keys(ticket):
-            groups.setdefault(key, []).append(ticket)
-    return sorted(groups.items(), key=lambda item: (item[0].label.casefold(), item[0].key))
+            members.setdefault(key, []).append(ticket)
+    complained: dict[GroupKey, list[Complaint]] = {}
+    groups_of_ticket = {t.ticket_id: keys(t) for t in tickets}
+    for complaint in complaints:
+        if dimension is KpiDimension.CUSTOMER:
+            complaint_keys: tuple[GroupKey, ...] = (complaint.customer,)
+        else:
+            complaint_keys = groups_of_ticket.get(complaint.ticket_id or 0, ())
+        for key in complaint_keys:
+            members.setdefault(key, [])
+            complained.setdefault(key, []).append(complaint)
+    return [
+        (key, members[key], complained.get(key, []))
+        for key in sorted(members, key=lambda k: (k.label.casefold(), k.key))
+    ]
 
 
 def _has_figures(figures: KpiFigures) -> bool:

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from alerts.sla_calendar import around_the_clock
 from alerts.sla_clocks import ClockInputs, sla_clocks
-from analytics.service_kpis import (
+from models.service_kpis import (
     ClockOutcome,
+    Complaint,
     GroupKey,
     KpiDimension,
     KpiFigures,
@@ -23,6 +24,7 @@ from analytics.service_kpis import (
     month_windows,
     repeat_faults,
     service_kpis,
+    site_visits,
 )
 from models.tickets import (
     Milestones,
@@ -236,12 +238,31 @@ def test_satisfaction_and_complaints_count_in_the_period_they_happened() -> None
                 SurveyAnswer(T0 + timedelta(days=3), 5),
                 SurveyAnswer(datetime(2026, 4, 3, tzinfo=UTC), 1),
             ),
-            complaints=(T0 + timedelta(days=4),),
         ),
         ticket(surveys=(SurveyAnswer(T0 + timedelta(days=5), 3),)),
     )
 
-    assert (result.satisfaction, result.surveys, result.complaints) == (4.0, 2, 1)
+    assert (result.satisfaction, result.surveys) == (4.0, 2)
+
+
+def test_complaints_count_for_their_customer_and_the_groups_of_their_ticket() -> None:
+    worked = fixed(T0 + timedelta(days=1), engineers=(MUELLER,))
+    complaints = [
+        Complaint(T0 + timedelta(days=4), NORDBRAU, worked.ticket_id),
+        Complaint(T0 + timedelta(days=5), ALPENPACK),  # about the service in general
+        Complaint(datetime(2026, 4, 5, tzinfo=UTC), NORDBRAU, worked.ticket_id),  # April
+    ]
+
+    def count(dimension: KpiDimension) -> dict[str, int]:
+        breakdown = service_kpis(
+            [worked], period=MARCH, dimension=dimension, zone=BERLIN, complaints=complaints
+        )
+        assert breakdown.total.complaints == 2
+        return {g.group.key: g.figures.complaints for g in breakdown.groups}
+
+    assert count(KpiDimension.CUSTOMER) == {"alpenpack": 1, "nordbrau": 1}
+    assert count(KpiDimension.ENGINEER) == {"eng-mueller": 1}
+    assert count(KpiDimension.MONTH) == {"2026-03": 2}
 
 
 def test_months_are_calendar_months_in_the_zone_with_their_own_backlog() -> None:
@@ -293,3 +314,21 @@ def test_groups_by_engineer_count_a_shared_ticket_for_each_and_drop_idle_groups(
     assert by_engineer.total.first_time_fix.rate == 0.5
     # Alpenpack's only ticket was closed long before March: no group of its own.
     assert [g.group.key for g in by_customer.groups] == ["nordbrau"]
+
+
+def test_site_visits_count_arrivals_not_returns_from_waiting_on_site() -> None:
+    on_site, waiting, parts = (
+        TicketStatus.ON_SITE,
+        TicketStatus.WAITING_FOR_CUSTOMER,
+        TicketStatus.WAITING_FOR_PARTS,
+    )
+    moves = [
+        (TicketStatus.EN_ROUTE, on_site),
+        (on_site, waiting),
+        (waiting, on_site),  # the customer answered while the engineer was there
+        (on_site, parts),
+        (parts, on_site),  # back with the part: a second visit
+    ]
+
+    assert site_visits(moves) == 2
+    assert site_visits([]) == 0

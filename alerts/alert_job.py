@@ -14,6 +14,10 @@ ticket is received then too, which starts the SLA clock.
 An alert closed on windows that late data has since re-scored as high is
 reopened rather than raised again (``alerts.alert_reopening``): its ticket
 continues, hears why, and is re-graded as for any open alert.
+
+Each alert opened (whether it opened a ticket or joined one) then has its
+evidence frozen on the ticket (``alerts.ticket_evidence``), in a transaction of
+its own after the ticket's has committed.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from alerts.forecast_rules import (
     outlook_text,
 )
 from alerts.ticket_escalation import escalation_note, regrade_for, unchanged_note
+from alerts.ticket_evidence import freeze_evidence
 from alerts.ticket_joining import join_open_ticket
 from alerts.ticket_workflow import draft_forecast_ticket, draft_ticket
 from models.alerts import Alert
@@ -96,10 +101,14 @@ async def run_alert_cycle(
         machine_id = placement.machine.id
         if machine_ids is not None and machine_id not in machine_ids:
             continue
-        async with pool.connection() as conn, conn.transaction():
-            report += await _cycle_machine(conn, plant, machine_id, active_rule, now)
-        async with pool.connection() as conn, conn.transaction():
-            report += await _cycle_forecast(conn, plant, machine_id, prediction_rule, now)
+        async with pool.connection() as conn:
+            async with conn.transaction():
+                anomaly = await _cycle_machine(conn, plant, machine_id, active_rule, now)
+            async with conn.transaction():
+                forecast = await _cycle_forecast(conn, plant, machine_id, prediction_rule, now)
+            # After the commits: a ticket never waits for, nor depends on, its evidence.
+            await freeze_evidence(conn, plant, alert_ids=anomaly.opened + forecast.opened, now=now)
+        report += anomaly + forecast
     return report
 
 

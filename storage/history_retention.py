@@ -12,6 +12,11 @@ A ticket that is not archived holds its machine's PLC events and stops from
 engineers and the internal review read them as the fault's evidence. Anomaly
 scores are not held: they expire with the telemetry they were computed from,
 and the ticket and its alert keep the figures that raised it.
+
+The evidence frozen on automatic tickets (``ticket_evidence``: trends, shares,
+outlook, alarms, stops, OEE) holds none of these tables' rows, nor telemetry:
+it is a copy. It is kept while its ticket is not archived and for
+``ticket_evidence`` after the archiving, then deleted like the rest.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ class HistoryPruned:
     plc_events: int
     downtime_events: int
     anomaly_score_chunks: int
+    ticket_evidence: int = 0
 
 
 # Rows are picked by ctid (their physical address) because downtime_events has no
@@ -75,6 +81,19 @@ DELETE FROM {table} WHERE ctid = ANY(ARRAY(
 """).format(table=sql.Identifier(table), time=sql.Identifier(time_column))
 
 
+# Archived when the ticket last moved to archived (else when it was resolved, or received).
+_DELETE_RELEASED_EVIDENCE = """
+DELETE FROM ticket_evidence WHERE id = ANY(ARRAY(
+    SELECT e.id FROM ticket_evidence e JOIN tickets t ON t.id = e.ticket_id
+    WHERE t.status = %(archived)s
+      AND coalesce(
+              (SELECT max(v.at) FROM ticket_events v
+               WHERE v.ticket_id = t.id AND v.field = 'status' AND v.new_value = %(archived)s),
+              t.resolved_at, t.received_at)
+          < now() - %(keep)s::interval
+    LIMIT %(batch)s))
+"""
+
 _DELETE_PLC_EVENTS = _delete_outside_ticket_evidence("plc_events", "time")
 # By shift: the Pareto reads whole shifts, so a shift's stops go together.
 _DELETE_DOWNTIME_EVENTS = _delete_outside_ticket_evidence("downtime_events", "shift_start")
@@ -91,6 +110,9 @@ async def prune_history(conn: Connection, policy: HistoryRetention) -> HistoryPr
             conn, _DELETE_DOWNTIME_EVENTS, policy.downtime_events, policy
         ),
         anomaly_score_chunks=await _drop_anomaly_score_chunks(conn, policy.anomaly_scores),
+        ticket_evidence=await _delete_in_batches(
+            conn, _DELETE_RELEASED_EVIDENCE, policy.ticket_evidence, policy
+        ),
     )
 
 

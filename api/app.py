@@ -17,8 +17,10 @@ from api.routers import (
     alerts,
     anomaly,
     api_docs,
+    complaints,
     console,
     health,
+    kpi_page,
     lines,
     machine_status,
     machines,
@@ -26,7 +28,10 @@ from api.routers import (
     oee,
     report_page,
     reports,
+    service_kpis,
+    service_reports,
     sign_in,
+    ticket_evidence,
     tickets,
 )
 from api.routers.console import STATIC_DIR
@@ -70,6 +75,7 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.include_router(_api_router(), prefix="/api")
     app.include_router(console.router)
     app.include_router(report_page.router)
+    app.include_router(kpi_page.router)
     app.include_router(api_docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(
@@ -95,6 +101,10 @@ def _api_router() -> APIRouter:
         reports,
         alerts,
         tickets,
+        ticket_evidence,
+        service_kpis,
+        service_reports,
+        complaints,
     ):
         router.include_router(module.router)
     return router

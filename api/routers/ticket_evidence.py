@@ -1,0 +1,33 @@
+"""/api/tickets/{id}/evidence: what a warning showed when it opened or joined the ticket.
+
+Staff see every figure; the ticket's customer sees the same evidence in plain
+language; another customer gets 404, as for a ticket that does not exist. A
+ticket no warning opened or joined has no snapshots.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.access_scope import can_see, customer_filter, not_found
+from api.deps import ConnDep, CurrentUser, PlantDep
+from api.routers.tickets import TicketId
+from api.schemas.ticket_evidence import TicketEvidenceCustomerPublic, TicketEvidencePublic
+from storage import ticket_evidence_store, ticket_store
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+
+@router.get("/{ticket_id}/evidence")
+async def get_ticket_evidence(
+    ticket_id: TicketId, user: CurrentUser, conn: ConnDep, plant: PlantDep
+) -> TicketEvidencePublic | TicketEvidenceCustomerPublic:
+    """The evidence frozen on the ticket, the opening warning's first (``view`` says which
+    form: "staff" or "customer"); 404 when the ticket does not exist or is another customer's."""
+    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
+    if ticket is None or not can_see(user, ticket.draft.customer_id):
+        raise not_found("ticket", ticket_id)
+    evidence = await ticket_evidence_store.evidence_of(conn, ticket_id=ticket_id)
+    if customer_filter(user) is not None:
+        return TicketEvidenceCustomerPublic.of(ticket_id, evidence, plant)
+    return TicketEvidencePublic.of(ticket_id, evidence)

@@ -1,0 +1,174 @@
+"""GET /api/tickets/{id}/evidence: every figure for staff, plain language for the ticket's
+customer, 404 for anyone else's customer."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from alerts.alert_job import run_alert_cycle
+from models.condition_forecast import HealthForecast, SignalForecast
+from models.plant import Plant
+from models.plc_events import PlcEvent
+from models.readings import Reading
+from storage.anomaly_store import insert_scores
+from storage.connections import Pool
+from storage.forecast_store import save_forecast
+from storage.plc_event_store import write_plc_events
+from storage.telemetry_writer import write_readings
+from storage.ticket_store import list_tickets
+from tests.alerts.factories import FRIDAY_0800, WINDOW, score_series
+from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
+from tests.api.factories import T0, insert_ticket
+
+pytestmark = pytest.mark.integration
+
+NOW = FRIDAY_0800 + timedelta(minutes=20)
+ANOMALY_START = NOW - 10 * WINDOW
+
+
+def _forecast() -> HealthForecast:
+    temperature = SignalForecast("bearing_temp", "°C", 52.0, 68.0, True, 0.5, 60.0, 40.0, 90.0)
+    return HealthForecast("l1-filler", NOW, 0.62, (temperature,), None, 400)
+
+
+@pytest.fixture
+async def warned(seeded_pool: Pool, plant: Plant) -> int:
+    """The filler's warning opened a ticket and froze its evidence; the ticket's id."""
+    async with seeded_pool.connection() as conn:
+        await write_readings(
+            conn,
+            [
+                Reading(NOW - timedelta(minutes=m), "l1-filler", signal, 40.0 + m / 10)
+                for m in range(0, 120, 2)
+                for signal in ("vibration_rms", "bearing_temp", "motor_current")
+            ],
+        )
+        await write_plc_events(
+            conn,
+            events=[
+                PlcEvent(
+                    NOW - timedelta(minutes=30),
+                    "l1-filler",
+                    "ns=2;s=Filler",
+                    "AlarmConditionType",
+                    700,
+                    31,
+                    "bearing overtemperature",
+                    b"e1",
+                    {},
+                )
+            ],
+        )
+        await insert_scores(
+            conn, scores=score_series("l1-filler", start=ANOMALY_START, windows=10, score=0.7)
+        )
+        await save_forecast(conn, forecast=_forecast())
+    await run_alert_cycle(seeded_pool, plant, now=NOW)
+    async with seeded_pool.connection() as conn:
+        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
+    return ticket.id
+
+
+async def test_staff_see_every_figure_of_the_warning(
+    client: httpx.AsyncClient, warned: int
+) -> None:
+    response = await client.get(f"/api/tickets/{warned}/evidence", headers=SUPPORT)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["view"], body["ticket_id"]) == ("staff", warned)
+    (snapshot,) = body["snapshots"]
+    assert snapshot["rule"] == "sustained_anomaly"
+    assert isinstance(snapshot["alert_id"], int)
+    assert snapshot["signals"] == ["vibration_rms", "bearing_temp"]
+    trend = snapshot["trends"][0]
+    assert (trend["signal"], trend["label"], trend["unit"]) == (
+        "vibration_rms",
+        "Vibration RMS",
+        "mm/s",
+    )
+    assert 0 < len(trend["points"]) <= 200
+    assert set(trend["points"][0]) == {"time", "value", "min", "max", "samples"}
+    shares = snapshot["contributions"]["shares"]
+    assert [s["signal"] for s in shares] == ["vibration_rms", "bearing_temp", "motor_current"]
+    assert shares[0]["deviation_sigma"] == pytest.approx(4.2)
+    assert sum(s["share"] for s in shares) == pytest.approx(1.0)
+    (outlook,) = snapshot["outlook"]["signals"]
+    assert (outlook["hours_to_limit"], outlook["hours_low"], outlook["hours_high"]) == (
+        60.0,
+        40.0,
+        90.0,
+    )
+    assert [a["message"] for a in snapshot["alarms"]] == ["bearing overtemperature"]
+    assert [i["scope"] for i in snapshot["oee"]] == ["machine", "line"]
+
+
+async def test_the_customer_reads_it_in_plain_language(
+    client: httpx.AsyncClient, warned: int
+) -> None:
+    response = await client.get(f"/api/tickets/{warned}/evidence", headers=NORDBRAU)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["view"] == "customer"
+    (snapshot,) = body["snapshots"]
+    assert snapshot["summary"] == (
+        "Filler has been running outside its usual pattern,"
+        " seen in Vibration RMS and Bearing temperature."
+    )
+    assert snapshot["signs"] == ["Vibration RMS", "Bearing temperature"]
+    assert snapshot["outlook"] == [
+        "Bearing temperature may reach its limit of 68 °C in about 2 days."
+    ]
+    assert [t["label"] for t in snapshot["trends"]] == [
+        "Vibration RMS",
+        "Bearing temperature",
+        "Motor current",
+    ]
+    assert [e["text"] for e in snapshot["events"]] == [
+        "Machine alarm: bearing overtemperature (fault code 31)"
+    ]
+    assert [o["subject"] for o in snapshot["oee"]] == ["Filler", "Filling line 1"]
+    text = json.dumps(body, ensure_ascii=False)
+    for internal in ("\u03c3", "sigma", "sustained_anomaly", "alert", "#", "rule", "score"):
+        assert internal not in text.lower(), internal
+
+
+async def test_another_customers_ticket_evidence_looks_like_no_ticket(
+    client: httpx.AsyncClient, warned: int
+) -> None:
+    foreign = await client.get(f"/api/tickets/{warned}/evidence", headers=ALPENPACK)
+    missing = await client.get("/api/tickets/999999/evidence", headers=ALPENPACK)
+
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json() == {"detail": f"ticket {warned} not found"}
+
+
+async def test_a_ticket_a_person_registered_has_no_evidence(
+    client: httpx.AsyncClient, seeded_pool: Pool
+) -> None:
+    async with seeded_pool.connection() as conn:
+        ticket_id = await insert_ticket(
+            conn, customer_id="nordbrau", line_id="line-1", machine_id="l1-filler", received_at=T0
+        )
+
+    staff = await client.get(f"/api/tickets/{ticket_id}/evidence", headers=DESK)
+    customer = await client.get(f"/api/tickets/{ticket_id}/evidence", headers=NORDBRAU)
+
+    assert staff.json() == {"view": "staff", "ticket_id": ticket_id, "snapshots": []}
+    assert customer.json() == {"view": "customer", "ticket_id": ticket_id, "snapshots": []}
+
+
+@pytest.mark.parametrize("ticket_id", ["0", "abc", str(2**63)])
+async def test_impossible_ticket_ids_answer_422(client: httpx.AsyncClient, ticket_id: str) -> None:
+    response = await client.get(f"/api/tickets/{ticket_id}/evidence", headers=DESK)
+    assert response.status_code == 422
+
+
+async def test_signing_in_is_required(client: httpx.AsyncClient, warned: int) -> None:
+    response = await client.get(f"/api/tickets/{warned}/evidence")
+    assert response.status_code == 401

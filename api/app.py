@@ -17,10 +17,8 @@ from api.routers import (
     alerts,
     anomaly,
     api_docs,
-    complaints,
     console,
     health,
-    kpi_page,
     lines,
     machine_status,
     machines,
@@ -28,8 +26,6 @@ from api.routers import (
     oee,
     report_page,
     reports,
-    service_kpis,
-    service_reports,
     sign_in,
     ticket_evidence,
     tickets,
@@ -75,7 +71,6 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.include_router(_api_router(), prefix="/api")
     app.include_router(console.router)
     app.include_router(report_page.router)
-    app.include_router(kpi_page.router)
     app.include_router(api_docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(
@@ -102,9 +97,6 @@ def _api_router() -> APIRouter:
         alerts,
         tickets,
         ticket_evidence,
-        service_kpis,
-        service_reports,
-        complaints,
     ):
         router.include_router(module.router)
     return router

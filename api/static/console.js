@@ -3,6 +3,7 @@
 import { drawChart, sparkline } from "./charts.js";
 import { $, el, fmtNumber, fmtPct } from "./dom.js";
 import { fmtAgo, fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
+import { nextPage, renderNav } from "./page_nav.js";
 import { signalLabel } from "./signal_labels.js";
 
 const TOKEN_KEY = "linecare.token";
@@ -158,6 +159,7 @@ async function showSignIn(message) {
   $("console").hidden = true;
   $("user-chip").hidden = true;
   $("sign-out").hidden = true;
+  $("topnav").hidden = true;
   $("sign-in").hidden = false;
   const error = $("sign-in-error");
   error.hidden = !message;
@@ -185,6 +187,10 @@ async function signIn(token) {
     return;
   }
   localStorage.setItem(TOKEN_KEY, view.token);
+  // Sent here to sign in from a service page: back to it.
+  const next = nextPage();
+  if (next) { window.location.replace(next); return; }
+  renderNav($("topnav"), view.me);
   $("sign-in").hidden = true;
   $("console").hidden = false;
   const role = ROLE_LABELS[view.me.role] || capitalized(view.me.role);
@@ -671,7 +677,7 @@ function renderTickets(tickets) {
   for (const t of tickets) {
     const isOpen = OPEN_TICKET_STATES.has(t.status);
     rows.push(el("tr", { class: `clickable${isOpen ? "" : " closed"}`, onclick: () => toggleTicket(t.id) },
-      el("td", { class: "nowrap" }, el("strong", {}, t.number)),
+      el("td", { class: "nowrap" }, el("a", { href: `/tickets/${t.id}`, class: "ticket-link", onclick: (event) => event.stopPropagation() }, t.number)),
       el("td", {}, t.status.replaceAll("_", " ")),
       el("td", {}, severity(t.severity)),
       el("td", {}, machineName(t.machine_id), el("div", { class: "muted small" }, t.summary)),

@@ -17,13 +17,26 @@ function formatter(zone, options) {
   return formats.get(key);
 }
 
-// `date`: with day and month; `seconds`: with seconds (for values that change by the second).
+// ISO dates and the 24 h clock, whatever the browser's locale: "2026-12-06 14:30".
+// `date`: with the date; `seconds`: with seconds (for values that change by the second).
 export function fmtPlantTime(iso, zone, { date = true, seconds = false } = {}) {
   if (!iso) return "—";
-  const options = { hour: "2-digit", minute: "2-digit" };
-  if (seconds) options.second = "2-digit";
-  if (date) Object.assign(options, { day: "numeric", month: "short" });
-  return formatter(zone, options).format(new Date(iso));
+  const p = Object.fromEntries(formatter(zone, {
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+  }).formatToParts(new Date(iso)).map((part) => [part.type, part.value]));
+  const time = `${p.hour % 24 === 0 ? "00" : p.hour}:${p.minute}${seconds ? `:${p.second}` : ""}`;
+  return date ? `${p.year}-${p.month}-${p.day} ${time}` : time;
+}
+
+// A time with its zone named, as every service page shows one: "2026-12-06 14:30 CET".
+export function fmtSiteTime(iso, zone, options) {
+  if (!iso) return "—";
+  return `${fmtPlantTime(iso, zone, options)} ${zoneAbbreviation(zone, iso)}`;
+}
+
+// A date alone, in the site's zone: "2026-12-06".
+export function fmtSiteDate(iso, zone) {
+  return iso ? fmtPlantTime(iso, zone).slice(0, 10) : "—";
 }
 
 // The zone's abbreviation at that instant ("CET", "CEST"), or its UTC offset ("UTC+5:30")
@@ -78,4 +91,17 @@ export function fmtAgo(ms) {
   if (s < 3) return "just now";
   if (s < 90) return `${s} s ago`;
   return `${Math.round(s / 60)} min ago`;
+}
+
+// "2026-12-06 14:30" read on the site's wall clock, as an ISO instant; null if it is no
+// such time. Typed, not picked: a browser's date picker speaks the browser's locale.
+export function parseSiteTime(text, zone) {
+  const match = String(text).trim().match(/^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$/);
+  if (!match) return null;
+  const [year, month, day, hour, minute] = match.slice(1).map(Number);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59) return null;
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const guess = wall - zoneOffsetMs(wall, zone);
+  const utc = wall - zoneOffsetMs(guess, zone);
+  return new Date(utc).toISOString();
 }

@@ -1,12 +1,14 @@
-"""The console page and its assets are served, and health needs no token."""
+"""The console pages and their assets are served, offline, and health needs no token."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import httpx
 import pytest
 
+from api.routers.console import STATIC_DIR
 from storage.connections import Pool
 from tests.api.factories import T0, insert_series
 
@@ -21,23 +23,60 @@ async def test_console_page_is_served_at_root(client: httpx.AsyncClient) -> None
     assert "/static/console.js" in response.text
 
 
+# Every script and stylesheet of the console, found on disk so a new one is covered too.
+ASSETS = sorted(p.name for p in STATIC_DIR.iterdir() if p.suffix in {".js", ".css", ".html"})
+# The one URL allowed in an asset: the SVG namespace, a name that is never fetched.
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+# Module imports, stylesheet links and script sources in the console's own files.
+LOCAL_REFERENCE = re.compile(r"""(?:from\s+|import\s*\(\s*|href=|src=)["']([^"']+)["']""")
+
+
+@pytest.mark.parametrize("name", ASSETS)
+async def test_console_assets_are_served(client: httpx.AsyncClient, name: str) -> None:
+    response = await client.get(f"/static/{name}")
+    expected = {".js": "javascript", ".css": "text/css", ".html": "text/html"}
+    assert response.status_code == 200
+    assert expected[name[name.rindex(".") :]] in response.headers["content-type"]
+
+
+@pytest.mark.parametrize("name", ASSETS)
+def test_console_assets_reach_no_other_host(name: str) -> None:
+    text = (STATIC_DIR / name).read_text(encoding="utf-8").replace(SVG_NAMESPACE, "")
+    assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, flags=re.IGNORECASE), name
+    for reference in LOCAL_REFERENCE.findall(text):
+        local = reference.startswith(("./", "#", "/")) and not reference.startswith("//")
+        assert local, (name, reference)
+
+
+def test_console_modules_import_only_files_that_exist() -> None:
+    for path in STATIC_DIR.glob("*.js"):
+        for reference in LOCAL_REFERENCE.findall(path.read_text(encoding="utf-8")):
+            if reference.startswith("./"):
+                assert (STATIC_DIR / reference[2:]).is_file(), (path.name, reference)
+
+
 @pytest.mark.parametrize(
-    ("path", "content_type"),
-    [
-        ("/static/console.js", "javascript"),
-        ("/static/charts.js", "javascript"),
-        ("/static/dom.js", "javascript"),
-        ("/static/plant_time.js", "javascript"),
-        ("/static/signal_labels.js", "javascript"),
-        ("/static/console.css", "text/css"),
-    ],
+    "path", ["/tickets", "/tickets/12", "/tickets/LC-2026-000012", "/tickets/new", "/my-jobs"]
 )
-async def test_console_assets_are_served(
-    client: httpx.AsyncClient, path: str, content_type: str
+async def test_service_pages_are_served_without_a_token(
+    client: httpx.AsyncClient, path: str
 ) -> None:
+    # The page is static; the data behind it needs the token, which the page sends.
     response = await client.get(path)
     assert response.status_code == 200
-    assert content_type in response.headers["content-type"]
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-cache"
+    assert "/static/service.js" in response.text
+
+
+async def test_a_ticket_address_with_odd_characters_is_no_page(client: httpx.AsyncClient) -> None:
+    response = await client.get("/tickets/%3Cscript%3E")
+    assert response.status_code in (404, 422)
+    assert "service.js" not in response.text
+
+
+async def test_ticket_page_data_stays_behind_the_token(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/tickets")).status_code == 401
 
 
 async def test_health_needs_no_token_and_reports_plant_time(

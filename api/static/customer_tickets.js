@@ -1,0 +1,180 @@
+// The customer's tickets, in plain language: what we are doing, what we promised and
+// whether we kept it, and what we need from them. No internal codes, grades of the
+// detector, rule names or alert numbers: only words a plant manager uses.
+
+import { ApiError, apiGet } from "./api_client.js";
+import { el } from "./dom.js";
+import { fmtSiteTime, zoneAbbreviation } from "./plant_time.js";
+import { signalLabel } from "./signal_labels.js";
+import { CLOSED_STATES, CUSTOMER_CHANNELS, customerAction, customerClockLabel, customerStatus, label, WORKING_STATES } from "./ticket_texts.js";
+import { customerClosurePanels } from "./customer_closure.js";
+import { mountIntakeForm } from "./ticket_intake_form.js";
+import { notFound, resolveTicketId, userIsEditing } from "./ticket_page.js";
+
+// The journey the customer sees, and which stage each state belongs to.
+const STAGES = ["We have your request", "Working on it", "Engineer with you", "Fixed", "Your sign-off", "Your feedback"];
+const STAGE_OF = {
+  registered: 0, classified: 1, remote_diagnosis: 1, escalated: 1, reopened: 1, complaint: 1,
+  waiting_for_parts: 1, waiting_for_customer: 1, dispatched: 2, en_route: 2, on_site: 2,
+  repaired: 3, resolved_remotely: 3, verified: 4, signed_off: 5, survey: 5, reviewed: 6, archived: 6,
+};
+
+function machineText(ticket, ctx) {
+  const found = ctx.machineById(ticket.machine_id);
+  return found ? `${found.machine.name} on ${found.line.name}` : "your machine";
+}
+
+// What the request is about, in the customer's words or ours; never the detector's.
+export function plainRequest(ticket, ctx) {
+  if (ticket.channel !== "automatic_warning") return ticket.summary;
+  const signals = ticket.signals.map((s) => signalLabel(s).toLowerCase());
+  const what = signals.length ? `unusual ${signals.join(" and ")}` : "unusual behaviour";
+  if (ticket.ticket_type === "preventive_maintenance") {
+    return `Our remote monitoring expects ${signals.join(" and ") || "a reading"} on ${machineText(ticket, ctx)} to reach its limit soon: we plan maintenance before it does.`;
+  }
+  return `Our remote monitoring noticed ${what} on ${machineText(ticket, ctx)}.`;
+}
+
+function promiseText(clock, zone) {
+  const due = fmtSiteTime(clock.due_now || clock.due, zone);
+  switch (clock.state) {
+    case "met_on_time": return { mark: "✓", cls: "ok", text: `on time (${fmtSiteTime(clock.met_at, zone)})` };
+    case "met_late": return { mark: "!", cls: "late", text: `later than promised (${fmtSiteTime(clock.met_at, zone)}, due ${due})` };
+    case "breached": return { mark: "✖", cls: "late", text: `overdue since ${due}: we are sorry, it is our priority` };
+    case "paused": return { mark: "⏸", cls: "paused", text: "paused while we wait for you" };
+    case "not_needed": return { mark: "–", cls: "muted", text: "no visit needed" };
+    default: return { mark: "◷", cls: "due", text: due };
+  }
+}
+
+function promises(ticket, zone) {
+  return el("ul", { class: "promises" }, (ticket.sla || []).map((clock) => {
+    const p = promiseText(clock, zone);
+    return el("li", { class: `promise promise-${p.cls}` },
+      el("span", { class: "promise-label" }, customerClockLabel(clock.kind)),
+      el("span", { class: "promise-value" }, el("span", { "aria-hidden": "true" }, `${p.mark} `), p.text));
+  }));
+}
+
+function stepper(status) {
+  const at = STAGE_OF[status] ?? 1;
+  return el("ol", { class: "stepper", "aria-label": "Progress" }, STAGES.map((text, i) => el("li", {
+    class: i < at ? "done" : i === at ? "now" : "",
+    "aria-current": i === at ? "step" : null,
+  }, el("span", { class: "step-mark", "aria-hidden": "true" }, i < at ? "✓" : String(i + 1)), el("span", {}, text))));
+}
+
+function actionNote(status) {
+  const action = customerAction(status);
+  return action ? el("p", { class: "action-needed", role: "note" }, el("strong", {}, "Your turn: "), action) : null;
+}
+
+function ticketCard(ticket, ctx) {
+  const zone = ctx.zoneOfLine(ticket.line_id);
+  return el("article", { class: "card portal-card" },
+    el("div", { class: "portal-card-head" },
+      el("h2", {}, el("a", { href: `/tickets/${ticket.id}` }, plainRequest(ticket, ctx))),
+      el("span", { class: `plain-status${customerAction(ticket.status) ? " needs-you" : ""}` }, customerStatus(ticket.status))),
+    el("p", { class: "muted small" },
+      `Reference ${ticket.number} · ${label(CUSTOMER_CHANNELS, ticket.channel)} · ${fmtSiteTime(ticket.received_at, zone)}`),
+    CLOSED_STATES.has(ticket.status) ? null : promises(ticket, zone),
+    actionNote(ticket.status));
+}
+
+export async function mountCustomerTickets(root, ctx) {
+  const list = el("div", { class: "portal-list" });
+  const zone = ctx.lines.length ? ctx.lines[0].site.timezone : "UTC";
+  root.replaceChildren(
+    el("div", { class: "page-head" },
+      el("div", {}, el("h1", {}, "Your service requests"),
+        el("p", { class: "muted" }, `${ctx.me.customer_name || ""} · times are your site's local time (${zoneAbbreviation(zone)})`)),
+      el("a", { class: "btn btn-primary btn-inline", href: "/tickets/new" }, "Report a problem")),
+    list);
+
+  async function load() {
+    const tickets = await apiGet("/tickets", { limit: 500 });
+    const yourTurn = tickets.filter((t) => customerAction(t.status));
+    const active = tickets.filter((t) => WORKING_STATES.has(t.status) && !customerAction(t.status));
+    const rest = tickets.filter((t) => !yourTurn.includes(t) && !active.includes(t));
+    const group = (title, items, empty) => el("section", { class: "portal-group" },
+      el("h2", { class: "section-title" }, `${title} (${items.length})`),
+      items.length ? items.map((t) => ticketCard(t, ctx)) : el("p", { class: "muted" }, empty));
+    list.replaceChildren(
+      yourTurn.length ? group("Waiting for you", yourTurn, "") : null,
+      group("Being worked on", active, "Nothing open: your lines need nothing from us right now."),
+      group("Done", rest, "No finished requests yet."));
+    ctx.refreshed();
+  }
+  return { refresh: load };
+}
+
+const PLAIN_EVENTS = {
+  registered: () => "We received your request",
+  confirmation: () => "We confirmed your request",
+  machine_stop: () => "Your machine stopped: we raised the priority",
+  escalated: () => "Our specialists took over",
+};
+
+// The history a customer reads: status changes in their words, and the few other steps
+// that concern them; internal notes stay internal.
+function plainHistory(ticket, zone) {
+  const items = [];
+  for (const event of ticket.events) {
+    let text = null;
+    if (event.kind === "transition" && event.field === "status") text = customerStatus(event.new_value);
+    else if (PLAIN_EVENTS[event.kind]) text = PLAIN_EVENTS[event.kind]();
+    if (text && (!items.length || items[items.length - 1].text !== text)) items.push({ at: event.at, text });
+  }
+  return el("ol", { class: "timeline plain" }, items.reverse().map((item) => el("li", {},
+    el("div", { class: "tl-head" }, el("strong", {}, item.text), el("span", { class: "muted small" }, fmtSiteTime(item.at, zone))))));
+}
+
+export async function mountCustomerTicket(root, ctx, param) {
+  if (param === "new") return mountIntakeForm(root, ctx);
+  const id = await resolveTicketId(param).catch(() => null);
+  if (id === null) { notFound(root, param); return { refresh: async () => {} }; }
+  let ticket = null;
+
+  async function render() {
+    const zone = ctx.zoneOfLine(ticket.line_id);
+    const reload = () => load(true).catch(ctx.failed);
+    const confirmation = ticket.events.find((e) => e.kind === "confirmation");
+    const closure = await customerClosurePanels(ticket, ctx, reload);
+    document.title = `${ticket.number} · LineCare`;
+    root.replaceChildren(
+      el("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, el("a", { href: "/tickets" }, "← Your service requests")),
+      el("div", { class: "portal-head" },
+        el("p", { class: "muted small" }, `Reference ${ticket.number}`),
+        el("h1", {}, plainRequest(ticket, ctx)),
+        el("p", { class: "plain-status big" }, customerStatus(ticket.status))),
+      stepper(ticket.status),
+      actionNote(ticket.status),
+      ...closure,
+      el("div", { class: "ticket-grid" },
+        el("div", { class: "ticket-main" },
+          el("section", { class: "card" }, el("h2", { class: "card-title" }, "What happened so far"), plainHistory(ticket, zone)),
+          confirmation ? el("details", { class: "card" }, el("summary", {}, "Our confirmation of your request"), el("div", { class: "symptoms" }, confirmation.note)) : null),
+        el("div", { class: "ticket-side" },
+          el("section", { class: "card" }, el("h2", { class: "card-title" }, "What we promised"), promises(ticket, zone),
+            el("p", { class: "muted small" }, `Times are your site's local time, ${zoneAbbreviation(zone, ticket.received_at)} (${zone}).`)),
+          el("section", { class: "card" }, el("h2", { class: "card-title" }, "About this request"),
+            el("dl", { class: "record" },
+              el("dt", {}, "Machine"), el("dd", {}, machineText(ticket, ctx)),
+              el("dt", {}, "Reported"), el("dd", {}, `${fmtSiteTime(ticket.received_at, zone)} · ${label(CUSTOMER_CHANNELS, ticket.channel)}`),
+              el("dt", {}, "Your contact"), el("dd", {}, ticket.contact_name || "the contact on your contract"),
+              el("dt", {}, "Warranty"), el("dd", {}, ticket.under_warranty ? "Inside the warranty: free of charge" : "Outside the warranty: billed per your contract"))))));
+  }
+
+  async function load(force) {
+    if (!force && ticket && userIsEditing(root)) return;
+    try {
+      ticket = await apiGet(`/tickets/${id}`);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) { notFound(root, param); return; }
+      throw err;
+    }
+    await render();
+    ctx.refreshed();
+  }
+  return { refresh: () => load(false) };
+}

@@ -1,0 +1,28 @@
+// The links between the console's pages, as fit the signed-in role.
+
+import { el } from "./dom.js";
+
+const STAFF = new Set(["desk", "support", "admin"]);
+
+export function pageLinks(me) {
+  const links = [["/", me.role === "customer" ? "My lines" : "Monitoring"]];
+  if (STAFF.has(me.role)) links.push(["/tickets", "Ticket queue"]);
+  if (me.role === "customer") links.push(["/tickets", "My tickets"]);
+  if (me.role === "field_engineer" || me.role === "admin") links.push(["/my-jobs", "My jobs"]);
+  return links;
+}
+
+export function renderNav(box, me) {
+  const here = window.location.pathname;
+  box.replaceChildren(...pageLinks(me).map(([href, text]) => {
+    const current = href === here || (href === "/tickets" && here.startsWith("/tickets"));
+    return el("a", { href, class: current ? "current" : "", "aria-current": current ? "page" : null }, text);
+  }));
+  box.hidden = false;
+}
+
+// Where to go after signing in: a page of this console named in ?next=, never another site.
+export function nextPage() {
+  const next = new URLSearchParams(window.location.search).get("next");
+  return next && /^\/(?!\/)[\w\-/?=&.%]*$/.test(next) ? next : null;
+}

@@ -1,0 +1,42 @@
+// A ticket's audit trail as a timeline: who, when (in the site's zone), what, from what.
+
+import { el } from "./dom.js";
+import { fmtSiteTime } from "./plant_time.js";
+import { EVENT_LABELS, label, SEVERITY_LABELS, STATUS_LABELS } from "./ticket_texts.js";
+
+const VALUE_LABELS = { status: STATUS_LABELS, severity: SEVERITY_LABELS };
+
+// "status: Registered → Classified"; a first value ("none → breach") says no more than the note.
+function change(event) {
+  if (!event.field) return null;
+  if ((event.old_value === null || event.old_value === "") && event.note && event.field !== "status") return null;
+  const words = VALUE_LABELS[event.field] || {};
+  const value = (v) => (v === null || v === undefined || v === "" ? "none" : label(words, v));
+  return el("div", { class: "change" },
+    el("span", { class: "muted" }, `${event.field.replaceAll("_", " ")}: `),
+    el("span", { class: "old" }, value(event.old_value)), " → ",
+    el("strong", {}, value(event.new_value)));
+}
+
+// A long note (the confirmation read back to the customer) folds after its first line.
+function noteOf(event) {
+  if (!event.note) return null;
+  const lines = event.note.split("\n");
+  if (lines.length <= 3) return el("div", { class: "tl-note" }, event.note);
+  return el("details", { class: "tl-note" }, el("summary", {}, `${lines.find((l) => l.trim()) || ""} …`), lines.slice(1).join("\n"));
+}
+
+export function timelinePanel(ticket, zone) {
+  const events = [...ticket.events].reverse();
+  return el("section", { class: "card", "aria-labelledby": `timeline-${ticket.id}` },
+    el("div", { class: "card-head" },
+      el("h2", { class: "card-title", id: `timeline-${ticket.id}` }, "Timeline"),
+      el("span", { class: "muted small" }, `newest first · ${events.length} entries`)),
+    events.length ? el("ol", { class: "timeline" }, events.map((event) => el("li", { class: `tl-${event.kind}` },
+      el("div", { class: "tl-head" },
+        el("strong", {}, label(EVENT_LABELS, event.kind)),
+        el("span", { class: "muted small" }, `${fmtSiteTime(event.at, zone)} · ${event.actor || "LineCare"}`)),
+      change(event),
+      noteOf(event))))
+      : el("p", { class: "muted" }, "Nothing recorded yet."));
+}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from alerts import ticket_closure
 from alerts.ticket_lifecycle import (
     Refusal,
     TicketPosition,
@@ -64,6 +65,10 @@ async def move_ticket(
         refusal = check_transition(position, target, user.role, reason=reason)
         if refusal is not None:
             return refusal
+        if target is TicketStatus.ARCHIVED:
+            blocker = await ticket_closure.archive_blocker_of(conn, ticket=ticket)
+            if blocker is not None:
+                return Refusal(blocker, allowed_targets(position, user.role))
         await ticket_workflow_store.set_status(
             conn,
             ticket_id=ticket_id,
@@ -86,6 +91,8 @@ async def move_ticket(
             old_value=ticket.status.value,
             new_value=target.value,
         )
+        if target is TicketStatus.VERIFIED:
+            await ticket_closure.note_sign_off_requested(conn, ticket=ticket, at=at)
         moved = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
     assert moved is not None  # locked and changed in this transaction
     return moved

@@ -24,7 +24,7 @@ from analytics.observation_windows import observation_width, window_floor
 from analytics.recompute_plan import RecomputeSettings
 from models.condition_model import ModelStatus, ScorerState, StoredModel
 from models.plant import Machine, Plant, SignalKind
-from storage import alert_store, anomaly_store, condition_model_store, ticket_workflow_store
+from storage import alert_store, anomaly_store, condition_model_store, service_report_store
 from storage.condition_model_codec import ModelDecodeError
 from storage.connections import Connection
 from storage.running_condition_reader import first_sample_time, sample_spacing
@@ -80,9 +80,11 @@ async def retrain_if_due(
         newest = rows[0].decoded()
     except (IndexError, ModelDecodeError):
         return
-    repaired_at = await ticket_workflow_store.latest_resolution(conn, machine_id=machine.id)
-    if repaired_at is not None and repaired_at > newest.model.trained_until:
-        await _new_baseline_after_repair(conn, ctx, machine, repaired_at)
+    # A service report that replaced a monitored part asks for a new baseline from
+    # the restore; a repair that replaced none leaves the learned normal as it was.
+    reset = await service_report_store.latest_baseline_reset(conn, machine_id=machine.id)
+    if reset is not None and reset.since > newest.model.trained_until:
+        await _new_baseline_after_repair(conn, ctx, machine, reset.since)
         return
     recent = await anomaly_store.recent_scores(
         conn, machine_id=machine.id, until=ctx.now, limit=ctx.settings.lifecycle.drift_scores

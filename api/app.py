@@ -17,6 +17,7 @@ from api.routers import (
     alerts,
     anomaly,
     api_docs,
+    complaints,
     console,
     health,
     lines,
@@ -26,6 +27,7 @@ from api.routers import (
     oee,
     report_page,
     reports,
+    service_reports,
     sign_in,
     ticket_evidence,
     tickets,
@@ -97,6 +99,8 @@ def _api_router() -> APIRouter:
         alerts,
         tickets,
         ticket_evidence,
+        service_reports,
+        complaints,
     ):
         router.include_router(module.router)
     return router

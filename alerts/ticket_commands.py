@@ -22,7 +22,7 @@ from alerts.ticket_lifecycle import (
 )
 from models.tickets import Ticket, TicketStatus
 from models.users import Role, User
-from storage import ticket_store, ticket_workflow_store
+from storage import dispatch_store, ticket_store, ticket_workflow_store
 from storage.connections import Connection
 
 # Who may say that a ticket changes the line, and who approves it (the technical lead).
@@ -40,6 +40,14 @@ def position_of(ticket: Ticket) -> TicketPosition:
     )
 
 
+async def works_on(conn: Connection, *, ticket_id: int, user: User) -> bool:
+    """Whether the user may work the ticket: a field engineer only their own jobs (tickets
+    currently dispatched to them), everyone else any ticket they can see."""
+    if user.role is not Role.FIELD_ENGINEER:
+        return True
+    return await dispatch_store.is_assigned_to(conn, ticket_id=ticket_id, login=user.login)
+
+
 async def move_ticket(
     conn: Connection,
     *,
@@ -50,10 +58,11 @@ async def move_ticket(
     expected_status: TicketStatus | None,
     at: datetime,
 ) -> Ticket | Refusal | None:
-    """Move the ticket to ``target``; the refusal if not allowed, None if there is no ticket."""
+    """Move the ticket to ``target``; the refusal if not allowed, None if there is no ticket
+    (or it is another field engineer's job)."""
     async with conn.transaction():
         ticket = await ticket_store.lock_ticket(conn, ticket_id=ticket_id)
-        if ticket is None:
+        if ticket is None or not await works_on(conn, ticket_id=ticket_id, user=user):
             return None
         position = position_of(ticket)
         if expected_status is not None and expected_status is not ticket.status:
@@ -80,6 +89,9 @@ async def move_ticket(
             await ticket_workflow_store.end_pause(conn, ticket_id=ticket_id, at=at)
         if target is TicketStatus.WAITING_FOR_CUSTOMER:
             await ticket_workflow_store.start_pause(conn, ticket_id=ticket_id, at=at)
+        if target is TicketStatus.CLASSIFIED:
+            # Back at the desk to be dispatched anew: the engineer it was with loses it.
+            await dispatch_store.release_assignment(conn, ticket_id=ticket_id, at=at)
         await ticket_store.append_event(
             conn,
             ticket_id=ticket_id,

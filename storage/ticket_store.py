@@ -177,17 +177,32 @@ async def regrade_ticket(
 
 
 async def list_tickets(
-    conn: Connection, *, customer_id: str | None, limit: int = 100
+    conn: Connection,
+    *,
+    customer_id: str | None,
+    limit: int = 100,
+    machine_id: str | None = None,
+    engineer: str | None = None,
 ) -> list[Ticket]:
-    """Tickets newest first, of one customer or (None) of all customers."""
+    """Tickets newest first, of one customer or (None) of all customers; of one machine
+    only, and only those currently dispatched to one field engineer, when given."""
     cursor = await conn.execute(
         f"""
         SELECT {_COLUMNS} FROM tickets
         WHERE (%(customer_id)s::text IS NULL OR customer_id = %(customer_id)s)
+          AND (%(machine_id)s::text IS NULL OR machine_id = %(machine_id)s)
+          AND (%(engineer)s::text IS NULL OR EXISTS (
+              SELECT 1 FROM ticket_assignments a WHERE a.ticket_id = tickets.id
+                AND a.engineer_login = %(engineer)s AND a.released_at IS NULL))
         ORDER BY received_at DESC, id DESC
         LIMIT %(limit)s
         """,
-        {"customer_id": customer_id, "limit": limit},
+        {
+            "customer_id": customer_id,
+            "machine_id": machine_id,
+            "engineer": engineer,
+            "limit": limit,
+        },
     )
     return [_ticket(row) for row in await cursor.fetchall()]
 

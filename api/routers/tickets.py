@@ -50,9 +50,17 @@ async def list_tickets(
     plant: PlantDep,
     now: NowDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    machine_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> list[TicketPublic]:
-    """Tickets as the store orders them, of the user's own customer only for customers."""
-    tickets = await ticket_store.list_tickets(conn, customer_id=customer_filter(user), limit=limit)
+    """Tickets as the store orders them, of the user's own customer only for customers, and
+    only their own jobs for field engineers; ``machine_id``: that machine's service history."""
+    tickets = await ticket_store.list_tickets(
+        conn,
+        customer_id=customer_filter(user),
+        limit=limit,
+        machine_id=machine_id,
+        engineer=user.login if user.role is Role.FIELD_ENGINEER else None,
+    )
     waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[t.id for t in tickets])
     return [
         TicketPublic.of(
@@ -173,6 +181,8 @@ async def _visible_ticket(conn: Connection, user: User, ticket_id: int) -> Ticke
     ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
     if ticket is None or not can_see(user, ticket.draft.customer_id):
         raise not_found("ticket", ticket_id)
+    if not await ticket_commands.works_on(conn, ticket_id=ticket_id, user=user):
+        raise not_found("ticket", ticket_id)  # another field engineer's job
     return ticket
 
 

@@ -83,6 +83,13 @@ async def test_a_ticket_is_worked_from_registration_to_archive(
     ]
     for target, headers, minutes in steps:
         clock.advance(minutes=minutes)
+        if target == "dispatched":
+            # A dispatch names the engineer; only they may work the job from here.
+            response = await client.post(
+                f"/api/tickets/{ticket}/dispatch", json={"engineer": "eng-mueller"}, headers=headers
+            )
+            assert response.status_code == 201, response.text
+            continue
         response = await _move(client, ticket, target, headers)
         assert response.status_code == 200, response.text
         assert response.json()["status"] == target

@@ -27,6 +27,7 @@ from api.routers import (
     machines,
     me,
     my_jobs,
+    notifications,
     oee,
     report_page,
     reports,
@@ -34,6 +35,7 @@ from api.routers import (
     sign_in,
     ticket_evidence,
     tickets,
+    webhooks,
 )
 from api.routers.console import STATIC_DIR
 from api.security_headers import SecurityHeadersMiddleware
@@ -107,6 +109,8 @@ def _api_router() -> APIRouter:
         ticket_evidence,
         service_reports,
         complaints,
+        webhooks,
+        notifications,
     ):
         router.include_router(module.router)
     return router

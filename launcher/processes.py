@@ -28,6 +28,7 @@ from collector.source_status import SourceStatusBoard
 from collector.sparkplug_birth_store import SparkplugBirthStore
 from collector.telemetry_sink import TelemetrySink
 from models.plant import Plant
+from notifications.notification_job import run_notifications
 from settings.linecare_settings import Settings
 from simulator.run_simulator import run_simulation
 from simulator.scenarios import Scenario
@@ -88,7 +89,15 @@ async def collect(settings: Settings, plant: Plant, pool: Pool) -> None:
 
 
 async def analyze(settings: Settings, plant: Plant, pool: Pool, edition: Edition) -> None:
-    """OEE, anomaly scores and alert rules every few seconds, until cancelled.
+    """OEE, anomaly scores and alert rules every few seconds, until cancelled; beside
+    them the notification job sends what the tickets' events call for."""
+    async with asyncio.TaskGroup() as group:
+        group.create_task(run_notifications(pool, settings.notification_policy()))
+        group.create_task(_analysis_loop(settings, plant, pool, edition))
+
+
+async def _analysis_loop(settings: Settings, plant: Plant, pool: Pool, edition: Edition) -> None:
+    """The analysis cycle every few seconds.
 
     "Now" is the newest telemetry time, not the wall clock: a simulated or
     replayed plant runs on its own clock.

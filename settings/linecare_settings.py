@@ -23,6 +23,7 @@ from collector.mqtt_connection import MqttConnection
 from collector.opcua_security import OpcUaCredentials
 from collector.payload_parsing import TimeBounds
 from collector.sparkplug_partition import SparkplugPartition
+from models.notifications import NotificationPolicy, RetryPolicy, SmtpServer
 from storage.history_retention import HistoryRetention
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -119,6 +120,22 @@ class Settings(BaseSettings):
     # Password for `linecare opcua browse/trust --user`, so that they can be scripted.
     opcua_password: SecretStr | None = None
 
+    # Notifications (notifications/): e-mail over SMTP, none sent without a host (they are
+    # logged as skipped); the staff's addresses, e.g. '["desk@example.com"]'; retries.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, gt=0, le=65535)
+    smtp_from: str = "LineCare service <linecare@localhost>"
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    notify_staff_emails: list[str] = Field(default_factory=list)
+    # A failed webhook call or e-mail is tried again after 30 s, 1 min, 2 min, ... up to 1 h.
+    notify_max_attempts: int = Field(default=10, ge=1)
+    notify_retry_first_s: float = Field(default=30.0, gt=0)
+    notify_retry_max_s: float = Field(default=3600.0, gt=0)
+    notify_interval_s: float = Field(default=2.0, gt=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+
     @model_validator(mode="after")
     def _mqtt_password_with_username(self) -> Settings:
         if self.mqtt_username is not None and self.mqtt_password is None:
@@ -179,6 +196,29 @@ class Settings(BaseSettings):
             certificate_dir=self.opcua_certificate_dir or self.state_dir / "opcua",
             username=login.username if login else None,
             password=login.password.get_secret_value() if login else None,
+        )
+
+    def notification_policy(self) -> NotificationPolicy:
+        smtp = None
+        if self.smtp_host:
+            smtp = SmtpServer(
+                host=self.smtp_host,
+                port=self.smtp_port,
+                sender=self.smtp_from,
+                tls=self.smtp_tls,
+                username=self.smtp_username,
+                password=self.smtp_password.get_secret_value() if self.smtp_password else None,
+            )
+        return NotificationPolicy(
+            smtp=smtp,
+            staff_emails=tuple(self.notify_staff_emails),
+            retry=RetryPolicy(
+                max_attempts=self.notify_max_attempts,
+                first_delay=timedelta(seconds=self.notify_retry_first_s),
+                max_delay=timedelta(seconds=self.notify_retry_max_s),
+            ),
+            webhook_timeout_s=self.webhook_timeout_s,
+            interval_s=self.notify_interval_s,
         )
 
     @property

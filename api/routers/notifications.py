@@ -1,0 +1,74 @@
+"""/api/notifications/deliveries: the delivery log of ticket notices (webhooks and e-mails).
+
+Each entry is one notice to one receiver: its tries, the last status code or
+error, and when it is tried next. The service desk, support and administrators
+see every delivery; a customer sees only the notices sent about their own
+tickets to their own contacts and webhooks (another's answer 404).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, status
+
+from api.access_scope import customer_filter, not_found
+from api.deps import ConnDep, CurrentUser
+from api.schemas.notifications import DeliveryDetailPublic, DeliveryPublic
+from models.notifications import Audience, DeliveryStatus
+from models.users import Role, User
+from storage import notification_store
+
+router = APIRouter(prefix="/notifications", tags=["notifications"])
+
+DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+_MAY_READ = frozenset({Role.ADMIN, Role.DESK, Role.SUPPORT, Role.CUSTOMER})
+
+
+@router.get("/deliveries")
+async def list_deliveries(
+    user: CurrentUser,
+    conn: ConnDep,
+    ticket_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    webhook_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    delivery_status: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[DeliveryPublic]:
+    """The delivery log, newest first, filtered by ticket, webhook or status."""
+    _check_may_read(user)
+    deliveries = await notification_store.list_deliveries(
+        conn,
+        customer_id=customer_filter(user),
+        ticket_id=ticket_id,
+        subscription_id=webhook_id,
+        status=delivery_status,
+        limit=limit,
+    )
+    return [DeliveryPublic.of(d) for d in deliveries]
+
+
+@router.get("/deliveries/{delivery_id}")
+async def get_delivery(
+    delivery_id: DeliveryId, user: CurrentUser, conn: ConnDep
+) -> DeliveryDetailPublic:
+    """One delivery with its message and every try."""
+    _check_may_read(user)
+    delivery = await notification_store.get_delivery(conn, delivery_id=delivery_id)
+    confined_to = customer_filter(user)
+    if delivery is None or (
+        confined_to is not None
+        and (
+            delivery.notice.customer_id != confined_to
+            or delivery.notice.audience is not Audience.CUSTOMER
+        )
+    ):
+        raise not_found("delivery", delivery_id)
+    tries = await notification_store.attempts_of(conn, delivery_id=delivery_id)
+    return DeliveryDetailPublic.with_tries(delivery, tries)
+
+
+def _check_may_read(user: User) -> None:
+    if user.role not in _MAY_READ:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"a {user.role} does not read the notification log"
+        )

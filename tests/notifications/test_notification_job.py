@@ -1,0 +1,288 @@
+"""The notification job against real TimescaleDB, a real HTTP receiver and a real SMTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from models.notifications import DeliveryStatus, NoticeKind, SmtpServer
+from notifications.notification_job import deliver_due, derive_notices, notification_cycle
+from storage import notification_store, ticket_store
+from storage.connections import Connection, Pool
+from tests.api.factories import T0, insert_ticket
+from tests.notifications.conftest import SmtpInbox, policy
+from tests.notifications.webhook_receiver import WebhookReceiver, running_receiver
+
+pytestmark = pytest.mark.integration
+
+NORDBRAU_CONTACT = "a.keller@nordbrau.example"
+NOW = T0 + timedelta(minutes=5)
+
+
+async def open_ticket(conn: Connection, *, customer_id: str = "nordbrau") -> int:
+    """A ticket with its 'registered' event, as the workflow writes it."""
+    line, machine = (
+        ("line-1", "l1-filler") if customer_id == "nordbrau" else ("line-3", "l3-packer")
+    )
+    ticket_id = await insert_ticket(conn, customer_id=customer_id, line_id=line, machine_id=machine)
+    await ticket_store.append_event(
+        conn,
+        ticket_id=ticket_id,
+        at=T0,
+        kind="registered",
+        note="opened by alert #17 (rule anomaly)",
+        field="status",
+        new_value="registered",
+    )
+    return ticket_id
+
+
+async def subscribe(
+    conn: Connection, url: str, *, customer_id: str | None = None, secret: str = "whsec_t"
+) -> int:
+    hook = await notification_store.create_subscription(
+        conn,
+        url=url,
+        secret=secret,
+        customer_id=customer_id,
+        kinds=(),
+        description="",
+        created_by="test-admin",
+    )
+    return hook.id
+
+
+async def webhook_deliveries(pool: Pool, subscription_id: int) -> list[int]:
+    async with pool.connection() as conn:
+        deliveries = await notification_store.list_deliveries(
+            conn, customer_id=None, subscription_id=subscription_id
+        )
+    return [d.id for d in deliveries]
+
+
+async def test_a_webhook_call_is_signed_and_the_receiver_verifies_it(
+    seeded_pool: Pool, http: httpx.AsyncClient
+) -> None:
+    async with running_receiver(WebhookReceiver(secret="whsec_nordbrau")) as receiver:
+        async with seeded_pool.connection() as conn:
+            hook = await subscribe(
+                conn, receiver.url, customer_id="nordbrau", secret="whsec_nordbrau"
+            )
+            await open_ticket(conn)
+        await notification_cycle(seeded_pool, policy(), http=http, now=NOW)
+
+    (call,) = receiver.calls
+    assert call.signature_ok
+    assert call.headers["x-linecare-event"] == "ticket_opened"
+    payload = json.loads(call.body)
+    assert payload["type"] == "ticket_opened" and payload["audience"] == "customer"
+    assert payload["ticket"]["machine"] == "Filler"
+    assert "alert" not in call.body.decode().lower()
+    (delivery_id,) = await webhook_deliveries(seeded_pool, hook)
+    assert call.headers["x-linecare-delivery"] == str(delivery_id)
+    async with seeded_pool.connection() as conn:
+        delivery = await notification_store.get_delivery(conn, delivery_id=delivery_id)
+    assert delivery is not None
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
+        DeliveryStatus.DELIVERED,
+        1,
+        200,
+    )
+
+
+async def test_a_receiver_failing_twice_gets_it_on_the_third_try_after_backing_off(
+    seeded_pool: Pool, http: httpx.AsyncClient
+) -> None:
+    async with running_receiver(WebhookReceiver(secret="whsec_t", answers=[500, 503])) as receiver:
+        async with seeded_pool.connection() as conn:
+            hook = await subscribe(conn, receiver.url)
+            await open_ticket(conn)
+        rules = policy()
+        await notification_cycle(seeded_pool, rules, http=http, now=NOW)
+        (delivery_id,) = await webhook_deliveries(seeded_pool, hook)
+        async with seeded_pool.connection() as conn:
+            first = await notification_store.get_delivery(conn, delivery_id=delivery_id)
+        assert first is not None and first.status is DeliveryStatus.PENDING
+        assert first.next_attempt_at == NOW + timedelta(seconds=30)
+        assert first.last_error == "the receiver answered 500 Internal Server Error"
+
+        # Not due yet: nobody calls.
+        await deliver_due(seeded_pool, rules, http=http, now=NOW + timedelta(seconds=29))
+        assert len(receiver.calls) == 1
+        await deliver_due(seeded_pool, rules, http=http, now=NOW + timedelta(seconds=30))
+        # The second failure doubles the wait.
+        await deliver_due(seeded_pool, rules, http=http, now=NOW + timedelta(seconds=89))
+        assert len(receiver.calls) == 2
+        await deliver_due(seeded_pool, rules, http=http, now=NOW + timedelta(seconds=90))
+
+    assert [c.headers["x-linecare-delivery"] for c in receiver.calls] == [str(delivery_id)] * 3
+    assert all(c.signature_ok for c in receiver.calls)
+    async with seeded_pool.connection() as conn:
+        delivery = await notification_store.get_delivery(conn, delivery_id=delivery_id)
+        tries = await notification_store.attempts_of(conn, delivery_id=delivery_id)
+    assert delivery is not None and delivery.status is DeliveryStatus.DELIVERED
+    assert delivery.delivered_at == NOW + timedelta(seconds=90)
+    assert [(t.attempt, t.status_code) for t in tries] == [(1, 500), (2, 503), (3, 200)]
+    assert [t.error is None for t in tries] == [False, False, True]
+
+
+async def test_a_receiver_that_is_down_fails_for_good_after_the_last_try(
+    seeded_pool: Pool, http: httpx.AsyncClient
+) -> None:
+    async with seeded_pool.connection() as conn:
+        hook = await subscribe(conn, "http://127.0.0.1:9/nobody-listens")
+        await open_ticket(conn)
+    rules = policy(max_attempts=2)
+    await notification_cycle(seeded_pool, rules, http=http, now=NOW)
+    await deliver_due(seeded_pool, rules, http=http, now=NOW + timedelta(minutes=1))
+    (delivery_id,) = await webhook_deliveries(seeded_pool, hook)
+    async with seeded_pool.connection() as conn:
+        delivery = await notification_store.get_delivery(conn, delivery_id=delivery_id)
+    assert delivery is not None
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (
+        DeliveryStatus.FAILED,
+        2,
+        None,
+    )
+    assert delivery.last_error is not None and "ConnectError" in delivery.last_error
+
+
+async def test_emails_go_to_the_tickets_contact_and_the_staff_over_smtp(
+    seeded_pool: Pool, http: httpx.AsyncClient, smtp_inbox: SmtpInbox
+) -> None:
+    server = SmtpServer(host=smtp_inbox.host, port=smtp_inbox.port, sender="service@linecare.test")
+    async with seeded_pool.connection() as conn:
+        await open_ticket(conn)
+    await notification_cycle(seeded_pool, policy(server), http=http, now=NOW)
+
+    (customer,) = await asyncio.to_thread(smtp_inbox.to, NORDBRAU_CONTACT)
+    (staff,) = await asyncio.to_thread(smtp_inbox.to, "desk@linecare.example")
+    assert customer["From"] == "service@linecare.test"
+    assert customer["Subject"].startswith("LC-2026-")
+    text = customer.get_payload()
+    assert isinstance(text, str)
+    assert "Filler on line Filling line 1" in text and "alert #" not in text
+    staff_text = staff.get_payload()
+    assert isinstance(staff_text, str) and "alert #17" in staff_text
+    async with seeded_pool.connection() as conn:
+        log = await notification_store.list_deliveries(conn, customer_id=None)
+    assert {d.status for d in log} == {DeliveryStatus.DELIVERED}
+
+
+async def test_without_an_smtp_server_emails_are_skipped_not_failed(
+    seeded_pool: Pool, http: httpx.AsyncClient
+) -> None:
+    async with seeded_pool.connection() as conn:
+        await open_ticket(conn)
+    await notification_cycle(seeded_pool, policy(smtp=None), http=http, now=NOW)
+    async with seeded_pool.connection() as conn:
+        log = await notification_store.list_deliveries(conn, customer_id=None)
+    assert len(log) == 2
+    assert {(d.status, d.last_error) for d in log} == {
+        (DeliveryStatus.SKIPPED, "no SMTP server configured: e-mail not sent")
+    }
+
+
+async def test_two_workers_derive_each_events_notices_exactly_once(
+    seeded_pool: Pool, http: httpx.AsyncClient
+) -> None:
+    async with seeded_pool.connection() as conn:
+        await subscribe(conn, "http://127.0.0.1:9/staff")
+        await subscribe(conn, "http://127.0.0.1:9/nordbrau", customer_id="nordbrau")
+        for _ in range(12):
+            await open_ticket(conn, customer_id="nordbrau")
+            await open_ticket(conn, customer_id="alpenpack")
+
+    async def worker() -> int:
+        events = 0
+        while True:
+            derived = await derive_notices(
+                seeded_pool, staff_emails=("desk@linecare.example",), now=NOW, limit=3
+            )
+            events += derived.events
+            if derived.events == 0:
+                async with seeded_pool.connection() as conn:
+                    left = await notification_store.underived_events(
+                        conn, after=0, kinds=("registered",), limit=1
+                    )
+                if not left:
+                    return events
+            await asyncio.sleep(0)
+
+    claimed = await asyncio.gather(worker(), worker())
+    assert sum(claimed) == 24
+    async with seeded_pool.connection() as conn:
+        cursor = await conn.execute(
+            "SELECT count(*), count(DISTINCT (dedupe_key, channel, subscription_id, email_to))"
+            " FROM notification_deliveries"
+        )
+        row = await cursor.fetchone()
+    # Per Nordbrau ticket: contact, staff e-mail, staff and Nordbrau webhooks;
+    # per Alpenpack ticket: contact, staff e-mail, staff webhook.
+    assert row == (12 * 4 + 12 * 3, 12 * 4 + 12 * 3)
+
+
+async def test_two_workers_send_each_delivery_once(
+    seeded_pool: Pool, http: httpx.AsyncClient
+) -> None:
+    async with running_receiver(WebhookReceiver(secret="whsec_t")) as receiver:
+        async with seeded_pool.connection() as conn:
+            await subscribe(conn, receiver.url)
+            for _ in range(10):
+                await open_ticket(conn)
+        await derive_notices(seeded_pool, staff_emails=(), now=NOW)
+        rules = policy()
+        await asyncio.gather(*(deliver_due(seeded_pool, rules, http=http, now=NOW) for _ in "ab"))
+    ids = sorted(c.headers["x-linecare-delivery"] for c in receiver.calls)
+    assert len(ids) == 10 and len(set(ids)) == 10
+
+
+async def test_an_event_committed_late_with_a_lower_number_is_not_missed(
+    seeded_pool: Pool, http: httpx.AsyncClient
+) -> None:
+    async with seeded_pool.connection() as conn:
+        early = await open_ticket(conn)
+    async with seeded_pool.connection() as slow, slow.transaction():
+        # Numbered first, committed last: a long transaction of the ticket workflow.
+        await ticket_store.append_event(
+            slow,
+            ticket_id=early,
+            at=T0,
+            kind="transition",
+            note="",
+            field="status",
+            new_value="dispatched",
+        )
+        async with seeded_pool.connection() as conn:
+            await open_ticket(conn)
+        first = await derive_notices(seeded_pool, staff_emails=(), now=NOW)
+        async with seeded_pool.connection() as conn:
+            await notification_store.advance_cursor(conn, settled_after=timedelta(minutes=5))
+    second = await derive_notices(seeded_pool, staff_emails=(), now=NOW)
+    assert (first.events, second.events) == (2, 1)
+    async with seeded_pool.connection() as conn:
+        log = await notification_store.list_deliveries(conn, customer_id=None)
+    assert sorted(d.notice.kind for d in log) == [
+        NoticeKind.DISPATCHED,
+        NoticeKind.TICKET_OPENED,
+        NoticeKind.TICKET_OPENED,
+    ]
+
+
+async def test_the_cursor_moves_past_settled_events_and_drops_their_markers(
+    seeded_pool: Pool,
+) -> None:
+    async with seeded_pool.connection() as conn:
+        await open_ticket(conn)
+    await derive_notices(seeded_pool, staff_emails=(), now=NOW)
+    async with seeded_pool.connection() as conn:
+        assert await notification_store.advance_cursor(conn, settled_after=timedelta(hours=1)) == 0
+        position = await notification_store.advance_cursor(conn, settled_after=timedelta(0))
+        cursor = await conn.execute("SELECT count(*) FROM notification_derived_events")
+        markers = await cursor.fetchone()
+    assert position > 0 and markers == (0,)
+    assert (await derive_notices(seeded_pool, staff_emails=(), now=NOW)).events == 0

@@ -15,6 +15,7 @@ class Role(StrEnum):
     CUSTOMER = "customer"
     ADMIN = "admin"
     FIELD_ENGINEER = "field_engineer"
+    PARTS_MANAGER = "parts_manager"
 
 
 @dataclass(frozen=True, slots=True)

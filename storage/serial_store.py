@@ -1,0 +1,230 @@
+"""Serialized units: a unit's whole life, and replacing a part in a machine.
+
+``book_replacement`` is what a service report's parts line books: the new unit
+is issued from the engineer's store on the ticket (unless it was issued on it
+already), the old one comes out of the machine with its failure reason, and the
+new one goes in, all in one transaction. The removed unit is then returned
+(``stock_store.book_movement`` with kind return, usually faulty), and later
+repaired or scrapped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NoReturn
+
+from models.parts import InstalledPart
+from models.stock import (
+    LedgerEntry,
+    MovementKind,
+    MovementRequest,
+    SerialState,
+    SerialStatus,
+    SerialTrace,
+)
+from parts.ledger_rules import Refusal, installed, removed
+from parts.serial_trace import merged
+from storage import parts_store, stock_store
+from storage.connections import Connection
+from storage.stock_store import Refused
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """What a replacement booked: the issue (None when issued before), what came out, what
+    went in."""
+
+    issue: LedgerEntry | None
+    removed: InstalledPart | None
+    installed: InstalledPart
+
+
+async def serial_trace(conn: Connection, *, part_number: str, serial: str) -> SerialTrace | None:
+    """The unit's life, oldest step first; None when the unit was never seen."""
+    status = await stock_store.get_serial(conn, part_number=part_number, serial=serial)
+    if status is None:
+        return None
+    entries = await stock_store.serial_entries(conn, part_number=part_number, serial=serial)
+    installations = await parts_store.serial_installations(
+        conn, part_number=part_number, serial=serial
+    )
+    return SerialTrace(status=status, events=merged(entries, installations))
+
+
+async def seed_installed(conn: Connection, *, item: InstalledPart) -> None:
+    """Put a part into the installed base without a ticket (commissioning, a demo)."""
+    await parts_store.install_part(conn, item=item, by=None)
+    if item.serial is not None:
+        status = SerialStatus(
+            item.part_number,
+            item.serial,
+            SerialState.INSTALLED,
+            machine_id=item.machine_id,
+            position=item.position,
+        )
+        await stock_store.save_serial(conn, status=status, at=item.installed_at)
+
+
+async def book_replacement(
+    conn: Connection,
+    *,
+    ticket_id: int,
+    machine_id: str,
+    position: str,
+    removed_serial: str | None,
+    installed_part_number: str,
+    installed_serial: str | None,
+    failure_reason: str,
+    store_id: str,
+    actor: str,
+    at: datetime,
+    quantity: int = 1,
+) -> Replacement | Refusal:
+    """Replace the part at the machine position on the ticket, or say why not (nothing is
+    booked then). ``removed_serial`` must name the unit in the machine when it is serialized."""
+    try:
+        async with conn.transaction():
+            return await _replace(
+                conn,
+                _Job(ticket_id, machine_id, position, failure_reason, store_id, actor, at),
+                removed_serial=removed_serial,
+                part_number=installed_part_number,
+                serial=installed_serial,
+                quantity=quantity,
+            )
+    except Refused as refused:
+        return refused.refusal
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    ticket_id: int
+    machine_id: str
+    position: str
+    failure_reason: str
+    store_id: str
+    actor: str
+    at: datetime
+
+
+async def _replace(
+    conn: Connection,
+    job: _Job,
+    *,
+    removed_serial: str | None,
+    part_number: str,
+    serial: str | None,
+    quantity: int,
+) -> Replacement:
+    await _check_fit(conn, job, part_number)
+    old = await parts_store.lock_installed(conn, machine_id=job.machine_id, position=job.position)
+    if old is not None:
+        await _take_out(conn, job, old, removed_serial)
+    elif removed_serial is not None:
+        _refuse(f"nothing is installed in {job.machine_id} at {job.position}")
+    issue = await _issue_unless_issued(conn, job, part_number, serial, quantity)
+    new = InstalledPart(
+        machine_id=job.machine_id,
+        position=job.position,
+        part_number=part_number,
+        serial=serial,
+        quantity=quantity,
+        installed_at=job.at,
+        installed_on_ticket=job.ticket_id,
+    )
+    if serial is not None:
+        current = await stock_store.lock_serial(conn, part_number=part_number, serial=serial)
+        placed = installed(
+            current, ticket_id=job.ticket_id, machine_id=job.machine_id, position=job.position
+        )
+        _raise_refusal(placed)
+        assert isinstance(placed, SerialStatus)
+        await stock_store.save_serial(conn, status=placed, at=job.at)
+    await parts_store.install_part(conn, item=new, by=job.actor)
+    return Replacement(issue=issue, removed=old, installed=new)
+
+
+async def _check_fit(conn: Connection, job: _Job, part_number: str) -> None:
+    cursor = await conn.execute("SELECT model FROM machines WHERE id = %s", (job.machine_id,))
+    row = await cursor.fetchone()
+    if row is None:
+        _refuse(f"there is no machine {job.machine_id}")
+    part = await parts_store.get_part(conn, part_number=part_number)
+    if part is None:
+        _refuse(f"there is no part {part_number} in the catalogue")
+    if not part.part.fits_at(row[0], job.position):
+        _refuse(f"{part_number} does not fit a {row[0]} at {job.position}: genuine parts only")
+    if not job.failure_reason.strip():
+        _refuse("say why the part is replaced (its failure reason)")
+
+
+async def _take_out(
+    conn: Connection, job: _Job, old: InstalledPart, removed_serial: str | None
+) -> None:
+    if old.serial != removed_serial:
+        _refuse(
+            f"{job.machine_id} at {job.position} holds {old.part_number} serial {old.serial},"
+            f" not {removed_serial}"
+        )
+    await parts_store.remove_part(
+        conn,
+        machine_id=job.machine_id,
+        position=job.position,
+        ticket_id=job.ticket_id,
+        reason=job.failure_reason,
+        by=job.actor,
+        at=job.at,
+    )
+    if old.serial is None:
+        return
+    current = await stock_store.lock_serial(conn, part_number=old.part_number, serial=old.serial)
+    if current is None:  # installed before LineCare tracked the unit
+        current = SerialStatus(
+            old.part_number,
+            old.serial,
+            SerialState.INSTALLED,
+            machine_id=job.machine_id,
+            position=job.position,
+        )
+    out = removed(
+        current, ticket_id=job.ticket_id, machine_id=job.machine_id, position=job.position
+    )
+    _raise_refusal(out)
+    assert isinstance(out, SerialStatus)
+    await stock_store.save_serial(conn, status=out, at=job.at)
+
+
+async def _issue_unless_issued(
+    conn: Connection, job: _Job, part_number: str, serial: str | None, quantity: int
+) -> LedgerEntry | None:
+    if serial is not None:
+        current = await stock_store.get_serial(conn, part_number=part_number, serial=serial)
+        if (
+            current is not None
+            and current.state is SerialState.ISSUED
+            and current.ticket_id == job.ticket_id
+        ):
+            return None
+    request = MovementRequest(
+        kind=MovementKind.ISSUE,
+        store_id=job.store_id,
+        part_number=part_number,
+        quantity=quantity,
+        ticket_id=job.ticket_id,
+        serial=serial,
+        reason=f"replacement in {job.machine_id} at {job.position}",
+    )
+    booking = await stock_store.book_in_transaction(
+        conn, request=request, actor=job.actor, at=job.at
+    )
+    return booking.entries[0]
+
+
+def _raise_refusal(result: object) -> None:
+    if isinstance(result, Refusal):
+        raise Refused(result)
+
+
+def _refuse(message: str) -> NoReturn:
+    raise Refused(Refusal(message))

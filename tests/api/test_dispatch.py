@@ -3,6 +3,7 @@ re-dispatch, idempotency, the machine's service history, and the desk's bulk ass
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
@@ -338,3 +339,18 @@ async def test_bulk_assignment_is_the_desk_s_and_owners_are_desk_or_support_peop
     assert empty.status_code == 422
     for headers in (NORDBRAU, ALPENPACK, FIELD_1):
         assert (await client.get("/api/ticket-owners", headers=headers)).status_code == 404
+
+
+async def test_two_people_dispatching_one_ticket_at_once_cannot_both_win(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    ticket = await classified_ticket(client)
+
+    answers = await asyncio.gather(
+        dispatch(client, ticket, "demo-field-1"),
+        dispatch(client, ticket, "demo-field-3", SUPPORT),
+    )
+
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    detail = (await client.get(f"/api/tickets/{ticket}", headers=DESK)).json()
+    assert [e["kind"] for e in detail["events"]].count("dispatch") == 1

@@ -22,6 +22,7 @@ from api.routers import (
     dispatch,
     engineers,
     health,
+    kpi_page,
     lines,
     machine_status,
     machines,
@@ -31,6 +32,7 @@ from api.routers import (
     oee,
     report_page,
     reports,
+    service_kpis,
     service_reports,
     sign_in,
     ticket_evidence,
@@ -78,6 +80,7 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.include_router(_api_router(), prefix="/api")
     app.include_router(console.router)
     app.include_router(report_page.router)
+    app.include_router(kpi_page.router)
     app.include_router(api_docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(
@@ -107,6 +110,7 @@ def _api_router() -> APIRouter:
         engineers,
         my_jobs,
         ticket_evidence,
+        service_kpis,
         service_reports,
         complaints,
         webhooks,

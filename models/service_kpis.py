@@ -364,7 +364,7 @@ def _repair_time(ticket: ServiceTicket, period: Period) -> timedelta | None:
 
 
 _KEYS: dict[KpiDimension, Callable[[ServiceTicket], tuple[GroupKey, ...]]] = {
-    KpiDimension.ENGINEER: lambda t: t.engineers or (GroupKey("", "not assigned"),),
+    KpiDimension.ENGINEER: lambda t: t.engineers or (GroupKey("", "no field engineer"),),
     KpiDimension.CUSTOMER: lambda t: (t.customer,),
     KpiDimension.LINE_MODEL: lambda t: (t.line_model,),
     KpiDimension.FAULT_TYPE: lambda t: (t.fault_type,),

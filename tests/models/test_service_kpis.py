@@ -310,7 +310,7 @@ def test_groups_by_engineer_count_a_shared_ticket_for_each_and_drop_idle_groups(
     by_customer = service_kpis(tickets, period=MARCH, dimension=KpiDimension.CUSTOMER, zone=BERLIN)
 
     rates = {g.group.label: g.figures.first_time_fix.rate for g in by_engineer.groups}
-    assert rates == {"A. Silva": 0.5, "J. Mueller": 1.0, "not assigned": None}
+    assert rates == {"A. Silva": 0.5, "J. Mueller": 1.0, "no field engineer": None}
     assert by_engineer.total.first_time_fix.rate == 0.5
     # Alpenpack's only ticket was closed long before March: no group of its own.
     assert [g.group.key for g in by_customer.groups] == ["nordbrau"]

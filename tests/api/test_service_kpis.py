@@ -49,7 +49,13 @@ async def _user(conn: Connection, token: str) -> User:
 
 
 async def _register(
-    conn: Connection, *, customer: str, line: str, machine: str, received: datetime
+    conn: Connection,
+    *,
+    customer: str,
+    line: str,
+    machine: str,
+    received: datetime,
+    pauses_for_customer: bool = False,
 ) -> int:
     draft = TicketDraft(
         customer_id=customer,
@@ -72,6 +78,7 @@ async def _register(
             arrival_due=received + timedelta(hours=24),
             resolution_due=received + timedelta(hours=48),
         ),
+        pauses_for_customer=pauses_for_customer,
     )
     ticket = await ticket_store.register_ticket(conn, draft=draft, note="registered for a test")
     return ticket.id
@@ -232,6 +239,45 @@ async def test_march_figures_of_worked_tickets(
     assert total["backlog_open"] == 1
     assert {b["label"]: b["count"] for b in total["backlog"]}["7-30 days"] == 1
     assert (total["received"], total["resolved"]) == (3, 2)
+
+
+async def test_a_wait_for_the_customer_holds_the_clocks_where_the_contract_pauses(
+    client: httpx.AsyncClient, seeded_pool: Pool, fixed_now: datetime
+) -> None:
+    received = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
+    async with seeded_pool.connection() as conn:
+        desk = await _user(conn, "demo-desk")
+        for pauses in (True, False):
+            ticket = await _register(
+                conn,
+                customer="nordbrau",
+                line="line-1",
+                machine="l1-filler",
+                received=received,
+                pauses_for_customer=pauses,
+            )
+            # Answered in time, then waiting for the customer's access to the line since.
+            await _move(
+                conn, ticket, TicketStatus.CLASSIFIED, desk, received + timedelta(minutes=10)
+            )
+            await _move(
+                conn,
+                ticket,
+                TicketStatus.WAITING_FOR_CUSTOMER,
+                desk,
+                received + timedelta(minutes=30),
+            )
+
+    body = (await _kpis(client, DESK, **{"from": "2026-04-01", "to": "2026-04-30"})).json()
+
+    total = body["total"]
+    assert total["response_on_time"] == {"hits": 2, "total": 2, "rate": 1.0}
+    # Only the ticket whose contract does not pause went late on arrival and resolution.
+    assert total["arrival_on_time"] == {"hits": 0, "total": 1, "rate": 0.0}
+    assert total["resolution_on_time"] == {"hits": 0, "total": 1, "rate": 0.0}
+    # Both are still open now, nine days old.
+    assert total["backlog_open"] == 2
+    assert {b["label"]: b["count"] for b in total["backlog"]}["7-30 days"] == 2
 
 
 async def test_grouped_by_customer_engineer_line_model_and_fault_type(

@@ -158,7 +158,7 @@ async def sign_off(
             ticket_id=ticket_id,
             target=target,
             user=user,
-            reason=note if not on_behalf else f"{note} (recorded for {signer_name.strip()})",
+            reason=f"{note} (signed by {signer_name.strip()})".strip() if on_behalf else note,
             expected_status=S.VERIFIED,
             at=at,
         )

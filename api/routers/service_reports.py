@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
-from alerts import closure_commands, ticket_closure
+from alerts import closure_commands, ticket_closure, ticket_commands
 from alerts.closure_commands import ClosureError
 from alerts.rca_rules import rca_gaps
 from alerts.service_report_rules import MAY_FILE, ReportError, editing_refusal
@@ -233,6 +233,8 @@ async def _visible_ticket(conn: Connection, user: User, ticket_id: int) -> Ticke
     ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
     if ticket is None or not can_see(user, ticket.draft.customer_id):
         raise not_found("ticket", ticket_id)
+    if not await ticket_commands.works_on(conn, ticket_id=ticket_id, user=user):
+        raise not_found("ticket", ticket_id)  # another field engineer's job
     return ticket
 
 

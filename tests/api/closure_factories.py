@@ -38,6 +38,15 @@ async def add_engineer(conn: Connection) -> None:
     )
 
 
+async def assign(conn: Connection, ticket: int) -> None:
+    """Dispatch the ticket to the engineer: field engineers work only their own jobs."""
+    await conn.execute(
+        "INSERT INTO ticket_assignments (ticket_id, engineer_login, dispatched_by, dispatched_at)"
+        " VALUES (%s, 'eng-weber', 'demo-desk', now())",
+        (ticket,),
+    )
+
+
 def report_body(at: datetime, **changes: Any) -> dict[str, Any]:
     """A bearing replacement on the filler: failure an hour before ``at``, restored at ``at``."""
     body: dict[str, Any] = {

@@ -11,7 +11,14 @@ from fastapi import FastAPI
 
 from storage import service_report_store
 from storage.connections import Pool
-from tests.api.closure_factories import ENGINEER, Clock, add_engineer, report_body, set_status
+from tests.api.closure_factories import (
+    ENGINEER,
+    Clock,
+    add_engineer,
+    assign,
+    report_body,
+    set_status,
+)
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
 from tests.api.factories import T0, insert_ticket
 
@@ -34,6 +41,7 @@ async def ticket(seeded_pool: Pool) -> int:
             conn, customer_id="nordbrau", line_id="line-1", machine_id="l1-filler"
         )
         await set_status(conn, ticket, "on_site")
+        await assign(conn, ticket)
     return ticket
 
 
@@ -205,3 +213,15 @@ async def test_another_customer_gets_404_and_learns_nothing(
 
     assert read.status_code == write.status_code == missing.status_code == 404
     assert read.json() == {"detail": f"ticket {ticket} not found"}
+
+
+async def test_a_field_engineer_files_reports_only_for_their_own_jobs(
+    client: httpx.AsyncClient, ticket: int, clock: Clock, seeded_pool: Pool
+) -> None:
+    async with seeded_pool.connection() as conn:
+        await conn.execute("UPDATE ticket_assignments SET released_at = now()")
+
+    filed = await _file(client, ticket, report_body(clock.now), ENGINEER)
+    read = await client.get(f"/api/tickets/{ticket}/report", headers=ENGINEER)
+
+    assert filed.status_code == read.status_code == 404

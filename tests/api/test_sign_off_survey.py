@@ -15,6 +15,7 @@ from tests.api.closure_factories import (
     ENGINEER,
     Clock,
     add_engineer,
+    assign,
     move,
     report_body,
     set_status,
@@ -50,6 +51,7 @@ async def ticket(seeded_pool: Pool) -> int:
             conn, customer_id="nordbrau", line_id="line-1", machine_id="l1-filler"
         )
         await set_status(conn, ticket, "on_site")
+        await assign(conn, ticket)
     return ticket
 
 

@@ -286,3 +286,59 @@ async def test_the_cursor_moves_past_settled_events_and_drops_their_markers(
         markers = await cursor.fetchone()
     assert position > 0 and markers == (0,)
     assert (await derive_notices(seeded_pool, staff_emails=(), now=NOW)).events == 0
+
+
+async def test_a_move_to_verified_and_its_sign_off_request_make_one_notice(
+    seeded_pool: Pool,
+) -> None:
+    async with seeded_pool.connection() as conn:
+        ticket = await open_ticket(conn)
+        async with conn.transaction():
+            at = T0 + timedelta(hours=3)
+            await ticket_store.append_event(
+                conn,
+                ticket_id=ticket,
+                at=at,
+                kind="transition",
+                note="",
+                field="status",
+                old_value="repaired",
+                new_value="verified",
+            )
+            await ticket_store.append_event(
+                conn, ticket_id=ticket, at=at, kind="sign_off_requested", note="please sign"
+            )
+    await derive_notices(seeded_pool, staff_emails=("desk@linecare.example",), now=NOW)
+    async with seeded_pool.connection() as conn:
+        log = await notification_store.list_deliveries(conn, customer_id=None)
+    sign_offs = [d for d in log if d.notice.kind is NoticeKind.SIGN_OFF_REQUESTED]
+    assert sorted(d.notice.email_to or "" for d in sign_offs) == [
+        NORDBRAU_CONTACT,
+        "desk@linecare.example",
+    ]
+
+
+async def test_sla_warnings_reach_the_staff_and_breaches_the_customer_too(
+    seeded_pool: Pool,
+) -> None:
+    async with seeded_pool.connection() as conn:
+        ticket = await open_ticket(conn)
+        for kind, value in (("sla_warning", "warning"), ("sla_breach", "breach")):
+            await ticket_store.append_event(
+                conn,
+                ticket_id=ticket,
+                at=T0 + timedelta(minutes=50),
+                kind=kind,
+                note="response clock at 80 % of its time",
+                field="response_clock",
+                new_value=value,
+            )
+    await derive_notices(seeded_pool, staff_emails=("desk@linecare.example",), now=NOW)
+    async with seeded_pool.connection() as conn:
+        log = await notification_store.list_deliveries(conn, customer_id="nordbrau")
+    (breach,) = [d for d in log if d.notice.kind is not NoticeKind.TICKET_OPENED]
+    assert breach.notice.kind is NoticeKind.SLA_BREACH
+    assert breach.notice.email_to == NORDBRAU_CONTACT
+    # The response was due an hour after 12:00 UTC: 14:00 in Hamburg.
+    assert "first response time" in breach.notice.subject
+    assert "it was due 2026-03-02 14:00 CET" in breach.notice.body

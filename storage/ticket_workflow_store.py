@@ -171,12 +171,3 @@ async def claim_stop(conn: Connection, *, ticket_id: int, stop: MachineStop) -> 
         (ticket_id, stop.machine_id, stop.started),
     )
     return cursor.rowcount == 1
-
-
-async def latest_resolution(conn: Connection, *, machine_id: str) -> datetime | None:
-    """When the machine's most recently resolved ticket was repaired or resolved remotely."""
-    cursor = await conn.execute(
-        "SELECT max(resolved_at) FROM tickets WHERE machine_id = %s", (machine_id,)
-    )
-    row = await cursor.fetchone()
-    return row[0] if row is not None else None

@@ -22,6 +22,8 @@ from storage.connections import Connection
 from storage.ticket_store import _COLUMNS as TICKET_COLUMNS
 from storage.ticket_store import _ticket as ticket_of_row
 
+_KNOWN_STATUSES = frozenset(status.value for status in TicketStatus)
+
 
 @dataclass(frozen=True, slots=True)
 class StatusMove:
@@ -132,9 +134,9 @@ async def _moves(conn: Connection, ids: Sequence[int]) -> dict[int, list[StatusM
     )
     moves: dict[int, list[StatusMove]] = defaultdict(list)
     for ticket_id, at, old, new in await cursor.fetchall():
-        if new not in TicketStatus.__members__.values():
+        if new not in _KNOWN_STATUSES:
             continue  # a status this release does not know counts as no move
-        source = TicketStatus(old) if old in TicketStatus.__members__.values() else None
+        source = TicketStatus(old) if old in _KNOWN_STATUSES else None
         moves[ticket_id].append(StatusMove(at, source, TicketStatus(new)))
     return moves
 

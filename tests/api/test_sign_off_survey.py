@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -257,3 +258,20 @@ async def test_other_customers_get_404_on_every_closure_path(
     assert all(a.json() == {"detail": f"ticket {ticket} not found"} for a in answers)
     status = (await client.get(base, headers=DESK)).json()["status"]
     assert status == "verified"
+
+
+async def test_a_sign_off_and_a_refusal_at_once_cannot_both_win(
+    client: httpx.AsyncClient, ticket: int, clock: Clock
+) -> None:
+    await _verified(client, ticket, clock)
+
+    accepted, refused = await asyncio.gather(
+        _sign(client, ticket, NORDBRAU, accepted=True),
+        _sign(client, ticket, DESK, accepted=False, reason="leaks", signer_name="A. Brauer"),
+    )
+
+    assert sorted([accepted.status_code, refused.status_code]) == [200, 409]
+    report = (await client.get(f"/api/tickets/{ticket}/report", headers=DESK)).json()
+    assert len(report["sign_offs"]) == 1
+    winner = accepted if accepted.status_code == 200 else refused
+    assert report["status"] == winner.json()["status"]

@@ -236,7 +236,7 @@ async def book_in_transaction(
     deltas = deltas_for(request, balance)
     _refuse_if(deltas if isinstance(deltas, Refusal) else None)
     assert isinstance(deltas, Deltas)
-    if serialized:
+    if serialized and request.serial is not None:  # reservations are counted, not named
         await _move_serial(conn, request, at)
     row = _Row(request, actor, at, requisition_id)
     entries = [await _append(conn, row, request.kind, request.store_id, deltas)]

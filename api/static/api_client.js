@@ -70,6 +70,8 @@ export function apiPost(path, body, { idempotencyKey } = {}) {
   return send("POST", path, { body, headers });
 }
 
+export function apiPut(path, body) { return send("PUT", path, { body }); }
+
 export function newIdempotencyKey() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }

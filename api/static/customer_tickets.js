@@ -8,6 +8,7 @@ import { fmtSiteTime, zoneAbbreviation } from "./plant_time.js";
 import { signalLabel } from "./signal_labels.js";
 import { CLOSED_STATES, CUSTOMER_CHANNELS, customerAction, customerClockLabel, customerStatus, label, WORKING_STATES } from "./ticket_texts.js";
 import { customerClosurePanels } from "./customer_closure.js";
+import { evidencePanel } from "./evidence_panel.js";
 import { mountIntakeForm } from "./ticket_intake_form.js";
 import { notFound, resolveTicketId, userIsEditing } from "./ticket_page.js";
 
@@ -139,7 +140,10 @@ export async function mountCustomerTicket(root, ctx, param) {
     const zone = ctx.zoneOfLine(ticket.line_id);
     const reload = () => load(true).catch(ctx.failed);
     const confirmation = ticket.events.find((e) => e.kind === "confirmation");
-    const closure = await customerClosurePanels(ticket, ctx, reload);
+    const [closure, evidence] = await Promise.all([
+      customerClosurePanels(ticket, ctx, reload).catch(() => []),
+      evidencePanel(ticket, ctx).catch(() => null),
+    ]);
     document.title = `${ticket.number} · LineCare`;
     root.replaceChildren(
       el("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, el("a", { href: "/tickets" }, "← Your service requests")),
@@ -152,6 +156,7 @@ export async function mountCustomerTicket(root, ctx, param) {
       ...closure,
       el("div", { class: "ticket-grid" },
         el("div", { class: "ticket-main" },
+          evidence,
           el("section", { class: "card" }, el("h2", { class: "card-title" }, "What happened so far"), plainHistory(ticket, zone)),
           confirmation ? el("details", { class: "card" }, el("summary", {}, "Our confirmation of your request"), el("div", { class: "symptoms" }, confirmation.note)) : null),
         el("div", { class: "ticket-side" },

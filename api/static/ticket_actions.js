@@ -6,10 +6,6 @@ import { ApiError, apiPost } from "./api_client.js";
 import { el } from "./dom.js";
 import { label, MOVE_LABELS, moveNeedsReason, SIDE_MOVES, STATUS_LABELS } from "./ticket_texts.js";
 
-// Moves made on their own panels once those exist (e.g. dispatch with an engineer).
-const handledElsewhere = new Set();
-export function moveHandledElsewhere(status) { handledElsewhere.add(status); }
-
 function refusalBox(error) {
   const detail = error.body && error.body.detail;
   const allowed = detail && Array.isArray(detail.allowed_next) ? detail.allowed_next : [];
@@ -19,9 +15,11 @@ function refusalBox(error) {
     allowed.length ? el("div", { class: "small" }, `Open to you now: ${allowed.map((s) => label(STATUS_LABELS, s)).join(", ")}.`) : null);
 }
 
-// `onMoved(ticket)` receives the ticket as the server answered it.
-export function nextStepsPanel(ticket, ctx, onMoved) {
-  const moves = ticket.allowed_next.filter((s) => !handledElsewhere.has(s));
+// `onMoved(ticket)` receives the ticket as the server answered it; `elsewhere`: moves made
+// on a panel of their own (dispatch, with the engineer and what to bring).
+// `compact` (a phone): the side paths fold away under "Other steps".
+export function nextStepsPanel(ticket, ctx, onMoved, { elsewhere = [], compact = false } = {}) {
+  const moves = ticket.allowed_next.filter((s) => !elsewhere.includes(s));
   const noteId = `move-note-${ticket.id}`;
   const note = el("textarea", {
     id: noteId, rows: 3, maxlength: 4000,
@@ -61,7 +59,7 @@ export function nextStepsPanel(ticket, ctx, onMoved) {
       el("h2", { class: "card-title", id: `steps-${ticket.id}` }, "Next steps"),
       el("p", { class: "muted" }, ticket.status === "archived"
         ? "Archived: nothing more to do."
-        : "Nothing for your role to do on this ticket now."));
+        : ticket.allowed_next.length ? "Dispatch the ticket in the panel beside." : "Nothing for your role to do on this ticket now."));
   }
   const main = moves.filter((s) => !SIDE_MOVES.has(s));
   const side = moves.filter((s) => SIDE_MOVES.has(s));
@@ -74,13 +72,17 @@ export function nextStepsPanel(ticket, ctx, onMoved) {
     }, label(MOVE_LABELS, target), needs ? el("span", { class: "needs-note", "aria-hidden": "true" }, " ✎") : null);
     return b;
   };
+  const sideButtons = side.map((s) => button(s, "btn-secondary"));
   buttons.replaceChildren(
     ...main.map((s) => button(s, "btn-primary btn-inline")),
-    ...side.map((s) => button(s, "btn-secondary")));
+    ...(compact && main.length ? [] : sideButtons));
+  const folded = compact && main.length && side.length
+    ? el("details", { class: "other-steps" }, el("summary", {}, "Other steps"), el("div", { class: "move-buttons" }, sideButtons))
+    : null;
   return el("section", { class: "card", "aria-labelledby": `steps-${ticket.id}` },
     el("h2", { class: "card-title", id: `steps-${ticket.id}` }, "Next steps"),
     el("label", { for: noteId, class: "field-label" }, "Note ", el("span", { class: "muted small" }, "(✎: a reason is required)")),
-    note, buttons, message);
+    note, buttons, folded, message);
 }
 
 // Flag a change to the line's structure or key parameters, and approve it (support, admin).

@@ -83,7 +83,7 @@ export async function mountTicketPage(root, ctx, param) {
           el("section", { class: "card", "aria-labelledby": "clocks-title" },
             el("h2", { class: "card-title", id: "clocks-title" }, "Service-level clocks"),
             clockPanel(ticket.sla, zone)),
-          nextStepsPanel(ticket, ctx, reload),
+          nextStepsPanel(ticket, ctx, reload, { elsewhere: ctx.staff ? ["dispatched"] : [] }),
           changeApprovalPanel(ticket, ctx, reload),
           registrationPanel(ticket, ctx))));
   }

@@ -6,7 +6,7 @@ import { apiGet } from "./api_client.js";
 import { el } from "./dom.js";
 import { fmtSiteTime } from "./plant_time.js";
 import { clockBadge, isAtRisk, isBreached, urgencySeconds } from "./sla_view.js";
-import { bulkAssignBar } from "./ticket_assignment.js";
+import { bulkAssignBar, MAY_ASSIGN, ticketOwners } from "./ticket_assignment.js";
 import {
   CHANNEL_LABELS, CLOCK_LABELS, label, SEVERITY_LABELS, SEVERITY_RANK, STATUS_LABELS, STATUS_STAGE,
   WORKING_STATES,
@@ -58,9 +58,8 @@ function statusMatches(ticket, status) {
   return ticket.status === status;
 }
 
-function ownerOf(ticket) { return ticket.owner || null; }
 
-function matches(ticket, f, ctx) {
+function matches(ticket, f, ctx, ownerOf) {
   if (!statusMatches(ticket, f.status)) return false;
   if (f.severity && ticket.severity !== f.severity) return false;
   if (f.customer && ticket.customer_id !== f.customer) return false;
@@ -103,7 +102,10 @@ function select(id, text, value, options, onChange) {
 export async function mountTicketQueue(root, ctx) {
   const filters = readFilters();
   const selected = new Set();
+  const maySelect = MAY_ASSIGN.has(ctx.me.role);
   let tickets = [];
+  let owners = new Map();
+  const ownerOf = (ticket) => owners.get(ticket.id) || null;
 
   const summary = el("div", { class: "queue-summary", role: "group", "aria-label": "Queue summary" });
   const table = el("div", { class: "queue-table" });
@@ -112,7 +114,6 @@ export async function mountTicketQueue(root, ctx) {
 
   const setFilter = (key, value) => { filters[key] = value; writeFilters(filters); render(); };
   const customers = [...new Map(ctx.lines.map((l) => [l.customer.id, l.customer.name])).entries()];
-  const owners = el("label", { class: "filter" }, el("span", {}, "Owner"));
   const search = el("input", {
     type: "search", id: "queue-search", placeholder: "Number, machine, contact…", value: filters.q,
     oninput: (event) => setFilter("q", event.target.value.trim()),
@@ -129,7 +130,7 @@ export async function mountTicketQueue(root, ctx) {
     select("queue-customer", "Customer", filters.customer, [["", "Any"], ...customers], (v) => setFilter("customer", v)),
     select("queue-line", "Line", filters.line, [["", "Any"], ...ctx.lines.map((l) => [l.id, l.name])], (v) => setFilter("line", v)),
     select("queue-channel", "Channel", filters.channel, [["", "Any"], ...Object.entries(CHANNEL_LABELS)], (v) => setFilter("channel", v)),
-    owners,
+    select("queue-owner", "Owner", filters.owner, [["", "Anyone or no one"], ["none", "Unassigned"], ["any", "Assigned"], ["me", "Assigned to me"]], (v) => setFilter("owner", v)),
     el("label", { class: "filter check" }, riskBox, el("span", {}, "At risk or overdue only")),
     el("button", { type: "button", class: "btn btn-plain", onclick: () => {
       for (const key of FILTER_KEYS) filters[key] = "";
@@ -146,16 +147,6 @@ export async function mountTicketQueue(root, ctx) {
         ctx.staff ? el("a", { class: "btn btn-primary btn-inline", href: "/tickets/new" }, "Register a request") : null)),
     summary, controls, bulk, table);
 
-  const ownerFilter = (list) => {
-    const box = el("select", { id: "queue-owner", onchange: (event) => setFilter("owner", event.target.value) },
-      el("option", { value: "" }, "Anyone or no one"),
-      el("option", { value: "none" }, "Unassigned"),
-      el("option", { value: "any" }, "Assigned"),
-      el("option", { value: "me" }, "Assigned to me"));
-    box.value = filters.owner;
-    owners.replaceChildren(el("span", {}, "Owner"), box);
-    return list;
-  };
 
   function tile(text, value, cls, onclick, pressed) {
     return el("button", { type: "button", class: `stat ${cls}`, onclick, "aria-pressed": pressed ? "true" : "false" },
@@ -187,7 +178,7 @@ export async function mountTicketQueue(root, ctx) {
     checkbox.checked = selected.has(ticket.id);
     const owner = ownerOf(ticket);
     return el("tr", { class: `${isBreached(ticket) ? "row-breached" : isAtRisk(ticket) ? "row-warning" : ""}${ticket.status === "archived" ? " closed" : ""}` },
-      el("td", { class: "select-cell" }, checkbox),
+      maySelect ? el("td", { class: "select-cell" }, checkbox) : el("td", { class: "select-cell" }),
       el("td", { class: "nowrap" },
         el("a", { href: `/tickets/${ticket.id}`, class: "ticket-link" }, ticket.number),
         el("div", { class: "muted small" }, fmtSiteTime(ticket.received_at, zone))),
@@ -201,25 +192,36 @@ export async function mountTicketQueue(root, ctx) {
       el("td", { class: owner ? "" : "muted" }, owner || "unassigned"));
   }
 
-  function renderBulk() {
+  const numberOf = (id) => (tickets.find((t) => t.id === id) || { number: `#${id}` }).number;
+  let bar = null;
+  async function renderBulk() {
     for (const id of [...selected]) if (!tickets.some((t) => t.id === id)) selected.delete(id);
     bulk.hidden = selected.size === 0;
-    if (selected.size) bulk.replaceChildren(...bulkAssignBar(ctx, [...selected], () => { selected.clear(); renderBulk(); render(); load(); }));
+    if (!selected.size) return;
+    if (!bar) {
+      const done = (clearOnly) => {
+        selected.clear(); bulk.hidden = true; render();
+        if (!clearOnly) load().catch(ctx.failed);
+      };
+      bar = await bulkAssignBar(ctx, () => [...selected], owners, numberOf, done);
+      bulk.replaceChildren(...bar.nodes);
+    }
+    bar.update();
   }
 
   function render() {
-    const shown = tickets.filter((t) => matches(t, filters, ctx)).sort(COMPARE[filters.sort]);
+    const shown = tickets.filter((t) => matches(t, filters, ctx, ownerOf)).sort(COMPARE[filters.sort]);
     count.textContent = `${shown.length} of ${tickets.length} tickets shown · times in each site's zone · clocks as of the last update`;
     renderSummary();
     if (!shown.length) {
       table.replaceChildren(el("div", { class: "empty card" }, tickets.length ? "No ticket matches these filters." : "No tickets yet."));
       return;
     }
-    const all = el("input", {
+    const all = !maySelect ? null : el("input", {
       type: "checkbox", "aria-label": "Select all shown tickets",
       onchange: (event) => { for (const t of shown) (event.target.checked ? selected.add(t.id) : selected.delete(t.id)); renderBulk(); render(); },
     });
-    all.checked = shown.every((t) => selected.has(t.id));
+    if (all) all.checked = shown.every((t) => selected.has(t.id));
     const heads = ["Ticket", "Severity", "Status", "Customer · line · machine · request",
       ...CLOCK_KINDS.map((k) => label(CLOCK_LABELS, k)), "Owner"];
     table.replaceChildren(el("table", { class: "table queue" },
@@ -229,8 +231,7 @@ export async function mountTicketQueue(root, ctx) {
   }
 
   async function load() {
-    tickets = await apiGet("/tickets", { limit: 500 });
-    ownerFilter(tickets);
+    [tickets, owners] = await Promise.all([apiGet("/tickets", { limit: 500 }), ticketOwners()]);
     render();
     renderBulk();
     ctx.refreshed();

@@ -6,16 +6,24 @@ import { EVENT_LABELS, label, SEVERITY_LABELS, STATUS_LABELS } from "./ticket_te
 
 const VALUE_LABELS = { status: STATUS_LABELS, severity: SEVERITY_LABELS };
 
-// "status: Registered → Classified"; a first value ("none → breach") says no more than the note.
+// "severity: General → Serious"; a first value ("none → breach") says no more than the note.
 function change(event) {
-  if (!event.field) return null;
-  if ((event.old_value === null || event.old_value === "") && event.note && event.field !== "status") return null;
+  if (!event.field || isStatusMove(event)) return null;
+  if (event.old_value === null || event.old_value === "") return null;
   const words = VALUE_LABELS[event.field] || {};
   const value = (v) => (v === null || v === undefined || v === "" ? "none" : label(words, v));
   return el("div", { class: "change" },
     el("span", { class: "muted" }, `${event.field.replaceAll("_", " ")}: `),
     el("span", { class: "old" }, value(event.old_value)), " → ",
     el("strong", {}, value(event.new_value)));
+}
+
+function isStatusMove(event) { return event.kind === "transition" && event.field === "status"; }
+
+// A status move reads as the move itself: "Dispatched → On site".
+function heading(event) {
+  if (!isStatusMove(event)) return label(EVENT_LABELS, event.kind);
+  return `${label(STATUS_LABELS, event.old_value)} → ${label(STATUS_LABELS, event.new_value)}`;
 }
 
 // A long note (the confirmation read back to the customer) folds after its first line.
@@ -34,7 +42,7 @@ export function timelinePanel(ticket, zone) {
       el("span", { class: "muted small" }, `newest first · ${events.length} entries`)),
     events.length ? el("ol", { class: "timeline" }, events.map((event) => el("li", { class: `tl-${event.kind}` },
       el("div", { class: "tl-head" },
-        el("strong", {}, label(EVENT_LABELS, event.kind)),
+        el("strong", {}, heading(event)),
         el("span", { class: "muted small" }, `${fmtSiteTime(event.at, zone)} · ${event.actor || "LineCare"}`)),
       change(event),
       noteOf(event))))

@@ -1,0 +1,145 @@
+// The service report form (PUT /api/tickets/{id}/report): filled on site, on a phone as
+// well as at a desk. Times are typed in the site's time as YYYY-MM-DD HH:MM, with a
+// "now" button; parts and measurements are rows to add.
+
+import { ApiError, apiGet, apiPut } from "./api_client.js";
+import { el } from "./dom.js";
+import { fmtPlantTime, parseSiteTime, zoneAbbreviation } from "./plant_time.js";
+
+const TEXTS = [
+  ["symptoms", "Fault symptoms", true, 3],
+  ["diagnosis", "Diagnosis", true, 3],
+  ["root_cause", "Root cause", false, 2],
+  ["actions_taken", "Actions taken", true, 3],
+  ["state_before", "State before", false, 2],
+  ["state_after", "State after", true, 2],
+  ["remaining_issues", "Remaining issues", false, 2],
+  ["advice", "Advice to the customer", false, 2],
+];
+const TIMES = [["failure_at", "Failure"], ["arrived_at", "Arrived on site"], ["restored_at", "Line restored"]];
+
+// "Now" on the service desk's clock: the later of this device's and the plant's newest data.
+async function serviceNow() {
+  const health = await apiGet("/health").catch(() => null);
+  const plant = health && health.plant_time ? new Date(health.plant_time).getTime() : 0;
+  return new Date(Math.max(Date.now(), plant)).toISOString();
+}
+
+function removable(row, list) {
+  return el("button", { type: "button", class: "btn btn-plain", "aria-label": "Remove this row", onclick: () => row.remove() }, "Remove");
+}
+
+function partRow(part, index) {
+  const id = (name) => `part-${name}-${index}`;
+  const row = el("fieldset", { class: "row-fields" },
+    el("legend", { class: "visually-hidden" }, `Part ${index + 1}`),
+    el("label", { for: id("number") }, "Part number", el("input", { id: id("number"), "data-key": "part_number", value: part.part_number || "", required: true, maxlength: 100 })),
+    el("label", { for: id("serial") }, "Serial", el("input", { id: id("serial"), "data-key": "serial", value: part.serial || "", maxlength: 100 })),
+    el("label", { for: id("qty"), class: "narrow-field" }, "Qty", el("input", { id: id("qty"), "data-key": "quantity", type: "number", min: 1, max: 10000, value: part.quantity || 1, inputmode: "numeric" })),
+    el("label", { for: id("position") }, "Position", el("input", { id: id("position"), "data-key": "position", value: part.position || "", maxlength: 200 })),
+    el("label", { class: "check-field", for: id("monitored") }, el("input", { id: id("monitored"), "data-key": "monitored", type: "checkbox" }), "Monitored part: learn a new baseline"));
+  row.querySelector('[data-key="monitored"]').checked = part.monitored !== false;
+  row.append(removable(row));
+  return row;
+}
+
+function measurementRow(m, index) {
+  const id = (name) => `meas-${name}-${index}`;
+  const row = el("fieldset", { class: "row-fields" },
+    el("legend", { class: "visually-hidden" }, `Measurement ${index + 1}`),
+    el("label", { for: id("name") }, "Measurement", el("input", { id: id("name"), "data-key": "name", value: m.name || "", required: true, maxlength: 200, placeholder: "e.g. vibration after repair" })),
+    el("label", { for: id("value"), class: "narrow-field" }, "Value", el("input", { id: id("value"), "data-key": "value", type: "number", step: "any", value: m.value ?? "", required: true, inputmode: "decimal" })),
+    el("label", { for: id("unit"), class: "narrow-field" }, "Unit", el("input", { id: id("unit"), "data-key": "unit", value: m.unit || "", maxlength: 50 })));
+  row.append(removable(row));
+  return row;
+}
+
+function rowsOf(box) {
+  return [...box.querySelectorAll("fieldset")].map((row) => Object.fromEntries([...row.querySelectorAll("[data-key]")]
+    .map((input) => [input.dataset.key, input.type === "checkbox" ? input.checked : input.type === "number" ? Number(input.value) : input.value.trim()])));
+}
+
+// The time the engineer arrived, from the ticket's own trail, for a first report.
+function arrivalFromTrail(ticket) {
+  const event = [...ticket.events].reverse().find((e) => e.field === "status" && e.new_value === "on_site");
+  return event ? event.at : null;
+}
+
+// `report`: the newest version (null: none yet); `onSaved(state)` after a successful PUT.
+export function serviceReportForm(ticket, report, ctx, onSaved) {
+  const zone = ctx.zoneOfLine(ticket.line_id);
+  const start = report || { arrived_at: arrivalFromTrail(ticket), failure_at: ticket.received_at, symptoms: ticket.symptoms || ticket.summary };
+  const form = el("form", { class: "report-form", novalidate: true });
+  const inputs = {};
+  for (const [key, text, required, rows] of TEXTS) {
+    inputs[key] = el("textarea", { id: `rep-${key}`, rows, maxlength: 8000, required });
+    inputs[key].value = start[key] || "";
+    form.append(el("div", { class: "form-field" },
+      el("label", { for: `rep-${key}` }, text, required ? el("span", { class: "req", "aria-hidden": "true" }, " *") : null), inputs[key]));
+  }
+  const times = el("div", { class: "form-grid" });
+  for (const [key, text] of TIMES) {
+    inputs[key] = el("input", { id: `rep-${key}`, type: "text", inputmode: "numeric", placeholder: "YYYY-MM-DD HH:MM", "aria-describedby": "rep-time-hint" });
+    inputs[key].value = start[key] ? fmtPlantTime(start[key], zone) : "";
+    const now = el("button", { type: "button", class: "btn btn-secondary btn-small", onclick: async () => {
+      inputs[key].value = fmtPlantTime(await serviceNow(), zone);
+      form.dataset.dirty = "1";
+    } }, "Now");
+    times.append(el("div", { class: "form-field" }, el("label", { for: `rep-${key}` }, text), el("div", { class: "input-with-button" }, inputs[key], now)));
+  }
+  const parts = el("div", { class: "rows" }, (start.parts || []).map(partRow));
+  const measurements = el("div", { class: "rows" }, (start.measurements || []).map(measurementRow));
+  const message = el("div", { "aria-live": "assertive" });
+  const submit = el("button", { type: "submit", class: "btn btn-primary btn-inline" }, report ? `Save as version ${report.version + 1}` : "File the report");
+  form.append(
+    el("p", { class: "muted small", id: "rep-time-hint" }, `Times in the site's local time, ${zoneAbbreviation(zone)} (${zone}), as YYYY-MM-DD HH:MM.`),
+    times,
+    el("h3", {}, "Parts replaced"), parts,
+    el("button", { type: "button", class: "btn btn-secondary", onclick: () => parts.append(partRow({}, parts.children.length + Date.now() % 1000)) }, "Add a part"),
+    el("h3", {}, "Key measurements"), measurements,
+    el("button", { type: "button", class: "btn btn-secondary", onclick: () => measurements.append(measurementRow({}, measurements.children.length + Date.now() % 1000)) }, "Add a measurement"),
+    message,
+    el("div", { class: "move-buttons" }, submit));
+  form.addEventListener("input", () => { form.dataset.dirty = "1"; });
+
+  function body() {
+    const payload = {};
+    for (const [key, text, required] of TEXTS) {
+      payload[key] = inputs[key].value.trim();
+      if (required && !payload[key]) throw new Error(`${text} must be filled in.`);
+    }
+    for (const [key, text] of TIMES) {
+      const value = inputs[key].value.trim();
+      if (!value) { payload[key] = null; continue; }
+      const iso = parseSiteTime(value, zone);
+      if (!iso) throw new Error(`${text}: write the site time as YYYY-MM-DD HH:MM.`);
+      payload[key] = iso;
+    }
+    payload.parts = rowsOf(parts);
+    payload.measurements = rowsOf(measurements);
+    if (payload.parts.some((p) => !p.part_number)) throw new Error("Every part needs its part number.");
+    if (payload.measurements.some((m) => !m.name || !Number.isFinite(m.value))) throw new Error("Every measurement needs a name and a number.");
+    return payload;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    let payload;
+    try { payload = body(); } catch (err) {
+      message.replaceChildren(el("div", { class: "refusal", role: "alert" }, err.message));
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const state = await apiPut(`/tickets/${ticket.id}/report`, payload);
+      delete form.dataset.dirty;
+      ctx.toast(`Service report version ${state.report.version} filed`);
+      onSaved(state);
+    } catch (err) {
+      submit.disabled = false;
+      if (!(err instanceof ApiError)) { ctx.failed(err); return; }
+      message.replaceChildren(el("div", { class: "refusal", role: "alert" }, el("strong", {}, "Not filed. "), err.message));
+    }
+  });
+  return form;
+}

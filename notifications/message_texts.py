@@ -17,7 +17,7 @@ from models.notifications import NoticeKind, TicketNoticeFacts
 _SIGNATURE = "Your LineCare service team"
 _CLOCK_PROMISES = {
     "response": "first response",
-    "arrival": "engineer on site",
+    "arrival": "on-site arrival",
     "resolution": "resolution",
 }
 
@@ -87,7 +87,7 @@ def customer_message(kind: NoticeKind, facts: TicketNoticeFacts) -> MessageText:
         how = "resolved remotely, without a visit" if remotely else "repaired"
         subject = f"{number}: {facts.machine_name} {'resolved' if remotely else 'repaired'}"
         lines = [
-            f"the fault on {where} (ticket {number}) has been {how}, at {_at(facts.at, facts)}.",
+            f"the fault on {where} (ticket {number}) was {how} on {_at(facts.at, facts)}.",
             "We will check with you that the problem is gone.",
         ]
     else:

@@ -456,6 +456,17 @@ async def cancel_delivery(conn: Connection, *, delivery_id: int, reason: str) ->
     )
 
 
+async def retry_delivery(conn: Connection, *, delivery_id: int) -> bool:
+    """Try a failed delivery once more, now (the wall clock of the job, not the plant's);
+    False unless it had failed."""
+    cursor = await conn.execute(
+        "UPDATE notification_deliveries SET status = 'pending', next_attempt_at = now()"
+        " WHERE id = %s AND status = 'failed'",
+        (delivery_id,),
+    )
+    return cursor.rowcount == 1
+
+
 async def list_deliveries(
     conn: Connection,
     *,

@@ -3,7 +3,8 @@
 Each entry is one notice to one receiver: its tries, the last status code or
 error, and when it is tried next. The service desk, support and administrators
 see every delivery; a customer sees only the notices sent about their own
-tickets to their own contacts and webhooks (another's answer 404).
+tickets to their own contacts and webhooks (another's answer 404). A failed
+delivery can be tried once more with ``POST /deliveries/{id}/retry``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from api.access_scope import customer_filter, not_found
 from api.deps import ConnDep, CurrentUser
-from api.schemas.notifications import DeliveryDetailPublic, DeliveryPublic
-from models.notifications import Audience, DeliveryStatus
+from api.schemas.notifications import DeliveryDetailPublic, DeliveryPublic, ErrorPublic
+from models.notifications import Audience, Delivery, DeliveryStatus
 from models.users import Role, User
 from storage import notification_store
+from storage.connections import Connection
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -52,6 +54,25 @@ async def get_delivery(
     delivery_id: DeliveryId, user: CurrentUser, conn: ConnDep
 ) -> DeliveryDetailPublic:
     """One delivery with its message and every try."""
+    delivery = await _visible(conn, user, delivery_id)
+    tries = await notification_store.attempts_of(conn, delivery_id=delivery_id)
+    return DeliveryDetailPublic.with_tries(delivery, tries)
+
+
+@router.post("/deliveries/{delivery_id}/retry", responses={409: {"model": ErrorPublic}})
+async def retry_delivery(
+    delivery_id: DeliveryId, user: CurrentUser, conn: ConnDep
+) -> DeliveryDetailPublic:
+    """Try a failed delivery once more (say, after its receiver was fixed); 409 unless it
+    had failed. It goes out with the job's next round."""
+    await _visible(conn, user, delivery_id)
+    if not await notification_store.retry_delivery(conn, delivery_id=delivery_id):
+        raise HTTPException(status.HTTP_409_CONFLICT, "only a failed delivery can be tried again")
+    return await get_delivery(delivery_id, user, conn)
+
+
+async def _visible(conn: Connection, user: User, delivery_id: int) -> Delivery:
+    """The delivery if the user may see it: customers their own notices only; else 404."""
     _check_may_read(user)
     delivery = await notification_store.get_delivery(conn, delivery_id=delivery_id)
     confined_to = customer_filter(user)
@@ -63,8 +84,7 @@ async def get_delivery(
         )
     ):
         raise not_found("delivery", delivery_id)
-    tries = await notification_store.attempts_of(conn, delivery_id=delivery_id)
-    return DeliveryDetailPublic.with_tries(delivery, tries)
+    return delivery
 
 
 def _check_may_read(user: User) -> None:

@@ -105,6 +105,10 @@ class WebhookSecretPublic(WebhookPublic):
     secret: str
 
 
+class ErrorPublic(PublicModel):
+    detail: str
+
+
 class AttemptPublic(PublicModel):
     attempt: int
     at: datetime

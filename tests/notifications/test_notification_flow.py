@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -198,3 +198,34 @@ async def test_a_hanging_receiver_does_not_hold_up_the_ticket(
         cursor = await conn.execute("SELECT status FROM tickets WHERE id = %s", (ticket,))
         assert await cursor.fetchone() == ("dispatched",)
         assert len(await notification_store.list_deliveries(conn, customer_id=None)) == 4
+
+
+async def test_a_failed_delivery_is_tried_again_on_request(
+    client: httpx.AsyncClient, staff_pool: Pool, clock: Clock, http: httpx.AsyncClient
+) -> None:
+    async with running_receiver(WebhookReceiver(answers=[500])) as receiver:
+        receiver.secret = (await _hook(client, receiver.url, "nordbrau"))["secret"]
+        await _register(client)
+        given_up = policy(max_attempts=1)
+        await notification_cycle(staff_pool, given_up, http=http, now=clock.now)
+        (failed,) = (
+            await client.get(
+                "/api/notifications/deliveries", params={"status": "failed"}, headers=NORDBRAU
+            )
+        ).json()
+        path = f"/api/notifications/deliveries/{failed['id']}/retry"
+        assert (await client.post(path, headers=ALPENPACK)).status_code == 404
+        retried = await client.post(path, headers=NORDBRAU)
+        assert retried.status_code == 200, retried.text
+        assert retried.json()["status"] == "pending"
+        refused = await client.post(path, headers=NORDBRAU)
+        assert refused.status_code == 409
+        assert refused.json() == {"detail": "only a failed delivery can be tried again"}
+
+        await deliver_due(staff_pool, given_up, http=http, now=datetime.now(UTC))
+    detail = (
+        await client.get(f"/api/notifications/deliveries/{failed['id']}", headers=NORDBRAU)
+    ).json()
+    assert detail["status"] == "delivered"
+    assert [(t["attempt"], t["status_code"]) for t in detail["tries"]] == [(1, 500), (2, 200)]
+    assert [c.signature_ok for c in receiver.calls] == [True, True]

@@ -10,7 +10,12 @@ import httpx
 import pytest
 
 from models.notifications import DeliveryStatus, NoticeKind, SmtpServer
-from notifications.notification_job import deliver_due, derive_notices, notification_cycle
+from notifications.notification_job import (
+    deliver_due,
+    derive_notices,
+    notification_cycle,
+    run_notifications,
+)
 from storage import notification_store, ticket_store
 from storage.connections import Connection, Pool
 from tests.api.factories import T0, insert_ticket
@@ -342,3 +347,21 @@ async def test_sla_warnings_reach_the_staff_and_breaches_the_customer_too(
     # The response was due an hour after 12:00 UTC: 14:00 in Hamburg.
     assert "first response time" in breach.notice.subject
     assert "it was due 2026-03-02 14:00 CET" in breach.notice.body
+
+
+async def test_the_running_job_delivers_new_tickets_notices_until_cancelled(
+    seeded_pool: Pool,
+) -> None:
+    async with running_receiver(WebhookReceiver(secret="whsec_t")) as receiver:
+        async with seeded_pool.connection() as conn:
+            await subscribe(conn, receiver.url)
+        job = asyncio.create_task(run_notifications(seeded_pool, policy()))
+        async with seeded_pool.connection() as conn:
+            await open_ticket(conn)
+        async with asyncio.timeout(10):
+            while not receiver.calls:  # noqa: ASYNC110 - the receiver records calls, no event
+                await asyncio.sleep(0.05)
+        job.cancel()
+        await asyncio.gather(job, return_exceptions=True)
+    assert job.cancelled()
+    assert [c.headers["x-linecare-event"] for c in receiver.calls] == ["ticket_opened"]

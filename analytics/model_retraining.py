@@ -7,7 +7,7 @@ the running data and stores the version.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from analytics.condition_observations import batch_from_windows
 from analytics.condition_refresh_context import (
@@ -81,9 +81,15 @@ async def retrain_if_due(
     except (IndexError, ModelDecodeError):
         return
     # A service report that replaced a monitored part asks for a new baseline from
-    # the restore; a repair that replaced none leaves the learned normal as it was.
+    # the restore, until a version learned from its window on (a scheduled retraining
+    # in between still mixed in the old part); a repair that replaced none leaves the
+    # learned normal as it was.
     reset = await service_report_store.latest_baseline_reset(conn, machine_id=machine.id)
-    if reset is not None and reset.since > newest.model.trained_until:
+    if reset is not None and not await service_report_store.baseline_learned(
+        conn,
+        machine_id=machine.id,
+        since=window_floor(reset.since, timedelta(seconds=newest.model.observation_width_s)),
+    ):
         await _new_baseline_after_repair(conn, ctx, machine, reset.since)
         return
     recent = await anomaly_store.recent_scores(

@@ -349,6 +349,26 @@ async def latest_baseline_reset(conn: Connection, *, machine_id: str) -> Baselin
     return BaselineReset(*row) if row else None
 
 
+async def baseline_learned(conn: Connection, *, machine_id: str, since: datetime) -> bool:
+    """Whether a model version of the machine was trained only on running from ``since``."""
+    cursor = await conn.execute(
+        "SELECT 1 FROM condition_models WHERE machine_id = %s AND trained_from >= %s LIMIT 1",
+        (machine_id, since),
+    )
+    return await cursor.fetchone() is not None
+
+
+async def baseline_reset_of(conn: Connection, *, ticket_id: int) -> BaselineReset | None:
+    """The ticket's request for a new baseline, if its report asks for one."""
+    cursor = await conn.execute(
+        "SELECT ticket_id, machine_id, since, parts, requested_at FROM baseline_resets"
+        " WHERE ticket_id = %s",
+        (ticket_id,),
+    )
+    row = await cursor.fetchone()
+    return BaselineReset(*row) if row else None
+
+
 async def ref_for_key(conn: Connection, *, user_id: int, kind: str, key: str) -> int | None:
     """What a creation of ``kind`` with this idempotency key made before, if it did."""
     cursor = await conn.execute(

@@ -9,6 +9,9 @@ import pytest
 
 from alerts import closure_commands
 from analytics.analytics_job import run_analytics_cycle
+from analytics.condition_refresh_context import AnomalySettings
+from analytics.model_retraining import train_machine_model
+from models.condition_model import ModelStatus
 from models.plant import Plant
 from models.service_report import ReplacedPart, ServiceReport, ServiceReportDraft
 from models.users import Role, User
@@ -69,7 +72,7 @@ async def test_a_replaced_bearing_starts_a_new_baseline_from_the_restore(
 ) -> None:
     await _first_model(db_pool, plant)
     # The engineer replaced the bearing; the line ran again at 08:00.
-    await _file(db_pool, _report(at(8), monitored=True))
+    await _file(db_pool, _report(at(8, 0, 25), monitored=True))
 
     # At 08:30 there is too little running since the restore to learn from.
     await run_analytics_cycle(db_pool, plant, now=at(8, 30))
@@ -83,6 +86,36 @@ async def test_a_replaced_bearing_starts_a_new_baseline_from_the_restore(
     async with db_pool.connection() as conn:
         rows = await condition_model_store.versions(conn, machine_id="l1-filler")
     assert rows[0].decoded().model.trained_from >= at(8)
+
+    # The new baseline answers the request: later cycles do not learn it again.
+    await run_analytics_cycle(db_pool, plant, now=at(10, 30))
+    assert [v for v, _, _ in await _versions(db_pool)] == [2, 1]
+
+
+async def test_a_retraining_between_the_restore_and_the_report_does_not_swallow_it(
+    db_pool: Pool, plant: Plant
+) -> None:
+    await _first_model(db_pool, plant)
+    async with db_pool.connection() as conn:
+        # A scheduled retraining at 09:00 learned the hour after the 08:00 restore,
+        # but the old bearing's running before it too.
+        filler = plant.placement_of("l1-filler").machine
+        await train_machine_model(
+            conn,
+            plant,
+            filler,
+            AnomalySettings(),
+            since=at(6),
+            until=at(9),
+            status=ModelStatus.ACTIVE,
+            reason="scheduled",
+        )
+    await _file(db_pool, _report(at(8), monitored=True))
+
+    await run_analytics_cycle(db_pool, plant, now=at(10))
+
+    newest, *_ = await _versions(db_pool)
+    assert newest[0] == 3 and newest[2].startswith("new baseline after the repair")
 
 
 async def test_a_repair_replacing_no_monitored_part_keeps_the_learned_normal(

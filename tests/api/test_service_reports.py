@@ -114,7 +114,7 @@ async def test_a_revision_without_monitored_parts_withdraws_the_new_baseline(
     await _file(client, ticket, report_body(clock.now, parts=cover), ENGINEER)
 
     async with seeded_pool.connection() as conn:
-        reset = await service_report_store.latest_baseline_reset(conn, machine_id="l1-filler")
+        reset = await service_report_store.baseline_reset_of(conn, ticket_id=ticket)
     assert reset is None
 
 

@@ -3,8 +3,9 @@
 One query per kind of fact over the tickets a period can touch, never one per
 ticket. A ticket can touch a period when it was received before the period's
 end and either was received at most 31 days before its start (a repeat fault
-looks back 30 days), is not resolved, was resolved since the start, or had
-anything happen to it since the start (a move, a survey, a complaint).
+looks back 30 days), is open (not fixed: it may be in the backlog), was resolved
+since the start, or had anything happen to it since the start (a move, a survey,
+a complaint).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from models.service_kpis import FIXED_STATES
 from models.tickets import Span, Ticket, TicketStatus
 from storage import ticket_workflow_store
 from storage.connections import Connection
@@ -72,7 +74,7 @@ async def ticket_histories(
         WHERE received_at < %(until)s
           AND (%(customer)s::text IS NULL OR customer_id = %(customer)s)
           AND (received_at >= %(since)s - interval '31 days'
-               OR resolved_at IS NULL OR resolved_at >= %(since)s
+               OR NOT status = ANY(%(fixed)s) OR resolved_at >= %(since)s
                OR EXISTS (SELECT 1 FROM ticket_events e
                           WHERE e.ticket_id = tickets.id AND e.at >= %(since)s)
                OR EXISTS (SELECT 1 FROM ticket_surveys s
@@ -81,7 +83,12 @@ async def ticket_histories(
                           WHERE c.ticket_id = tickets.id AND c.registered_at >= %(since)s))
         ORDER BY received_at, id
         """,
-        {"since": since, "until": until, "customer": customer_id},
+        {
+            "since": since,
+            "until": until,
+            "customer": customer_id,
+            "fixed": [status.value for status in FIXED_STATES],
+        },
     )
     tickets = [ticket_of_row(row) for row in await cursor.fetchall()]
     ids = [t.id for t in tickets]

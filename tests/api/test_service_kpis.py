@@ -280,6 +280,33 @@ async def test_a_wait_for_the_customer_holds_the_clocks_where_the_contract_pause
     assert {b["label"]: b["count"] for b in total["backlog"]}["7-30 days"] == 2
 
 
+async def test_a_repeat_of_a_fault_from_before_the_range_is_recognised(
+    client: httpx.AsyncClient, seeded_pool: Pool, fixed_now: datetime
+) -> None:
+    march = datetime(2026, 3, 20, tzinfo=UTC)
+    async with seeded_pool.connection() as conn:
+        support = await _user(conn, "demo-support")
+        tickets = []
+        for received in (march, datetime(2026, 4, 2, tzinfo=UTC)):
+            ticket = await _register(
+                conn, customer="alpenpack", line="line-3", machine="l3-sealer", received=received
+            )
+            await _fault_code(conn, ticket, 103, received)
+            tickets.append(ticket)
+        # The March ticket was fixed in March: only the 30-day look-back finds it.
+        for minutes, target in (
+            (10, TicketStatus.CLASSIFIED),
+            (20, TicketStatus.REMOTE_DIAGNOSIS),
+            (40, TicketStatus.RESOLVED_REMOTELY),
+        ):
+            await _move(conn, tickets[0], target, support, march + timedelta(minutes=minutes))
+
+    april = (await _kpis(client, DESK, **{"from": "2026-04-01", "to": "2026-04-30"})).json()
+
+    assert april["total"]["received"] == 1
+    assert april["total"]["repeat_faults"] == {"hits": 1, "total": 1, "rate": 1.0}
+
+
 async def test_grouped_by_customer_engineer_line_model_and_fault_type(
     client: httpx.AsyncClient, worked_march: dict[str, int], fixed_now: datetime
 ) -> None:

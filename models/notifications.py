@@ -228,3 +228,5 @@ class NotificationPolicy:
     concurrent_sends: int = 8
     lease: timedelta = timedelta(minutes=2)
     settled_after: timedelta = timedelta(minutes=5)
+    # How long the delivery log keeps a finished delivery.
+    log_retention: timedelta = timedelta(days=90)

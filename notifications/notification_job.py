@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import psycopg
@@ -34,6 +34,8 @@ from storage import notification_store
 from storage.connections import Pool
 
 log = logging.getLogger(__name__)
+
+_PRUNE_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,12 +150,30 @@ async def notification_cycle(
     return await deliver_due(pool, policy, http=http, now=now)
 
 
+async def prune_log(pool: Pool, policy: NotificationPolicy, *, now: datetime) -> int:
+    """Drop finished deliveries older than the log keeps them; returns how many."""
+    pruned = 0
+    async with pool.connection() as conn:
+        while True:
+            batch = await notification_store.prune_deliveries(
+                conn, before=now - policy.log_retention, batch_size=policy.batch_size
+            )
+            pruned += batch
+            if batch < policy.batch_size:
+                return pruned
+
+
 async def run_notifications(pool: Pool, policy: NotificationPolicy) -> None:
     """The job as a long-running task beside the ticket cycle, until cancelled."""
+    last_pruned = datetime.min.replace(tzinfo=UTC)
     async with webhook_client(policy.webhook_timeout_s) as http:
         while True:
             try:
-                sent = await notification_cycle(pool, policy, http=http, now=datetime.now(UTC))
+                now = datetime.now(UTC)
+                if now - last_pruned > _PRUNE_EVERY:
+                    await prune_log(pool, policy, now=now)
+                    last_pruned = now
+                sent = await notification_cycle(pool, policy, http=http, now=now)
                 if sent.taken == policy.batch_size:
                     continue  # more are due: no pause
             except psycopg.Error as error:

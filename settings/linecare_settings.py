@@ -135,6 +135,7 @@ class Settings(BaseSettings):
     notify_retry_max_s: float = Field(default=3600.0, gt=0)
     notify_interval_s: float = Field(default=2.0, gt=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
+    notify_log_retention_days: int = Field(default=90, gt=0)
 
     @model_validator(mode="after")
     def _mqtt_password_with_username(self) -> Settings:
@@ -219,6 +220,7 @@ class Settings(BaseSettings):
             ),
             webhook_timeout_s=self.webhook_timeout_s,
             interval_s=self.notify_interval_s,
+            log_retention=timedelta(days=self.notify_log_retention_days),
         )
 
     @property

@@ -467,6 +467,24 @@ async def retry_delivery(conn: Connection, *, delivery_id: int) -> bool:
     return cursor.rowcount == 1
 
 
+async def prune_deliveries(conn: Connection, *, before: datetime, batch_size: int) -> int:
+    """Drop finished deliveries made before ``before``, with their tries, a batch at a time;
+    returns how many went. Pending ones stay whatever their age."""
+    async with conn.transaction():
+        cursor = await conn.execute(
+            "SELECT id FROM notification_deliveries WHERE status <> 'pending'"
+            " AND created_at < %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+            (before, batch_size),
+        )
+        ids = [int(row[0]) for row in await cursor.fetchall()]
+        if ids:
+            await conn.execute(
+                "DELETE FROM notification_attempts WHERE delivery_id = ANY(%s)", (ids,)
+            )
+            await conn.execute("DELETE FROM notification_deliveries WHERE id = ANY(%s)", (ids,))
+    return len(ids)
+
+
 async def list_deliveries(
     conn: Connection,
     *,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -14,6 +15,7 @@ from notifications.notification_job import (
     deliver_due,
     derive_notices,
     notification_cycle,
+    prune_log,
     run_notifications,
 )
 from storage import notification_store, ticket_store
@@ -365,3 +367,26 @@ async def test_the_running_job_delivers_new_tickets_notices_until_cancelled(
         await asyncio.gather(job, return_exceptions=True)
     assert job.cancelled()
     assert [c.headers["x-linecare-event"] for c in receiver.calls] == ["ticket_opened"]
+
+
+async def test_the_log_forgets_finished_deliveries_after_its_retention(
+    seeded_pool: Pool, http: httpx.AsyncClient
+) -> None:
+    async with seeded_pool.connection() as conn:
+        await subscribe(conn, "http://127.0.0.1:9/nobody-listens")
+        await open_ticket(conn)
+    rules = replace(policy(max_attempts=1), log_retention=timedelta(days=90))
+    await notification_cycle(seeded_pool, rules, http=http, now=NOW)
+    async with seeded_pool.connection() as conn:
+        # The skipped e-mail and the failed call are finished; one more stays pending.
+        await open_ticket(conn)
+    await derive_notices(seeded_pool, staff_emails=(), now=NOW)
+
+    assert await prune_log(seeded_pool, rules, now=NOW + timedelta(days=89)) == 0
+    assert await prune_log(seeded_pool, rules, now=NOW + timedelta(days=91)) == 3
+    async with seeded_pool.connection() as conn:
+        left = await notification_store.list_deliveries(conn, customer_id=None)
+        cursor = await conn.execute("SELECT count(*) FROM notification_attempts")
+        tries = await cursor.fetchone()
+    assert {d.status for d in left} == {DeliveryStatus.PENDING}
+    assert tries == (0,)

@@ -11,6 +11,7 @@ const CALLBACK_IN = new Set(["repaired", "resolved_remotely", "verified", "signe
 const MAY_CALL_BACK = new Set(["desk", "support", "admin"]);
 const MAY_RECORD_FOR_CUSTOMER = new Set(["desk", "admin"]);
 const MAY_ANALYSE = new Set(["desk", "support", "admin"]);
+const FIXED = new Set(["repaired", "resolved_remotely", "verified", "signed_off", "survey", "reviewed", "complaint"]);
 
 function errorBox(box, err, ctx) {
   if (!(err instanceof ApiError)) { ctx.failed(err); return; }
@@ -147,7 +148,8 @@ async function rcaPanel(ticket, ctx, reload) {
     state.required ? el("p", { class: state.blocks_archive ? "awaiting" : "approved" },
       state.blocks_archive ? "⚠ Required before archiving: " : "✓ Required, and recorded: ", state.reasons.join("; ")) : null,
     state.rca ? el("p", { class: "muted small" }, `Recorded by ${state.rca.analysed_by}, ${fmtSiteTime(state.rca.analysed_at, zone)}`) : null,
-    form);
+    // Before the fault is fixed the analysis is a reminder; the form opens on demand.
+    FIXED.has(ticket.status) || state.rca ? form : el("details", {}, el("summary", {}, "Start the analysis now"), form));
 }
 
 export async function closurePanels(ticket, ctx, reload) {

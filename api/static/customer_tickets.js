@@ -57,29 +57,43 @@ function promises(ticket, zone) {
   }));
 }
 
-function stepper(status) {
-  const at = STAGE_OF[status] ?? 1;
+function stepper(status, surveyAnswered) {
+  const at = surveyAnswered ? STAGES.length : STAGE_OF[status] ?? 1;
   return el("ol", { class: "stepper", "aria-label": "Progress" }, STAGES.map((text, i) => el("li", {
     class: i < at ? "done" : i === at ? "now" : "",
     "aria-current": i === at ? "step" : null,
   }, el("span", { class: "step-mark", "aria-hidden": "true" }, i < at ? "✓" : String(i + 1)), el("span", {}, text))));
 }
 
-function actionNote(status) {
-  const action = customerAction(status);
+function actionNote(status, surveyAnswered) {
+  const action = customerAction(status, surveyAnswered);
   return action ? el("p", { class: "action-needed", role: "note" }, el("strong", {}, "Your turn: "), action) : null;
 }
 
-function ticketCard(ticket, ctx) {
+// The status in words; a survey answered closes the customer's part.
+function plainStatus(ticket, surveyAnswered) {
+  return surveyAnswered ? "Done: thank you for your feedback" : customerStatus(ticket.status);
+}
+
+function ticketCard(ticket, ctx, answered) {
   const zone = ctx.zoneOfLine(ticket.line_id);
   return el("article", { class: "card portal-card" },
     el("div", { class: "portal-card-head" },
       el("h2", {}, el("a", { href: `/tickets/${ticket.id}` }, plainRequest(ticket, ctx))),
-      el("span", { class: `plain-status${customerAction(ticket.status) ? " needs-you" : ""}` }, customerStatus(ticket.status))),
+      el("span", { class: `plain-status${customerAction(ticket.status, answered.has(ticket.id)) ? " needs-you" : ""}` }, plainStatus(ticket, answered.has(ticket.id)))),
     el("p", { class: "muted small" },
       `Reference ${ticket.number} · ${label(CUSTOMER_CHANNELS, ticket.channel)} · ${fmtSiteTime(ticket.received_at, zone)}`),
     CLOSED_STATES.has(ticket.status) ? null : promises(ticket, zone),
-    actionNote(ticket.status));
+    actionNote(ticket.status, answered.has(ticket.id)));
+}
+
+const SURVEY_STATES = new Set(["signed_off", "survey"]);
+
+// Tickets whose survey the customer has answered, among those that ask for it.
+async function answeredSurveys(tickets) {
+  const asking = tickets.filter((t) => SURVEY_STATES.has(t.status));
+  const answers = await Promise.all(asking.map((t) => apiGet(`/tickets/${t.id}/survey`).catch(() => null)));
+  return new Set(asking.filter((t, i) => answers[i] && answers[i].survey).map((t) => t.id));
 }
 
 export async function mountCustomerTickets(root, ctx) {
@@ -94,12 +108,13 @@ export async function mountCustomerTickets(root, ctx) {
 
   async function load() {
     const tickets = await apiGet("/tickets", { limit: 500 });
-    const yourTurn = tickets.filter((t) => customerAction(t.status));
-    const active = tickets.filter((t) => WORKING_STATES.has(t.status) && !customerAction(t.status));
+    const answered = await answeredSurveys(tickets);
+    const yourTurn = tickets.filter((t) => customerAction(t.status, answered.has(t.id)));
+    const active = tickets.filter((t) => WORKING_STATES.has(t.status) && !yourTurn.includes(t));
     const rest = tickets.filter((t) => !yourTurn.includes(t) && !active.includes(t));
     const group = (title, items, empty) => el("section", { class: "portal-group" },
       el("h2", { class: "section-title" }, `${title} (${items.length})`),
-      items.length ? items.map((t) => ticketCard(t, ctx)) : el("p", { class: "muted" }, empty));
+      items.length ? items.map((t) => ticketCard(t, ctx, answered)) : el("p", { class: "muted" }, empty));
     list.replaceChildren(
       yourTurn.length ? group("Waiting for you", yourTurn, "") : null,
       group("Being worked on", active, "Nothing open: your lines need nothing from us right now."),
@@ -140,19 +155,21 @@ export async function mountCustomerTicket(root, ctx, param) {
     const zone = ctx.zoneOfLine(ticket.line_id);
     const reload = () => load(true).catch(ctx.failed);
     const confirmation = ticket.events.find((e) => e.kind === "confirmation");
-    const [closure, evidence] = await Promise.all([
+    const [closure, evidence, answered] = await Promise.all([
       customerClosurePanels(ticket, ctx, reload).catch(() => []),
       evidencePanel(ticket, ctx).catch(() => null),
+      answeredSurveys([ticket]),
     ]);
+    const surveyAnswered = answered.has(ticket.id);
     document.title = `${ticket.number} · LineCare`;
     root.replaceChildren(
       el("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, el("a", { href: "/tickets" }, "← Your service requests")),
       el("div", { class: "portal-head" },
         el("p", { class: "muted small" }, `Reference ${ticket.number}`),
         el("h1", {}, plainRequest(ticket, ctx)),
-        el("p", { class: "plain-status big" }, customerStatus(ticket.status))),
-      stepper(ticket.status),
-      actionNote(ticket.status),
+        el("p", { class: "plain-status big" }, plainStatus(ticket, surveyAnswered))),
+      stepper(ticket.status, surveyAnswered),
+      actionNote(ticket.status, surveyAnswered),
       ...closure,
       el("div", { class: "ticket-grid" },
         el("div", { class: "ticket-main" },

@@ -5,6 +5,7 @@ import { apiGet } from "./api_client.js";
 import { el, fmtNumber } from "./dom.js";
 import { fmtSiteTime } from "./plant_time.js";
 import { serviceReportForm } from "./service_report_form.js";
+import { humanize } from "./ticket_texts.js";
 
 const MAY_FILE = new Set(["field_engineer", "support", "desk", "admin"]);
 
@@ -77,7 +78,7 @@ export async function serviceReportPanel(ticket, ctx, reload) {
   return el("section", { class: "card", "aria-labelledby": `report-${ticket.id}` },
     head,
     state.sign_off_requested ? el("p", { class: "awaiting" }, "Waiting for the customer's sign-off.") : null,
-    !state.editable && state.not_editable_because && state.report ? el("p", { class: "muted small" }, `Locked: ${state.not_editable_because}.`) : null,
+    !state.editable && state.not_editable_because && state.report ? el("p", { class: "muted small" }, `Locked: ${humanize(state.not_editable_because)}.`) : null,
     body,
     signOffList(state.sign_offs, zone));
 }

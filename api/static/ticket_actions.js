@@ -4,13 +4,13 @@
 
 import { ApiError, apiPost } from "./api_client.js";
 import { el } from "./dom.js";
-import { label, MOVE_LABELS, moveNeedsReason, SIDE_MOVES, STATUS_LABELS } from "./ticket_texts.js";
+import { humanize, label, MOVE_LABELS, moveNeedsReason, SIDE_MOVES, STATUS_LABELS } from "./ticket_texts.js";
 
 function refusalBox(error) {
   const detail = error.body && error.body.detail;
   const allowed = detail && Array.isArray(detail.allowed_next) ? detail.allowed_next : [];
   return el("div", { class: "refusal", role: "alert" },
-    el("strong", {}, error.status === 409 ? "Not done. " : `Not done (${error.status}). `), error.message,
+    el("strong", {}, error.status === 409 ? "Not done. " : `Not done (${error.status}). `), humanize(error.message),
     detail && detail.status ? el("div", { class: "small" }, `The ticket is now: ${label(STATUS_LABELS, detail.status)}.`) : null,
     allowed.length ? el("div", { class: "small" }, `Open to you now: ${allowed.map((s) => label(STATUS_LABELS, s)).join(", ")}.`) : null);
 }

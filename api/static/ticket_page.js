@@ -12,6 +12,7 @@ import { registrationPanel, requestPanel } from "./ticket_record.js";
 import { label, TYPE_LABELS } from "./ticket_texts.js";
 import { timelinePanel } from "./ticket_timeline.js";
 import { mountIntakeForm } from "./ticket_intake_form.js";
+import { ticketOwners } from "./ticket_assignment.js";
 import { workPanels } from "./ticket_work_panels.js";
 
 // "12" or "LC-2026-000012" to the ticket's id; null when there is no such ticket here.
@@ -73,7 +74,9 @@ export async function mountTicketPage(root, ctx, param) {
   async function render() {
     const zone = ctx.zoneOfLine(ticket.line_id);
     const reload = (moved) => { if (moved) ticket = moved; load(true).catch(ctx.failed); };
-    const work = await workPanels(ticket, ctx, reload);
+    const [work, owners] = await Promise.all([
+      workPanels(ticket, ctx, reload), ctx.staff ? ticketOwners().catch(() => new Map()) : new Map(),
+    ]);
     document.title = `${ticket.number} · LineCare`;
     root.replaceChildren(
       header(ticket, ctx),
@@ -85,7 +88,7 @@ export async function mountTicketPage(root, ctx, param) {
             clockPanel(ticket.sla, zone)),
           nextStepsPanel(ticket, ctx, reload, { elsewhere: ctx.staff ? ["dispatched"] : [] }),
           changeApprovalPanel(ticket, ctx, reload),
-          registrationPanel(ticket, ctx))));
+          registrationPanel(ticket, ctx, ctx.staff ? owners.get(ticket.id) || "unassigned" : null))));
   }
 
   async function load(force) {

@@ -156,13 +156,13 @@ export async function mountTicketQueue(root, ctx) {
   function renderSummary() {
     const open = tickets.filter((t) => t.status !== "archived");
     const breached = open.filter(isBreached).length;
-    const atRisk = open.filter((t) => isAtRisk(t) && !isBreached(t)).length;
+    const atRisk = open.filter((t) => (t.sla || []).some((c) => c.state === "warning")).length;
     const unclassified = open.filter((t) => t.status === "registered" || t.status === "reopened").length;
     const signOff = open.filter((t) => t.status === "verified").length;
     summary.replaceChildren(
       tile("open tickets", open.length, "", () => { riskBox.checked = false; filters.risk = ""; setFilter("status", "open"); }, filters.status === "open" && !filters.risk),
       tile("overdue", breached, breached ? "stat-breached" : "", () => { riskBox.checked = true; setFilter("risk", "1"); }, false),
-      tile("at risk (80 % of the time used)", atRisk, atRisk ? "stat-warning" : "", () => { riskBox.checked = true; setFilter("risk", "1"); }, filters.risk === "1"),
+      tile("at risk: 80 % of a promise used", atRisk, atRisk ? "stat-warning" : "", () => { riskBox.checked = true; setFilter("risk", "1"); }, filters.risk === "1"),
       tile("to classify", unclassified, "", () => setFilter("status", "registered"), filters.status === "registered"),
       tile("waiting for sign-off", signOff, "", () => setFilter("status", "verified"), filters.status === "verified"));
   }

@@ -18,7 +18,8 @@ function contactLinks(ticket) {
   ];
 }
 
-export function registrationPanel(ticket, ctx) {
+// `owner`: who at the desk owns the ticket (null: not shown to this role).
+export function registrationPanel(ticket, ctx, owner) {
   const zone = ctx.zoneOfLine(ticket.line_id);
   const found = ctx.machineById(ticket.machine_id);
   const line = ctx.lineById(ticket.line_id);
@@ -41,6 +42,7 @@ export function registrationPanel(ticket, ctx) {
       row("Warranty", warranty, ticket.warranty_override_reason ? el("div", { class: "muted small" }, `Set by hand: ${ticket.warranty_override_reason}`) : null),
       row("Special requirements", ticket.special_requirements || "none"),
       row("Registered by", ticket.created_by || "LineCare (automatic warning)"),
+      owner ? row("Owner", owner) : [],
       ticket.signals.length ? row("Signals", ticket.signals.map((s) => el("span", { class: "chip" }, signalLabel(s)))) : []));
 }
 

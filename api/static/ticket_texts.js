@@ -157,10 +157,10 @@ const CUSTOMER_STATUS = {
 
 export function customerStatus(status) { return CUSTOMER_STATUS[status] || "In progress"; }
 
-// What the customer should do now, if anything.
-export function customerAction(status) {
+// What the customer should do now, if anything; `surveyAnswered`: they already did the survey.
+export function customerAction(status, surveyAnswered = false) {
   if (status === "verified") return "Please check the service report and sign it off, or tell us what is still wrong.";
-  if (status === "survey" || status === "signed_off") return "Please answer our short survey: it takes a minute.";
+  if ((status === "survey" || status === "signed_off") && !surveyAnswered) return "Please answer our short survey: it takes a minute.";
   if (status === "waiting_for_customer") return "We need something from you: the service desk will call, or call us.";
   return null;
 }
@@ -179,3 +179,8 @@ export const CUSTOMER_CHANNELS = {
   messaging: "Message",
   automatic_warning: "Our remote monitoring",
 };
+
+// A server sentence with state codes in it ("the ticket is signed_off") in words.
+export function humanize(text) {
+  return String(text).replace(/\b[a-z]+(?:_[a-z]+)+\b/g, (code) => (STATUS_LABELS[code] ? STATUS_LABELS[code].toLowerCase() : code.replaceAll("_", " ")));
+}

@@ -30,7 +30,7 @@ from notifications.delivery_backoff import next_step
 from notifications.email_delivery import send_email
 from notifications.notice_rules import TRIGGER_EVENT_KINDS, Recipients, notices_for
 from notifications.webhook_delivery import send_webhook, webhook_client
-from storage import notification_store
+from storage import notification_store, webhook_store
 from storage.connections import Pool
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ async def derive_notices(
         claimed = await notification_store.claim_events(conn, event_ids=[f.event_id for f in facts])
         recipients = Recipients(
             staff_emails=staff_emails,
-            webhooks=tuple(await notification_store.live_subscriptions(conn)),
+            webhooks=tuple(await webhook_store.live_subscriptions(conn)),
         )
         notices = [
             notice for f in facts if f.event_id in claimed for notice in notices_for(f, recipients)

@@ -28,7 +28,7 @@ from api.ticket_clock import NowDep
 from models.notifications import WebhookSubscription
 from models.plant import Plant
 from models.users import Role, User
-from storage import notification_store
+from storage import webhook_store
 from storage.connections import Connection
 
 router = APIRouter(prefix="/webhooks", tags=["notifications"])
@@ -42,7 +42,7 @@ _SECRET_BYTES = 32
 async def list_webhooks(user: CurrentUser, conn: ConnDep) -> list[WebhookPublic]:
     """The webhooks the user manages, oldest first (without secrets)."""
     _check_may_manage(user)
-    hooks = await notification_store.list_subscriptions(conn, customer_id=customer_filter(user))
+    hooks = await webhook_store.list_subscriptions(conn, customer_id=customer_filter(user))
     return [WebhookPublic.of(h) for h in hooks]
 
 
@@ -88,7 +88,7 @@ async def update_webhook(
     hook = await _visible(conn, user, webhook_id)
     if body.url is not None and user.role is Role.CUSTOMER:
         _check_customer_url(body.url)
-    updated = await notification_store.update_subscription(
+    updated = await webhook_store.update_subscription(
         conn,
         subscription_id=webhook_id,
         url=body.url if body.url is not None else hook.url,
@@ -108,7 +108,7 @@ async def delete_webhook(
     """Delete the webhook; its delivery log stays, notices not yet sent are cancelled."""
     _check_may_manage(user)
     await _visible(conn, user, webhook_id)
-    if not await notification_store.delete_subscription(conn, subscription_id=webhook_id, at=now):
+    if not await webhook_store.delete_subscription(conn, subscription_id=webhook_id, at=now):
         raise not_found("webhook", webhook_id)
 
 
@@ -120,7 +120,7 @@ async def replace_secret(
     from now on, retries of earlier notices included."""
     _check_may_manage(user)
     hook = await _visible(conn, user, webhook_id)
-    await notification_store.replace_secret(conn, subscription_id=webhook_id, secret=_new_secret())
+    await webhook_store.replace_secret(conn, subscription_id=webhook_id, secret=_new_secret())
     return await _with_secret(conn, hook)
 
 
@@ -165,7 +165,7 @@ def _check_customer_url(url: str) -> None:
 
 
 async def _visible(conn: Connection, user: User, webhook_id: int) -> WebhookSubscription:
-    hook = await notification_store.get_subscription(conn, subscription_id=webhook_id)
+    hook = await webhook_store.get_subscription(conn, subscription_id=webhook_id)
     confined_to = customer_filter(user)
     if hook is None or (confined_to is not None and hook.customer_id != confined_to):
         raise not_found("webhook", webhook_id)
@@ -187,7 +187,7 @@ async def _create_once(
             return earlier, False
     try:
         async with conn.transaction():
-            hook = await notification_store.create_subscription(
+            hook = await webhook_store.create_subscription(
                 conn,
                 url=body.url,
                 secret=_new_secret(),
@@ -196,7 +196,7 @@ async def _create_once(
                 description=body.description,
                 created_by=user.login,
             )
-            if key is not None and not await notification_store.remember_key(
+            if key is not None and not await webhook_store.remember_key(
                 conn, user_id=user.id, key=key, subscription_id=hook.id
             ):
                 raise _KeyTaken
@@ -212,14 +212,14 @@ class _KeyTaken(Exception):
 
 
 async def _made_with(conn: Connection, user: User, key: str) -> WebhookSubscription | None:
-    made = await notification_store.subscription_for_key(conn, user_id=user.id, key=key)
+    made = await webhook_store.subscription_for_key(conn, user_id=user.id, key=key)
     if made is None:
         return None
-    return await notification_store.get_subscription(conn, subscription_id=made)
+    return await webhook_store.get_subscription(conn, subscription_id=made)
 
 
 async def _with_secret(conn: Connection, hook: WebhookSubscription) -> WebhookSecretPublic:
-    secret = await notification_store.subscription_secret(conn, subscription_id=hook.id)
+    secret = await webhook_store.subscription_secret(conn, subscription_id=hook.id)
     if secret is None:
         raise not_found("webhook", hook.id)
     await conn.commit()

@@ -18,7 +18,7 @@ from notifications.notification_job import (
     prune_log,
     run_notifications,
 )
-from storage import notification_store, ticket_store
+from storage import notification_store, ticket_store, webhook_store
 from storage.connections import Connection, Pool
 from tests.api.factories import T0, insert_ticket
 from tests.notifications.conftest import SmtpInbox, policy
@@ -51,7 +51,7 @@ async def open_ticket(conn: Connection, *, customer_id: str = "nordbrau") -> int
 async def subscribe(
     conn: Connection, url: str, *, customer_id: str | None = None, secret: str = "whsec_t"
 ) -> int:
-    hook = await notification_store.create_subscription(
+    hook = await webhook_store.create_subscription(
         conn,
         url=url,
         secret=secret,

@@ -30,11 +30,15 @@ from api.routers import (
     my_jobs,
     notifications,
     oee,
+    parts,
     report_page,
     reports,
+    requisitions,
+    serials,
     service_kpis,
     service_reports,
     sign_in,
+    stores,
     ticket_evidence,
     tickets,
     webhooks,
@@ -115,6 +119,10 @@ def _api_router() -> APIRouter:
         complaints,
         webhooks,
         notifications,
+        parts,
+        stores,
+        requisitions,
+        serials,
     ):
         router.include_router(module.router)
     return router

@@ -191,20 +191,48 @@ async def _lock(conn: Connection, requisition_id: int) -> Requisition | None:
 
 
 async def _book_transfer(conn: Connection, found: Requisition, by: str, at: datetime) -> None:
+    """Move the parts; a serialized part's units are taken oldest first from the source."""
     assert found.from_store_id is not None
-    request = MovementRequest(
-        kind=MovementKind.TRANSFER_OUT,
-        store_id=found.from_store_id,
-        part_number=found.part_number,
-        quantity=found.quantity,
-        ticket_id=found.ticket_id,
-        reason=f"requisition {found.id}: {found.purpose}",
-        to_store_id=found.store_id,
-        emergency=found.emergency,
+    part = await parts_store.get_part(conn, part_number=found.part_number)
+    assert part is not None  # a requisition's part stays in the catalogue
+    units: list[str | None] = [None]
+    quantity = found.quantity
+    if part.part.serialized:
+        units = list(await _units_in_store(conn, found))
+        quantity = 1
+    for serial in units:
+        request = MovementRequest(
+            kind=MovementKind.TRANSFER_OUT,
+            store_id=found.from_store_id,
+            part_number=found.part_number,
+            quantity=quantity,
+            ticket_id=found.ticket_id,
+            serial=serial,
+            reason=f"requisition {found.id}: {found.purpose}",
+            to_store_id=found.store_id,
+            emergency=found.emergency,
+        )
+        await stock_store.book_in_transaction(
+            conn, request=request, actor=by, at=at, requisition_id=found.id
+        )
+
+
+async def _units_in_store(conn: Connection, found: Requisition) -> list[str]:
+    # Not locked here: each transfer locks the level, then the unit, and checks it again.
+    cursor = await conn.execute(
+        "SELECT serial FROM part_serials WHERE part_number = %s AND store_id = %s"
+        " AND state = 'in_store' ORDER BY updated_at, serial LIMIT %s",
+        (found.part_number, found.from_store_id, found.quantity),
     )
-    await stock_store.book_in_transaction(
-        conn, request=request, actor=by, at=at, requisition_id=found.id
-    )
+    units = [str(row[0]) for row in await cursor.fetchall()]
+    if len(units) < found.quantity:
+        raise Refused(
+            Refusal(
+                f"not enough stock: {found.from_store_id} has {len(units)} in store of"
+                f" {found.part_number}, {found.quantity} asked"
+            )
+        )
+    return units
 
 
 async def _decided(

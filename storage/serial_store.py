@@ -146,10 +146,18 @@ async def _replace(
 
 
 async def _check_fit(conn: Connection, job: _Job, part_number: str) -> None:
-    cursor = await conn.execute("SELECT model FROM machines WHERE id = %s", (job.machine_id,))
+    cursor = await conn.execute(
+        "SELECT m.model, t.line_id = m.line_id FROM machines m"
+        " LEFT JOIN tickets t ON t.id = %s WHERE m.id = %s",
+        (job.ticket_id, job.machine_id),
+    )
     row = await cursor.fetchone()
     if row is None:
         _refuse(f"there is no machine {job.machine_id}")
+    if row[1] is None:
+        _refuse(f"there is no ticket {job.ticket_id}")
+    if not row[1]:
+        _refuse(f"ticket {job.ticket_id} is about another line than {job.machine_id}")
     part = await parts_store.get_part(conn, part_number=part_number)
     if part is None:
         _refuse(f"there is no part {part_number} in the catalogue")

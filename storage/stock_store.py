@@ -9,6 +9,7 @@ first's booking and is refused. The table's checks stay as the last guard.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -490,3 +491,12 @@ async def unbalanced_levels(conn: Connection) -> list[tuple[str, str]]:
         """
     )
     return [(row[0], row[1]) for row in await cursor.fetchall()]
+
+
+async def entries_by_id(conn: Connection, *, entry_ids: Sequence[int]) -> list[LedgerEntry]:
+    """These ledger entries, in booking order."""
+    cursor = await conn.execute(
+        f"SELECT {_ENTRY_COLUMNS} FROM stock_movements WHERE id = ANY(%s) ORDER BY id",
+        (list(entry_ids),),
+    )
+    return [_entry(row) for row in await cursor.fetchall()]

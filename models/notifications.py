@@ -111,6 +111,8 @@ class TicketNoticeFacts:
     sign_off_round: int | None = None
     # The field engineer a dispatch names, for a move to dispatched.
     engineer_name: str | None = None
+    # The confirmation that read a person's request back, for a registration.
+    confirmation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,6 +97,9 @@ def customer_message(kind: NoticeKind, facts: TicketNoticeFacts) -> MessageText:
             "Please review the service report and sign it off in the LineCare portal,"
             " or tell us there why you are not satisfied.",
         ]
+    if kind is NoticeKind.TICKET_OPENED and facts.confirmation:
+        # The read-back the desk's registration wrote: it already greets the contact.
+        return MessageText(subject, "\n".join([facts.confirmation, "", _SIGNATURE, ""]))
     greeting = f"Dear {facts.contact_name or facts.customer_name},"
     body = "\n".join([greeting, "", *lines, "", _SIGNATURE, ""])
     return MessageText(subject, body)

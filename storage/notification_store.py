@@ -73,6 +73,12 @@ async def underived_events(
                 LEFT JOIN users u ON u.login = d.new_value
                 WHERE d.ticket_id = e.ticket_id AND d.kind = 'dispatch' AND d.at = e.at
                 ORDER BY d.id DESC LIMIT 1
+            ) END,
+            CASE WHEN e.kind = 'registered' THEN (
+                -- A person's request read back to the customer when it was registered.
+                SELECT c.note FROM ticket_events c
+                WHERE c.ticket_id = e.ticket_id AND c.kind = 'confirmation'
+                ORDER BY c.id LIMIT 1
             ) END
         FROM ticket_events e
         JOIN tickets t ON t.id = e.ticket_id
@@ -199,6 +205,7 @@ def _facts(row: tuple[Any, ...]) -> TicketNoticeFacts:
         resolution_due=row[23],
         sign_off_round=row[24],
         engineer_name=row[25],
+        confirmation=row[26],
     )
 
 

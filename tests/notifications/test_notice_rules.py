@@ -135,3 +135,11 @@ def test_a_ticket_without_a_contact_address_emails_only_the_staff() -> None:
 )
 def test_plain_addresses(address: str, plain: bool) -> None:
     assert is_plain_address(address) is plain
+
+
+def test_a_persons_request_is_read_back_with_its_confirmation() -> None:
+    confirmation = "Dear Jonas Brandt,\n\nwe have registered your service request LC-2026-000007."
+    event = facts(channel="hotline", summary="Capper loses torque", confirmation=confirmation)
+    (notice,) = [n for n in notices_for(event, STAFF) if n.audience is Audience.CUSTOMER]
+    assert notice.body.startswith(confirmation)
+    assert json.loads(notice.payload)["ticket"]["request"] == "Capper loses torque"

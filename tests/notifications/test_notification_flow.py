@@ -111,6 +111,11 @@ async def test_a_worked_ticket_notifies_its_customer_once_per_step(
     staff = await asyncio.to_thread(smtp_inbox.to, "desk@linecare.example")
     assert len(customer) == len(staff) == len(steps)
     assert len(smtp_inbox.received) == 2 * len(steps)
+    opened = next(m for m in customer if "registered" in str(m["Subject"]))
+    read_back = opened.get_payload()
+    assert isinstance(read_back, str)
+    assert read_back.startswith("Dear Jonas Brandt,")
+    assert "Your request: Capper loses torque on every tenth bottle" in read_back
     subjects = sorted(str(m["Subject"]) for m in customer)
     assert any("please sign off the service report" in s for s in subjects)
     assert any("resolved" in s for s in subjects)

@@ -3,7 +3,7 @@
 // detector, rule names or alert numbers: only words a plant manager uses.
 
 import { ApiError, apiGet } from "./api_client.js";
-import { el } from "./dom.js";
+import { el, fill } from "./dom.js";
 import { fmtSiteTime, zoneAbbreviation } from "./plant_time.js";
 import { signalLabel } from "./signal_labels.js";
 import { CLOSED_STATES, CUSTOMER_CHANNELS, customerAction, customerClockLabel, customerStatus, label, WORKING_STATES } from "./ticket_texts.js";
@@ -115,7 +115,7 @@ export async function mountCustomerTickets(root, ctx) {
     const group = (title, items, empty) => el("section", { class: "portal-group" },
       el("h2", { class: "section-title" }, `${title} (${items.length})`),
       items.length ? items.map((t) => ticketCard(t, ctx, answered)) : el("p", { class: "muted" }, empty));
-    list.replaceChildren(
+    fill(list,
       yourTurn.length ? group("Waiting for you", yourTurn, "") : null,
       group("Being worked on", active, "Nothing open: your lines need nothing from us right now."),
       group("Done", rest, "No finished requests yet."));
@@ -162,7 +162,7 @@ export async function mountCustomerTicket(root, ctx, param) {
     ]);
     const surveyAnswered = answered.has(ticket.id);
     document.title = `${ticket.number} · LineCare`;
-    root.replaceChildren(
+    fill(root,
       el("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, el("a", { href: "/tickets" }, "← Your service requests")),
       el("div", { class: "portal-head" },
         el("p", { class: "muted small" }, `Reference ${ticket.number}`),

@@ -37,3 +37,8 @@ export function fmtNumber(value, digits) {
 }
 
 export function fmtPct(value) { return value === null || value === undefined ? "—" : `${(value * 100).toFixed(1)} %`; }
+
+// Replace a node's children, skipping the empty ones (a panel with nothing to show is null).
+export function fill(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}

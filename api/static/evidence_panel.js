@@ -13,6 +13,8 @@ function trendChart(trend, since, until, zone) {
   const box = el("div", { class: "chart chart-small", role: "img", "aria-label": `${trend.label} trend before the warning` });
   const points = trend.points.filter((p) => p.value !== null)
     .map((p) => ({ ...p, min: p.min ?? p.value, max: p.max ?? p.value }));
+  // From the first sample: a window reaching back before the machine sent data draws no blank.
+  if (points.length && new Date(points[0].time) > new Date(since)) since = points[0].time;
   requestAnimationFrame(() => box.replaceChildren(drawChart(box, { since, until, points, bucket_s: trend.bucket_s, unit: trend.unit }, zone)));
   return el("figure", { class: "evidence-chart" },
     el("figcaption", {}, el("strong", {}, trend.label), trend.unit ? ` [${trend.unit}]` : ""), box);
@@ -61,17 +63,23 @@ function alarmsAndStops(snapshot, zone) {
     ...snapshot.stops.map((s) => ({ at: s.start, end: s.end, what: `Stop · ${s.category.replaceAll("_", " ")}`, code: s.fault_code, text: s.reason, lost: s.lost_s })),
   ].sort((a, b) => new Date(b.at) - new Date(a.at));
   if (!rows.length) return el("div", { class: "evidence-block" }, el("h3", {}, "PLC alarms and stops"), el("p", { class: "muted" }, "None in the window before the warning."));
+  const table = (items) => el("table", { class: "table" },
+    el("thead", {}, el("tr", {}, ["When", "What", "Fault code", "Message / reason", "Lost"].map((h, i) => el("th", { class: i === 2 || i === 4 ? "num" : "" }, h)))),
+    el("tbody", {}, items.map((r) => el("tr", {},
+      el("td", { class: "nowrap" }, fmtPlantTime(r.at, zone), r.end ? `–${fmtPlantTime(r.end, zone, { date: false })}` : ""),
+      el("td", {}, r.what),
+      el("td", { class: "num" }, r.code ?? "—"),
+      el("td", {}, r.text),
+      el("td", { class: "num" }, r.lost === null ? "" : `${Math.max(1, Math.round(r.lost / 60))} min`)))));
+  const stopped = snapshot.stops.reduce((sum, s) => sum + s.lost_s, 0);
   return el("div", { class: "evidence-block" },
-    el("h3", {}, "PLC alarms and stops"),
-    el("table", { class: "table" },
-      el("thead", {}, el("tr", {}, ["When", "What", "Fault code", "Message / reason", "Lost"].map((h) => el("th", {}, h)))),
-      el("tbody", {}, rows.map((r) => el("tr", {},
-        el("td", { class: "nowrap" }, fmtPlantTime(r.at, zone), r.end ? `–${fmtPlantTime(r.end, zone, { date: false })}` : ""),
-        el("td", {}, r.what),
-        el("td", { class: "num" }, r.code ?? "—"),
-        el("td", {}, r.text),
-        el("td", { class: "num" }, r.lost === null ? "" : `${Math.round(r.lost / 60)} min`))))));
+    el("h3", {}, `PLC alarms and stops · ${snapshot.alarms.length} alarms, ${snapshot.stops.length} stops (${Math.round(stopped / 60)} min lost)`),
+    table(rows.slice(0, SHOWN_EVENTS)),
+    rows.length > SHOWN_EVENTS ? el("details", {}, el("summary", {}, `${rows.length - SHOWN_EVENTS} older entries`), table(rows.slice(SHOWN_EVENTS))) : null);
 }
+
+// The newest alarms and stops in view; older ones fold away.
+const SHOWN_EVENTS = 6;
 
 function oeeFigure(figure) {
   return figure ? `${fmtPct(figure.oee)} (A ${fmtPct(figure.availability)})` : "—";
@@ -99,18 +107,23 @@ function staffSnapshot(snapshot, ctx, zone, first) {
       ` · alert #${snapshot.alert_id} · ${snapshot.rule.replaceAll("_", " ")} · opened ${fmtSiteTime(snapshot.alert_opened_at, zone)} · peak score ${snapshot.peak_score.toFixed(2)}`,
       el("span", { class: "muted small" }, ` · frozen ${fmtSiteTime(snapshot.captured_at, zone)}`)),
     trendGrid(snapshot.trends, snapshot.window_start, snapshot.captured_at, zone),
-    el("div", { class: "evidence-cols" }, shares(snapshot.contributions), outlook(snapshot.outlook)),
+    shares(snapshot.contributions), outlook(snapshot.outlook),
     alarmsAndStops(snapshot, zone),
     oeeImpact(snapshot.oee, ctx));
 }
 
-function customerSnapshot(snapshot, zone) {
+// "l1-filler: fault 104": the machine's internal id means nothing to the customer.
+function withoutMachineId(text, machineId) { return text.replaceAll(`${machineId}: `, ""); }
+
+function customerSnapshot(snapshot, zone, machineId) {
+  const events = snapshot.events.map((e) => el("li", {}, el("span", { class: "muted small" }, `${fmtPlantTime(e.start, zone)} `), withoutMachineId(e.text, machineId)));
   return el("div", { class: "evidence-snapshot" },
     el("p", { class: "evidence-head" }, snapshot.summary),
     snapshot.outlook.length ? el("ul", { class: "plain-list" }, snapshot.outlook.map((s) => el("li", {}, s))) : null,
     trendGrid(snapshot.trends, snapshot.window_start, snapshot.captured_at, zone),
-    snapshot.events.length ? el("div", { class: "evidence-block" }, el("h3", {}, "What the machine reported"),
-      el("ul", { class: "plain-list" }, snapshot.events.map((e) => el("li", {}, el("span", { class: "muted small" }, `${fmtPlantTime(e.start, zone)} `), e.text)))) : null,
+    events.length ? el("div", { class: "evidence-block" }, el("h3", {}, "What the machine reported"),
+      el("ul", { class: "plain-list" }, events.slice(0, SHOWN_EVENTS)),
+      events.length > SHOWN_EVENTS ? el("details", {}, el("summary", {}, `${events.length - SHOWN_EVENTS} earlier`), el("ul", { class: "plain-list" }, events.slice(SHOWN_EVENTS))) : null) : null,
     snapshot.oee.length ? el("div", { class: "evidence-block" }, el("h3", {}, "Effect on your production"),
       el("ul", { class: "plain-list" }, snapshot.oee.map((o) => el("li", {}, o.text)))) : null);
 }
@@ -125,6 +138,12 @@ export async function evidencePanel(ticket, ctx) {
   return el("section", { class: "card", "aria-labelledby": `evidence-${ticket.id}` },
     el("div", { class: "card-head" },
       el("h2", { class: "card-title", id: `evidence-${ticket.id}` }, customer ? "What our monitoring saw" : "Evidence"),
-      el("span", { class: "muted small" }, customer ? "before we opened this request" : "frozen when the warning opened or joined the ticket")),
-    evidence.snapshots.map((s, i) => (customer ? customerSnapshot(s, zone) : staffSnapshot(s, ctx, zone, i === 0))));
+      el("span", { class: "muted small" }, customer ? "recorded by our remote monitoring" : "frozen when the warning opened or joined the ticket")),
+    evidence.snapshots.map((s, i) => {
+      const body = customer ? customerSnapshot(s, zone, ticket.machine_id) : staffSnapshot(s, ctx, zone, i === 0);
+      // The opening warning in full; those that joined later fold away under a line each.
+      if (i === 0) return body;
+      const title = customer ? `Later: ${s.summary}` : `Joining warning · ${s.rule.replaceAll("_", " ")} · opened ${fmtSiteTime(s.alert_opened_at, zone)} · peak score ${s.peak_score.toFixed(2)}`;
+      return el("details", { class: "evidence-later" }, el("summary", {}, title), body);
+    }));
 }

@@ -12,6 +12,7 @@ import { clockBadge } from "./sla_view.js";
 import { nextStepsPanel } from "./ticket_actions.js";
 import { severityPill, statusPill } from "./ticket_queue.js";
 import { userIsEditing } from "./ticket_page.js";
+import { humanize } from "./ticket_texts.js";
 
 const REPORT_STATES = new Set(["on_site", "waiting_for_parts", "repaired", "escalated"]);
 
@@ -44,9 +45,16 @@ function reportSection(job, ctx, reload) {
       ]);
       const zone = job.order.site.timezone;
       const parts = [el("h3", {}, "Service report")];
+      const form = () => serviceReportForm(ticket, state.report, ctx, () => reload());
       if (state.report) parts.push(reportView(state.report, zone));
-      if (state.editable) parts.push(serviceReportForm(ticket, state.report, ctx, () => reload()));
-      else parts.push(el("p", { class: "muted small" }, state.not_editable_because || ""));
+      if (state.editable && state.report) {
+        const revise = el("button", { type: "button", class: "btn btn-secondary btn-big", onclick: () => revise.replaceWith(form()) }, "Revise the report");
+        parts.push(revise);
+      } else if (state.editable) {
+        parts.push(form());
+      } else {
+        parts.push(el("p", { class: "muted small" }, humanize(state.not_editable_because || "")));
+      }
       box.replaceChildren(...parts);
       open.remove();
     } catch (err) {

@@ -19,7 +19,7 @@ export function partsTable(parts) {
     el("thead", {}, el("tr", {}, ["Part number", "Serial", "Qty", "Position", ""].map((h, i) => el("th", { class: i === 2 ? "num" : "" }, h)))),
     el("tbody", {}, parts.map((p) => el("tr", {},
       el("td", {}, p.part_number), el("td", {}, p.serial || "—"), el("td", { class: "num" }, p.quantity),
-      el("td", {}, p.position || "—"), el("td", { class: "muted small" }, p.monitored ? "monitored: new baseline learned" : "")))));
+      el("td", {}, p.position || "—"), el("td", { class: "muted small" }, p.monitored ? "monitored: the detector learns its new normal" : "")))));
 }
 
 function measurementsTable(measurements) {

@@ -6,6 +6,13 @@ import { ApiError, apiPost } from "./api_client.js";
 import { el } from "./dom.js";
 import { humanize, label, MOVE_LABELS, moveNeedsReason, SIDE_MOVES, STATUS_LABELS } from "./ticket_texts.js";
 
+// Whose move it is when the user has none.
+const WAITING_ON_OTHERS = {
+  repaired: "Repaired: the desk now verifies the repair with the customer.",
+  resolved_remotely: "Resolved: the desk now verifies it with the customer.",
+  verified: "Waiting for the customer's sign-off.",
+};
+
 function refusalBox(error) {
   const detail = error.body && error.body.detail;
   const allowed = detail && Array.isArray(detail.allowed_next) ? detail.allowed_next : [];
@@ -59,7 +66,8 @@ export function nextStepsPanel(ticket, ctx, onMoved, { elsewhere = [], compact =
       el("h2", { class: "card-title", id: `steps-${ticket.id}` }, "Next steps"),
       el("p", { class: "muted" }, ticket.status === "archived"
         ? "Archived: nothing more to do."
-        : ticket.allowed_next.length ? "Dispatch the ticket in the panel beside." : "Nothing for your role to do on this ticket now."));
+        : ticket.allowed_next.length ? "Dispatch the ticket in the panel beside."
+          : WAITING_ON_OTHERS[ticket.status] || "Nothing for your role to do on this ticket now."));
   }
   const main = moves.filter((s) => !SIDE_MOVES.has(s));
   const side = moves.filter((s) => SIDE_MOVES.has(s));

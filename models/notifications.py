@@ -215,10 +215,9 @@ class SmtpServer:
 class NotificationPolicy:
     """How the notification job runs: where mail goes, who the staff are, how it retries.
 
-    ``smtp`` None: e-mails are logged as skipped. ``lease`` is how long a worker
-    holds deliveries it is sending before another may take them again; it must
-    outlast a send. ``settled_after`` is longer than any transaction that writes
-    ticket events lasts (see ``storage.notification_store.advance_cursor``).
+    ``smtp`` None: e-mails are logged as skipped. ``settled_after`` is longer
+    than any transaction that writes ticket events lasts (see
+    ``storage.notification_store.advance_cursor``).
     """
 
     smtp: SmtpServer | None
@@ -228,7 +227,18 @@ class NotificationPolicy:
     interval_s: float = 2.0
     batch_size: int = 100
     concurrent_sends: int = 8
-    lease: timedelta = timedelta(minutes=2)
     settled_after: timedelta = timedelta(minutes=5)
     # How long the delivery log keeps a finished delivery.
     log_retention: timedelta = timedelta(days=90)
+
+    @property
+    def send_timeout_s(self) -> float:
+        """The most one try may take, whatever the receiver does."""
+        return max(self.webhook_timeout_s, self.smtp.timeout_s if self.smtp else 0.0)
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a worker holds the deliveries it took before another may take them
+        again: a whole batch of tries at their slowest, and a minute to record them."""
+        rounds = -(-self.batch_size // self.concurrent_sends)
+        return timedelta(seconds=rounds * self.send_timeout_s + 60)

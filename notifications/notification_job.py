@@ -99,7 +99,14 @@ async def deliver_due(
     async def attempt(target: DeliveryTarget) -> tuple[AttemptOutcome | None, int]:
         async with gate:
             started = time.monotonic()
-            outcome = await _send(target, policy, http)
+            try:
+                # A hard bound, so the batch ends before its lease does.
+                async with asyncio.timeout(policy.send_timeout_s):
+                    outcome = await _send(target, policy, http)
+            except TimeoutError:
+                outcome = AttemptOutcome(
+                    delivered=False, error=f"no answer within {policy.send_timeout_s:g} s"
+                )
             return outcome, round((time.monotonic() - started) * 1000)
 
     results = await asyncio.gather(*(attempt(t) for t in targets))

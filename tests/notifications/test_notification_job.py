@@ -390,3 +390,25 @@ async def test_the_log_forgets_finished_deliveries_after_its_retention(
         tries = await cursor.fetchone()
     assert {d.status for d in left} == {DeliveryStatus.PENDING}
     assert tries == (0,)
+
+
+async def test_a_receiver_that_never_answers_is_given_up_on_within_the_timeout(
+    seeded_pool: Pool,
+) -> None:
+    hold = asyncio.Event()
+    async with running_receiver(WebhookReceiver(secret="whsec_t", hold=hold)) as receiver:
+        async with seeded_pool.connection() as conn:
+            hook = await subscribe(conn, receiver.url)
+            await open_ticket(conn)
+        await derive_notices(seeded_pool, staff_emails=(), now=NOW)
+        rules = replace(policy(), webhook_timeout_s=0.5)
+        async with asyncio.timeout(5):
+            # The client's own timeout is longer: the job's bound ends the try.
+            slow_client = httpx.AsyncClient(timeout=60.0)
+            async with slow_client:
+                await deliver_due(seeded_pool, rules, http=slow_client, now=NOW)
+    (delivery_id,) = await webhook_deliveries(seeded_pool, hook)
+    async with seeded_pool.connection() as conn:
+        delivery = await notification_store.get_delivery(conn, delivery_id=delivery_id)
+    assert delivery is not None and delivery.status is DeliveryStatus.PENDING
+    assert delivery.last_error == "no answer within 0.5 s"

@@ -68,6 +68,7 @@ async def retry_delivery(
     await _visible(conn, user, delivery_id)
     if not await notification_store.retry_delivery(conn, delivery_id=delivery_id):
         raise HTTPException(status.HTTP_409_CONFLICT, "only a failed delivery can be tried again")
+    await conn.commit()  # committed before we answer
     return await get_delivery(delivery_id, user, conn)
 
 

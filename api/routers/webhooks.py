@@ -98,6 +98,7 @@ async def update_webhook(
     )
     if updated is None:
         raise not_found("webhook", webhook_id)
+    await conn.commit()  # committed before we answer
     return WebhookPublic.of(updated)
 
 
@@ -110,6 +111,7 @@ async def delete_webhook(
     await _visible(conn, user, webhook_id)
     if not await webhook_store.delete_subscription(conn, subscription_id=webhook_id, at=now):
         raise not_found("webhook", webhook_id)
+    await conn.commit()  # committed before we answer
 
 
 @router.post("/{webhook_id}/secret")
@@ -222,7 +224,7 @@ async def _with_secret(conn: Connection, hook: WebhookSubscription) -> WebhookSe
     secret = await webhook_store.subscription_secret(conn, subscription_id=hook.id)
     if secret is None:
         raise not_found("webhook", hook.id)
-    await conn.commit()
+    await conn.commit()  # committed before we answer
     return WebhookSecretPublic(**WebhookPublic.of(hook).model_dump(), secret=secret)
 
 

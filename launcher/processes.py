@@ -17,7 +17,9 @@ import uvicorn
 
 from alerts.alert_job import run_alert_cycle
 from alerts.ticket_cycle import run_ticket_cycle
-from analytics.analytics_job import line_now, run_analytics_cycle
+from analytics.analytics_job import latest_telemetry_time, line_now, run_analytics_cycle
+from analytics.condition_refresh_context import AnomalySettings
+from analytics.cycle_wakeup import wait_for_next_cycle
 from analytics.fleet_partition import FleetPartition
 from api.app import create_app
 from collector.collector_metrics import collector_registry, serving_metrics
@@ -100,11 +102,15 @@ async def _analysis_loop(settings: Settings, plant: Plant, pool: Pool, edition: 
     """The analysis cycle every few seconds.
 
     "Now" is the newest telemetry time, not the wall clock: a simulated or
-    replayed plant runs on its own clock.
+    replayed plant runs on its own clock. A cycle starts as soon as new telemetry
+    completes an observation (so a warning reaches its ticket without waiting
+    out the interval), and at the latest ``analytics_interval_s`` after the last.
     """
     last_retention = datetime.min.replace(tzinfo=UTC)
     while True:
+        cycle_began = None
         try:
+            cycle_began = await latest_telemetry_time(pool)
             await analysis_cycle(pool, plant, settings.analytics_partition())
             if datetime.now(UTC) - last_retention > _RETENTION_EVERY:
                 async with pool.connection() as conn:
@@ -120,7 +126,12 @@ async def _analysis_loop(settings: Settings, plant: Plant, pool: Pool, edition: 
             # Bad data must not stop OEE and warnings for every other line; the
             # traceback names what to fix.
             log.exception("analytics cycle failed, retrying next cycle")
-        await asyncio.sleep(settings.analytics_interval_s)
+        await wait_for_next_cycle(
+            pool,
+            cycle_began=cycle_began,
+            settle=AnomalySettings().settle,
+            interval_s=settings.analytics_interval_s,
+        )
 
 
 async def analysis_cycle(pool: Pool, plant: Plant, partition: FleetPartition) -> None:

@@ -118,12 +118,15 @@ async def _replace(
     quantity: int,
 ) -> Replacement:
     await _check_fit(conn, job, part_number)
-    old = await parts_store.lock_installed(conn, machine_id=job.machine_id, position=job.position)
-    if old is not None:
-        await _take_out(conn, job, old, removed_serial)
-    elif removed_serial is not None:
-        _refuse(f"nothing is installed in {job.machine_id} at {job.position}")
+    # Checked first without a lock, for a clear answer before anything is booked; the
+    # issue then takes its level and unit locks before the installed row and the old
+    # unit, the order every booking follows (level, then unit), so none can deadlock.
+    _check_removed(job, await _installed_now(conn, job), removed_serial)
     issue = await _issue_unless_issued(conn, job, part_number, serial, quantity)
+    old = await parts_store.lock_installed(conn, machine_id=job.machine_id, position=job.position)
+    _check_removed(job, old, removed_serial)
+    if old is not None:
+        await _take_out(conn, job, old)
     new = InstalledPart(
         machine_id=job.machine_id,
         position=job.position,
@@ -167,14 +170,24 @@ async def _check_fit(conn: Connection, job: _Job, part_number: str) -> None:
         _refuse("say why the part is replaced (its failure reason)")
 
 
-async def _take_out(
-    conn: Connection, job: _Job, old: InstalledPart, removed_serial: str | None
-) -> None:
+async def _installed_now(conn: Connection, job: _Job) -> InstalledPart | None:
+    items = await parts_store.installed_parts(conn, machine_id=job.machine_id)
+    return next((item for item in items if item.position == job.position), None)
+
+
+def _check_removed(job: _Job, old: InstalledPart | None, removed_serial: str | None) -> None:
+    if old is None:
+        if removed_serial is not None:
+            _refuse(f"nothing is installed in {job.machine_id} at {job.position}")
+        return
     if old.serial != removed_serial:
         _refuse(
             f"{job.machine_id} at {job.position} holds {old.part_number} serial {old.serial},"
             f" not {removed_serial}"
         )
+
+
+async def _take_out(conn: Connection, job: _Job, old: InstalledPart) -> None:
     await parts_store.remove_part(
         conn,
         machine_id=job.machine_id,

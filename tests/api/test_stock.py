@@ -316,3 +316,69 @@ async def test_an_approved_transfer_of_a_serialized_part_moves_named_units(
         trace = (await stock.get(f"/api/serials/FIL12-BRG-KIT/{serial}", headers=DESK)).json()
         assert (trace["state"], trace["store_id"]) == ("in_store", "van-demo-field-1")
     assert (await _level(stock, "central", "FIL12-BRG-KIT"))["on_hand"] == 1
+
+
+async def test_a_parts_manager_adds_stores_and_a_van_belongs_to_a_field_engineer(
+    stock: httpx.AsyncClient,
+) -> None:
+    regional = {
+        "id": "regional-vienna",
+        "name": "Regional store Vienna",
+        "kind": "regional",
+        "region": "austria",
+    }
+
+    created = await stock.post("/api/stores", json=regional, headers=PARTS)
+    again = await stock.post("/api/stores", json=regional, headers=PARTS)
+    changed = await stock.post("/api/stores", json=regional | {"name": "Wien"}, headers=PARTS)
+    by_desk = await stock.post("/api/stores", json=regional | {"id": "x"}, headers=DESK)
+    desk_van = await stock.post(
+        "/api/stores",
+        json={"id": "van-desk", "name": "Desk van", "kind": "van", "owner_login": "demo-desk"},
+        headers=PARTS,
+    )
+    second_van = await stock.post(
+        "/api/stores",
+        json={"id": "van-2", "name": "Van", "kind": "van", "owner_login": "demo-field-1"},
+        headers=PARTS,
+    )
+    ownerless_van = await stock.post(
+        "/api/stores", json={"id": "van-x", "name": "Van", "kind": "van"}, headers=PARTS
+    )
+
+    assert created.status_code == 201 and again.status_code == 200
+    assert changed.status_code == 409 and by_desk.status_code == 403
+    assert desk_van.status_code == 422 and "no field engineer" in desk_van.json()["detail"]
+    assert second_van.status_code == 409 and "van-demo-field-1" in second_van.json()["detail"]
+    assert ownerless_van.status_code == 422
+    assert (await stock.get("/api/stores/regional-vienna", headers=FIELD_1)).status_code == 200
+
+
+async def test_customers_cannot_write_anything_of_stock(
+    stock: httpx.AsyncClient, ticket: int
+) -> None:
+    writes = [
+        ("PUT", "/api/stock/central/SENS-PX-M18", {"safety_stock": 1, "reorder_point": 1}),
+        ("POST", "/api/stores", {"id": "x-1", "name": "x", "kind": "regional"}),
+        ("POST", "/api/requisitions/1/decision", {"approve": True}),
+        ("POST", "/api/requisitions/1/receipt", {"serials": []}),
+        (
+            "POST",
+            "/api/serials/replacements",
+            {
+                "ticket_id": ticket,
+                "machine_id": "l1-filler",
+                "position": "main-drive",
+                "removed_serial": "BRG-2024-0117",
+                "part_number": "FIL12-BRG-KIT",
+                "serial": "X",
+                "failure_reason": "x",
+                "store_id": "central",
+            },
+        ),
+    ]
+    for method, path, body in writes:
+        answer = await stock.request(method, path, json=body, headers=NORDBRAU)
+        assert answer.status_code == 403, path
+    inside = await stock.get("/api/machines/l1-filler/installed-parts", headers=NORDBRAU)
+    assert "BRG-2024-0117" in inside.text  # nothing was swapped

@@ -6,7 +6,7 @@ import { ApiError, apiGet } from "./api_client.js";
 import { el, fill } from "./dom.js";
 import { fmtSiteTime, zoneAbbreviation } from "./plant_time.js";
 import { signalLabel } from "./signal_labels.js";
-import { CLOSED_STATES, CUSTOMER_CHANNELS, customerAction, customerClockLabel, customerStatus, label, WORKING_STATES } from "./ticket_texts.js";
+import { CLOSED_STATES, CUSTOMER_CHANNELS, customerAction, customerClockLabel, customerStatus, label } from "./ticket_texts.js";
 import { customerClosurePanels } from "./customer_closure.js";
 import { evidencePanel } from "./evidence_panel.js";
 import { mountIntakeForm } from "./ticket_intake_form.js";
@@ -110,15 +110,17 @@ export async function mountCustomerTickets(root, ctx) {
     const tickets = await apiGet("/tickets", { limit: 500 });
     const answered = await answeredSurveys(tickets);
     const yourTurn = tickets.filter((t) => customerAction(t.status, answered.has(t.id)));
-    const active = tickets.filter((t) => WORKING_STATES.has(t.status) && !yourTurn.includes(t));
-    const rest = tickets.filter((t) => !yourTurn.includes(t) && !active.includes(t));
+    // Done for the customer: closed by us, or signed off and the survey answered.
+    const done = tickets.filter((t) => !yourTurn.includes(t)
+      && (["reviewed", "archived"].includes(t.status) || (SURVEY_STATES.has(t.status) && answered.has(t.id))));
+    const active = tickets.filter((t) => !yourTurn.includes(t) && !done.includes(t));
     const group = (title, items, empty) => el("section", { class: "portal-group" },
       el("h2", { class: "section-title" }, `${title} (${items.length})`),
       items.length ? items.map((t) => ticketCard(t, ctx, answered)) : el("p", { class: "muted" }, empty));
     fill(list,
       yourTurn.length ? group("Waiting for you", yourTurn, "") : null,
       group("Being worked on", active, "Nothing open: your lines need nothing from us right now."),
-      group("Done", rest, "No finished requests yet."));
+      group("Done", done, "No finished requests yet."));
     ctx.refreshed();
   }
   return { refresh: load };

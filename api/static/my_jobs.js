@@ -106,8 +106,8 @@ export async function mountMyJobs(root, ctx) {
     try {
       jobs = await apiGet("/my-jobs");
     } catch (err) {
-      if (err instanceof ApiError && err.status === 403) {
-        list.replaceChildren(el("p", { class: "card" }, "My jobs are for field engineers. ", el("a", { href: "/tickets" }, "Go to the ticket queue.")));
+      if (err instanceof ApiError && [403, 404].includes(err.status)) {
+        list.replaceChildren(el("p", { class: "card" }, "My jobs are for field engineers. ", el("a", { href: "/tickets" }, ctx.me.role === "customer" ? "See your service requests." : "Go to the ticket queue.")));
         ctx.refreshed();
         return;
       }

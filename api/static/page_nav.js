@@ -9,6 +9,7 @@ export function pageLinks(me) {
   if (STAFF.has(me.role)) links.push(["/tickets", "Ticket queue"]);
   if (me.role === "customer") links.push(["/tickets", "My tickets"]);
   if (me.role === "field_engineer" || me.role === "admin") links.push(["/my-jobs", "My jobs"]);
+  if (STAFF.has(me.role) || me.role === "customer") links.push(["/kpis", "Service KPIs"]);
   return links;
 }
 

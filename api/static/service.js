@@ -4,7 +4,7 @@
 
 import { apiGet, forgetToken, SignedOut, storedToken, takeTokenFromLink } from "./api_client.js";
 import { $, el } from "./dom.js";
-import { fmtAgo } from "./plant_time.js";
+import { fmtAgo, fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
 import { mountCustomerTicket, mountCustomerTickets } from "./customer_tickets.js";
 import { mountMyJobs } from "./my_jobs.js";
 import { mountTicketPage } from "./ticket_page.js";
@@ -42,6 +42,17 @@ function renderRefreshStatus() {
   const ago = state.refreshedAt ? `updated ${fmtAgo(Date.now() - state.refreshedAt)}` : "";
   status.classList.toggle("failed", Boolean(state.error));
   status.textContent = state.error ? `update failed: ${state.error}${ago ? ` · last ${ago}` : ""}` : ago;
+}
+
+// The plant's clock (its newest data), in the zone of the user's first site, as on the
+// monitoring console: the SLA clocks count on it when a simulated plant runs ahead.
+async function renderPlantClock(zone) {
+  const health = await apiGet("/health").catch(() => null);
+  const clock = $("plant-clock");
+  if (!health || !health.plant_time) { clock.textContent = ""; return; }
+  clock.replaceChildren(el("span", { class: "clock-label" }, "Plant time"), " ",
+    fmtPlantTime(health.plant_time, zone), " ", el("span", { class: "clock-zone" }, zoneAbbreviation(zone, health.plant_time)));
+  clock.title = `Newest data from the plant, in ${zone}`;
 }
 
 let toastTimer = null;
@@ -116,8 +127,9 @@ async function start() {
   const [mount, param] = pageFor(window.location.pathname, me);
   state.page = await mount($("page"), ctx, param);
   state.page.failed = ctx.failed;
-  await refresh();
-  setInterval(refresh, REFRESH_MS);
+  const zone = lines.length ? lines[0].site.timezone : "UTC";
+  await Promise.all([refresh(), renderPlantClock(zone)]);
+  setInterval(() => { refresh(); renderPlantClock(zone); }, REFRESH_MS);
   setInterval(renderRefreshStatus, 1000);
 }
 

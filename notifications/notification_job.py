@@ -24,7 +24,9 @@ from models.notifications import (
     DeliveryChannel,
     DeliveryStatus,
     DeliveryTarget,
+    Notice,
     NotificationPolicy,
+    TicketNoticeFacts,
 )
 from notifications.delivery_backoff import next_step
 from notifications.email_delivery import send_email
@@ -78,7 +80,7 @@ async def derive_notices(
             webhooks=tuple(await webhook_store.live_subscriptions(conn)),
         )
         notices = [
-            notice for f in facts if f.event_id in claimed for notice in notices_for(f, recipients)
+            notice for f in facts if f.event_id in claimed for notice in _notices_of(f, recipients)
         ]
         queued = await notification_store.queue_notices(conn, notices=notices, at=now)
     return DerivedNotices(events=len(claimed), notices=queued)
@@ -107,6 +109,10 @@ async def deliver_due(
                 outcome = AttemptOutcome(
                     delivered=False, error=f"no answer within {policy.send_timeout_s:g} s"
                 )
+            except Exception as error:
+                # A fault of ours in one send must not stall the batch: logged and retried.
+                log.exception("sending delivery %s failed", target.delivery.id)
+                outcome = AttemptOutcome(delivered=False, error=f"{type(error).__name__}: {error}")
             return outcome, round((time.monotonic() - started) * 1000)
 
     results = await asyncio.gather(*(attempt(t) for t in targets))
@@ -189,6 +195,16 @@ async def run_notifications(pool: Pool, policy: NotificationPolicy) -> None:
             except Exception:
                 log.exception("notification cycle failed, retrying next cycle")
             await asyncio.sleep(policy.interval_s)
+
+
+def _notices_of(facts: TicketNoticeFacts, recipients: Recipients) -> list[Notice]:
+    """The event's notices; none, logged, if they cannot be made, so one bad event never
+    holds up every later one."""
+    try:
+        return notices_for(facts, recipients)
+    except Exception:
+        log.exception("no notices for ticket event %s: they could not be made", facts.event_id)
+        return []
 
 
 async def _send(

@@ -412,3 +412,18 @@ async def test_a_receiver_that_never_answers_is_given_up_on_within_the_timeout(
         delivery = await notification_store.get_delivery(conn, delivery_id=delivery_id)
     assert delivery is not None and delivery.status is DeliveryStatus.PENDING
     assert delivery.last_error == "no answer within 0.5 s"
+
+
+async def test_an_event_whose_notices_cannot_be_made_does_not_hold_up_the_others(
+    seeded_pool: Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with seeded_pool.connection() as conn:
+        await conn.execute("UPDATE sites SET timezone = 'Mars/Olympus' WHERE id = 'alpenpack-bern'")
+        await open_ticket(conn, customer_id="alpenpack")
+        await open_ticket(conn, customer_id="nordbrau")
+    derived = await derive_notices(seeded_pool, staff_emails=(), now=NOW)
+    assert (derived.events, derived.notices) == (2, 1)
+    async with seeded_pool.connection() as conn:
+        log = await notification_store.list_deliveries(conn, customer_id=None)
+    assert [d.notice.customer_id for d in log] == ["nordbrau"]
+    assert "could not be made" in caplog.text

@@ -427,3 +427,36 @@ async def test_an_event_whose_notices_cannot_be_made_does_not_hold_up_the_others
         log = await notification_store.list_deliveries(conn, customer_id=None)
     assert [d.notice.customer_id for d in log] == ["nordbrau"]
     assert "could not be made" in caplog.text
+
+
+async def test_a_dispatch_notice_names_the_engineer_the_dispatch_names(staff_pool: Pool) -> None:
+    async with staff_pool.connection() as conn:
+        ticket = await open_ticket(conn)
+        async with conn.transaction():
+            at = T0 + timedelta(minutes=30)
+            await ticket_store.append_event(
+                conn,
+                ticket_id=ticket,
+                at=at,
+                kind="transition",
+                note="",
+                field="status",
+                old_value="classified",
+                new_value="dispatched",
+            )
+            await ticket_store.append_event(
+                conn,
+                ticket_id=ticket,
+                at=at,
+                kind="dispatch",
+                note="dispatched to J. Mueller",
+                field="engineer",
+                new_value="eng-mueller",
+            )
+    await derive_notices(staff_pool, staff_emails=(), now=NOW)
+    async with staff_pool.connection() as conn:
+        log = await notification_store.list_deliveries(conn, customer_id="nordbrau")
+    (dispatched,) = [d for d in log if d.notice.kind is NoticeKind.DISPATCHED]
+    assert "our service engineer J. Mueller has been dispatched" in dispatched.notice.body
+    # Due on site 24 h after 12:00 UTC: 13:00 in Hamburg.
+    assert "due on site by 2026-03-03 13:00 CET" in dispatched.notice.body

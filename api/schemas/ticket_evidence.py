@@ -335,12 +335,12 @@ class CustomerSnapshotPublic(PublicModel):
     @classmethod
     def of(cls, evidence: TicketEvidence, plant: Plant) -> CustomerSnapshotPublic:
         signs = _signs(evidence)
-        machine = plant.placement_of(evidence.machine_id)
-        subjects = {evidence.machine_id: machine.machine.name, evidence.line_id: machine.line.name}
+        subjects = _names(evidence, plant)
+        machine = subjects[evidence.machine_id]
         return cls(
             captured_at=evidence.captured_at,
             window_start=evidence.window_start,
-            summary=_summary(machine.machine.name, signs, forecast=evidence.rule != _ANOMALY),
+            summary=_summary(machine, signs, forecast=evidence.rule != _ANOMALY),
             signs=signs,
             outlook=[
                 text
@@ -391,6 +391,15 @@ def _impact(impact: OeeImpact) -> OeeImpactPublic:
         normal=OeeFigurePublic.of(impact.normal),
         normal_days=impact.normal_days,
     )
+
+
+def _names(evidence: TicketEvidence, plant: Plant) -> dict[str, str]:
+    """The machine's and line's names; their ids once the plant file no longer has them."""
+    try:
+        placement = plant.placement_of(evidence.machine_id)
+    except KeyError:
+        return {evidence.machine_id: evidence.machine_id, evidence.line_id: evidence.line_id}
+    return {evidence.machine_id: placement.machine.name, evidence.line_id: placement.line.name}
 
 
 def _signs(evidence: TicketEvidence) -> list[str]:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from alerts.alert_job import run_alert_cycle
+from api.schemas.ticket_evidence import signal_label
 from models.condition_forecast import HealthForecast, SignalForecast
 from models.plant import Plant
 from models.plc_events import PlcEvent
@@ -172,3 +173,17 @@ async def test_impossible_ticket_ids_answer_422(client: httpx.AsyncClient, ticke
 async def test_signing_in_is_required(client: httpx.AsyncClient, warned: int) -> None:
     response = await client.get(f"/api/tickets/{warned}/evidence")
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("vibration_rms", "Vibration RMS"),
+        ("bearing_temp", "Bearing temperature"),
+        ("spindle_temp", "Spindle temperature"),
+        ("oil_pct", "Oil %"),
+        ("co2_level", "CO2 level"),
+    ],
+)
+def test_signal_labels_read_as_the_console_shows_them(name: str, label: str) -> None:
+    assert signal_label(name) == label

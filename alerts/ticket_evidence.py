@@ -325,4 +325,3 @@ async def freeze_evidence(
             # Evidence is an aid to the ticket, never a condition of it.
             log.exception("evidence of alert #%d could not be frozen on its ticket", alert_id)
     return frozen
-

@@ -390,22 +390,29 @@ async def _evidence_count(conn: Connection) -> int:
 async def test_archived_tickets_release_their_evidence_after_the_retention_period(
     wearing: Pool, plant: Plant
 ) -> None:
-    # Plant time here is January 2026; retention runs on the wall clock.
+    # Plant time here is January 2026; retention runs on the wall clock. PLC events
+    # are kept 30 days here, so the morning's alarm has outlived its own retention.
+    policy = replace(HISTORY_RETENTION, plc_events=timedelta(days=30))
     await run_alert_cycle(wearing, plant, now=NOW)
     ticket_id, _ = await _only_ticket_evidence(wearing)
     async with wearing.connection() as conn:
-        kept_while_open = await prune_history(conn, HISTORY_RETENTION)
+        kept_while_open = await prune_history(conn, policy)
         open_count = await _evidence_count(conn)
-        recently = datetime.now(NOW.tzinfo) - HISTORY_RETENTION.ticket_evidence / 2
+        recently = datetime.now(NOW.tzinfo) - policy.ticket_evidence / 2
         await _archive(conn, ticket_id, recently)
-        kept_after_archive = await prune_history(conn, HISTORY_RETENTION)
+        kept_after_archive = await prune_history(conn, policy)
         archived_count = await _evidence_count(conn)
-        long_ago = datetime.now(NOW.tzinfo) - HISTORY_RETENTION.ticket_evidence * 2
+        (frozen,) = await evidence_of(conn, ticket_id=ticket_id)
+        long_ago = datetime.now(NOW.tzinfo) - policy.ticket_evidence * 2
         await conn.execute("UPDATE ticket_events SET at = %s WHERE field = 'status'", (long_ago,))
         await conn.commit()
-        released = await prune_history(conn, HISTORY_RETENTION)
+        released = await prune_history(conn, policy)
         left = await _evidence_count(conn)
 
-    assert (kept_while_open.ticket_evidence, open_count) == (0, 1)
-    assert (kept_after_archive.ticket_evidence, archived_count) == (0, 1)
+    # The open ticket holds the alarms near it, and its snapshot.
+    assert (kept_while_open.plc_events, kept_while_open.ticket_evidence, open_count) == (0, 0, 1)
+    # Archived: the raw alarms go at once, the frozen copy stays for the period.
+    assert (kept_after_archive.plc_events, archived_count) == (2, 1)
+    assert kept_after_archive.ticket_evidence == 0
+    assert [a.message for a in frozen.alarms] == ["bearing overtemperature warning"]
     assert (released.ticket_evidence, left) == (1, 0)

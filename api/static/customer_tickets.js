@@ -3,14 +3,14 @@
 // detector, rule names or alert numbers: only words a plant manager uses.
 
 import { ApiError, apiGet } from "./api_client.js";
-import { el, fill } from "./dom.js";
+import { el, fill, userIsEditing } from "./dom.js";
 import { fmtSiteTime, zoneAbbreviation } from "./plant_time.js";
 import { signalLabel } from "./signal_labels.js";
 import { CLOSED_STATES, CUSTOMER_CHANNELS, customerAction, customerClockLabel, customerStatus, label } from "./ticket_texts.js";
 import { customerClosurePanels } from "./customer_closure.js";
 import { evidencePanel } from "./evidence_panel.js";
 import { mountIntakeForm } from "./ticket_intake_form.js";
-import { notFound, resolveTicketId, userIsEditing } from "./ticket_page.js";
+import { notFound, resolveTicketId } from "./ticket_lookup.js";
 
 // The journey the customer sees, and which stage each state belongs to.
 const STAGES = ["We have your request", "Working on it", "Engineer with you", "Fixed", "Your sign-off", "Your feedback"];

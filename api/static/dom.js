@@ -42,3 +42,10 @@ export function fmtPct(value) { return value === null || value === undefined ? "
 export function fill(node, ...children) {
   node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
 }
+
+// A form field with text in it, or the focus in one: a refresh must not wipe it.
+export function userIsEditing(root) {
+  if (root.querySelector("[data-dirty]")) return true;
+  const active = document.activeElement;
+  return Boolean(active && root.contains(active) && ["TEXTAREA", "INPUT", "SELECT"].includes(active.tagName) && active.type !== "checkbox");
+}

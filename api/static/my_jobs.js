@@ -3,15 +3,14 @@
 // arrived, repaired), what to bring, and the service report with the parts used.
 
 import { ApiError, apiGet, apiPost } from "./api_client.js";
-import { el } from "./dom.js";
+import { el, userIsEditing } from "./dom.js";
 import { fmtSiteTime } from "./plant_time.js";
 import { orderView } from "./dispatch_panel.js";
 import { serviceReportForm } from "./service_report_form.js";
 import { reportView } from "./service_report_view.js";
 import { clockBadge } from "./sla_view.js";
 import { nextStepsPanel } from "./ticket_actions.js";
-import { severityPill, statusPill } from "./ticket_queue.js";
-import { userIsEditing } from "./ticket_page.js";
+import { severityPill, statusPill } from "./ticket_badges.js";
 import { humanize } from "./ticket_texts.js";
 
 const REPORT_STATES = new Set(["on_site", "waiting_for_parts", "repaired", "escalated"]);

@@ -3,39 +3,18 @@
 // and the panels of the work done on it.
 
 import { ApiError, apiGet } from "./api_client.js";
-import { el } from "./dom.js";
+import { el, userIsEditing } from "./dom.js";
+import { notFound, resolveTicketId } from "./ticket_lookup.js";
 import { fmtSiteTime, zoneAbbreviation } from "./plant_time.js";
 import { clockPanel } from "./sla_view.js";
 import { changeApprovalPanel, nextStepsPanel } from "./ticket_actions.js";
-import { severityPill, statusPill } from "./ticket_queue.js";
+import { severityPill, statusPill } from "./ticket_badges.js";
 import { registrationPanel, requestPanel } from "./ticket_record.js";
 import { label, TYPE_LABELS } from "./ticket_texts.js";
 import { timelinePanel } from "./ticket_timeline.js";
 import { mountIntakeForm } from "./ticket_intake_form.js";
 import { ticketOwners } from "./ticket_assignment.js";
 import { workPanels } from "./ticket_work_panels.js";
-
-// "12" or "LC-2026-000012" to the ticket's id; null when there is no such ticket here.
-export async function resolveTicketId(param) {
-  if (/^\d+$/.test(param)) return Number(param);
-  const tickets = await apiGet("/tickets", { limit: 500 });
-  const found = tickets.find((t) => t.number.toLowerCase() === param.toLowerCase());
-  return found ? found.id : null;
-}
-
-// A form field with text in it, or the focus in one: a refresh must not wipe it.
-export function userIsEditing(root) {
-  if (root.querySelector("[data-dirty]")) return true;
-  const active = document.activeElement;
-  return Boolean(active && root.contains(active) && ["TEXTAREA", "INPUT", "SELECT"].includes(active.tagName) && active.type !== "checkbox");
-}
-
-export function notFound(root, param) {
-  root.replaceChildren(el("div", { class: "card narrow" },
-    el("h1", {}, "No such ticket"),
-    el("p", {}, `There is no ticket “${param}” that you may see.`),
-    el("a", { href: "/tickets" }, "Back to the tickets")));
-}
 
 function copyLinkButton(ticket, ctx) {
   const url = `${window.location.origin}/tickets/${ticket.id}`;

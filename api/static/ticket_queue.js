@@ -7,9 +7,9 @@ import { el } from "./dom.js";
 import { fmtSiteTime } from "./plant_time.js";
 import { clockBadge, isAtRisk, isBreached, urgencySeconds } from "./sla_view.js";
 import { bulkAssignBar, MAY_ASSIGN, ticketOwners } from "./ticket_assignment.js";
+import { severityPill, statusPill } from "./ticket_badges.js";
 import {
-  CHANNEL_LABELS, CLOCK_LABELS, label, SEVERITY_LABELS, SEVERITY_RANK, STATUS_LABELS, STATUS_STAGE,
-  WORKING_STATES,
+  CHANNEL_LABELS, CLOCK_LABELS, label, SEVERITY_LABELS, SEVERITY_RANK, STATUS_LABELS, WORKING_STATES,
 } from "./ticket_texts.js";
 
 const CLOCK_KINDS = ["response", "arrival", "resolution"];
@@ -26,14 +26,6 @@ const SORTS = {
   oldest: "Oldest first",
 };
 const FILTER_KEYS = ["status", "severity", "customer", "line", "channel", "owner", "risk", "q", "sort"];
-
-export function severityPill(severity) {
-  return el("span", { class: `sev sev-${severity}` }, label(SEVERITY_LABELS, severity));
-}
-
-export function statusPill(status) {
-  return el("span", { class: `status-pill stage-${STATUS_STAGE[status] || "work"}` }, label(STATUS_LABELS, status));
-}
 
 function readFilters() {
   const params = new URLSearchParams(window.location.search);

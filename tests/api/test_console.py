@@ -48,6 +48,27 @@ def test_console_assets_reach_no_other_host(name: str) -> None:
         assert local, (name, reference)
 
 
+NAMED_IMPORT = re.compile(r"import\s*\{([^}]*)\}\s*from\s*[\"']\./([\w.]+)[\"']")
+EXPORT = re.compile(
+    r"export\s+(?:async\s+)?(?:function|const|let|class)\s+([\w$]+)|export\s*\{([^}]*)\}"
+)
+
+
+def _exports(module: str) -> set[str]:
+    names: set[str] = set()
+    for single, listed in EXPORT.findall((STATIC_DIR / module).read_text(encoding="utf-8")):
+        names |= {single} if single else {n.split(" as ")[-1].strip() for n in listed.split(",")}
+    return names - {""}
+
+
+def test_console_modules_import_only_names_their_modules_export() -> None:
+    # A browser refuses a whole page for one missing export: catch it without a browser.
+    for path in STATIC_DIR.glob("*.js"):
+        for names, module in NAMED_IMPORT.findall(path.read_text(encoding="utf-8")):
+            wanted = {n.split(" as ")[0].strip() for n in names.split(",") if n.strip()}
+            assert wanted <= _exports(module), (path.name, module, wanted - _exports(module))
+
+
 def test_console_modules_import_only_files_that_exist() -> None:
     for path in STATIC_DIR.glob("*.js"):
         for reference in LOCAL_REFERENCE.findall(path.read_text(encoding="utf-8")):

@@ -3,7 +3,7 @@
 // detector, rule names or alert numbers: only words a plant manager uses.
 
 import { ApiError, apiGet } from "./api_client.js";
-import { el, fill, userIsEditing } from "./dom.js";
+import { el, fill, openSections, reopenSections, userIsEditing } from "./dom.js";
 import { fmtSiteTime, zoneAbbreviation } from "./plant_time.js";
 import { signalLabel } from "./signal_labels.js";
 import { CLOSED_STATES, CUSTOMER_CHANNELS, customerAction, customerClockLabel, customerStatus, label } from "./ticket_texts.js";
@@ -164,6 +164,7 @@ export async function mountCustomerTicket(root, ctx, param) {
     ]);
     const surveyAnswered = answered.has(ticket.id);
     document.title = `${ticket.number} · LineCare`;
+    const open = openSections(root);
     fill(root,
       el("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, el("a", { href: "/tickets" }, "← Your service requests")),
       el("div", { class: "portal-head" },
@@ -187,6 +188,7 @@ export async function mountCustomerTicket(root, ctx, param) {
               el("dt", {}, "Reported"), el("dd", {}, `${fmtSiteTime(ticket.received_at, zone)} · ${label(CUSTOMER_CHANNELS, ticket.channel)}`),
               el("dt", {}, "Your contact"), el("dd", {}, ticket.contact_name || "the contact on your contract"),
               el("dt", {}, "Warranty"), el("dd", {}, ticket.under_warranty ? "Inside the warranty: free of charge" : "Outside the warranty: billed per your contract"))))));
+    reopenSections(root, open);
   }
 
   async function load(force) {

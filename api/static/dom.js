@@ -49,3 +49,14 @@ export function userIsEditing(root) {
   const active = document.activeElement;
   return Boolean(active && root.contains(active) && ["TEXTAREA", "INPUT", "SELECT"].includes(active.tagName) && active.type !== "checkbox");
 }
+
+// Which folded sections are open, by their summary, so a refresh can open them again.
+export function openSections(root) {
+  return new Set([...root.querySelectorAll("details[open] > summary")].map((s) => s.textContent));
+}
+
+export function reopenSections(root, open) {
+  for (const summary of root.querySelectorAll("details > summary")) {
+    if (open.has(summary.textContent)) summary.parentElement.open = true;
+  }
+}

@@ -65,8 +65,9 @@ function arrivalFromTrail(ticket) {
   return event ? event.at : null;
 }
 
-// `report`: the newest version (null: none yet); `onSaved(state)` after a successful PUT.
-export function serviceReportForm(ticket, report, ctx, onSaved) {
+// `report`: the newest version (null: none yet); `onSaved(state)` after a successful PUT;
+// `onCancel()`, if given, offers to leave the form unsaved.
+export function serviceReportForm(ticket, report, ctx, onSaved, { onCancel = null } = {}) {
   const zone = ctx.zoneOfLine(ticket.line_id);
   const start = report || { arrived_at: arrivalFromTrail(ticket), failure_at: ticket.received_at, symptoms: ticket.symptoms || ticket.summary };
   const form = el("form", { class: "report-form", novalidate: true });
@@ -99,7 +100,8 @@ export function serviceReportForm(ticket, report, ctx, onSaved) {
     el("h3", {}, "Key measurements"), measurements,
     el("button", { type: "button", class: "btn btn-secondary", onclick: () => measurements.append(measurementRow({}, measurements.children.length + Date.now() % 1000)) }, "Add a measurement"),
     message,
-    el("div", { class: "move-buttons" }, submit));
+    el("div", { class: "move-buttons" }, submit,
+      onCancel ? el("button", { type: "button", class: "btn btn-secondary", onclick: () => { delete form.dataset.dirty; onCancel(); } }, "Cancel") : null));
   form.addEventListener("input", () => { form.dataset.dirty = "1"; });
 
   function body() {

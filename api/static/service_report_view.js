@@ -63,17 +63,22 @@ export async function serviceReportPanel(ticket, ctx, reload) {
   const mayFile = MAY_FILE.has(ctx.me.role) && state.editable;
   if (!state.report && !mayFile) return null;
   const body = el("div");
-  const showForm = () => body.replaceChildren(serviceReportForm(ticket, state.report, ctx, () => reload()));
+  // Opened on purpose, the form stays through the page's refreshes even before any typing.
+  const showForm = (opened) => {
+    const form = serviceReportForm(ticket, state.report, ctx, () => reload(), { onCancel: opened ? () => reload() : null });
+    if (opened) form.dataset.dirty = "1";
+    body.replaceChildren(form);
+  };
   const head = el("div", { class: "card-head" },
     el("h2", { class: "card-title", id: `report-${ticket.id}` }, "Service report"),
     el("span", { class: "muted small" }, state.versions ? `${state.versions} version${state.versions > 1 ? "s" : ""}` : "not filed yet"));
   if (state.report) {
     body.append(reportView(state.report, zone));
-    if (mayFile) body.append(el("button", { type: "button", class: "btn btn-secondary", onclick: showForm }, "Revise the report"));
+    if (mayFile) body.append(el("button", { type: "button", class: "btn btn-secondary", onclick: () => showForm(true) }, "Revise the report"));
   } else if (ctx.me.role === "field_engineer") {
-    showForm();
+    showForm(false);
   } else {
-    body.append(el("button", { type: "button", class: "btn btn-secondary", onclick: showForm }, "File the service report"));
+    body.append(el("button", { type: "button", class: "btn btn-secondary", onclick: () => showForm(true) }, "File the service report"));
   }
   return el("section", { class: "card", "aria-labelledby": `report-${ticket.id}` },
     head,

@@ -3,7 +3,7 @@
 // and the panels of the work done on it.
 
 import { ApiError, apiGet } from "./api_client.js";
-import { el, userIsEditing } from "./dom.js";
+import { el, openSections, reopenSections, userIsEditing } from "./dom.js";
 import { notFound, resolveTicketId } from "./ticket_lookup.js";
 import { fmtSiteTime, zoneAbbreviation } from "./plant_time.js";
 import { clockPanel } from "./sla_view.js";
@@ -57,6 +57,7 @@ export async function mountTicketPage(root, ctx, param) {
       workPanels(ticket, ctx, reload), ctx.staff ? ticketOwners().catch(() => new Map()) : new Map(),
     ]);
     document.title = `${ticket.number} · LineCare`;
+    const open = openSections(root);
     root.replaceChildren(
       header(ticket, ctx),
       el("div", { class: "ticket-grid" },
@@ -68,6 +69,7 @@ export async function mountTicketPage(root, ctx, param) {
           nextStepsPanel(ticket, ctx, reload, { elsewhere: ctx.staff ? ["dispatched"] : [] }),
           changeApprovalPanel(ticket, ctx, reload),
           registrationPanel(ticket, ctx, ctx.staff ? owners.get(ticket.id) || "unassigned" : null))));
+    reopenSections(root, open);
   }
 
   async function load(force) {

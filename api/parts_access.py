@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from fastapi import HTTPException, status
 
+from alerts.stock_ledger_rules import Refusal
+from alerts.stock_permissions import is_staff, may_manage_parts
 from models.users import User
-from parts.ledger_rules import Refusal
-from parts.stock_permissions import is_staff, may_manage_parts
 
 
 def require_staff(user: User) -> None:

@@ -20,11 +20,12 @@ from typing import TypeAlias
 
 import psycopg
 
+from alerts import part_replacement
+from alerts.parts_catalogue_import import read_catalogue
 from models.parts import Part
 from models.stock import SerialTrace, StockLevel
-from parts.catalogue_import import read_catalogue
 from settings.linecare_settings import Settings
-from storage import parts_store, serial_store, stock_store
+from storage import parts_store, stock_store
 from storage.connections import Connection
 
 _Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -135,7 +136,9 @@ def render_stock(levels: list[StockLevel]) -> str:
 
 
 async def _trace(conn: Connection, args: argparse.Namespace) -> int:
-    trace = await serial_store.serial_trace(conn, part_number=args.part_number, serial=args.serial)
+    trace = await part_replacement.serial_trace(
+        conn, part_number=args.part_number, serial=args.serial
+    )
     if trace is None:
         print(
             f"linecare parts: no unit {args.serial} of {args.part_number} is known",

@@ -1,7 +1,7 @@
 """Stores, stock levels and the stock ledger in the database; booking movements.
 
 Booking a movement locks the stock levels it touches (``FOR UPDATE``, in store
-order, so two transfers never deadlock), asks ``parts.ledger_rules`` what it may
+order, so two transfers never deadlock), asks ``alerts.stock_ledger_rules`` what it may
 do, then writes the ledger entry and the new level in the same transaction. Two
 people taking the last unit queue on the level's row lock: the second sees the
 first's booking and is refused. The table's checks stay as the last guard.
@@ -10,7 +10,6 @@ first's booking and is refused. The table's checks stay as the last guard.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,14 +25,6 @@ from models.stock import (
     Store,
     StoreKind,
 )
-from parts.ledger_rules import (
-    Balance,
-    Refusal,
-    check_request,
-    deltas_for,
-    incoming_deltas,
-    next_serial_status,
-)
 from storage.connections import Connection
 
 _STORE_COLUMNS = "id, name, kind, region, owner_login"
@@ -43,22 +34,6 @@ _ENTRY_COLUMNS = (
     " at, actor, ticket_id, serial, reason, counterpart_store_id, emergency, requisition_id"
 )
 _SERIAL_COLUMNS = "part_number, serial, state, store_id, ticket_id, machine_id, position"
-
-
-class Refused(Exception):
-    """Raised inside a booking transaction so that it rolls back; carries the refusal."""
-
-    def __init__(self, refusal: Refusal) -> None:
-        super().__init__(refusal.message)
-        self.refusal = refusal
-
-
-@dataclass(frozen=True, slots=True)
-class Booking:
-    """The entries a movement wrote (two for a transfer) and the levels after it."""
-
-    entries: tuple[LedgerEntry, ...]
-    levels: tuple[StockLevel, ...]
 
 
 # Stores ---------------------------------------------------------------------------------
@@ -199,87 +174,23 @@ async def ledger(
     return [_entry(row) for row in await cursor.fetchall()]
 
 
-async def book_movement(
-    conn: Connection,
-    *,
-    request: MovementRequest,
-    actor: str,
-    at: datetime,
-    requisition_id: int | None = None,
-) -> Booking | Refusal:
-    """Book one movement in its own transaction, or say why not (nothing is written)."""
-    try:
-        async with conn.transaction():
-            return await book_in_transaction(
-                conn, request=request, actor=actor, at=at, requisition_id=requisition_id
-            )
-    except Refused as refused:
-        return refused.refusal
-
-
-async def book_in_transaction(
-    conn: Connection,
-    *,
-    request: MovementRequest,
-    actor: str,
-    at: datetime,
-    requisition_id: int | None = None,
-) -> Booking:
-    """Book one movement inside the caller's transaction; raises ``Refused``."""
-    serialized = await _serialized(conn, request.part_number)
-    _refuse_if(check_request(request, serialized=serialized))
-    await _check_references(conn, request)
-    store_ids = sorted({request.store_id, request.to_store_id or request.store_id})
-    levels = {sid: await _lock_level(conn, sid, request.part_number) for sid in store_ids}
-    held = await _ticket_reserved(conn, request)
-    source = levels[request.store_id]
-    balance = Balance(source.on_hand, source.reserved, source.faulty, ticket_reserved=held)
-    deltas = deltas_for(request, balance)
-    _refuse_if(deltas if isinstance(deltas, Refusal) else None)
-    assert isinstance(deltas, Deltas)
-    if serialized and request.serial is not None:  # reservations are counted, not named
-        await _move_serial(conn, request, at)
-    row = _Row(request, actor, at, requisition_id)
-    entries = [await _append(conn, row, request.kind, request.store_id, deltas)]
-    after = [await _apply(conn, request.store_id, request.part_number, deltas)]
-    if request.to_store_id is not None:
-        incoming = incoming_deltas(request)
-        transfer_in = row.incoming()
-        entries.append(
-            await _append(
-                conn, transfer_in, MovementKind.TRANSFER_IN, request.to_store_id, incoming
-            )
-        )
-        after.append(await _apply(conn, request.to_store_id, request.part_number, incoming))
-    return Booking(tuple(entries), tuple(after))
-
-
-def _refuse_if(refusal: Refusal | None) -> None:
-    if refusal is not None:
-        raise Refused(refusal)
-
-
-async def _serialized(conn: Connection, part_number: str) -> bool:
+async def is_serialized(conn: Connection, *, part_number: str) -> bool | None:
+    """Whether the catalogue part is serialized; None when there is no such part."""
     cursor = await conn.execute(
         "SELECT serialized FROM parts WHERE part_number = %s", (part_number,)
     )
     row = await cursor.fetchone()
-    if row is None:
-        raise Refused(Refusal(f"there is no part {part_number} in the catalogue"))
-    return bool(row[0])
+    return None if row is None else bool(row[0])
 
 
-async def _check_references(conn: Connection, request: MovementRequest) -> None:
-    for store_id in filter(None, (request.store_id, request.to_store_id)):
-        if await get_store(conn, store_id=store_id) is None:
-            raise Refused(Refusal(f"there is no store {store_id}"))
-    if request.ticket_id is not None:
-        cursor = await conn.execute("SELECT 1 FROM tickets WHERE id = %s", (request.ticket_id,))
-        if await cursor.fetchone() is None:
-            raise Refused(Refusal(f"there is no ticket {request.ticket_id}"))
+async def ticket_exists(conn: Connection, *, ticket_id: int) -> bool:
+    cursor = await conn.execute("SELECT 1 FROM tickets WHERE id = %s", (ticket_id,))
+    return await cursor.fetchone() is not None
 
 
-async def _lock_level(conn: Connection, store_id: str, part_number: str) -> StockLevel:
+async def lock_level(conn: Connection, *, store_id: str, part_number: str) -> StockLevel:
+    """The level, created empty if new, locked until the transaction ends: whoever books on
+    it next waits, then reads what this transaction booked."""
     await conn.execute(
         "INSERT INTO stock_levels (store_id, part_number) VALUES (%s, %s) ON CONFLICT DO NOTHING",
         (store_id, part_number),
@@ -294,29 +205,23 @@ async def _lock_level(conn: Connection, store_id: str, part_number: str) -> Stoc
     return _level(row)
 
 
-async def _ticket_reserved(conn: Connection, request: MovementRequest) -> int:
-    """What the request's ticket holds reserved of the part in the store (read under the lock)."""
-    if request.ticket_id is None:
-        return 0
+async def ticket_reserved(
+    conn: Connection, *, store_id: str, part_number: str, ticket_id: int
+) -> int:
+    """What the ticket holds reserved of the part in the store (read it under the level's lock)."""
     cursor = await conn.execute(
         "SELECT coalesce(sum(reserved_delta), 0) FROM stock_movements"
         " WHERE store_id = %s AND part_number = %s AND ticket_id = %s",
-        (request.store_id, request.part_number, request.ticket_id),
+        (store_id, part_number, ticket_id),
     )
     row = await cursor.fetchone()
     return int(row[0]) if row else 0
 
 
-async def _move_serial(conn: Connection, request: MovementRequest, at: datetime) -> None:
-    assert request.serial is not None
-    current = await lock_serial(conn, part_number=request.part_number, serial=request.serial)
-    moved = next_serial_status(request, current)
-    _refuse_if(moved if isinstance(moved, Refusal) else None)
-    assert isinstance(moved, SerialStatus)
-    await save_serial(conn, status=moved, at=at)
-
-
-async def _apply(conn: Connection, store_id: str, part_number: str, deltas: Deltas) -> StockLevel:
+async def apply_deltas(
+    conn: Connection, *, store_id: str, part_number: str, deltas: Deltas
+) -> StockLevel:
+    """Add a booked entry's deltas to its (locked) level; the level after it."""
     cursor = await conn.execute(
         f"""
         UPDATE stock_levels SET on_hand = on_hand + %s, reserved = reserved + %s,
@@ -327,36 +232,23 @@ async def _apply(conn: Connection, store_id: str, part_number: str, deltas: Delt
         (deltas.on_hand, deltas.reserved, deltas.faulty, store_id, part_number),
     )
     row = await cursor.fetchone()
-    assert row is not None  # the level was locked above
+    assert row is not None  # the caller locked (and so created) the level
     return _level(row)
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """The parts of a ledger row common to both halves of a transfer."""
-
-    request: MovementRequest
-    actor: str
-    at: datetime
-    requisition_id: int | None
-    counterpart: str | None = None
-
-    def incoming(self) -> _Row:
-        """The destination's half of a transfer: its counterpart is the source."""
-        return _Row(
-            self.request,
-            self.actor,
-            self.at,
-            self.requisition_id,
-            counterpart=self.request.store_id,
-        )
-
-
-async def _append(
-    conn: Connection, row: _Row, kind: MovementKind, store_id: str, deltas: Deltas
+async def append_entry(
+    conn: Connection,
+    *,
+    kind: MovementKind,
+    request: MovementRequest,
+    store_id: str,
+    deltas: Deltas,
+    counterpart_store_id: str | None,
+    actor: str,
+    at: datetime,
+    requisition_id: int | None,
 ) -> LedgerEntry:
-    request = row.request
-    counterpart = row.counterpart if kind is MovementKind.TRANSFER_IN else request.to_store_id
+    """Write one ledger row for the request, in ``store_id`` with these deltas."""
     cursor = await conn.execute(
         f"""
         INSERT INTO stock_movements (kind, store_id, part_number, quantity, on_hand_delta,
@@ -373,14 +265,14 @@ async def _append(
             deltas.on_hand,
             deltas.reserved,
             deltas.faulty,
-            row.at,
-            row.actor,
+            at,
+            actor,
             request.ticket_id,
             request.serial,
             request.reason,
-            counterpart,
+            counterpart_store_id,
             request.emergency,
-            row.requisition_id,
+            requisition_id,
         ),
     )
     written = await cursor.fetchone()

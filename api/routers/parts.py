@@ -10,13 +10,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
+from alerts.parts_catalogue_import import part_problem
 from api.access_scope import machine_for, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.parts_access import require_parts_authority, require_staff
 from api.schemas.parts import InstalledPartPublic, PartBody, PartCreate, PartPublic
 from api.ticket_clock import NowDep
 from models.parts import Part
-from parts.catalogue_import import part_problem
 from storage import parts_store
 from storage.connections import Connection
 

@@ -11,13 +11,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
+from alerts import requisition_commands
+from alerts.stock_ledger_rules import Refusal
 from api.access_scope import not_found
 from api.deps import ConnDep, CurrentUser
 from api.parts_access import refused, require_parts_authority, require_staff
 from api.schemas.stock import DecisionBody, ReceiptBody, RequisitionBody, RequisitionPublic
 from api.ticket_clock import NowDep
 from models.stock import Requisition, RequisitionStatus
-from parts.ledger_rules import Refusal
 from storage import parts_store, requisition_store
 
 router = APIRouter(prefix="/requisitions", tags=["stock"])
@@ -71,7 +72,7 @@ async def create_requisition(
             return await get_requisition(int(made), user, conn)
     await conn.commit()
     async with conn.transaction():
-        created = await requisition_store.create_requisition(
+        created = await requisition_commands.create_requisition(
             conn,
             part_number=body.part_number,
             quantity=body.quantity,
@@ -108,7 +109,7 @@ async def decide(
     decided already or the source store cannot give the parts (it stays pending)."""
     require_parts_authority(user)
     await conn.commit()
-    result = await requisition_store.decide(
+    result = await requisition_commands.decide(
         conn,
         requisition_id=requisition_id,
         approve=body.approve,
@@ -130,7 +131,7 @@ async def receive(
     """Book the ordered parts in (one serial per unit for a serialized part)."""
     require_parts_authority(user)
     await conn.commit()
-    result = await requisition_store.receive(
+    result = await requisition_commands.receive(
         conn, requisition_id=requisition_id, serials=body.serials, by=user.login, at=now
     )
     return _answer(requisition_id, result)

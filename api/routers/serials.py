@@ -12,6 +12,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, status
 
+from alerts import part_replacement
+from alerts.stock_ledger_rules import Refusal
+from alerts.stock_permissions import may_book
 from api.access_scope import not_found
 from api.deps import ConnDep, CurrentUser
 from api.parts_access import refused, require_staff
@@ -23,9 +26,7 @@ from api.schemas.parts import (
 )
 from api.ticket_clock import NowDep
 from models.stock import MovementKind
-from parts.ledger_rules import Refusal
-from parts.stock_permissions import may_book
-from storage import serial_store, stock_store
+from storage import stock_store
 
 router = APIRouter(prefix="/serials", tags=["spare parts"])
 
@@ -40,7 +41,7 @@ async def serial_trace(
     """The unit's place now and its life: received, moved, issued on a ticket, installed,
     removed with the failure reason, returned, repaired or scrapped."""
     require_staff(user)
-    trace = await serial_store.serial_trace(conn, part_number=part_number, serial=serial)
+    trace = await part_replacement.serial_trace(conn, part_number=part_number, serial=serial)
     if trace is None:
         raise not_found("serial", f"{serial} of {part_number}")
     return SerialTracePublic.of(trace)
@@ -61,7 +62,7 @@ async def book_replacement(
             status.HTTP_403_FORBIDDEN, f"a {user.role} may not issue parts from {store.id}"
         )
     await conn.commit()
-    result = await serial_store.book_replacement(
+    result = await part_replacement.book_replacement(
         conn,
         ticket_id=body.ticket_id,
         machine_id=body.machine_id,

@@ -1,7 +1,7 @@
 """/api/stores, /api/stock and /api/ledger: where the parts are, and every movement booked.
 
 Staff read everything; customers get 403. Booking a movement (``POST /api/ledger``)
-follows ``parts.stock_permissions.may_book``: parts managers and administrators
+follows ``alerts.stock_permissions.may_book``: parts managers and administrators
 book anything, the desk and support reserve and release, a field engineer books on
 their own van. A movement the ledger's rules refuse answers 409 with the reason.
 """
@@ -12,6 +12,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
+from alerts import stock_commands
+from alerts.stock_ledger_rules import Refusal
+from alerts.stock_permissions import may_book
 from api.access_scope import not_found
 from api.deps import ConnDep, CurrentUser
 from api.parts_access import refused, require_parts_authority, require_staff
@@ -28,8 +31,6 @@ from api.schemas.stock import (
 from api.ticket_clock import NowDep
 from models.stock import LedgerEntry, Store, StoreKind
 from models.users import Role, User
-from parts.ledger_rules import Refusal
-from parts.stock_permissions import may_book
 from storage import parts_store, stock_store
 from storage.connections import Connection
 from storage.user_store import find_account
@@ -190,7 +191,7 @@ async def book_movement(
         raise not_found("part", request.part_number)
     await conn.commit()  # the booking's transaction must be its own
     async with conn.transaction():
-        booked = await stock_store.book_movement(conn, request=request, actor=user.login, at=now)
+        booked = await stock_commands.book_movement(conn, request=request, actor=user.login, at=now)
         if isinstance(booked, Refusal):
             raise refused(booked)
         if idempotency_key is not None:

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from launcher.parts_demo import seed_demo_parts
 from models.plant import Plant
 from storage.connections import Pool
-from storage.parts_demo import seed_demo_parts
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
 from tests.api.factories import T0, insert_ticket
 from tests.fixtures.fix_database import PLANT_FILE

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from launcher.parts_demo import seed_demo_parts
 from models.plant import Plant
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
-from storage.parts_demo import seed_demo_parts
 from storage.user_store import seed_demo_users
 from tests.fixtures.fix_database import PLANT_FILE
 

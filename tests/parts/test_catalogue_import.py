@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from alerts.parts_catalogue_import import read_catalogue, read_installed_base
 from models.parts import PartClass, PartFit
-from parts.catalogue_import import read_catalogue, read_installed_base
 from tests.fixtures.fix_database import PLANT_FILE
 
 HEADER = (

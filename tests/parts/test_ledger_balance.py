@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from alerts import stock_commands
 from models.stock import MovementRequest, Store, StoreKind
 from storage import stock_store
 from storage.connections import Pool
@@ -51,7 +52,7 @@ async def test_random_bookings_keep_the_books_balanced(
                 to_store_id=stores[request.to_store_id] if request.to_store_id else None,
                 ticket_id=tickets[request.ticket_id] if request.ticket_id else None,
             )
-            await stock_store.book_movement(
+            await stock_commands.book_movement(
                 conn, request=mapped, actor="prop", at=SEEDED_AT + timedelta(minutes=step)
             )
         assert await stock_store.unbalanced_levels(conn) == []

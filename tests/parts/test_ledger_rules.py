@@ -6,8 +6,7 @@ from collections import defaultdict
 
 from hypothesis import given, settings
 
-from models.stock import Deltas, MovementKind, MovementRequest, SerialState, SerialStatus
-from parts.ledger_rules import (
+from alerts.stock_ledger_rules import (
     Balance,
     Refusal,
     check_request,
@@ -17,6 +16,7 @@ from parts.ledger_rules import (
     next_serial_status,
     removed,
 )
+from models.stock import Deltas, MovementKind, MovementRequest, SerialState, SerialStatus
 from tests.parts.movement_strategies import movements
 
 K = MovementKind

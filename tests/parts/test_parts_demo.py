@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from launcher.parts_demo import DemoDataError, seed_demo_parts
 from models.plant import Plant
 from storage import parts_store, stock_store
 from storage.connections import Pool
-from storage.parts_demo import DemoDataError, seed_demo_parts
 from storage.user_store import find_user_by_token
 from tests.fixtures.fix_database import PLANT_FILE
 from tests.parts.conftest import SEEDED_AT

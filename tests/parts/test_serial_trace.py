@@ -7,17 +7,18 @@ from datetime import timedelta
 
 import pytest
 
+from alerts import part_replacement, stock_commands
+from alerts.part_replacement import Replacement
+from alerts.stock_commands import Booking
+from alerts.stock_ledger_rules import Refusal
 from models.stock import (
     MovementKind,
     MovementRequest,
     SerialState,
     TraceEventKind,
 )
-from parts.ledger_rules import Refusal
-from storage import parts_store, serial_store, stock_store
+from storage import parts_store, stock_store
 from storage.connections import Connection, Pool
-from storage.serial_store import Replacement
-from storage.stock_store import Booking
 from tests.api.factories import insert_ticket
 from tests.parts.conftest import SEEDED_AT
 
@@ -31,7 +32,7 @@ DAY = timedelta(days=1)
 
 
 async def _book(conn: Connection, request: MovementRequest, day: int) -> Booking:
-    booked = await stock_store.book_movement(
+    booked = await stock_commands.book_movement(
         conn, request=request, actor="demo-field-1", at=SEEDED_AT + day * DAY
     )
     assert isinstance(booked, Booking), booked
@@ -41,7 +42,7 @@ async def _book(conn: Connection, request: MovementRequest, day: int) -> Booking
 async def _replace(
     conn: Connection, ticket: int, removed: str | None, new: str, day: int, reason: str
 ) -> Replacement | Refusal:
-    return await serial_store.book_replacement(
+    return await part_replacement.book_replacement(
         conn,
         ticket_id=ticket,
         machine_id="l1-filler",
@@ -152,8 +153,8 @@ async def test_replace_and_return_cycle_is_traced_end_to_end(parts_pool: Pool) -
             day=401,
         )
 
-        new_life = await serial_store.serial_trace(conn, part_number=KIT, serial=new)
-        old_life = await serial_store.serial_trace(conn, part_number=KIT, serial=OLD)
+        new_life = await part_replacement.serial_trace(conn, part_number=KIT, serial=new)
+        old_life = await part_replacement.serial_trace(conn, part_number=KIT, serial=OLD)
         assert await stock_store.unbalanced_levels(conn) == []
 
     assert new_life is not None and old_life is not None
@@ -207,7 +208,7 @@ async def test_a_replacement_that_does_not_match_the_machine_books_nothing(
 
         wrong_serial = await _replace(conn, ticket, "BRG-0000", unit, 1, "noise")
         wrong_store = await _replace(conn, ticket, OLD, unit, 1, "noise")  # the unit is central
-        wrong_part = await serial_store.book_replacement(
+        wrong_part = await part_replacement.book_replacement(
             conn,
             ticket_id=ticket,
             machine_id="l1-capper",

@@ -9,11 +9,12 @@ from datetime import timedelta
 import psycopg
 import pytest
 
+from alerts import stock_commands
+from alerts.stock_commands import Booking
+from alerts.stock_ledger_rules import Refusal
 from models.stock import MovementKind, MovementRequest, StockLevel
-from parts.ledger_rules import Refusal
 from storage import stock_store
 from storage.connections import Pool
-from storage.stock_store import Booking
 from tests.api.factories import insert_ticket
 from tests.parts.conftest import SEEDED_AT
 
@@ -39,7 +40,7 @@ async def _book(
     pool: Pool, request: MovementRequest, actor: str = "demo-parts"
 ) -> Booking | Refusal:
     async with pool.connection() as conn:
-        return await stock_store.book_movement(conn, request=request, actor=actor, at=AT)
+        return await stock_commands.book_movement(conn, request=request, actor=actor, at=AT)
 
 
 async def test_the_demo_seed_books_every_unit_and_balances(parts_pool: Pool) -> None:
@@ -150,7 +151,7 @@ async def test_two_people_issuing_the_last_unit_cannot_both_succeed(parts_pool: 
 
     async def first() -> Booking:
         async with parts_pool.connection() as conn, conn.transaction():
-            booking = await stock_store.book_in_transaction(
+            booking = await stock_commands.book_in_transaction(
                 conn,
                 request=issue(ticket_a),
                 actor="demo-field-1",
@@ -163,7 +164,7 @@ async def test_two_people_issuing_the_last_unit_cannot_both_succeed(parts_pool: 
     async def second() -> Booking | Refusal:
         await first_booked.wait()
         async with parts_pool.connection() as conn:
-            return await stock_store.book_movement(
+            return await stock_commands.book_movement(
                 conn,
                 request=issue(ticket_b),
                 actor="demo-field-3",

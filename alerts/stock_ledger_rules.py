@@ -1,6 +1,6 @@
 """The stock ledger's rules: what a movement does to a level and to a serialized unit.
 
-Pure functions. The storage layer locks the level (and the unit) it is about to
+Pure functions. ``stock_commands`` locks the level (and the unit) it is about to
 change, asks these rules, and books the answer in the same transaction, so the
 rules always see the current books. A refusal says why in a sentence.
 """

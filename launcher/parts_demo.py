@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from alerts import part_replacement, stock_commands
+from alerts.parts_catalogue_import import RowError, read_catalogue, read_installed_base
 from models.parts import Part
 from models.plant import Plant
 from models.stock import MovementKind, MovementRequest, Store, StoreKind
 from models.users import Role
-from parts.catalogue_import import RowError, read_catalogue, read_installed_base
-from storage import engineer_store, parts_store, serial_store, stock_store
+from storage import engineer_store, parts_store, stock_store
 from storage.connections import Connection
 from storage.user_store import upsert_user
 
@@ -120,7 +121,7 @@ async def seed_demo_parts(
         equipped = {row[0] for row in await cursor.fetchall()}
         for item in base.rows:
             if item.machine_id not in equipped:
-                await serial_store.seed_installed(conn, item=item)
+                await part_replacement.seed_installed(conn, item=item)
 
 
 def _describe(name: str, errors: Sequence[RowError]) -> str:
@@ -190,4 +191,4 @@ async def _stock_up(
             serial=serial,
             reason="opening stock",
         )
-        await stock_store.book_in_transaction(conn, request=request, actor=SEEDED_BY, at=at)
+        await stock_commands.book_in_transaction(conn, request=request, actor=SEEDED_BY, at=at)

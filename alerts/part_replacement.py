@@ -4,7 +4,7 @@
 is issued from the engineer's store on the ticket (unless it was issued on it
 already), the old one comes out of the machine with its failure reason, and the
 new one goes in, all in one transaction. The removed unit is then returned
-(``stock_store.book_movement`` with kind return, usually faulty), and later
+(``stock_commands.book_movement`` with kind return, usually faulty), and later
 repaired or scrapped.
 """
 
@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NoReturn
 
+from alerts.serial_trace import merged
+from alerts.stock_commands import Refused, book_in_transaction, refuse
+from alerts.stock_ledger_rules import Refusal, installed, removed
 from models.parts import InstalledPart
 from models.stock import (
     LedgerEntry,
@@ -23,11 +25,8 @@ from models.stock import (
     SerialStatus,
     SerialTrace,
 )
-from parts.ledger_rules import Refusal, installed, removed
-from parts.serial_trace import merged
 from storage import parts_store, stock_store
 from storage.connections import Connection
-from storage.stock_store import Refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,18 +155,18 @@ async def _check_fit(conn: Connection, job: _Job, part_number: str) -> None:
     )
     row = await cursor.fetchone()
     if row is None:
-        _refuse(f"there is no machine {job.machine_id}")
+        refuse(f"there is no machine {job.machine_id}")
     if row[1] is None:
-        _refuse(f"there is no ticket {job.ticket_id}")
+        refuse(f"there is no ticket {job.ticket_id}")
     if not row[1]:
-        _refuse(f"ticket {job.ticket_id} is about another line than {job.machine_id}")
+        refuse(f"ticket {job.ticket_id} is about another line than {job.machine_id}")
     part = await parts_store.get_part(conn, part_number=part_number)
     if part is None:
-        _refuse(f"there is no part {part_number} in the catalogue")
+        refuse(f"there is no part {part_number} in the catalogue")
     if not part.part.fits_at(row[0], job.position):
-        _refuse(f"{part_number} does not fit a {row[0]} at {job.position}: genuine parts only")
+        refuse(f"{part_number} does not fit a {row[0]} at {job.position}: genuine parts only")
     if not job.failure_reason.strip():
-        _refuse("say why the part is replaced (its failure reason)")
+        refuse("say why the part is replaced (its failure reason)")
 
 
 async def _installed_now(conn: Connection, job: _Job) -> InstalledPart | None:
@@ -178,10 +177,10 @@ async def _installed_now(conn: Connection, job: _Job) -> InstalledPart | None:
 def _check_removed(job: _Job, old: InstalledPart | None, removed_serial: str | None) -> None:
     if old is None:
         if removed_serial is not None:
-            _refuse(f"nothing is installed in {job.machine_id} at {job.position}")
+            refuse(f"nothing is installed in {job.machine_id} at {job.position}")
         return
     if old.serial != removed_serial:
-        _refuse(
+        refuse(
             f"{job.machine_id} at {job.position} holds {old.part_number} serial {old.serial},"
             f" not {removed_serial}"
         )
@@ -236,16 +235,10 @@ async def _issue_unless_issued(
         serial=serial,
         reason=f"replacement in {job.machine_id} at {job.position}",
     )
-    booking = await stock_store.book_in_transaction(
-        conn, request=request, actor=job.actor, at=job.at
-    )
+    booking = await book_in_transaction(conn, request=request, actor=job.actor, at=job.at)
     return booking.entries[0]
 
 
 def _raise_refusal(result: object) -> None:
     if isinstance(result, Refusal):
         raise Refused(result)
-
-
-def _refuse(message: str) -> NoReturn:
-    raise Refused(Refusal(message))

@@ -4,6 +4,9 @@ import { drawChart, sparkline } from "./charts.js";
 import { $, el, fmtNumber, fmtPct } from "./dom.js";
 import { fmtAgo, fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
 import { nextPage, renderNav } from "./page_nav.js";
+import { clockBadge, urgentClock } from "./sla_view.js";
+import { severityPill, statusPill } from "./ticket_badges.js";
+import { customerStatus } from "./ticket_texts.js";
 import { signalLabel } from "./signal_labels.js";
 
 const TOKEN_KEY = "linecare.token";
@@ -17,9 +20,6 @@ const CODED_KINDS = new Set(["state", "fault", "product"]);
 const ROLE_LABELS = {
   support: "Technical support", desk: "Service desk", customer: "Customer", admin: "Administrator",
 };
-const OPEN_TICKET_STATES = new Set([
-  "registered", "classified", "remote_diagnosis", "dispatched", "on_site",
-]);
 
 // Deep links: /?machine=l1-capper&signal=bearing_temp&hours=8 open on that machine and trend.
 const linkParams = new URLSearchParams(window.location.search);
@@ -37,8 +37,6 @@ const view = {
   alertScore: DEFAULT_ALERT_SCORE,
   refreshedAt: null,
   refreshError: null,
-  openTicket: null,
-  ticketDetails: new Map(),
   tickets: [],
   ticketNumbers: new Map(),
   timer: null,
@@ -47,14 +45,6 @@ const view = {
 };
 
 // ---------- view helpers ----------
-
-function relative(iso) {
-  if (!iso || !view.plantTime) return "";
-  const minutes = Math.round((new Date(iso) - new Date(view.plantTime)) / 60000);
-  const abs = Math.abs(minutes);
-  const text = abs < 60 ? `${abs} min` : abs < 2880 ? `${Math.round(abs / 60)} h` : `${Math.round(abs / 1440)} d`;
-  return minutes >= 0 ? `in ${text}` : `${text} ago`;
-}
 
 // PackML state number → colour class (see the legend in the sidebar).
 function stateClass(code) {
@@ -655,64 +645,33 @@ function renderAlerts(alerts) {
     el("tbody", {}, rows)));
 }
 
-function deadline(iso, open, lineId) {
-  if (!iso) return el("span", { class: "muted" }, "—");
-  const late = open && view.plantTime && new Date(iso) < new Date(view.plantTime);
-  const time = siteTime(iso, lineId);
-  time.className = late ? "overdue" : "";
-  time.title = `${relative(iso)} · ${time.title}`;
-  return time;
-}
-
+// The tickets of the lines in view, each linking to its own page; the clock shown is the
+// promise nearest its deadline. Customers read the status and the request in plain words.
 function renderTickets(tickets) {
   view.tickets = tickets;
-  const open = tickets.filter((t) => OPEN_TICKET_STATES.has(t.status));
-  $("ticket-count").textContent = `${open.length} open / ${tickets.length}`;
-  $("ticket-zone").textContent = tickets.length ? zoneNote() : "";
-  if (!tickets.length) {
-    $("tickets").replaceChildren(el("div", { class: "empty" }, "No tickets."));
+  const customer = view.me && view.me.role === "customer";
+  const open = tickets.filter((t) => t.status !== "archived");
+  $("ticket-count").textContent = `${open.length} open`;
+  $("ticket-zone").replaceChildren(el("a", { href: "/tickets" }, customer ? "All your requests" : "Ticket queue"));
+  if (!open.length) {
+    $("tickets").replaceChildren(el("div", { class: "empty" }, "No open tickets."));
     return;
   }
-  const rows = [];
-  for (const t of tickets) {
-    const isOpen = OPEN_TICKET_STATES.has(t.status);
-    rows.push(el("tr", { class: `clickable${isOpen ? "" : " closed"}`, onclick: () => toggleTicket(t.id) },
-      el("td", { class: "nowrap" }, el("a", { href: `/tickets/${t.id}`, class: "ticket-link", onclick: (event) => event.stopPropagation() }, t.number)),
-      el("td", {}, t.status.replaceAll("_", " ")),
-      el("td", {}, severity(t.severity)),
-      el("td", {}, machineName(t.machine_id), el("div", { class: "muted small" }, t.summary)),
-      el("td", {}, t.signals.map((s) => el("span", { class: "chip" }, signalLabel(s)))),
-      el("td", { class: "nowrap" }, deadline(t.response_due, isOpen && t.status === "registered", t.line_id)),
-      el("td", { class: "nowrap" }, deadline(t.arrival_due, isOpen && ["registered", "classified", "remote_diagnosis", "dispatched"].includes(t.status), t.line_id)),
-      el("td", { class: "nowrap" }, deadline(t.resolution_due, isOpen, t.line_id))));
-    if (view.openTicket === t.id) rows.push(ticketDetailRow(t));
-  }
-  const heads = ["Ticket", "Status", "Severity", "Machine", "Signals", "Response due", "Arrival due", "Resolution due"];
+  const rows = open.map((t) => {
+    const clock = urgentClock(t);
+    const zone = zoneOfLine(t.line_id);
+    const request = customer && t.channel === "automatic_warning" ? "Noticed by our remote monitoring" : t.summary;
+    return el("tr", { class: "clickable", onclick: () => { window.location.href = `/tickets/${t.id}`; } },
+      el("td", { class: "nowrap" }, el("a", { href: `/tickets/${t.id}`, class: "ticket-link" }, t.number)),
+      el("td", {}, customer ? customerStatus(t.status) : statusPill(t.status)),
+      el("td", {}, severityPill(t.severity)),
+      el("td", {}, machineName(t.machine_id), el("div", { class: "muted small" }, request)),
+      el("td", { class: "nowrap" }, clock ? clockBadge(clock, zone, { withLabel: true }) : el("span", { class: "muted" }, "—")));
+  });
+  const heads = ["Ticket", "Status", "Severity", "Machine · request", "Next deadline"];
   $("tickets").replaceChildren(el("table", { class: "table" },
     el("thead", {}, el("tr", {}, heads.map((h) => el("th", {}, h)))),
     el("tbody", {}, rows)));
-}
-
-function ticketDetailRow(ticket) {
-  const detail = view.ticketDetails.get(ticket.id);
-  const body = detail
-    ? [el("div", { class: "small" }, detail.summary, " — ", detail.symptoms),
-      el("ol", { class: "events" }, detail.events.map((e) => el("li", {}, siteTime(e.at, ticket.line_id), ` · ${e.kind.replaceAll("_", " ")}: ${e.note}`)))]
-    : [el("div", { class: "muted small" }, "Loading…")];
-  return el("tr", { class: "detail" }, el("td", { colspan: 8 }, body));
-}
-
-async function toggleTicket(id) {
-  view.openTicket = view.openTicket === id ? null : id;
-  if (view.openTicket !== null) {
-    try {
-      view.ticketDetails.set(id, await api(`/tickets/${id}`));
-    } catch (err) {
-      view.refreshError = err.message;
-      renderRefreshStatus();
-    }
-  }
-  renderTickets(view.tickets);
 }
 
 // ---------- start ----------

@@ -66,8 +66,8 @@ def check_report(draft: ServiceReportDraft, ticket: Ticket, *, now: datetime) ->
     failure, arrived, restored = draft.failure_at, draft.arrived_at, draft.restored_at
     if failure is not None and restored is not None and restored < failure:
         raise ReportError("restored_at lies before failure_at: the line cannot run again first")
-    if failure is not None and arrived is not None and arrived < failure:
-        raise ReportError("arrived_at lies before failure_at")
+    # No rule ties arrival to failure: an early warning brings the engineer before the
+    # breakdown, which is the point of predictive maintenance.
     if arrived is not None and arrived < ticket.draft.received_at:
         raise ReportError("arrived_at lies before the ticket was received")
     if draft.parts and restored is None:

@@ -191,6 +191,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--reset", action="store_true", help="start from an empty database (drops the demo data)"
     )
+    demo.add_argument(
+        "--no-story",
+        dest="story",
+        action="store_false",
+        help="leave the bearing warning's ticket to you (by default demo people work it)",
+    )
     opcua = commands.add_parser("opcua", help="OPC UA tools for connecting a new line")
     opcua_tools = opcua.add_subparsers(dest="opcua_command", required=True)
     browse = opcua_tools.add_parser(
@@ -273,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     logging.getLogger("asyncua").setLevel(logging.WARNING)
+    # The demo story's API calls would log a line each.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # On a lost server asyncua logs a traceback per session; our subscriber logs
     # the loss once and reconnects, so these add only noise.
     logging.getLogger("asyncua.client.ua_session").setLevel(logging.CRITICAL)
@@ -299,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         plant = load_plant(settings.plant_file)
         runners = {
-            "demo": lambda: demo.run_demo(settings, plant, reset=args.reset),
+            "demo": lambda: demo.run_demo(settings, plant, reset=args.reset, story=args.story),
             "simulate": lambda: demo.run_simulator_only(settings, plant),
             "collect": lambda: demo.run_collector_only(settings, plant),
             "analyze": lambda: demo.run_analytics_only(settings, plant),

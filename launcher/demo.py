@@ -22,6 +22,7 @@ from analytics.analytics_job import latest_telemetry_time
 from collector.garbage_collection import tune_for_ingest
 from collector.mqtt_connection import discard_session
 from launcher import processes
+from launcher.demo_story import DemoStory
 from launcher.local_services import LocalServices
 from models.plant import Plant
 from services.free_ports import free_port, port_is_open
@@ -138,8 +139,11 @@ async def _prepared_pool(settings: Settings, plant: Plant) -> tuple[Pool, Editio
     return pool, features.edition
 
 
-async def run_demo(settings: Settings, plant: Plant, *, reset: bool = False) -> None:
-    """Services, simulator, collectors, analytics, alerts and API in one process."""
+async def run_demo(
+    settings: Settings, plant: Plant, *, reset: bool = False, story: bool = True
+) -> None:
+    """Services, simulator, collectors, analytics, alerts and API in one process; with
+    ``story``, demo people also work the bearing warning's ticket (``demo_story``)."""
     # The simulated plant runs ahead of the wall clock and resumes where an earlier
     # run stopped: its sample times are right even when they look like the future.
     settings = settings.model_copy(update={"sample_max_age_s": None, "sample_max_lead_s": None})
@@ -177,7 +181,7 @@ async def run_demo(settings: Settings, plant: Plant, *, reset: bool = False) -> 
             # The fault story and the machines' warmth go on as well.
             resumption = _PlantResumption(start, await _story_start(pool), counters)
             with _stopping_on_signals() as stop:
-                await _run_pipeline(settings, plant, pool, edition, resumption, stop)
+                await _run_pipeline(settings, plant, pool, edition, resumption, stop, story)
         finally:
             await pool.close()
     finally:
@@ -193,6 +197,7 @@ async def _run_pipeline(
     edition: Edition,
     resumption: _PlantResumption,
     stop: asyncio.Event,
+    story: bool,
 ) -> None:
     """Every process of the demo until ``stop`` is set, then a quiet shutdown."""
     url = f"http://{settings.api_host}:{settings.api_port}"
@@ -229,6 +234,8 @@ async def _run_pipeline(
         # Collectors start once the simulated servers listen, not into refused connections.
         await _first_of(simulator_ready, stop)
         background.append(group.create_task(processes.collect(settings, plant, pool)))
+        if story:
+            background.append(group.create_task(DemoStory(url).tell()))
         await stop.wait()
         log.info("stopping")
         # The plant's clock first, then a moment for the collectors to store what it

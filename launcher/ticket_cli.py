@@ -101,6 +101,8 @@ def _add_moves(actions: _Subparsers) -> None:
     )
     dispatch.add_argument("--note", default="")
     actions.add_parser("my-jobs", help="the signed-in field engineer's jobs")
+    accept = actions.add_parser("accept", help="the field engineer accepts a job")
+    accept.add_argument("ticket", type=int)
 
 
 def _add_closure(actions: _Subparsers) -> None:
@@ -124,6 +126,11 @@ def _add_closure(actions: _Subparsers) -> None:
     for point in ("attitude", "response-speed", "technical-skill", "effectiveness", "overall"):
         survey.add_argument(f"--{point}", type=int, required=True, choices=range(1, 6))
     survey.add_argument("--comments", default="")
+    callback = actions.add_parser("callback", help="record the call back to the customer")
+    callback.add_argument("ticket", type=int)
+    callback.add_argument("--problem-gone", choices=["yes", "no"], required=True)
+    callback.add_argument("--contact-name", default="")
+    callback.add_argument("--notes", default="")
 
 
 def _read_json(file: str) -> JsonBody:
@@ -204,6 +211,15 @@ def request_for(args: argparse.Namespace) -> Request:
             "comments": args.comments,
         }
         return ("POST", f"/api/tickets/{ticket}/survey", body, None, None)
+    if command == "callback":
+        body = {
+            "problem_gone": args.problem_gone == "yes",
+            "contact_name": args.contact_name,
+            "notes": args.notes,
+        }
+        return ("POST", f"/api/tickets/{ticket}/callbacks", body, None, None)
+    if command == "accept":
+        return ("POST", f"/api/my-jobs/{ticket}/accept", None, None, None)
     if command in ("report", "rca"):
         return ("PUT", f"/api/tickets/{ticket}/{command}", _read_json(args.file), None, None)
     if command == "candidates":

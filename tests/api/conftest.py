@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
 from models.plant import Plant
+from services.free_ports import free_port
 from settings.linecare_settings import Settings
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
@@ -59,3 +62,19 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://linecare.test") as http:
         yield http
+
+
+@pytest.fixture
+async def api_url(app: FastAPI) -> AsyncIterator[str]:
+    """The app served by uvicorn on a free port, for clients that speak real HTTP."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    for _ in range(200):  # uvicorn offers no event to await its start
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    assert server.started, "the API did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await serving

@@ -6,12 +6,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-
-import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from services.free_ports import free_port
 
@@ -21,21 +16,6 @@ class Outcome:
     code: int
     out: str
     err: str
-
-
-@pytest.fixture
-async def api_url(app: FastAPI) -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    for _ in range(200):  # uvicorn offers no event to await its start
-        if server.started:
-            break
-        await asyncio.sleep(0.05)
-    assert server.started, "the API did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await serving
 
 
 async def linecare(api_url: str, token: str | None, *args: str, stdin: str = "") -> Outcome:

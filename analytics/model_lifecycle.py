@@ -13,10 +13,10 @@
   new version is stored as a candidate for a person to promote
   (``linecare models promote``), and the note says why.
 
-- **After a repair:** once a ticket of the machine is repaired (or resolved
-  remotely) after the newest model's training, a new version is trained on the
-  running since then, as soon as there is enough of it, and takes over: a
-  replaced part is a new healthy baseline. ``linecare models train MACHINE
+- **After a repair:** once a service report replaces a monitored part of the
+  machine, a new version is trained on the running since the report's restore
+  time, as soon as there is enough of it, and takes over: a replaced part is a
+  new healthy baseline. A repair that replaces nothing keeps the model. ``linecare models train MACHINE
   --since <end of repair>`` does the same by hand.
 """
 

@@ -303,7 +303,14 @@ def _entry(row: tuple[Any, ...]) -> LedgerEntry:
 
 
 async def lock_serial(conn: Connection, *, part_number: str, serial: str) -> SerialStatus | None:
-    """Where the unit is now, locked until the transaction ends; None if never seen."""
+    """Where the unit is now, locked until the transaction ends; None if never seen.
+
+    The unit's number is locked too, so two stores receiving one new serial at once
+    cannot both succeed: the second waits, then finds the unit known.
+    """
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"serial/{part_number}/{serial}",)
+    )
     cursor = await conn.execute(
         f"SELECT {_SERIAL_COLUMNS} FROM part_serials"
         " WHERE part_number = %s AND serial = %s FOR UPDATE",

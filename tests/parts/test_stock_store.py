@@ -219,3 +219,36 @@ async def test_the_tables_refuse_negative_stock_and_ledger_edits(parts_pool: Poo
         with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
             await conn.execute("DELETE FROM stock_movements")
         await conn.rollback()
+
+
+async def test_one_new_serial_received_in_two_stores_at_once_is_received_once(
+    parts_pool: Pool,
+) -> None:
+    def receipt(store: str) -> MovementRequest:
+        return MovementRequest(K.RECEIPT, store, "CAP6-CHUCK", 1, serial="CHK-NEW")
+
+    first_booked, release_first = asyncio.Event(), asyncio.Event()
+
+    async def first() -> Booking:
+        async with parts_pool.connection() as conn, conn.transaction():
+            booking = await stock_commands.book_in_transaction(
+                conn, request=receipt("central"), actor="demo-parts", at=AT
+            )
+            first_booked.set()
+            await release_first.wait()  # the unit is not committed yet
+            return booking
+
+    first_task = asyncio.create_task(first())
+    await first_booked.wait()
+    second_task = asyncio.create_task(_book(parts_pool, receipt("regional-zurich")))
+    await asyncio.sleep(0.3)
+    assert not second_task.done()  # it waits on the unit's lock (another store's level)
+    release_first.set()
+    await first_task
+    second = await second_task
+
+    assert isinstance(second, Refusal) and "known already" in second.message
+    async with parts_pool.connection() as conn:
+        assert await stock_store.unbalanced_levels(conn) == []
+        status = await stock_store.get_serial(conn, part_number="CAP6-CHUCK", serial="CHK-NEW")
+    assert status is not None and status.store_id == "central"

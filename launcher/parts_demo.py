@@ -2,9 +2,9 @@
 plant file, a central store, two regional stores, a van per field engineer with
 stock, and a parts manager (token ``demo-parts``, public like the other demo tokens).
 
-Seeding runs at every demo start and changes nothing the second time: the
-catalogue is re-read, stores and stock only when there are no stores yet, the
-installed base only for machines that have none.
+Seeding runs at every demo start and changes nothing the second time: parts are
+added when the catalogue lacks them (edits made since stay), stores and stock only
+when there are no stores yet, the installed base only for machines that have none.
 """
 
 from __future__ import annotations
@@ -114,11 +114,11 @@ async def seed_demo_parts(
             customer_id=None,
             token=DEMO_PARTS_MANAGER,
         )
-        await parts_store.import_catalogue(conn, parts=catalogue.rows, by=SEEDED_BY, at=at)
+        for part in catalogue.rows:  # a part edited since keeps its edits
+            await parts_store.create_part(conn, part=part, by=SEEDED_BY, at=at)
         if not await stock_store.list_stores(conn):
             await _seed_stores(conn, parts, at)
-        cursor = await conn.execute("SELECT DISTINCT machine_id FROM installed_parts")
-        equipped = {row[0] for row in await cursor.fetchall()}
+        equipped = await parts_store.equipped_machines(conn)
         for item in base.rows:
             if item.machine_id not in equipped:
                 await part_replacement.seed_installed(conn, item=item)

@@ -192,6 +192,12 @@ async def installed_parts(
     return [_installed(row) for row in await cursor.fetchall()]
 
 
+async def equipped_machines(conn: Connection) -> set[str]:
+    """The machines that have an installed base (current or past)."""
+    cursor = await conn.execute("SELECT DISTINCT machine_id FROM installed_parts")
+    return {str(row[0]) for row in await cursor.fetchall()}
+
+
 async def lock_installed(
     conn: Connection, *, machine_id: str, position: str
 ) -> InstalledPart | None:

@@ -1,8 +1,10 @@
-"""The demo's parts: seeded once, unchanged by a restart, refused when a file is bad."""
+"""The demo's parts: seeded once, unchanged by a restart (edits stay), refused when a file is
+bad."""
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,6 +25,11 @@ async def test_a_second_seeding_changes_nothing(parts_pool: Pool, plant: Plant) 
     async with parts_pool.connection() as conn:
         ledger = await stock_store.ledger(conn, limit=1000)
         installed = await parts_store.installed_parts(conn, machine_id="l2-filler")
+        kit = await parts_store.get_part(conn, part_number="FIL12-BRG-KIT")
+        assert kit is not None
+        await parts_store.save_part(
+            conn, part=replace(kit.part, lead_time_days=30), by="demo-parts", at=SEEDED_AT
+        )
 
         await seed_demo_parts(
             conn, plant=plant, config_dir=PLANT_FILE.parent, at=SEEDED_AT + timedelta(days=9)
@@ -30,6 +37,8 @@ async def test_a_second_seeding_changes_nothing(parts_pool: Pool, plant: Plant) 
 
         assert await stock_store.ledger(conn, limit=1000) == ledger
         assert await parts_store.installed_parts(conn, machine_id="l2-filler") == installed
+        edited = await parts_store.get_part(conn, part_number="FIL12-BRG-KIT")
+        assert edited is not None and edited.part.lead_time_days == 30
         manager = await find_user_by_token(conn, token="demo-parts")
     assert manager is not None and manager.role == "parts_manager"
     assert len(ledger) > 40 and {e.kind for e in ledger} == {"receipt"}

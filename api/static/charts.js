@@ -70,7 +70,8 @@ export function drawChart(box, trend, zone) {
     label.textContent = fmtNumber(tick, yTicks.digits);
     axis.append(label);
   }
-  for (const tick of timeTicks(t0, t1, zone, 8)) {
+  // As many time labels as fit: about one per 90 px, at most 8.
+  for (const tick of timeTicks(t0, t1, zone, Math.max(3, Math.min(8, Math.floor(width / 90))))) {
     grid.append(svg("line", { x1: x(tick.t), x2: x(tick.t), y1: pad.top, y2: height - pad.bottom }));
     // Labels near an edge hang inwards, so "Sun, Nov 22" is not cut off.
     const room = tick.label.length * 3.5;

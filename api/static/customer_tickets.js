@@ -28,12 +28,13 @@ function machineText(ticket, ctx) {
 // What the request is about, in the customer's words or ours; never the detector's.
 export function plainRequest(ticket, ctx) {
   if (ticket.channel !== "automatic_warning") return ticket.summary;
-  const signals = ticket.signals.map((s) => signalLabel(s).toLowerCase());
+  // "Vibration RMS" → "vibration RMS": lower case in a sentence, acronyms kept.
+  const signals = ticket.signals.map((s) => { const l = signalLabel(s); return l.charAt(0).toLowerCase() + l.slice(1); });
   const what = signals.length ? `unusual ${signals.join(" and ")}` : "unusual behaviour";
   if (ticket.ticket_type === "preventive_maintenance") {
-    return `Our remote monitoring expects ${signals.join(" and ") || "a reading"} on ${machineText(ticket, ctx)} to reach its limit soon: we plan maintenance before it does.`;
+    return `Our remote monitoring expects ${signals.join(" and ") || "a reading"} on ${machineText(ticket, ctx)} to reach its limit soon: we plan maintenance before it does`;
   }
-  return `Our remote monitoring noticed ${what} on ${machineText(ticket, ctx)}.`;
+  return `Our remote monitoring noticed ${what} on ${machineText(ticket, ctx)}`;
 }
 
 function promiseText(clock, zone) {

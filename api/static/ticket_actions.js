@@ -4,7 +4,7 @@
 
 import { ApiError, apiPost } from "./api_client.js";
 import { el } from "./dom.js";
-import { humanize, label, MOVE_LABELS, moveNeedsReason, SIDE_MOVES, STATUS_LABELS } from "./ticket_texts.js";
+import { humanize, isSideMove, label, moveLabel, moveNeedsReason, STATUS_LABELS } from "./ticket_texts.js";
 
 // Whose move it is when the user has none.
 const WAITING_ON_OTHERS = {
@@ -40,7 +40,7 @@ export function nextStepsPanel(ticket, ctx, onMoved, { elsewhere = [], compact =
     const text = note.value.trim();
     if (moveNeedsReason(ticket.status, target) && !text) {
       message.replaceChildren(el("div", { class: "refusal", role: "alert" },
-        `“${label(MOVE_LABELS, target)}” needs a reason: write it in the note first.`));
+        `“${moveLabel(ticket.status, target)}” needs a reason: write it in the note first.`));
       note.focus();
       return;
     }
@@ -69,15 +69,15 @@ export function nextStepsPanel(ticket, ctx, onMoved, { elsewhere = [], compact =
         : ticket.allowed_next.length ? "Dispatch the ticket in the panel beside."
           : WAITING_ON_OTHERS[ticket.status] || "Nothing for your role to do on this ticket now."));
   }
-  const main = moves.filter((s) => !SIDE_MOVES.has(s));
-  const side = moves.filter((s) => SIDE_MOVES.has(s));
+  const main = moves.filter((s) => !isSideMove(ticket.status, s));
+  const side = moves.filter((s) => isSideMove(ticket.status, s));
   const button = (target, cls) => {
     const needs = moveNeedsReason(ticket.status, target);
     const b = el("button", {
       type: "button", class: `btn ${cls}`,
       title: `${label(STATUS_LABELS, ticket.status)} → ${label(STATUS_LABELS, target)}${needs ? " (needs a reason in the note)" : ""}`,
       onclick: () => move(target, b),
-    }, label(MOVE_LABELS, target), needs ? el("span", { class: "needs-note", "aria-hidden": "true" }, " ✎") : null);
+    }, moveLabel(ticket.status, target), needs ? el("span", { class: "needs-note", "aria-hidden": "true" }, " ✎") : null);
     return b;
   };
   const sideButtons = side.map((s) => button(s, "btn-secondary"));

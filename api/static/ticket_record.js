@@ -19,6 +19,13 @@ function contactLinks(ticket) {
 }
 
 // `owner`: who at the desk owns the ticket (null: not shown to this role).
+// The machine on the monitoring page, with the ticket's first signal in its trend.
+function trendLink(ticket) {
+  const params = new URLSearchParams({ machine: ticket.machine_id });
+  if (ticket.signals.length) { params.set("signal", ticket.signals[0]); params.set("hours", "8"); }
+  return `/?${params}`;
+}
+
 export function registrationPanel(ticket, ctx, owner) {
   const zone = ctx.zoneOfLine(ticket.line_id);
   const found = ctx.machineById(ticket.machine_id);
@@ -34,7 +41,7 @@ export function registrationPanel(ticket, ctx, owner) {
         line ? el("div", { class: "muted small" }, line.site.name) : null),
       row("Machine", found ? found.machine.name : ticket.machine_id,
         el("div", { class: "muted small" }, `${ticket.machine_model} · S/N ${ticket.machine_serial}`),
-        el("div", {}, el("a", { href: `/?machine=${encodeURIComponent(ticket.machine_id)}` }, "Live values and trends"))),
+        el("div", {}, el("a", { href: trendLink(ticket) }, "Live values and trends"))),
       row("Type", label(TYPE_LABELS, ticket.ticket_type)),
       row("Channel", label(CHANNEL_LABELS, ticket.channel), ticket.alert_id ? el("span", { class: "muted small" }, ` · alert #${ticket.alert_id}`) : null),
       row("Received", fmtSiteTime(ticket.received_at, zone)),

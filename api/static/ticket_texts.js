@@ -69,8 +69,16 @@ export function moveNeedsReason(from, to) {
   if (to === "archived" && ["registered", "classified", "waiting_for_customer"].includes(from)) return true;
   return false;
 }
-// Moves that close a door: they ask before they go.
+// Side paths, shown apart from the main step forward.
 export const SIDE_MOVES = new Set(["archived", "escalated", "complaint", "reopened", "waiting_for_customer", "waiting_for_parts"]);
+
+// Back to the desk from a dispatch is a side path too, and says what it does.
+const TAKEN_BACK = new Set(["dispatched", "en_route"]);
+export function isSideMove(from, to) { return SIDE_MOVES.has(to) || (to === "classified" && TAKEN_BACK.has(from)); }
+export function moveLabel(from, to) {
+  if (to === "classified" && TAKEN_BACK.has(from)) return "Take back to the desk";
+  return label(MOVE_LABELS, to);
+}
 
 export const TYPE_LABELS = {
   emergency_repair: "Emergency repair",

@@ -27,6 +27,8 @@ class Channel(StrEnum):
     WEB_PORTAL = "web_portal"
     MESSAGING = "messaging"
     AUTOMATIC_WARNING = "automatic_warning"
+    # Opened by a maintenance plan ahead of a task's due date (alerts.maintenance_job).
+    MAINTENANCE_PLAN = "maintenance_plan"
 
 
 class TicketStatus(StrEnum):

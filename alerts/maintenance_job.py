@@ -10,9 +10,11 @@ finds it taken and opens nothing; each occurrence opens exactly one ticket.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from alerts.maintenance_schedule import (
@@ -24,7 +26,13 @@ from alerts.maintenance_schedule import (
     window_for,
 )
 from alerts.ticket_intake import draft_from_request, warranty_status
-from models.maintenance import MachineTask, Occurrence, OccurrenceStatus
+from models.maintenance import (
+    MachineTask,
+    MaintenancePlan,
+    Occurrence,
+    OccurrenceStatus,
+    load_plan_file,
+)
 from models.plant import Line, MachinePlacement, Plant, Severity
 from models.tickets import Channel, Ticket, TicketRequest, TicketStatus, TicketType
 from storage import maintenance_store, ticket_store, ticket_workflow_store
@@ -255,3 +263,21 @@ async def _announce(
         new_value=occurrence.window_start.isoformat(),
     )
     return True
+
+
+# The plan file lies beside the plant file.
+PLAN_FILE_NAME = "maintenance_plans.yaml"
+
+
+async def import_plan_file(pool: Pool, path: Path, *, at: datetime) -> list[str]:
+    """Import the plans of machine models that have none in the database yet (plans
+    edited through the API stay as edited); returns the models imported."""
+    plans = await asyncio.to_thread(_read_plans, path)
+    if not plans:
+        return []
+    async with pool.connection() as conn:
+        return await maintenance_store.import_plans(conn, plans=plans, at=at)
+
+
+def _read_plans(path: Path) -> tuple[MaintenancePlan, ...]:
+    return load_plan_file(path) if path.exists() else ()

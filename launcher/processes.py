@@ -16,6 +16,7 @@ import psycopg
 import uvicorn
 
 from alerts.alert_job import run_alert_cycle
+from alerts.maintenance_job import PLAN_FILE_NAME, import_plan_file, run_maintenance_cycle
 from alerts.ticket_cycle import run_ticket_cycle
 from analytics.analytics_job import latest_telemetry_time, line_now, run_analytics_cycle
 from analytics.condition_refresh_context import AnomalySettings
@@ -93,6 +94,11 @@ async def collect(settings: Settings, plant: Plant, pool: Pool) -> None:
 async def analyze(settings: Settings, plant: Plant, pool: Pool, edition: Edition) -> None:
     """OEE, anomaly scores and alert rules every few seconds, until cancelled; beside
     them the notification job sends what the tickets' events call for."""
+    imported = await import_plan_file(
+        pool, settings.plant_file.parent / PLAN_FILE_NAME, at=datetime.now(UTC)
+    )
+    if imported:
+        log.info("maintenance plans imported for %s", ", ".join(imported))
     async with asyncio.TaskGroup() as group:
         group.create_task(run_notifications(pool, settings.notification_policy()))
         group.create_task(_analysis_loop(settings, plant, pool, edition))
@@ -145,6 +151,9 @@ async def analysis_cycle(pool: Pool, plant: Plant, partition: FleetPartition) ->
             pool, plant, now=now, machine_ids=[m.id for m in line.machines]
         )
         await run_ticket_cycle(pool, plant, now=now, line=line)
+        maintenance = await run_maintenance_cycle(pool, plant, now=now, line=line)
+        for number in maintenance.opened:
+            log.info("maintenance plan opened service ticket %s", number)
         log.debug("cycle of %s at %s: %s %s", line.id, now, analytics, alerts)
         for number in alerts.tickets:
             log.info("early warning opened service ticket %s", number)

@@ -106,7 +106,7 @@ async def test_two_concurrent_workers_open_one_ticket_per_occurrence(
     assert len(tickets) == 2
     for _ in range(3):
         results = await asyncio.gather(_cycle(pool, plant, T0 + DAY), _cycle(pool, plant, T0 + DAY))
-        assert results == [[], []]
+        assert list(results) == [[], []]
     assert len(await _pm_tickets(pool)) == 2
 
 

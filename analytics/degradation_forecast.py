@@ -52,6 +52,9 @@ class ForecastSettings:
     min_shift_sigma: float = 1.0
     # PELT penalty per signal, times log(n): high enough that noise makes no change points.
     change_penalty: float = 6.0
+    # A new outlook at most this often (plant time): it moves on the scale of hours, and
+    # fitting it after every few seconds of observations would hold up the alert job.
+    refresh_every_s: float = 300.0
 
 
 @dataclass(frozen=True, slots=True)

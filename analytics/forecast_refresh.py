@@ -22,8 +22,15 @@ async def refresh_forecast(
     *,
     until: datetime,
 ) -> None:
-    """Store the outlook from the latest observations (trend, time to limit, shifts)."""
+    """Store the outlook from the latest observations (trend, time to limit, shifts), unless
+    the stored one is less than ``refresh_every_s`` older than ``until``."""
     settings = ctx.settings.forecast
+    previous = (await forecast_store.latest_forecasts(conn, machine_ids=[machine.id])).get(
+        machine.id
+    )
+    every_s = settings.refresh_every_s
+    if previous is not None and outlook_is_fresh(previous.computed_at, until, every_s):
+        return
     width = timedelta(seconds=model.observation_width_s)
     # Running time is gappy: read a generous stretch and keep the latest observations.
     since = until - width * settings.trend_observations * 3
@@ -37,3 +44,9 @@ async def refresh_forecast(
     )
     if outlook is not None:
         await forecast_store.save_forecast(conn, forecast=outlook)
+
+
+def outlook_is_fresh(computed_at: datetime, until: datetime, refresh_every_s: float) -> bool:
+    """Whether an outlook computed at ``computed_at`` still stands at ``until``: not yet
+    ``refresh_every_s`` old, and not rewound past (late data re-scores from before it)."""
+    return computed_at <= until < computed_at + timedelta(seconds=refresh_every_s)

@@ -25,6 +25,10 @@ Figures (last line, one JSON object):
   after the triggering sample (p95 4.3 s on the quick run, 2 cores); the
   analyze loop now starts a cycle as soon as new telemetry completes an
   observation (``analytics.cycle_wakeup``), so the ratio stays well below 1.
+  What is left is the cycle itself over the process's lines; with 40
+  machines in one process the degradation forecast (a change-point search
+  per machine) took most of it, and is now fitted at most every five minutes
+  of plant time (``ForecastSettings.refresh_every_s``).
 
 The plant clock runs ahead of the wall clock (``speed``), as the demo's
 simulator does, so that a quick run sees its warnings within seconds; every
@@ -231,13 +235,20 @@ def landing_of(batches: Sequence[Batch], plant_time: datetime) -> float:
     return next(b.landed for b in batches if b.until > plant_time)
 
 
-async def _analyze_process(settings_env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "launcher.cli", "analyze",
-        env={**os.environ, **settings_env},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+async def _analyze_process(
+    settings_env: dict[str, str], log_file: Path
+) -> asyncio.subprocess.Process:
+    with log_file.open("wb") as log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "launcher.cli", "analyze",
+            env={**os.environ, **settings_env},
+            stdout=log,
+            stderr=log,
+        )  # fmt: skip
+
+
+def _tail(log_file: Path, lines: int = 20) -> str:
+    return "\n".join(log_file.read_text(errors="replace").splitlines()[-lines:])
 
 
 async def _learn(pool: Pool, plant: Plant, now: datetime) -> None:
@@ -306,7 +317,8 @@ async def _measure(
             "LINECARE_PLANT_FILE": str(plant_file),
             "LINECARE_MANAGE_SERVICES": "false",
             "LINECARE_STATE_DIR": str(plant_file.parent),
-        }
+        },
+        plant_file.parent / "analyze.log",
     )
     tasks = [
         asyncio.create_task(_feed(pool, feed, clock, batches)),
@@ -318,7 +330,8 @@ async def _measure(
         deadline = time.perf_counter() + 120
         while (scored := await _scored_until(pool)) is None or scored < ready_at:
             if time.perf_counter() > deadline or analyze.returncode is not None:
-                raise RuntimeError("linecare analyze did not start scoring")
+                log = _tail(plant_file.parent / "analyze.log")
+                raise RuntimeError(f"linecare analyze did not start scoring:\n{log}")
             await asyncio.sleep(0.1)
         onset = clock.now() + timedelta(seconds=20)
         for number, machine in enumerate(machines):

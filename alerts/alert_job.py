@@ -55,7 +55,7 @@ from models.alerts import Alert
 from models.anomaly import AnomalyScore
 from models.condition_forecast import HealthForecast
 from models.plant import Plant, Severity
-from storage import alert_store, anomaly_store, forecast_store, ticket_store
+from storage import alert_store, anomaly_store, forecast_store, maintenance_store, ticket_store
 from storage.connections import Connection, Pool
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,11 @@ async def run_alert_cycle(
         if machine_ids is not None and machine_id not in machine_ids:
             continue
         async with pool.connection() as conn:
+            if await maintenance_store.in_planned_window(
+                conn, machine_id=machine_id, line_id=placement.line.id, at=now
+            ):
+                # Planned maintenance: the machine is stopped, opened and run on purpose.
+                continue
             async with conn.transaction():
                 anomaly = await _cycle_machine(conn, plant, machine_id, active_rule, now)
             async with conn.transaction():

@@ -47,6 +47,7 @@ from storage.connections import Pool
 from storage.downtime_store import replace_downtimes
 from storage.machine_event_reader import machine_events
 from storage.machine_tally_reader import GOOD_SIGNAL, REJECT_SIGNAL, machine_tally
+from storage.maintenance_store import planned_windows
 from storage.oee_store import claim_late_data, forget_recomputed, recomputed, upsert_oee
 
 
@@ -136,6 +137,21 @@ async def _store(
     return len(results)
 
 
+async def _maintenance_downtime(
+    pool: Pool, line: Line, *, since: datetime, until: datetime
+) -> tuple[list[Interval], dict[str, list[Interval]]]:
+    """Planned maintenance windows as planned downtime (DOMAIN.md: no availability loss):
+    of the whole line for work that stops it, else of the machine worked on."""
+    async with pool.connection() as conn:
+        windows = await planned_windows(conn, line_id=line.id, since=since, until=until)
+    line_stops = [Interval(w.start, w.end) for w in windows if w.stops_line]
+    machine_stops: dict[str, list[Interval]] = {m.id: [] for m in line.machines}
+    for w in windows:
+        if not w.stops_line and w.machine_id in machine_stops:
+            machine_stops[w.machine_id].append(Interval(w.start, w.end))
+    return line_stops, machine_stops
+
+
 async def _refresh_line(
     pool: Pool,
     site: Site,
@@ -150,6 +166,10 @@ async def _refresh_line(
     late = [m.id for m in line.machines if m.id in queue]
     zone = ZoneInfo(site.timezone)
     downtime = planned_downtime_intervals(planned_downtime, zone, line_id=line.id)
+    line_stops, machine_stops = await _maintenance_downtime(
+        pool, line, since=now - settings.horizon - rules.lookback, until=now
+    )
+    downtime += line_stops
     shifts = shifts_to_recompute(
         site.calendar,
         zone,
@@ -163,7 +183,15 @@ async def _refresh_line(
     for piece in chunked(shifts, settings.chunk):
         figures = await asyncio.gather(
             *(
-                _machine_figures(pool, site, downtime, m, piece, rules, now=now)
+                _machine_figures(
+                    pool,
+                    site,
+                    [*downtime, *machine_stops[m.id]],
+                    m,
+                    with_planned_downtime(piece, machine_stops[m.id]),
+                    rules,
+                    now=now,
+                )
                 for m in line.machines
             )
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alerts import ticket_closure
+from alerts import knowledge_proposals, ticket_closure
 from alerts.ticket_lifecycle import (
     Refusal,
     TicketPosition,
@@ -105,6 +105,8 @@ async def move_ticket(
         )
         if target is TicketStatus.VERIFIED:
             await ticket_closure.note_sign_off_requested(conn, ticket=ticket, at=at)
+        if target in (TicketStatus.REVIEWED, TicketStatus.ARCHIVED):
+            await knowledge_proposals.propose_after_review(conn, ticket_id=ticket_id, at=at)
         moved = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
     assert moved is not None  # locked and changed in this transaction
     return moved

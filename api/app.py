@@ -22,6 +22,8 @@ from api.routers import (
     dispatch,
     engineers,
     health,
+    kb_page,
+    knowledge,
     kpi_page,
     lines,
     machine_status,
@@ -85,6 +87,7 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.include_router(console.router)
     app.include_router(report_page.router)
     app.include_router(kpi_page.router)
+    app.include_router(kb_page.router)
     app.include_router(api_docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(
@@ -123,6 +126,7 @@ def _api_router() -> APIRouter:
         stores,
         requisitions,
         serials,
+        knowledge,
     ):
         router.include_router(module.router)
     return router

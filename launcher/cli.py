@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from collector.structured_logging import use_json_logs
-from launcher import evaluate_command, model_admin, parts_cli, ticket_cli
+from launcher import evaluate_command, knowledge_cli, model_admin, parts_cli, ticket_cli
 from launcher.local_services import LocalServices
 from models.plant import load_plant
 from settings.linecare_settings import Settings
@@ -238,6 +238,7 @@ def _parser() -> argparse.ArgumentParser:
     model_admin.add_parser(commands)
     ticket_cli.add_parser(commands)
     parts_cli.add_parser(commands)
+    knowledge_cli.add_parser(commands)
     return parser
 
 
@@ -302,6 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return ticket_cli.run_tickets(args, settings)
         if args.command == "parts":
             return parts_cli.run_parts(args, settings)
+        if args.command == "knowledge":
+            return knowledge_cli.run_knowledge(args, settings)
         # Imported here so that `services` and `migrate` work before the rest is set up.
         from launcher import demo
 

@@ -22,6 +22,7 @@ from analytics.analytics_job import latest_telemetry_time
 from collector.garbage_collection import tune_for_ingest
 from collector.mqtt_connection import discard_session
 from launcher import processes
+from launcher.demo_data import seed_demo_data
 from launcher.demo_story import DemoStory
 from launcher.local_services import LocalServices
 from models.plant import Plant
@@ -34,7 +35,6 @@ from storage.database import open_pool, prepare_database
 from storage.plant_clock import earliest_telemetry_time
 from storage.telemetry_queries import latest_counter_values
 from storage.timescale_features import Edition
-from storage.user_store import seed_demo_users
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ async def run_demo(
         pool, edition = await _prepared_pool(settings, plant)
         try:
             async with pool.connection() as conn:
-                await seed_demo_users(conn)
+                await seed_demo_data(conn, plant=plant, settings=settings)
             start = await _simulation_start(pool)
             async with pool.connection() as conn:
                 # A PLC's counters go on across a restart; so do the simulated ones.

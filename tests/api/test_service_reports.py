@@ -88,6 +88,22 @@ async def test_the_engineer_files_the_report_and_the_ticket_keeps_its_state(
     assert any(e["kind"] == "baseline_reset_requested" for e in events)
 
 
+async def test_an_engineer_on_site_before_the_failure_files_the_report(
+    client: httpx.AsyncClient, ticket: int, clock: Clock
+) -> None:
+    """An early warning brings the engineer before the breakdown: that is no error."""
+    body = report_body(
+        clock.now,
+        arrived_at=(clock.now - timedelta(hours=4)).isoformat(),
+        failure_at=(clock.now - timedelta(hours=2)).isoformat(),
+    )
+
+    response = await _file(client, ticket, body, ENGINEER)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["report"]["arrived_at"] == "2026-03-02T14:00:00Z"
+
+
 async def test_a_revised_report_is_a_new_version_and_the_old_one_stays_readable(
     client: httpx.AsyncClient, ticket: int, clock: Clock
 ) -> None:

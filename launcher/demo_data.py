@@ -1,0 +1,24 @@
+"""What the demo seeds beside the simulated plant: its people, parts and stores.
+
+Every seeding here is idempotent, and keeps what people edited since: a demo
+restarted on its old database carries on where it was.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from launcher.parts_demo import seed_demo_parts
+from models.plant import Plant
+from settings.linecare_settings import Settings
+from storage.connections import Connection
+from storage.user_store import seed_demo_users
+
+
+async def seed_demo_data(conn: Connection, *, plant: Plant, settings: Settings) -> None:
+    """The demo users (and field engineers' profiles), then the parts, stores and stock."""
+    await seed_demo_users(conn)
+    # The vans are the field engineers' stores: the users come first.
+    await seed_demo_parts(
+        conn, plant=plant, config_dir=settings.plant_file.parent, at=datetime.now(UTC)
+    )

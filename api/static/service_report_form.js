@@ -69,7 +69,10 @@ function arrivalFromTrail(ticket) {
 // `onCancel()`, if given, offers to leave the form unsaved.
 export function serviceReportForm(ticket, report, ctx, onSaved, { onCancel = null } = {}) {
   const zone = ctx.zoneOfLine(ticket.line_id);
-  const start = report || { arrived_at: arrivalFromTrail(ticket), failure_at: ticket.received_at, symptoms: ticket.symptoms || ticket.summary };
+  // A first report starts from the trail; symptoms a person reported are its first words
+  // (a warning's own text is the detector's, not what the engineer saw).
+  const reported = ticket.channel === "automatic_warning" ? "" : ticket.symptoms || ticket.summary;
+  const start = report || { arrived_at: arrivalFromTrail(ticket), failure_at: ticket.received_at, symptoms: reported };
   const form = el("form", { class: "report-form", novalidate: true });
   const inputs = {};
   for (const [key, text, required, rows] of TEXTS) {

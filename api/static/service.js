@@ -2,7 +2,7 @@
 // and the customer's tickets. One shell: it signs the user in, picks the page for the
 // address and the role, and refreshes the page every few seconds.
 
-import { apiGet, forgetToken, SignedOut, storedToken, takeTokenFromLink } from "./api_client.js";
+import { apiGet, forgetToken, SignedOut, takeTokenFromLink } from "./api_client.js";
 import { $, el } from "./dom.js";
 import { fmtAgo, fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
 import { mountCustomerTicket, mountCustomerTickets } from "./customer_tickets.js";
@@ -110,8 +110,8 @@ async function refresh() {
 }
 
 async function start() {
+  // A token from the link or the browser's store, else a session cookie: /me says which works.
   takeTokenFromLink();
-  if (!storedToken()) { signInAgain(); return; }
   let me;
   let lines;
   try {

@@ -98,6 +98,7 @@ export const CHANNEL_LABELS = {
   web_portal: "Web portal",
   messaging: "Messaging app",
   automatic_warning: "Automatic warning",
+  maintenance_plan: "Maintenance plan",
 };
 
 export const SEVERITY_LABELS = { minor: "Minor", general: "General", serious: "Serious", major: "Major" };
@@ -186,6 +187,7 @@ export const CUSTOMER_CHANNELS = {
   web_portal: "Your request in the portal",
   messaging: "Message",
   automatic_warning: "Our remote monitoring",
+  maintenance_plan: "Your maintenance plan",
 };
 
 // A server sentence with state codes in it ("the ticket is signed_off") in words.

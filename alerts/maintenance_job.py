@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from alerts.maintenance_schedule import (
     USAGE_RATE_WINDOW,
+    DueEstimate,
     estimate_due,
     machine_tasks,
     production_notice_due,
@@ -92,32 +93,13 @@ async def open_if_due(
 ) -> Ticket | None:
     """Open the task's next occurrence and its ticket when it is due soon; None otherwise,
     or when it is open already (one open occurrence per task and machine)."""
-    machine_id, key = machine_task.machine_id, machine_task.task.key
-    latest = await maintenance_store.latest_occurrence(conn, machine_id=machine_id, task_key=key)
+    latest, next_due = await next_estimate(conn, machine_task, now=now)
     if latest is not None and latest.status is OccurrenceStatus.OPEN:
         return None
-    tracked = await maintenance_store.tracked_since(
-        conn, machine_id=machine_id, task_key=key, now=now
-    )
-    anchor = latest.closed_at if latest is not None and latest.closed_at is not None else tracked
-    used = await maintenance_store.usage_between(
-        conn, machine_id=machine_id, since=anchor, until=now
-    )
-    rate_span = max(min(USAGE_RATE_WINDOW, now - tracked), _MIN_RATE_SPAN)
-    recent = await maintenance_store.usage_between(
-        conn, machine_id=machine_id, since=now - rate_span, until=now
-    )
-    estimate = estimate_due(
-        machine_task,
-        anchor=anchor,
-        first=latest is None,
-        now=now,
-        used_since_anchor=used,
-        rate_per_day=usage_rate_per_day(machine_task.task.interval_kind, recent, rate_span),
-    )
-    if not estimate.open_ticket:
+    machine_id, key = machine_task.machine_id, machine_task.task.key
+    if not next_due.estimate.open_ticket:
         return None
-    due_at = estimate.due_at or now
+    due_at = next_due.estimate.due_at or now
     occurrence = await maintenance_store.insert_occurrence(
         conn,
         machine_id=machine_id,
@@ -134,6 +116,48 @@ async def open_if_due(
     ticket = await _register(conn, plant, machine_task, occurrence, now=now)
     await maintenance_store.attach_ticket(conn, occurrence_id=occurrence.id, ticket_id=ticket.id)
     return ticket
+
+
+@dataclass(frozen=True, slots=True)
+class NextDue:
+    """The next occurrence's estimate, its anchor, and the recent usage rate per day."""
+
+    estimate: DueEstimate
+    anchor: datetime
+    rate_per_day: float
+
+
+async def next_estimate(
+    conn: Connection, machine_task: MachineTask, *, now: datetime
+) -> tuple[Occurrence | None, NextDue]:
+    """The task's latest occurrence on the machine, and when the one after it is due.
+
+    It counts from the latest occurrence's completion (or skip), or from when the
+    machine came under the task (which the first call records).
+    """
+    machine_id, key = machine_task.machine_id, machine_task.task.key
+    latest = await maintenance_store.latest_occurrence(conn, machine_id=machine_id, task_key=key)
+    tracked = await maintenance_store.tracked_since(
+        conn, machine_id=machine_id, task_key=key, now=now
+    )
+    anchor = latest.closed_at if latest is not None and latest.closed_at is not None else tracked
+    used = await maintenance_store.usage_between(
+        conn, machine_id=machine_id, since=anchor, until=now
+    )
+    rate_span = max(min(USAGE_RATE_WINDOW, now - tracked), _MIN_RATE_SPAN)
+    recent = await maintenance_store.usage_between(
+        conn, machine_id=machine_id, since=now - rate_span, until=now
+    )
+    rate = usage_rate_per_day(machine_task.task.interval_kind, recent, rate_span)
+    estimate = estimate_due(
+        machine_task,
+        anchor=anchor,
+        first=latest is None,
+        now=now,
+        used_since_anchor=used,
+        rate_per_day=rate,
+    )
+    return latest, NextDue(estimate, anchor, rate)
 
 
 async def _register(

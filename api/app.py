@@ -28,6 +28,7 @@ from api.routers import (
     lines,
     machine_status,
     machines,
+    maintenance,
     me,
     my_jobs,
     notifications,
@@ -126,6 +127,7 @@ def _api_router() -> APIRouter:
         stores,
         requisitions,
         serials,
+        maintenance,
         knowledge,
     ):
         router.include_router(module.router)

@@ -336,3 +336,13 @@ def _occurrence(row: Sequence[Any]) -> Occurrence:
         skip_reason=row[14],
         production_notice_at=row[15],
     )
+
+
+async def unknown_parts(conn: Connection, *, part_numbers: Sequence[str]) -> list[str]:
+    """The part numbers that are not in the spare-parts catalogue."""
+    cursor = await conn.execute(
+        "SELECT n FROM unnest(%s::text[]) AS n"
+        " WHERE NOT EXISTS (SELECT 1 FROM parts p WHERE p.part_number = n) ORDER BY n",
+        (list(part_numbers),),
+    )
+    return [row[0] for row in await cursor.fetchall()]

@@ -4,7 +4,7 @@ A reviewed ticket's service report and root cause analysis become a proposal:
 a new version of the entry its fault links to (same model and fault code, else
 the same driving signals), or a new entry when none does. A proposal is always
 a draft for internal readers: it comes from one customer's ticket, so names of
-that customer are scrubbed, and it reaches customers only after support edits it
+customers are scrubbed, and it reaches customers only after support edits it
 for them and publishes it. Each ticket proposes once.
 """
 
@@ -159,7 +159,8 @@ async def propose_from_ticket(
     made = await knowledge_store.proposal_of(conn, ticket_id=ticket.id)
     if made is not None:
         return made
-    scrub = await knowledge_store.customer_words(conn, customer_id=ticket.draft.customer_id)
+    # Any customer's names, not only this one's: a report may name a neighbour's plant.
+    scrub = await knowledge_store.customer_words(conn)
     scrub += tuple(w for w in (ticket.draft.contact_name, ticket.draft.contact_email) if w)
     lesson = lesson_of(
         await service_report_store.report(conn, ticket_id=ticket.id),

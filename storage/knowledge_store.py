@@ -318,14 +318,12 @@ async def ticket_fault_codes(conn: Connection, *, ticket_id: int) -> frozenset[i
     return frozenset(int(row[0]) for row in await cursor.fetchall())
 
 
-async def customer_words(conn: Connection, *, customer_id: str) -> tuple[str, ...]:
-    """Names that identify a customer (organisation, contact, sites), for scrubbing text
-    that another customer may come to read."""
+async def customer_words(conn: Connection) -> tuple[str, ...]:
+    """Names that identify customers (organisations, contacts, sites), longest first, for
+    scrubbing text that other customers may come to read."""
     cursor = await conn.execute(
-        "SELECT c.name, c.contact_name, c.contact_phone, c.contact_email FROM customers c"
-        " WHERE c.id = %(id)s"
-        " UNION ALL SELECT s.name, '', '', '' FROM sites s WHERE s.customer_id = %(id)s",
-        {"id": customer_id},
+        "SELECT name, contact_name, contact_phone, contact_email FROM customers"
+        " UNION ALL SELECT name, '', '', '' FROM sites"
     )
     words = {word for row in await cursor.fetchall() for word in row if word}
     return tuple(sorted(words, key=len, reverse=True))

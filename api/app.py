@@ -13,10 +13,13 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.auth.access_tokens import token_secret
 from api.routers import (
     alerts,
     anomaly,
     api_docs,
+    api_keys,
+    audit,
     complaints,
     console,
     dispatch,
@@ -41,6 +44,7 @@ from api.routers import (
     service_kpis,
     service_reports,
     sign_in,
+    sign_in_page,
     stores,
     ticket_evidence,
     tickets,
@@ -82,10 +86,13 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     )
     app.state.settings = settings
     app.state.plant = plant
+    # Signs the API clients' access tokens (api/auth/access_tokens.py).
+    app.state.token_secret = token_secret(settings)
     if pool is not None:
         app.state.pool = pool
     app.include_router(_api_router(), prefix="/api")
     app.include_router(console.router)
+    app.include_router(sign_in_page.router)
     app.include_router(report_page.router)
     app.include_router(kpi_page.router)
     app.include_router(kb_page.router)
@@ -105,6 +112,8 @@ def _api_router() -> APIRouter:
     for module in (
         health,
         sign_in,
+        api_keys,
+        audit,
         me,
         lines,
         machines,

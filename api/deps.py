@@ -9,18 +9,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.auth.request_credentials import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    unauthorized,
+    user_of_bearer,
+    user_of_cookie,
+)
 from models.plant import Plant
 from models.users import User
 from settings.linecare_settings import Settings
 from storage.connections import Connection, Pool
-from storage.user_store import find_user_by_token
 
 _bearer = HTTPBearer(
     auto_error=False,
-    description="A personal access token: `Authorization: Bearer <token>`.",
+    description="An API key or a JWT access token from POST /api/token:"
+    " `Authorization: Bearer <token>`. The console signs in with a session cookie instead.",
 )
 
 
@@ -53,25 +60,50 @@ async def get_conn(pool: PoolDep) -> AsyncIterator[Connection]:
 ConnDep = Annotated[Connection, Depends(get_conn)]
 
 
-def _unauthorized(message: str) -> HTTPException:
-    return HTTPException(
-        status_code=status.HTTP_401_UNAUTHORIZED,
-        detail=message,
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-
-
 async def get_current_user(
     conn: ConnDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request,
 ) -> User:
-    """The user the bearer token belongs to; 401 when it is missing or unknown."""
-    if credentials is None:
-        raise _unauthorized("Not signed in: send the header 'Authorization: Bearer <token>'.")
-    user = await find_user_by_token(conn, token=credentials.credentials)
-    if user is None:
-        raise _unauthorized("The token is not valid: sign in again with a current token.")
-    return user
+    """The signed-in user (api/auth/request_credentials.py); 401 when nobody is.
+
+    Called directly (a stream that must not hold a connection), pass the request too:
+    the session cookie, the signing secret and the key's scope come from it.
+    """
+    if credentials is not None:
+        return await user_of_bearer(
+            conn,
+            credential=credentials.credentials,
+            secret=request.app.state.token_secret,
+            method=request.method,
+            path=request.url.path,
+        )
+    session = request.cookies.get(SESSION_COOKIE)
+    if session is None:
+        raise unauthorized(
+            "Not signed in: send the header 'Authorization: Bearer <token>' or sign in at /sign-in."
+        )
+    settings: Settings = request.app.state.settings
+    return await user_of_cookie(
+        conn,
+        session=session,
+        idle_timeout=settings.sign_in_policy().session_idle_timeout,
+        method=request.method,
+        csrf_header=request.headers.get(CSRF_HEADER),
+    )
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_current_user_released(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The signed-in user, read on a connection that goes back to the pool at once:
+    for streams, which would otherwise hold a connection for as long as they run."""
+    async with get_pool(request).connection() as conn:
+        return await get_current_user(conn, credentials, request)
+
+
+StreamUser = Annotated[User, Depends(get_current_user_released)]

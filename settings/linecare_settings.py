@@ -23,6 +23,7 @@ from collector.mqtt_connection import MqttConnection
 from collector.opcua_security import OpcUaCredentials
 from collector.payload_parsing import TimeBounds
 from collector.sparkplug_partition import SparkplugPartition
+from models.credentials import SignInPolicy
 from models.notifications import NotificationPolicy, RetryPolicy, SmtpServer
 from storage.history_retention import HistoryRetention
 
@@ -137,6 +138,25 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     notify_log_retention_days: int = Field(default=90, gt=0)
 
+    # Sign-in (docs/access.md). The console's session cookie is Secure: browsers send it
+    # only over https, and over plain http to localhost; false only for a plain-http demo
+    # reached under another name.
+    session_cookie_secure: bool = True
+    session_lifetime_s: float = Field(default=12 * 3600, gt=0)
+    session_idle_timeout_s: float = Field(default=3600, gt=0)
+    # Signs the API clients' access tokens (HS256), at least 32 characters. Unset: a random
+    # secret per API process, so access tokens end with the process and clients refresh;
+    # set it when several API processes serve one installation.
+    jwt_secret: SecretStr | None = Field(default=None, min_length=32)
+    access_token_lifetime_s: float = Field(default=900, gt=0)
+    refresh_token_lifetime_s: float = Field(default=30 * 86400, gt=0)
+    # Failed password sign-ins within the window lock the login (or the address) for a while.
+    sign_in_max_failures: int = Field(default=5, ge=1)
+    # Higher: an office behind one address shares it.
+    sign_in_max_failures_per_address: int = Field(default=20, ge=1)
+    sign_in_failure_window_s: float = Field(default=900, gt=0)
+    sign_in_lockout_s: float = Field(default=900, gt=0)
+
     @model_validator(mode="after")
     def _mqtt_password_with_username(self) -> Settings:
         if self.mqtt_username is not None and self.mqtt_password is None:
@@ -221,6 +241,19 @@ class Settings(BaseSettings):
             webhook_timeout_s=self.webhook_timeout_s,
             interval_s=self.notify_interval_s,
             log_retention=timedelta(days=self.notify_log_retention_days),
+        )
+
+    def sign_in_policy(self) -> SignInPolicy:
+        return SignInPolicy(
+            cookie_secure=self.session_cookie_secure,
+            session_lifetime=timedelta(seconds=self.session_lifetime_s),
+            session_idle_timeout=timedelta(seconds=self.session_idle_timeout_s),
+            access_token_lifetime=timedelta(seconds=self.access_token_lifetime_s),
+            refresh_token_lifetime=timedelta(seconds=self.refresh_token_lifetime_s),
+            max_failures_per_login=self.sign_in_max_failures,
+            max_failures_per_address=self.sign_in_max_failures_per_address,
+            failure_window=timedelta(seconds=self.sign_in_failure_window_s),
+            lockout=timedelta(seconds=self.sign_in_lockout_s),
         )
 
     @property

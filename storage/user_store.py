@@ -1,8 +1,11 @@
-"""Users of the API and console, found by the digest of their bearer token.
+"""Users of the API and console: accounts, roles, password hashes and personal tokens.
 
-Tokens are never stored: only their SHA-256 digest is, and a lookup hashes the
-presented token first. A revoked user keeps its row (the login stays taken) but
-its token no longer signs in. The demo ships seven fixed, publicly known tokens.
+Secrets are never stored in a form that signs in: passwords only as argon2
+hashes (made by the caller, api/auth/passwords.py), tokens only as their SHA-256
+digest. A user's "token" of the early days is its personal API key
+(storage/api_key_store.py): ``create_user(..., token=...)`` still issues one, so
+scripts keep working with ``Authorization: Bearer <token>``. A revoked user keeps
+its row (the login stays taken) but signs in no more, by any credential.
 """
 
 from __future__ import annotations
@@ -28,31 +31,55 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("demo-field-3", "demo-field-3", "Field engineer Munich (demo)", Role.FIELD_ENGINEER),
 )
 
-_COLUMNS = "id, login, display_name, role, customer_id"
-_ACCOUNT_COLUMNS = f"{_COLUMNS}, created_at, revoked_at"
+# Every demo user signs in with this password (README, "Demo sign-in"); it is as
+# public as the demo tokens. Its argon2 hash is fixed here so that seeding costs
+# no hashing: the salt need not be secret for a password everybody knows.
+DEMO_PASSWORD = "linecare-demo"
+DEMO_PASSWORD_HASH = (
+    "$argon2id$v=19$m=19456,t=2,p=1$pnzaEv9s6mY2CDiPzjd/sg$"
+    "7zIuPU/6/Fp/e0MvA6XizGlLKknD89FbzRrKn5JPgMY"
+)
+
+_COLUMNS = "users.id, users.login, users.display_name, users.role, users.customer_id"
+_ACCOUNT_COLUMNS = f"{_COLUMNS}, users.created_at, users.revoked_at"
+_PERSONAL_KEY_NAME = "personal token"
 
 
 def token_digest(token: str) -> str:
     """The hex SHA-256 of a token, the only form in which tokens are kept."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _user(row: tuple[int, str, str, str, str | None]) -> User:
+def user_of(row: tuple[int, str, str, str, str | None]) -> User:
+    """A user from the five columns of ``_COLUMNS``; other stores select them too."""
     return User(id=row[0], login=row[1], display_name=row[2], role=Role(row[3]), customer_id=row[4])
 
 
 def _account(row: tuple[int, str, str, str, str | None, datetime, datetime | None]) -> UserAccount:
-    return UserAccount(user=_user(row[:5]), created_at=row[5], revoked_at=row[6])
+    return UserAccount(user=user_of(row[:5]), created_at=row[5], revoked_at=row[6])
 
 
 async def find_user_by_token(conn: Connection, *, token: str) -> User | None:
-    """The user the bearer token belongs to, or None for an unknown or revoked token."""
+    """The active user whose working API key this is, or None (see api_key_store for scope)."""
     cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM users WHERE token_sha256 = %s AND revoked_at IS NULL",
+        f"""
+        SELECT {_COLUMNS} FROM api_keys JOIN users ON users.id = api_keys.user_id
+        WHERE api_keys.key_sha256 = %s
+          AND api_keys.revoked_at IS NULL AND users.revoked_at IS NULL
+        """,
         (token_digest(token),),
     )
     row = await cursor.fetchone()
-    return _user(row) if row else None
+    return user_of(row) if row else None
+
+
+async def find_active_user(conn: Connection, *, user_id: int) -> User | None:
+    """The user with this id unless it is unknown or revoked."""
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM users WHERE id = %s AND revoked_at IS NULL", (user_id,)
+    )
+    row = await cursor.fetchone()
+    return user_of(row) if row else None
 
 
 async def upsert_user(
@@ -63,16 +90,23 @@ async def upsert_user(
     role: Role,
     customer_id: str | None,
     token: str,
+    password_hash: str | None = None,
 ) -> User:
-    """Create the user or replace its name, role, customer and token; revocation stays."""
+    """Create the user or replace its name, role, customer and token; revocation stays.
+
+    A password hash given here is set only where the user has none, so a
+    re-seeded demo keeps a password someone changed.
+    """
     user = await _insert_user(
         conn,
         """DO UPDATE SET
             display_name = EXCLUDED.display_name, role = EXCLUDED.role,
-            customer_id = EXCLUDED.customer_id, token_sha256 = EXCLUDED.token_sha256""",
-        (login, display_name, str(role), customer_id, token_digest(token)),
+            customer_id = EXCLUDED.customer_id,
+            password_hash = coalesce(users.password_hash, EXCLUDED.password_hash)""",
+        (login, display_name, str(role), customer_id, password_hash),
     )
     assert user is not None  # RETURNING always yields the row it wrote
+    await _set_personal_key(conn, user_id=user.id, token=token)
     return user
 
 
@@ -83,12 +117,17 @@ async def create_user(
     display_name: str,
     role: Role,
     customer_id: str | None,
-    token: str,
+    token: str | None = None,
+    password_hash: str | None = None,
 ) -> User | None:
-    """Create a new user; None when the login is taken, also by a revoked user."""
-    return await _insert_user(
-        conn, "DO NOTHING", (login, display_name, str(role), customer_id, token_digest(token))
+    """Create a new user, with a personal token if one is given; None when the login is
+    taken, also by a revoked user."""
+    user = await _insert_user(
+        conn, "DO NOTHING", (login, display_name, str(role), customer_id, password_hash)
     )
+    if user is not None and token is not None:
+        await _set_personal_key(conn, user_id=user.id, token=token)
+    return user
 
 
 async def _insert_user(
@@ -96,13 +135,35 @@ async def _insert_user(
 ) -> User | None:
     """Insert a user, doing ``on_taken_login`` when the login exists; the row written."""
     cursor = await conn.execute(
-        "INSERT INTO users (login, display_name, role, customer_id, token_sha256)"
-        " VALUES (%s, %s, %s, %s, %s)"
+        "INSERT INTO users (login, display_name, role, customer_id, password_hash,"
+        " password_changed_at)"
+        " VALUES (%s, %s, %s, %s, %s, CASE WHEN %s::text IS NULL THEN NULL ELSE now() END)"
         f" ON CONFLICT (login) {on_taken_login} RETURNING {_COLUMNS}",
-        values,
+        (*values, values[-1]),
     )
     row = await cursor.fetchone()
-    return _user(row) if row else None
+    return user_of(row) if row else None
+
+
+async def _set_personal_key(conn: Connection, *, user_id: int, token: str) -> None:
+    """Make ``token`` the user's one working personal key; a former one stops working."""
+    digest = token_digest(token)
+    await conn.execute(
+        """
+        UPDATE api_keys SET revoked_at = now()
+        WHERE user_id = %s AND personal AND revoked_at IS NULL AND key_sha256 <> %s
+        """,
+        (user_id, digest),
+    )
+    await conn.execute(
+        """
+        INSERT INTO api_keys (user_id, name, key_sha256, personal)
+        VALUES (%s, %s, %s, true)
+        ON CONFLICT (key_sha256) DO UPDATE SET revoked_at = NULL
+        WHERE api_keys.user_id = EXCLUDED.user_id AND api_keys.personal
+        """,
+        (user_id, _PERSONAL_KEY_NAME, digest),
+    )
 
 
 async def find_account(conn: Connection, *, login: str) -> UserAccount | None:
@@ -119,7 +180,11 @@ async def list_accounts(conn: Connection) -> list[UserAccount]:
 
 
 async def revoke_user(conn: Connection, *, login: str) -> UserAccount | None:
-    """Stop the user's token from signing in; a user revoked before keeps its first date."""
+    """Stop the user from signing in; a user revoked before keeps its first date.
+
+    Its sessions and refresh tokens end too; its API keys stay as they are but
+    sign in no one while the user is revoked.
+    """
     cursor = await conn.execute(
         f"""
         UPDATE users SET revoked_at = coalesce(revoked_at, now())
@@ -129,26 +194,71 @@ async def revoke_user(conn: Connection, *, login: str) -> UserAccount | None:
         (login,),
     )
     row = await cursor.fetchone()
-    return _account(row) if row else None
+    if row is None:
+        return None
+    account = _account(row)
+    await end_sign_ins(conn, user_id=account.user.id)
+    return account
 
 
 async def replace_token(conn: Connection, *, login: str, token: str) -> User | None:
-    """Give an active user a new token, the old one stops working; None if unknown or revoked."""
+    """Give an active user a new personal token, the old one stops working; None if
+    unknown or revoked."""
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM users WHERE login = %s AND revoked_at IS NULL", (login,)
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    user = user_of(row)
+    await _set_personal_key(conn, user_id=user.id, token=token)
+    return user
+
+
+async def end_sign_ins(conn: Connection, *, user_id: int) -> None:
+    """End the user's console sessions and refresh tokens; access tokens die within minutes."""
+    await conn.execute(
+        "UPDATE sessions SET revoked_at = now() WHERE user_id = %s AND revoked_at IS NULL",
+        (user_id,),
+    )
+    await conn.execute(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = %s AND revoked_at IS NULL",
+        (user_id,),
+    )
+
+
+async def password_hash_of(conn: Connection, *, login: str) -> tuple[User, str | None] | None:
+    """The active user with this login and its password hash (None: no password yet)."""
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS}, password_hash FROM users WHERE login = %s AND revoked_at IS NULL",
+        (login,),
+    )
+    row = await cursor.fetchone()
+    return (user_of(row[:5]), row[5]) if row else None
+
+
+async def set_password_hash(conn: Connection, *, login: str, password_hash: str) -> User | None:
+    """Replace the active user's password; its sessions and refresh tokens end, since
+    a new password usually means the old one was known to someone else."""
     cursor = await conn.execute(
         f"""
-        UPDATE users SET token_sha256 = %s
+        UPDATE users SET password_hash = %s, password_changed_at = now()
         WHERE login = %s AND revoked_at IS NULL
         RETURNING {_COLUMNS}
         """,
-        (token_digest(token), login),
+        (password_hash, login),
     )
     row = await cursor.fetchone()
-    return _user(row) if row else None
+    if row is None:
+        return None
+    user = user_of(row)
+    await end_sign_ins(conn, user_id=user.id)
+    return user
 
 
 async def seed_demo_users(conn: Connection) -> list[User]:
-    """Create the demo accounts and the demo field engineers' profiles; the demo customers
-    must be synced to the asset tables first."""
+    """Create the demo accounts (token and the demo password) and the demo field
+    engineers' profiles; the demo customers must be synced to the asset tables first."""
     async with conn.transaction():
         users = [
             await upsert_user(
@@ -158,6 +268,7 @@ async def seed_demo_users(conn: Connection) -> list[User]:
                 role=demo.role,
                 customer_id=demo.customer_id,
                 token=demo.token,
+                password_hash=DEMO_PASSWORD_HASH,
             )
             for demo in DEMO_USERS
         ]
@@ -169,7 +280,11 @@ async def active_demo_users(conn: Connection) -> list[DemoUser]:
     """The demo accounts whose public token works in this database, for sign-in hints."""
     digests = [token_digest(demo.token) for demo in DEMO_USERS]
     cursor = await conn.execute(
-        "SELECT token_sha256 FROM users WHERE token_sha256 = ANY(%s) AND revoked_at IS NULL",
+        """
+        SELECT api_keys.key_sha256 FROM api_keys JOIN users ON users.id = api_keys.user_id
+        WHERE api_keys.key_sha256 = ANY(%s)
+          AND api_keys.revoked_at IS NULL AND users.revoked_at IS NULL
+        """,
         (digests,),
     )
     present = {row[0] for row in await cursor.fetchall()}

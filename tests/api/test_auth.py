@@ -57,7 +57,10 @@ async def test_me_describes_a_staff_user(client: httpx.AsyncClient) -> None:
 
 async def test_only_a_digest_of_the_token_is_stored(seeded_pool: Pool) -> None:
     async with seeded_pool.connection() as conn:
-        cursor = await conn.execute("SELECT token_sha256 FROM users WHERE login = 'demo-desk'")
+        cursor = await conn.execute(
+            "SELECT key_sha256 FROM api_keys JOIN users ON users.id = api_keys.user_id"
+            " WHERE login = 'demo-desk'"
+        )
         row = await cursor.fetchone()
     assert row is not None
     assert row[0] == token_digest("demo-desk") != "demo-desk"

@@ -120,7 +120,10 @@ async def test_tokens_are_random_and_kept_only_as_digests(
 
     assert first != second and min(len(first), len(second)) >= 43
     async with db_pool.connection() as conn:
-        cursor = await conn.execute("SELECT * FROM users WHERE login IN ('eva', 'frank')")
+        cursor = await conn.execute(
+            "SELECT users.*, api_keys.* FROM users JOIN api_keys ON api_keys.user_id = users.id"
+            " WHERE login IN ('eva', 'frank')"
+        )
         stored = [str(value) for row in await cursor.fetchall() for value in row]
     assert token_digest(first) in stored and token_digest(second) in stored
     assert first not in stored and second not in stored

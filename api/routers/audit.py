@@ -1,0 +1,58 @@
+"""GET /api/audit: the audit log of sign-ins and account changes, for administrators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from api.deps import ConnDep, CurrentUser
+from api.schemas.sign_in import AuditEntryPublic, AuditPage
+from models.credentials import AuditEvent
+from models.permissions import Permission, allowed
+from storage.audit_store import AuditFilter, list_entries
+
+router = APIRouter(tags=["audit"])
+
+
+@router.get("/audit")
+async def audit_log(
+    user: CurrentUser,
+    conn: ConnDep,
+    event: AuditEvent | None = None,
+    login: Annotated[
+        str | None, Query(max_length=254, description="entries by or about this login")
+    ] = None,
+    since: Annotated[datetime | None, Query(description="from this time on (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="before this time")] = None,
+    before_id: Annotated[
+        int | None, Query(gt=0, lt=2**63, description="next page: the last page's next_before_id")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AuditPage:
+    """Entries newest first, filtered; page with ``before_id``."""
+    if not allowed(user.role, Permission.READ_AUDIT_LOG):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only administrators read the audit log")
+    for moment in (since, until):
+        if moment is not None and moment.tzinfo is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY, "give times with their zone, e.g. ...Z"
+            )
+    entries = await list_entries(
+        conn,
+        AuditFilter(
+            event=event,
+            login=login,
+            since=since,
+            until=until,
+            before_id=before_id,
+            limit=limit + 1,
+        ),
+    )
+    more = len(entries) > limit
+    page = entries[:limit]
+    return AuditPage(
+        entries=[AuditEntryPublic.of(e) for e in page],
+        next_before_id=page[-1].id if more else None,
+    )

@@ -21,6 +21,8 @@ class NoticeKind(StrEnum):
     SLA_BREACH = "sla_breach"
     RESOLVED = "resolved"
     SIGN_OFF_REQUESTED = "sign_off_requested"
+    # Planned maintenance will stop the line: production hears three days ahead.
+    PRODUCTION_NOTICE = "production_notice"
 
 
 class Audience(StrEnum):

@@ -90,6 +90,14 @@ def customer_message(kind: NoticeKind, facts: TicketNoticeFacts) -> MessageText:
             f"the fault on {where} (ticket {number}) was {how} on {_at(facts.at, facts)}.",
             "We will check with you that the problem is gone.",
         ]
+    elif kind is NoticeKind.PRODUCTION_NOTICE:
+        subject = f"{number}: planned maintenance stops line {facts.line_name}"
+        lines = [
+            f"planned maintenance on {where} (ticket {number}) will stop the line.",
+            facts.note.strip(),
+            "Please plan production around this window, or tell us in the LineCare portal"
+            " if it does not suit you.",
+        ]
     else:
         subject = f"{number}: please sign off the service report"
         lines = [
@@ -118,6 +126,7 @@ def staff_message(kind: NoticeKind, facts: TicketNoticeFacts) -> MessageText:
             "resolved remotely" if facts.new_value == "resolved_remotely" else "repaired"
         ),
         NoticeKind.SIGN_OFF_REQUESTED: "verified, customer sign-off requested",
+        NoticeKind.PRODUCTION_NOTICE: "production notified of a planned line stop",
     }[kind]
     lines = [
         f"Ticket {number}: {headline}.",

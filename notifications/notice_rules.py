@@ -8,6 +8,7 @@
 | ``sla_breach``                                   | SLA breach         | yes      | yes   |
 | ``transition`` to repaired / resolved remotely   | resolved           | yes      | yes   |
 | ``sign_off_requested``, or ``transition`` to verified | sign-off requested | yes | yes   |
+| ``production_notice`` (planned work stops the line) | production notice | yes     | yes   |
 
 The 80 % warning is the staff's cue to act, not news for the customer; a breach
 is, since the customer's promise was missed. Customer notices go to the
@@ -38,6 +39,7 @@ TRIGGER_EVENT_KINDS = (
     "sla_warning",
     "sla_breach",
     "sign_off_requested",
+    "production_notice",
 )
 
 _BY_STATUS = {
@@ -53,6 +55,7 @@ _AUDIENCES = {
     NoticeKind.SLA_BREACH: (Audience.CUSTOMER, Audience.STAFF),
     NoticeKind.RESOLVED: (Audience.CUSTOMER, Audience.STAFF),
     NoticeKind.SIGN_OFF_REQUESTED: (Audience.CUSTOMER, Audience.STAFF),
+    NoticeKind.PRODUCTION_NOTICE: (Audience.CUSTOMER, Audience.STAFF),
 }
 
 
@@ -74,6 +77,8 @@ def notice_kind(facts: TicketNoticeFacts) -> NoticeKind | None:
         return NoticeKind.SLA_BREACH
     if facts.event_kind == "sign_off_requested":
         return NoticeKind.SIGN_OFF_REQUESTED
+    if facts.event_kind == "production_notice":
+        return NoticeKind.PRODUCTION_NOTICE
     if facts.event_kind == "transition" and facts.field == "status":
         return _BY_STATUS.get(facts.new_value or "")
     return None

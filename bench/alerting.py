@@ -1,14 +1,15 @@
 """Alerting benchmark: ``python -m bench.alerting [--quick]``.
 
 Starts its own TimescaleDB cluster (durable, as in production), registers a
-plant of ``lines`` x ``machines`` machines, writes 40 minutes of healthy
-running through the real telemetry writer and lets the real analytics learn
-each machine's condition model. Then it runs the live pipeline: this process
-feeds samples through ``storage.telemetry_writer`` every 0.5 s (the
-collector's flush interval) on a plant clock running ``speed`` times the wall
-clock, and ``linecare analyze`` runs as its own process with the live settings
-(anomaly refresh, alert job, ticket cycle). Each machine's bearing starts to
-wear at a staggered time.
+plant of ``lines`` x ``machines`` machines and starts ``linecare analyze`` as
+its own process with the live settings (OEE, anomaly refresh, alert job,
+ticket cycle, every default). It writes 40 minutes of healthy running through
+the real telemetry writer, from which that process learns each machine's
+condition model as a fresh deployment does. Then this process feeds samples
+through ``storage.telemetry_writer`` every 0.5 s (the collector's flush
+interval) on a plant clock running ``speed`` times the wall clock; once every
+machine is scored live, each machine's bearing starts to wear, one after the
+other.
 
 Figures (last line, one JSON object):
 - ``ticket_latency_p50_s``, ``ticket_latency_p95_s``: wall seconds from the
@@ -55,7 +56,6 @@ import yaml
 
 from alerts.alert_job import run_alert_cycle
 from alerts.anomaly_rules import RaiseAlert, SustainedAnomalyRule, assess_quiet
-from analytics.analytics_job import run_analytics_cycle
 from analytics.condition_refresh_context import AnomalySettings
 from bench.throwaway_services import throwaway_cluster
 from models.anomaly import AnomalyScore
@@ -89,7 +89,7 @@ class Sizes:
 
 
 FULL = Sizes(lines=4, machines=10, speed=10.0, stagger_s=6.0, alert_cycles=20)
-QUICK = Sizes(lines=2, machines=6, speed=20.0, stagger_s=10.0, alert_cycles=10)
+QUICK = Sizes(lines=2, machines=4, speed=20.0, stagger_s=10.0, alert_cycles=5)
 
 
 def machine_ids(sizes: Sizes) -> list[str]:
@@ -251,13 +251,6 @@ def _tail(log_file: Path, lines: int = 20) -> str:
     return "\n".join(log_file.read_text(errors="replace").splitlines()[-lines:])
 
 
-async def _learn(pool: Pool, plant: Plant, now: datetime) -> None:
-    for _, _, line in plant.lines():
-        report = await run_analytics_cycle(pool, plant, now=now, line=line)
-        if len(report.models_trained) != len(line.machines):
-            raise RuntimeError(f"{line.id}: models for {report.models_trained} only")
-
-
 async def _wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
     deadline = time.perf_counter() + timeout_s
     while not condition():
@@ -266,11 +259,13 @@ async def _wait_for(condition: Callable[[], bool], timeout_s: float, what: str) 
         await asyncio.sleep(0.05)
 
 
-async def _scored_until(pool: Pool) -> datetime | None:
+async def _machines_scored_past(pool: Pool, when: datetime) -> int:
     async with pool.connection() as conn:
-        cursor = await conn.execute("SELECT min(scored_until) FROM condition_scoring")
+        cursor = await conn.execute(
+            "SELECT count(*) FROM condition_scoring WHERE scored_until >= %s", (when,)
+        )
         row = await cursor.fetchone()
-        return row[0] if row else None
+        return int(row[0]) if row else 0
 
 
 async def run_benchmark(sizes: Sizes, say: Callable[[str], None] = print) -> Figures:
@@ -281,6 +276,7 @@ async def run_benchmark(sizes: Sizes, say: Callable[[str], None] = print) -> Fig
     with throwaway_cluster(durable=True) as cluster, tempfile.TemporaryDirectory() as work:
         dsn = cluster_dsn(cluster, "bench")
         await prepare_database(dsn, plant, live.retention)
+        say("database ready")
         plant_file = Path(work) / "plant.yaml"
         plant_file.write_text(yaml.safe_dump(plant.model_dump(mode="json"), allow_unicode=True))
         pool = open_pool(dsn, max_size=4)
@@ -301,16 +297,8 @@ async def _measure(
     live: Settings,
     say: Callable[[str], None],
 ) -> Figures:
-    live_start = datetime.now(UTC).replace(microsecond=0)
-    feed = PlantFeed(machines, live_start - HEALTHY_HISTORY)
-    async with pool.connection() as conn:
-        await write_readings(conn, feed.readings(feed.start, live_start))
-    started = time.perf_counter()
-    await _learn(pool, plant, live_start)
-    say(f"{len(machines)} models learned in {time.perf_counter() - started:.1f} s")
-    clock = PlantClock(live_start, time.perf_counter(), sizes.speed)
-    batches: list[Batch] = []
-    seen: dict[str, float] = {}
+    # Started first: it loads while the history is written, then learns each
+    # machine's model from it, as a freshly deployed analyze process does.
     analyze = await _analyze_process(
         {
             "LINECARE_DATABASE_URL": dsn,
@@ -320,15 +308,23 @@ async def _measure(
         },
         plant_file.parent / "analyze.log",
     )
+    live_start = datetime.now(UTC).replace(microsecond=0)
+    feed = PlantFeed(machines, live_start - HEALTHY_HISTORY)
+    async with pool.connection() as conn:
+        await write_readings(conn, feed.readings(feed.start, live_start))
+    say(f"{HEALTHY_HISTORY} of healthy running written")
+    clock = PlantClock(live_start, time.perf_counter(), sizes.speed)
+    batches: list[Batch] = []
+    seen: dict[str, float] = {}
     tasks = [
         asyncio.create_task(_feed(pool, feed, clock, batches)),
         asyncio.create_task(_watch_tickets(pool, seen)),
     ]
     try:
-        # The analyze process is up once it scores what the feed wrote.
+        # The analyze process is ready once every machine's model scores what the feed wrote.
         ready_at = clock.now()
-        deadline = time.perf_counter() + 120
-        while (scored := await _scored_until(pool)) is None or scored < ready_at:
+        deadline = time.perf_counter() + 180
+        while await _machines_scored_past(pool, ready_at) < len(machines):
             if time.perf_counter() > deadline or analyze.returncode is not None:
                 log = _tail(plant_file.parent / "analyze.log")
                 raise RuntimeError(f"linecare analyze did not start scoring:\n{log}")
@@ -338,6 +334,7 @@ async def _measure(
             feed.wear_from[machine] = onset + timedelta(seconds=number * sizes.stagger_s)
         say(f"analyze is scoring; wear from plant time {onset:%H:%M:%S}")
         await _wait_for(lambda: len(seen) == len(machines), 300, "ticket on every machine")
+        say(f"{len(seen)} tickets opened")
     finally:
         for task in tasks:
             task.cancel()
@@ -347,6 +344,7 @@ async def _measure(
         await analyze.wait()
     latencies = await _latencies(pool, machines, batches, seen, live_start)
     rate = await _alerts_per_s(pool, plant, sizes.alert_cycles, clock.now())
+    say(f"{sizes.alert_cycles} alert cycles timed")
     p95 = float(np.percentile(latencies, 95))
     return {
         "ticket_latency_p50_s": round(statistics.median(latencies), 3),
@@ -402,8 +400,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+_STARTED = time.monotonic()
+
+
 def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(f"[{time.monotonic() - _STARTED:5.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.auth.access_tokens import token_secret
+from api.live_broadcast import close_broadcaster
 from api.routers import (
     alerts,
     anomaly,
@@ -29,6 +30,7 @@ from api.routers import (
     knowledge,
     kpi_page,
     lines,
+    live_stream,
     machine_status,
     machines,
     maintenance,
@@ -46,8 +48,10 @@ from api.routers import (
     sign_in,
     sign_in_page,
     stores,
+    ticket_annotations,
     ticket_evidence,
     tickets,
+    trends,
     webhooks,
 )
 from api.routers.console import STATIC_DIR
@@ -66,7 +70,10 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if pool is not None:
-            yield
+            try:
+                yield
+            finally:
+                await close_broadcaster(app)
             return
         own_pool = open_pool(settings.dsn())
         await own_pool.open(wait=True, timeout=POOL_OPEN_TIMEOUT_S)
@@ -74,6 +81,7 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
         try:
             yield
         finally:
+            await close_broadcaster(app)
             await own_pool.close()
 
     app = FastAPI(
@@ -117,12 +125,15 @@ def _api_router() -> APIRouter:
         me,
         lines,
         machines,
+        trends,
+        live_stream,
         machine_status,
         anomaly,
         oee,
         reports,
         alerts,
         tickets,
+        ticket_annotations,
         dispatch,
         engineers,
         my_jobs,

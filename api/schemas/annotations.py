@@ -1,0 +1,43 @@
+"""A moment marked on a chart and attached to a ticket."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.base import PublicModel
+from storage.annotation_store import Annotation
+
+
+class AnnotationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    machine_id: str = Field(min_length=1, max_length=100, examples=["l1-filler"])
+    at: datetime = Field(description="The moment marked, with its offset")
+    signal: str | None = Field(default=None, min_length=1, max_length=100)
+    note: str = Field(min_length=1, max_length=2000, examples=["vibration steps up here"])
+
+
+class AnnotationPublic(PublicModel):
+    id: int
+    ticket_id: int
+    machine_id: str
+    at: datetime
+    signal: str | None
+    note: str
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, annotation: Annotation) -> AnnotationPublic:
+        return cls(
+            id=annotation.id,
+            ticket_id=annotation.ticket_id,
+            machine_id=annotation.machine_id,
+            at=annotation.at,
+            signal=annotation.signal,
+            note=annotation.note,
+            created_by=annotation.created_by,
+            created_at=annotation.created_at,
+        )

@@ -26,6 +26,7 @@ from api.routers import (
     dispatch,
     engineers,
     health,
+    inspections,
     kb_page,
     knowledge,
     kpi_page,
@@ -147,6 +148,7 @@ def _api_router() -> APIRouter:
         stores,
         requisitions,
         serials,
+        inspections,
         maintenance,
         knowledge,
     ):

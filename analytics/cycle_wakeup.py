@@ -7,6 +7,10 @@ end by the scorer's ``settle``. Sleeping a fixed interval after each cycle added
 up to that interval to every warning's way to its ticket; polling the plant clock
 instead costs one index probe per poll, and a cycle runs right after the sample
 that completes an observation lands.
+
+A plant clock running far ahead of the wall clock (the demo's simulator at 60x)
+completes observations faster than cycles run; the loop then rests half as long
+as its last cycle took before it looks, so that it never takes a whole core.
 """
 
 from __future__ import annotations
@@ -37,12 +41,15 @@ async def wait_for_next_cycle(
     cycle_began: datetime | None,
     settle: timedelta,
     interval_s: float,
+    cycle_took_s: float = 0.0,
     poll_s: float = 0.1,
 ) -> None:
     """Return once the plant clock passes the next completion after ``cycle_began``
-    (the plant time the last cycle started at), or after ``interval_s``."""
+    (the plant time the last cycle started at), or after ``interval_s``; but not
+    before half of ``cycle_took_s`` (the last cycle's wall time) has passed."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + interval_s
+    await asyncio.sleep(min(cycle_took_s / 2, interval_s))
     due = next_completion(cycle_began, settle=settle) if cycle_began is not None else None
     while (left := deadline - loop.time()) > 0:
         await asyncio.sleep(min(poll_s, left))

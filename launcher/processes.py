@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Generator
 from datetime import UTC, datetime, timedelta
 
@@ -115,6 +116,7 @@ async def _analysis_loop(settings: Settings, plant: Plant, pool: Pool, edition: 
     last_retention = datetime.min.replace(tzinfo=UTC)
     while True:
         cycle_began = None
+        cycle_started = time.monotonic()
         try:
             cycle_began = await latest_telemetry_time(pool)
             await analysis_cycle(pool, plant, settings.analytics_partition())
@@ -137,6 +139,7 @@ async def _analysis_loop(settings: Settings, plant: Plant, pool: Pool, edition: 
             cycle_began=cycle_began,
             settle=AnomalySettings().settle,
             interval_s=settings.analytics_interval_s,
+            cycle_took_s=time.monotonic() - cycle_started,
         )
 
 

@@ -38,3 +38,17 @@ async def test_telemetry_completing_an_observation_ends_the_wait(db_pool: Pool) 
 
     assert not_yet >= 0.5  # 08:00:04.9 does not complete the 07:59:05 observation yet
     assert woken < 5
+
+
+@pytest.mark.integration
+async def test_the_loop_rests_half_as_long_as_its_last_cycle_took(db_pool: Pool) -> None:
+    async with db_pool.connection() as conn:
+        await write_readings(conn, [Reading(T + timedelta(minutes=5), "m1", "speed", 1.0)])
+    started = time.perf_counter()
+    await wait_for_next_cycle(
+        db_pool, cycle_began=T, settle=SETTLE, interval_s=30, cycle_took_s=0.8, poll_s=0.05
+    )
+    waited = time.perf_counter() - started
+
+    # Long completed by the plant clock, yet not before the rest.
+    assert 0.4 <= waited < 5

@@ -56,6 +56,7 @@ class Lesson:
     remedies: str
     advice: str
     part_numbers: tuple[str, ...]
+    repaired_at: datetime | None = None  # when the line ran again (else failed), if known
 
 
 def lesson_of(
@@ -79,6 +80,7 @@ def lesson_of(
         remedies=redact("\n".join(f"- {a}" for a in actions), scrub),
         advice=redact(draft.advice if draft else "", scrub),
         part_numbers=tuple(dict.fromkeys(p.part_number for p in draft.parts)) if draft else (),
+        repaired_at=(draft.restored_at or draft.failure_at) if draft else None,
     )
 
 
@@ -117,9 +119,9 @@ def new_entry_content(ticket: Ticket, context: FaultContext, lesson: Lesson) -> 
 def added_content(
     current: EntryContent, context: FaultContext, lesson: Lesson, at: datetime
 ) -> EntryContent:
-    """The entry with the repair's findings appended under a dated heading; internal until
-    support edits it for customers."""
-    heading = f"From a repair on {at.date().isoformat()}:"
+    """The entry with the repair's findings appended under a heading dated by the repair
+    (else by ``at``); internal until support edits it for customers."""
+    heading = f"From a repair on {(lesson.repaired_at or at).date().isoformat()}:"
 
     def append(text: str, addition: str) -> str:
         if not addition.strip() or addition.strip() in text:

@@ -17,6 +17,7 @@ import asyncio
 import csv
 import getpass
 import io
+import re
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -135,7 +136,7 @@ def _entry(row: object) -> ManualEntry:
         audience = Audience(str(row.get("audience") or Audience.INTERNAL.value))
     except ValueError as error:
         raise ValueError(f"{key}: {error}") from None
-    texts = {name: str(row.get(name) or "").strip() for name in _TEXT_FIELDS}
+    texts = {name: unwrap(str(row.get(name) or "")) for name in _TEXT_FIELDS}
     content = EntryContent(
         kind=kind,
         audience=audience,
@@ -146,6 +147,24 @@ def _entry(row: object) -> ManualEntry:
         **texts,
     )
     return ManualEntry(key, content)
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s")
+
+
+def unwrap(text: str) -> str:
+    """The text with lines wrapped in the file joined again: a line break stays only
+    before a list item or around a blank line, so the page reflows the sentences."""
+    lines = text.strip().splitlines()
+    out: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        joins = out and out[-1] and stripped and not _LIST_ITEM.match(line)
+        if joins:
+            out[-1] = f"{out[-1]} {stripped}"
+        else:
+            out.append(stripped)
+    return "\n".join(out)
 
 
 async def import_manual(

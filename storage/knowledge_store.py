@@ -32,7 +32,7 @@ from storage.connections import Connection
 # ts_headline marks hits with these; no entry text contains them (control characters).
 _START, _STOP = "\x01", "\x02"
 _HEADLINE_OPTIONS = (
-    f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12,"
+    f"StartSel={_START}, StopSel={_STOP}, MaxWords=22, MinWords=10,"
     ' MaxFragments=2, FragmentDelimiter=" … "'
 )
 _VERSION_COLUMNS = """
@@ -53,9 +53,9 @@ _VISIBLE = """
     (%(staff)s OR (e.status <> 'retired' AND v.audience = 'customers'
                    AND v.machine_models && %(owned)s::text[]))
 """
-_SEARCH_TEXT = (
-    "v.title || '. ' || v.symptoms || ' ' || v.causes || ' ' || v.checks || ' '"
-    " || v.remedies || ' ' || v.body"
+# The snippet comes from the text under the title (the title is shown anyway).
+_SNIPPET_TEXT = (
+    "v.symptoms || ' ' || v.causes || ' ' || v.checks || ' ' || v.remedies || ' ' || v.body"
 )
 
 
@@ -247,7 +247,7 @@ async def search(conn: Connection, *, query: KnowledgeQuery, viewer: Viewer) -> 
     }
     searching = bool(params["text"])
     rank = "ts_rank(v.search, q)" if searching else "0.0"
-    snippet = f"ts_headline('english', {_SEARCH_TEXT}, q, %(options)s)" if searching else "''"
+    snippet = f"ts_headline('english', {_SNIPPET_TEXT}, q, %(options)s)" if searching else "''"
     source = ", websearch_to_tsquery('english', %(text)s) q" if searching else ""
     matches = "AND v.search @@ q" if searching else ""
     # Only the fixed fragments above are formatted in; every value is a parameter.

@@ -95,6 +95,12 @@ async def search_knowledge(
     """Entries matching the filters; with ``q`` (web search syntax) ranked by relevance
     (title first, then symptoms and causes, then the rest) with highlighted snippets."""
     viewer = viewer_of(plant, user)
+    if not viewer.staff:
+        # Customers read published versions only; another status must not tell them which
+        # entries have drafts on the way.
+        if entry_status not in (None, EntryStatus.PUBLISHED):
+            return []
+        entry_status = None
     query = KnowledgeQuery(q, machine_model, fault_code, signal, entry_status, limit)
     hits = await knowledge_store.search(conn, query=query, viewer=viewer)
     names = await _part_names(conn, viewer, [h.entry for h in hits])
@@ -257,9 +263,9 @@ async def ticket_knowledge(
     ticket = await _visible_ticket(conn, user, ticket_id)
     context = await fault_context_of(conn, ticket=ticket)
     viewer = viewer_of(plant, user)
-    return await _links(
-        conn, viewer, context, await links_for(conn, context=context, viewer=viewer)
-    )
+    links = await links_for(conn, context=context, viewer=viewer)
+    answer = await _links(conn, viewer, context, links)
+    return answer.model_copy(update={"ticket": TicketRef(id=ticket.id, number=ticket.number)})
 
 
 @router.get("/machines/{machine_id}/knowledge")

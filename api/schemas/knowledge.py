@@ -131,10 +131,13 @@ class EntryPublic(PublicModel):
     ) -> EntryPublic:
         shown = entry.shown
         content = shown.content
+        # A reader who is not staff sees the published version as the entry, and nothing
+        # of the drafts on their way (they may come from another customer's ticket).
+        staff_view = shown.version == entry.current_version
         return cls(
             id=entry.id,
             kind=content.kind,
-            status=entry.status,
+            status=entry.status if staff_view else EntryStatus.PUBLISHED,
             audience=content.audience,
             title=content.title,
             machine_models=list(content.machine_models),
@@ -150,9 +153,9 @@ class EntryPublic(PublicModel):
             remedies=content.remedies,
             body=content.body,
             version=shown.version,
-            current_version=entry.current_version,
+            current_version=shown.version if not staff_view else entry.current_version,
             published_version=entry.published_version,
-            pending_review=entry.published_version != entry.current_version,
+            pending_review=staff_view and entry.published_version != entry.current_version,
             written_by=shown.edited_by_name,
             written_at=shown.edited_at,
             created_by=entry.created_by,
@@ -284,3 +287,4 @@ class KnowledgeLinksPublic(PublicModel):
     fault_codes: list[int]
     signals: list[str]
     links: list[LinkPublic]
+    ticket: TicketRef | None = None  # the ticket asked about, if one was

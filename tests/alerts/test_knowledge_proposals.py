@@ -94,3 +94,8 @@ def test_an_addition_appends_dated_findings_once_and_is_internal() -> None:
     assert added.signals == ("bearing_temp", "vibration_rms")
     assert added.part_numbers == ("FIL12-BRG-KIT", "GREASER-1")
     assert added.title == current.title
+    repaired = Lesson("", "Seal washed out", "", "", "", (), datetime(2026, 2, 27, tzinfo=UTC))
+    assert (
+        "From a repair on 2026-02-27:\nSeal washed out"
+        in added_content(current, context, repaired, AT).causes
+    )

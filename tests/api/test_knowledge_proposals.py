@@ -117,6 +117,7 @@ async def test_a_reviewed_ticket_proposes_an_addition_to_its_fault_code_page(
         model="FIL-12",
         fault_code=201,
     )
+    # Reviewed a day after the repair: the addition is dated by the repair.
     reviewed = await move(client, ticket, "reviewed", SUPPORT, "all fine")
     assert reviewed.status_code == 200, reviewed.text
 
@@ -127,7 +128,7 @@ async def test_a_reviewed_ticket_proposes_an_addition_to_its_fault_code_page(
     assert entry["written_by"] == "LineCare (proposed from a reviewed ticket)"
     assert entry["source_ticket"]["id"] == ticket
     assert (
-        "From a repair on 2026-03-03:\nGreaser line kinked at [customer] after a rebuild"
+        "From a repair on 2026-03-02:\nGreaser line kinked at [customer] after a rebuild"
         in (entry["causes"])
     )
     assert "- Preventive: Add a line check to wash-down" in entry["remedies"]
@@ -140,6 +141,11 @@ async def test_a_reviewed_ticket_proposes_an_addition_to_its_fault_code_page(
     # The customer keeps reading the published page; the proposal is not theirs to see.
     customer = (await _page(client, BEARING_PAGE, NORDBRAU)).json()["entry"]
     assert customer["version"] == 1
+    # Nothing tells the customer that a draft is on its way.
+    assert (customer["status"], customer["current_version"]) == ("published", 1)
+    assert customer["pending_review"] is False
+    drafts = await client.get("/api/knowledge", params={"status": "draft"}, headers=NORDBRAU)
+    assert drafts.json() == []
     assert "From a repair" not in customer["causes"]
     assert customer["source_ticket"] is None
 

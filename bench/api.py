@@ -1,0 +1,349 @@
+"""API benchmark: ``python -m bench.api [--quick]``.
+
+Starts its own TimescaleDB cluster, loads one week (``--quick``: one day) of
+1 Hz samples of six signals of one machine through the binary COPY of
+``storage.telemetry_writer``, and serves the app with uvicorn in a process of
+its own. Then it measures:
+
+- trends: ``clients`` concurrent clients request GET /api/machines/{id}/trends
+  of one signal over random ranges (lengths log-uniform from a minute to the
+  whole history, so short and long ranges both count), at most 1,000 points
+  each; p50 and p99 latency in wall milliseconds;
+- ``ratio_to_db_query``: the trend p50 over the p50 of the very same SQL
+  (``storage.trend_queries.trend_statement``) for the same ranges, run
+  directly on one connection one after the other: what the API and the
+  concurrency add to the database's own work;
+- SSE fan-out: ``sse`` clients hold GET /api/machines/{id}/live/stream open;
+  a new sample is written, and ``sse_clients`` counts the clients that
+  received the update within 1 s of its commit.
+
+On the Apache edition (Debian's build) ``telemetry_1m`` is a view, so every
+range is bucketed from raw rows; with the licensed edition coarse ranges read
+the continuous aggregate. The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from bench.throwaway_services import throwaway_cluster
+from models.plant import load_plant
+from models.readings import Reading
+from services.free_ports import free_port
+from services.postgres_cluster import dsn as cluster_dsn
+from storage.database import prepare_database
+from storage.telemetry_writer import write_readings
+from storage.trend_queries import bucket_grid, rollup_is_materialized, trend_statement
+from storage.trend_queries import trend_parameters as trend_sql_parameters
+from storage.user_store import seed_demo_users
+
+Figures = dict[str, object]
+
+PLANT_FILE = Path(__file__).resolve().parents[1] / "config" / "plant.yaml"
+MACHINE = "l1-filler"
+SIGNALS = (
+    "speed",
+    "vibration_rms",
+    "bearing_temp",
+    "motor_current",
+    "good_count",
+    "reject_count",
+)
+TOKEN = "demo-support"
+POINTS = 1000
+START = datetime(2026, 3, 2, tzinfo=UTC)
+SSE_WINDOW_S = 1.0
+_COPY_BATCH = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    history: timedelta
+    clients: int
+    requests: int
+    sse: int
+
+
+FULL = Sizes(history=timedelta(days=7), clients=50, requests=2000, sse=1000)
+QUICK = Sizes(history=timedelta(days=1), clients=50, requests=500, sse=500)
+
+
+@dataclass(frozen=True, slots=True)
+class TrendRequest:
+    signal: str
+    since: datetime
+    until: datetime
+
+
+def trend_requests(sizes: Sizes, seed: int = 7) -> list[TrendRequest]:
+    """Random ranges inside the history; lengths log-uniform from a minute to all of it."""
+    rng = random.Random(seed)
+    shortest, longest = 60.0, sizes.history.total_seconds()
+    requests = []
+    for _ in range(sizes.requests):
+        span = math.exp(rng.uniform(math.log(shortest), math.log(longest)))
+        since = START + timedelta(seconds=rng.uniform(0, longest - span))
+        requests.append(TrendRequest(rng.choice(SIGNALS), since, since + timedelta(seconds=span)))
+    return requests
+
+
+def _percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
+
+
+async def _load(dsn: str, history: timedelta) -> int:
+    """One sample a second of every signal, written in COPY batches; the rows written."""
+    seconds = int(history.total_seconds())
+    written = 0
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+        batch: list[Reading] = []
+        for second in range(seconds):
+            at = START + timedelta(seconds=second)
+            wave = math.sin(second / 900.0)
+            batch.extend(
+                Reading(at, MACHINE, signal, 50.0 + 10.0 * wave + index)
+                for index, signal in enumerate(SIGNALS)
+            )
+            if len(batch) >= _COPY_BATCH:
+                written += await write_readings(conn, batch)
+                await conn.commit()
+                batch = []
+        if batch:
+            written += await write_readings(conn, batch)
+            await conn.commit()
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        await conn.execute("VACUUM ANALYZE telemetry")
+    return written
+
+
+def _serve_command(dsn: str, port: int, state_dir: str) -> list[str]:
+    return [sys.executable, "-m", "bench.api", "--serve", dsn, str(port), state_dir]
+
+
+def serve(dsn: str, port: int, state_dir: str) -> None:
+    """The app on ``port``, as ``linecare serve-api`` runs it, until terminated."""
+    import uvicorn
+
+    from api.app import create_app
+    from settings.linecare_settings import Settings
+
+    settings = Settings(
+        database_url=dsn,
+        state_dir=Path(state_dir),
+        manage_services=False,
+        api_host="127.0.0.1",
+        api_port=port,
+    )
+    app = create_app(settings, load_plant(PLANT_FILE))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=4096)
+
+
+async def _wait_until_up(url: str, process: asyncio.subprocess.Process) -> None:
+    async with httpx.AsyncClient(base_url=url) as http:
+        for _ in range(300):
+            if process.returncode is not None:
+                raise RuntimeError("the API process ended before it served")
+            try:
+                response = await http.get("/api/health")
+                if response.status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the API did not start within 30 s")
+
+
+async def _trend_latencies(url: str, requests: Sequence[TrendRequest], clients: int) -> list[float]:
+    """Wall milliseconds of each request, ``clients`` of them in flight at once."""
+    queue: asyncio.Queue[TrendRequest] = asyncio.Queue()
+    for request in requests:
+        queue.put_nowait(request)
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    async def client(http: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            request = queue.get_nowait()
+            started = time.perf_counter()
+            response = await http.get(
+                f"/api/machines/{MACHINE}/trends",
+                params={
+                    "signals": request.signal,
+                    "from": request.since.isoformat(),
+                    "to": request.until.isoformat(),
+                    "points": POINTS,
+                },
+                headers=headers,
+            )
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"trend answered {response.status_code}: {response.text}")
+
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
+        await asyncio.gather(*(client(http) for _ in range(clients)))
+    return latencies
+
+
+async def _db_query_ms(dsn: str, requests: Sequence[TrendRequest]) -> list[float]:
+    """The same SQL the endpoint runs, straight on one connection, one after the other."""
+    durations = []
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        materialized = await rollup_is_materialized(conn)
+        for request in requests:
+            grid = bucket_grid(request.since, request.until, points=POINTS)
+            started = time.perf_counter()
+            cursor = await conn.execute(
+                trend_statement(grid, rollup_materialized=materialized),
+                trend_sql_parameters(grid, machine_id=MACHINE, signals=[request.signal]),
+            )
+            await cursor.fetchall()
+            durations.append((time.perf_counter() - started) * 1000)
+    return durations
+
+
+class _SseClient:
+    """A bare HTTP/1.1 stream reader: thousands of them stay light on one core."""
+
+    def __init__(self) -> None:
+        self.arrivals: list[float] = []
+        self.ready = asyncio.Event()
+
+    async def run(self, port: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            (
+                f"GET /api/machines/{MACHINE}/live/stream HTTP/1.1\r\n"
+                f"Host: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n"
+                "Accept: text/event-stream\r\n\r\n"
+            ).encode()
+        )
+        await writer.drain()
+        try:
+            status = await reader.readline()
+            if b" 200 " not in status:
+                raise RuntimeError(f"stream refused: {status!r}")
+            while line := await reader.readline():
+                if line.startswith(b"event: live"):
+                    self.arrivals.append(time.perf_counter())
+                    self.ready.set()
+        finally:
+            writer.close()
+
+
+async def _sse_fan_out(dsn: str, port: int, clients: int, history: timedelta) -> int:
+    """How many of ``clients`` open streams get a new sample's update within 1 s."""
+    readers = [_SseClient() for _ in range(clients)]
+    tasks = []
+    for reader in readers:
+        tasks.append(asyncio.create_task(reader.run(port)))
+        await asyncio.sleep(0)  # let each connect before piling up the next
+    try:
+        await asyncio.wait_for(asyncio.gather(*(r.ready.wait() for r in readers)), 60)
+        await asyncio.sleep(1.0)
+        async with await psycopg.AsyncConnection.connect(dsn) as conn:
+            await write_readings(
+                conn, [Reading(START + history + timedelta(seconds=1), MACHINE, "speed", 999.0)]
+            )
+            await conn.commit()
+            landed = time.perf_counter()
+        await asyncio.sleep(SSE_WINDOW_S + 1.0)
+        return sum(
+            any(landed < t <= landed + SSE_WINDOW_S for t in reader.arrivals) for reader in readers
+        )
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def run_benchmark(sizes: Sizes, say: Callable[[str], None] = print) -> Figures:
+    plant = load_plant(PLANT_FILE)
+    with throwaway_cluster() as cluster, tempfile.TemporaryDirectory() as state_dir:
+        dsn = cluster_dsn(cluster, "linecare_bench")
+        await prepare_database(dsn, plant, timedelta(days=3650))
+        async with await psycopg.AsyncConnection.connect(dsn) as conn:
+            await seed_demo_users(conn)
+            await conn.commit()
+        started = time.perf_counter()
+        rows = await _load(dsn, sizes.history)
+        say(f"loaded {rows:,} samples in {time.perf_counter() - started:.1f} s")
+        return await _measure(dsn, sizes, state_dir, say)
+
+
+async def _measure(dsn: str, sizes: Sizes, state_dir: str, say: Callable[[str], None]) -> Figures:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = await asyncio.create_subprocess_exec(
+        *_serve_command(dsn, port, state_dir),
+        env={**os.environ, "PYTHONPATH": str(PLANT_FILE.parents[1])},
+    )
+    try:
+        await _wait_until_up(url, process)
+        requests = trend_requests(sizes)
+        await _trend_latencies(url, requests[: sizes.clients], sizes.clients)  # warm-up
+        latencies = await _trend_latencies(url, requests, sizes.clients)
+        p50, p99 = _percentile(latencies, 0.5), _percentile(latencies, 0.99)
+        say(f"trends: {len(latencies)} requests, {sizes.clients} clients: p50 {p50:.1f} ms")
+        db = await _db_query_ms(dsn, requests)
+        db_p50 = _percentile(db, 0.5)
+        say(f"the same SQL alone: p50 {db_p50:.2f} ms, p99 {_percentile(db, 0.99):.1f} ms")
+        sse = await _sse_fan_out(dsn, port, sizes.sse, sizes.history)
+        say(f"SSE: {sse} of {sizes.sse} streams had the new sample within 1 s")
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 30)
+    return {
+        "history_days": sizes.history / timedelta(days=1),
+        "signals": len(SIGNALS),
+        "clients": sizes.clients,
+        "requests": len(latencies),
+        "trend_mean_ms": round(statistics.fmean(latencies), 2),
+        "db_query_p50_ms": round(db_p50, 2),
+        "db_query_p99_ms": round(_percentile(db, 0.99), 2),
+        "sse_streams_opened": sizes.sse,
+        "trend_p50_ms": round(p50, 2),
+        "trend_p99_ms": round(p99, 2),
+        "ratio_to_db_query": round(p50 / db_p50, 2) if db_p50 else None,
+        "sse_clients": sse,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.api", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="one day of history, 500 streams")
+    parser.add_argument(
+        "--serve", nargs=3, metavar=("DSN", "PORT", "STATE_DIR"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.serve[0], int(args.serve[1]), args.serve[2])
+        return 0
+    figures = asyncio.run(run_benchmark(QUICK if args.quick else FULL, say=_say))
+    print(json.dumps(figures))
+    return 0
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

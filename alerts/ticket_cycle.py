@@ -101,8 +101,12 @@ def _notice_note(kind: SlaClockKind, notice: str, left: str, due: datetime) -> s
 
 
 async def _add_stops(conn: Connection, plant: Plant, ticket: Ticket, now: datetime) -> bool:
-    """Add the machine's new breakdowns to the ticket; True when one re-graded it."""
-    if is_past_repair(ticket.status):
+    """Add the machine's new breakdowns to the ticket; True when one re-graded it.
+
+    Only fault tickets hear of stops: a breakdown during planned maintenance work
+    that is still to come is no news for that ticket.
+    """
+    if is_past_repair(ticket.status) or not ticket.draft.ticket_type.is_fault:
         return False
     site = plant.placement_of(ticket.draft.machine_id).site
     machine_lines = {m.id: line.id for line in site.lines for m in line.machines}

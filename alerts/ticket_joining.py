@@ -1,10 +1,11 @@
 """A second warning on a machine joins the machine's open ticket instead of opening another.
 
-One fault, one ticket: while a ticket on the machine is still being worked (not
-yet repaired), a new alert on it is linked to that ticket, which records it and
-takes the worse grade. Once the fault is repaired, a new warning is a new fault
-and opens a ticket of its own. The alert's row is locked before the ticket's, as
-everywhere in the alert job.
+One fault, one ticket: while a fault ticket on the machine is still being worked
+(not yet repaired), a new alert on it is linked to that ticket, which records it
+and takes the worse grade. Tickets of other work (planned maintenance, a
+question, a training) are not joined: the warning is a fault of its own. Once
+the fault is repaired, a new warning is a new fault and opens a ticket of its own.
+The alert's row is locked before the ticket's, as everywhere in the alert job.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ async def join_open_ticket(conn: Connection, *, alert: Alert, now: datetime) -> 
     )
     for ticket_id in reversed(candidates):  # the newest open ticket first
         ticket = await ticket_store.lock_ticket(conn, ticket_id=ticket_id)
-        if ticket is None or is_past_repair(ticket.status):
+        if ticket is None or is_past_repair(ticket.status) or not ticket.draft.ticket_type.is_fault:
             continue
         await alert_store.link_ticket(conn, alert_id=alert.id, ticket_id=ticket_id)
         await ticket_store.append_event(

@@ -20,6 +20,15 @@ class TicketType(StrEnum):
     TRAINING = "training"
     COMPLAINT = "complaint"
 
+    @property
+    def is_fault(self) -> bool:
+        """Whether the ticket is about a fault: the kind a warning joins and a stop re-grades.
+
+        A planned maintenance visit, a question or a training open on the machine are
+        other work; a warning or a breakdown meanwhile is a fault of its own.
+        """
+        return self in (TicketType.EMERGENCY_REPAIR, TicketType.GENERAL_FAULT)
+
 
 class Channel(StrEnum):
     HOTLINE = "hotline"

@@ -20,6 +20,7 @@ from storage.asset_registry import sync_assets
 from storage.connections import Pool
 from storage.ticket_store import get_ticket, list_tickets, ticket_events
 from tests.alerts.factories import FRIDAY_0800, HEALTHY, WINDOW, score_series
+from tests.api.factories import insert_ticket
 
 pytestmark = pytest.mark.integration
 
@@ -207,6 +208,37 @@ async def test_a_fault_that_returns_while_its_ticket_is_worked_joins_that_ticket
     assert [a.status for a in alerts] == [AlertStatus.OPEN, AlertStatus.CLOSED]
     assert {a.ticket_id for a in alerts} == {tickets[0].id}
     assert [e.kind for e in events].count("alert_joined") == 1
+
+
+async def test_a_warning_does_not_join_planned_maintenance_open_on_the_machine(
+    monitored: Pool, plant: Plant
+) -> None:
+    async with monitored.connection() as conn:
+        planned = await insert_ticket(
+            conn,
+            customer_id="nordbrau",
+            line_id="line-1",
+            machine_id="l1-filler",
+            received_at=NOW - timedelta(days=1),
+            severity="minor",
+        )
+        await conn.execute(
+            # Its own number: the factory's counter knows nothing of the ticket sequence.
+            "UPDATE tickets SET ticket_type = 'preventive_maintenance', number = 'LC-PM-1'"
+            " WHERE id = %s",
+            (planned,),
+        )
+
+    await run_alert_cycle(monitored, plant, now=NOW)
+
+    async with monitored.connection() as conn:
+        tickets = await list_tickets(conn, customer_id="nordbrau")
+        alerts = await list_alerts(conn, customer_id="nordbrau")
+        planned_events = await ticket_events(conn, ticket_id=planned)
+    warning = next(t for t in tickets if t.id != planned)
+    assert warning.draft.channel is Channel.AUTOMATIC_WARNING
+    assert [a.ticket_id for a in alerts] == [warning.id]
+    assert "alert_joined" not in [e.kind for e in planned_events]
 
 
 async def test_a_fault_that_returns_after_the_repair_opens_a_new_ticket(

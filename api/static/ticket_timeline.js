@@ -26,11 +26,18 @@ function heading(event) {
   return `${label(STATUS_LABELS, event.old_value)} → ${label(STATUS_LABELS, event.new_value)}`;
 }
 
+// UTC times written into notes ("due 2026-12-06 13:00 UTC", "2026-12-06T13:17:00+00:00")
+// read in the site's zone like every other time on the page.
+const UTC_TIME = /(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?: UTC|Z|\+00:00)/g;
+function inSiteTime(text, zone) {
+  return text.replace(UTC_TIME, (match, day, time) => fmtSiteTime(`${day}T${time}:00Z`, zone));
+}
+
 // A long note (the confirmation read back to the customer) folds after its first line.
-function noteOf(event) {
+function noteOf(event, zone) {
   if (!event.note) return null;
-  const lines = event.note.split("\n");
-  if (lines.length <= 3) return el("div", { class: "tl-note" }, event.note);
+  const lines = inSiteTime(event.note, zone).split("\n");
+  if (lines.length <= 3) return el("div", { class: "tl-note" }, lines.join("\n"));
   return el("details", { class: "tl-note" }, el("summary", {}, `${lines.find((l) => l.trim()) || ""} …`), lines.slice(1).join("\n"));
 }
 
@@ -45,6 +52,6 @@ export function timelinePanel(ticket, zone) {
         el("strong", {}, heading(event)),
         el("span", { class: "muted small" }, `${fmtSiteTime(event.at, zone)} · ${event.actor || "LineCare"}`)),
       change(event),
-      noteOf(event))))
+      noteOf(event, zone))))
       : el("p", { class: "muted" }, "Nothing recorded yet."));
 }

@@ -226,14 +226,13 @@ function renderEntry(version) {
     el("div", { class: "kb-entry-head" },
       el("div", { class: "kb-kind muted small" }, KIND_TEXT[entry.kind] || entry.kind),
       el("h1", { class: "kb-title" }, shown.title || entry.title),
-      el("div", { class: "kb-pills" }, view.staff ? [statusPills(entry), audiencePill(shown.audience || entry.audience)] : null, chips(shown.machine_models ? shown : entry))),
-    authorship(entry),
-    version ? versionBanner(version) : null,
+      el("div", { class: "kb-pills" }, view.staff ? [...statusPills(entry), audiencePill(shown.audience || entry.audience)] : null, chips(shown.machine_models ? shown : entry))),
+    version ? versionBanner(version) : authorship(entry),
     !version ? pendingBanner(entry) : null,
     !version ? proposalBanner(entry) : null,
     view.writer && !version ? actions(entry) : null,
     el("div", { class: "kb-sections" }, SECTIONS.map(([key, label]) => section(label, shown[key]))),
-    partsSection(version ? version.part_numbers.map((p) => ({ part_number: p, description: "" })) : entry.parts),
+    partsSection(version ? version.part_numbers.map((p) => ({ part_number: p, description: partName(entry, p) })) : entry.parts),
     view.staff ? historyPanel(entry, versions, proposals, version) : null);
 }
 
@@ -266,6 +265,12 @@ function versionBanner(version) {
   return el("div", { class: "kb-banner kb-banner-info" },
     `You are reading version ${summary.version} by ${summary.edited_by_name}, ${when(summary.edited_at)}${summary.change_note ? ` (“${summary.change_note}”)` : ""}. `,
     el("button", { type: "button", class: "btn kb-btn-outline kb-small-btn", onclick: () => renderEntry() }, "Back to the newest version"));
+}
+
+// A part's description as the newest version knows it (an older version's part may be gone).
+function partName(entry, number) {
+  const known = entry.parts.find((p) => p.part_number === number);
+  return known ? known.description : "";
 }
 
 function section(label, text) {
@@ -479,6 +484,10 @@ async function start() {
   $("kb").hidden = false;
   const entry = params().get("entry");
   await Promise.all([search(), countReviews(), entry ? openEntry(entry, { push: false }) : null]);
+  // Deep links: ?entry=ID&edit=1 opens the editor (a proposal to review), &version=N a version.
+  if (!view.entry) return;
+  if (params().get("edit") === "1" && view.writer) openEditor(view.entry.entry);
+  else if (params().get("version")) showVersion(view.entry.entry.id, Number(params().get("version")));
 }
 
 document.addEventListener("DOMContentLoaded", start);

@@ -9,7 +9,7 @@ export const STATUS_LABELS = {
   dispatched: "Dispatched",
   en_route: "En route",
   on_site: "On site",
-  repaired: "Repaired: line running again",
+  repaired: "Repaired",
   verified: "Verified",
   signed_off: "Signed off",
   survey: "Survey",

@@ -104,7 +104,9 @@ async def _projected(
     latest, next_due = await next_estimate(conn, machine_task, now=now)
     entries: list[CalendarEntry] = []
     if latest is not None and latest.status is OccurrenceStatus.OPEN:
-        after = latest.due_at
+        # The next one counts from this one's completion: at the earliest its window's end,
+        # and not before now for one that is overdue.
+        after = max(latest.window_end, now)
     elif next_due.estimate.due_at is None:
         entries.append(_due_entry(machine_task, None, share_used=next_due.estimate.share_used))
         return entries

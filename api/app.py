@@ -35,6 +35,7 @@ from api.routers import (
     machine_status,
     machines,
     maintenance,
+    maintenance_page,
     me,
     my_jobs,
     notifications,
@@ -104,6 +105,7 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.include_router(sign_in_page.router)
     app.include_router(report_page.router)
     app.include_router(kpi_page.router)
+    app.include_router(maintenance_page.router)
     app.include_router(kb_page.router)
     app.include_router(api_docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -10,7 +10,8 @@ that completes an observation lands.
 
 A plant clock running far ahead of the wall clock (the demo's simulator at 60x)
 completes observations faster than cycles run; the loop then rests half as long
-as its last cycle took before it looks, so that it never takes a whole core.
+as its last cycle took (at most ``MAX_REST_S``) before it looks, so that it does
+not take a whole core, nor hold a warning back by more than that.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from storage.connections import Pool
 # Every observation width of 10 s and more (10, 15, 20, 30 s, a minute, ...) ends
 # on this grid, so waking on it never misses a machine's completed observation.
 COMPLETION_GRID = timedelta(seconds=5)
+MAX_REST_S = 0.5
 
 
 def next_completion(
@@ -46,10 +48,11 @@ async def wait_for_next_cycle(
 ) -> None:
     """Return once the plant clock passes the next completion after ``cycle_began``
     (the plant time the last cycle started at), or after ``interval_s``; but not
-    before half of ``cycle_took_s`` (the last cycle's wall time) has passed."""
+    before half of ``cycle_took_s`` (the last cycle's wall time, up to
+    ``MAX_REST_S``) has passed."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + interval_s
-    await asyncio.sleep(min(cycle_took_s / 2, interval_s))
+    await asyncio.sleep(min(cycle_took_s / 2, MAX_REST_S, interval_s))
     due = next_completion(cycle_began, settle=settle) if cycle_began is not None else None
     while (left := deadline - loop.time()) > 0:
         await asyncio.sleep(min(poll_s, left))

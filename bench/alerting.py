@@ -186,11 +186,13 @@ class Batch:
     until: datetime  # every sample before this plant time is stored
 
 
-async def _feed(pool: Pool, feed: PlantFeed, clock: PlantClock, batches: list[Batch]) -> None:
+async def _feed(
+    pool: Pool, feed: PlantFeed, clock: PlantClock, batches: list[Batch], stop: asyncio.Event
+) -> None:
     """Write the plant's samples as the collectors would: a batch every flush interval."""
     written = clock.plant_start
     async with pool.connection() as conn:
-        while True:
+        while not stop.is_set():
             await asyncio.sleep(FLUSH_S)
             until = clock.now()
             await write_readings(conn, feed.readings(written, until))
@@ -209,11 +211,11 @@ class PlantClock:
         return self.plant_start + timedelta(seconds=elapsed)
 
 
-async def _watch_tickets(pool: Pool, seen: dict[str, float]) -> None:
+async def _watch_tickets(pool: Pool, seen: dict[str, float], stop: asyncio.Event) -> None:
     """When each machine's ticket first became visible (perf_counter)."""
     async with pool.connection() as conn:
         await conn.set_autocommit(True)
-        while True:
+        while not stop.is_set():
             cursor = await conn.execute("SELECT machine_id FROM tickets")
             now = time.perf_counter()
             for (machine_id,) in await cursor.fetchall():
@@ -316,9 +318,11 @@ async def _measure(
     clock = PlantClock(live_start, time.perf_counter(), sizes.speed)
     batches: list[Batch] = []
     seen: dict[str, float] = {}
+    # Stopped by a flag, not cancelled, so no statement is cut off mid-flight.
+    stop = asyncio.Event()
     tasks = [
-        asyncio.create_task(_feed(pool, feed, clock, batches)),
-        asyncio.create_task(_watch_tickets(pool, seen)),
+        asyncio.create_task(_feed(pool, feed, clock, batches, stop)),
+        asyncio.create_task(_watch_tickets(pool, seen, stop)),
     ]
     try:
         # The analyze process is ready once every machine's model scores what the feed wrote.
@@ -336,8 +340,7 @@ async def _measure(
         await _wait_for(lambda: len(seen) == len(machines), 300, "ticket on every machine")
         say(f"{len(seen)} tickets opened")
     finally:
-        for task in tasks:
-            task.cancel()
+        stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
         if analyze.returncode is None:
             analyze.terminate()

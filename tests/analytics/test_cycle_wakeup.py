@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from analytics.cycle_wakeup import next_completion, wait_for_next_cycle
+from analytics.cycle_wakeup import MAX_REST_S, next_completion, wait_for_next_cycle
 from models.readings import Reading
 from storage.connections import Pool
 from storage.telemetry_writer import write_readings
@@ -41,14 +41,22 @@ async def test_telemetry_completing_an_observation_ends_the_wait(db_pool: Pool) 
 
 
 @pytest.mark.integration
-async def test_the_loop_rests_half_as_long_as_its_last_cycle_took(db_pool: Pool) -> None:
+async def test_the_loop_rests_half_as_long_as_its_last_cycle_took_up_to_a_limit(
+    db_pool: Pool,
+) -> None:
     async with db_pool.connection() as conn:
         await write_readings(conn, [Reading(T + timedelta(minutes=5), "m1", "speed", 1.0)])
     started = time.perf_counter()
     await wait_for_next_cycle(
-        db_pool, cycle_began=T, settle=SETTLE, interval_s=30, cycle_took_s=0.8, poll_s=0.05
+        db_pool, cycle_began=T, settle=SETTLE, interval_s=30, cycle_took_s=0.6, poll_s=0.05
     )
-    waited = time.perf_counter() - started
+    rested = time.perf_counter() - started
+    started = time.perf_counter()
+    await wait_for_next_cycle(
+        db_pool, cycle_began=T, settle=SETTLE, interval_s=30, cycle_took_s=60, poll_s=0.05
+    )
+    capped = time.perf_counter() - started
 
     # Long completed by the plant clock, yet not before the rest.
-    assert 0.4 <= waited < 5
+    assert 0.3 <= rested < 5
+    assert MAX_REST_S <= capped < 5

@@ -418,3 +418,21 @@ async def remember_key(conn: Connection, *, user_id: int, key: str, entry_id: in
         (user_id, key, entry_id),
     )
     return cursor.rowcount == 1
+
+
+async def alert_fault(
+    conn: Connection, *, alert_id: int
+) -> tuple[str, frozenset[str], frozenset[int]] | None:
+    """An alert's machine, its driving signals and the fault codes of its ticket's stops."""
+    cursor = await conn.execute(
+        "SELECT a.machine_id, a.signals, coalesce(array_agg(DISTINCT e.new_value::integer)"
+        " FILTER (WHERE e.new_value ~ '^[0-9]{1,9}$'), '{}')"
+        " FROM alerts a LEFT JOIN ticket_events e ON e.ticket_id = a.ticket_id"
+        " AND e.kind = 'machine_stop' AND e.field = 'fault_code'"
+        " WHERE a.id = %s GROUP BY a.id",
+        (alert_id,),
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    return row[0], frozenset(row[1]), frozenset(row[2])

@@ -296,6 +296,29 @@ async def machine_knowledge(
     )
 
 
+@router.get("/alerts/{alert_id}/knowledge")
+async def alert_knowledge(
+    alert_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    user: CurrentUser,
+    conn: ConnDep,
+    plant: PlantDep,
+) -> KnowledgeLinksPublic:
+    """The entries an alert links to: by its driving signals, and by the fault codes of the
+    stops its ticket saw. 404 for another customer's alert, like a missing one."""
+    fault = await knowledge_store.alert_fault(conn, alert_id=alert_id)
+    if fault is None:
+        raise not_found("alert", alert_id)
+    machine_id, signals, codes = fault
+    try:
+        placement = machine_for(plant, user, machine_id)
+    except HTTPException:
+        raise not_found("alert", alert_id) from None
+    context = FaultContext(placement.machine.model, codes, signals)
+    viewer = viewer_of(plant, user)
+    links = await links_for(conn, context=context, viewer=viewer)
+    return await _links(conn, viewer, context, links)
+
+
 async def _visible_ticket(conn: Connection, user: User, ticket_id: int) -> Ticket:
     ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
     if ticket is None or not can_see(user, ticket.draft.customer_id):

@@ -17,7 +17,7 @@ from storage import parts_store
 from storage.connections import Pool
 from tests.api.closure_factories import Clock
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
-from tests.api.factories import T0, insert_ticket
+from tests.api.factories import T0, insert_alert, insert_ticket
 
 pytestmark = pytest.mark.integration
 
@@ -342,3 +342,22 @@ async def test_bad_queries_answer_422(client: httpx.AsyncClient) -> None:
     assert bad_signals.status_code == 422
     bad_move = await client.post("/api/knowledge/1/transitions", json={"to": "x"}, headers=SUPPORT)
     assert bad_move.status_code == 422
+
+
+async def test_an_alert_links_by_its_driving_signals(
+    client: httpx.AsyncClient, seeded_pool: Pool, manual: None
+) -> None:
+    async with seeded_pool.connection() as conn:
+        alert = await insert_alert(
+            conn, machine_id="l2-filler", signals=("vibration_rms", "bearing_temp")
+        )
+    response = await client.get(f"/api/alerts/{alert}/knowledge", headers=SUPPORT)
+    assert response.status_code == 200
+    links = response.json()["links"]
+    assert links[0]["entry"]["title"] == "Vibration rising on the filler drive"
+    assert links[0]["matched_signals"] == ["bearing_temp", "vibration_rms"]
+    assert (await client.get(f"/api/alerts/{alert}/knowledge", headers=NORDBRAU)).status_code == 200
+    hidden = await client.get(f"/api/alerts/{alert}/knowledge", headers=ALPENPACK)
+    assert (hidden.status_code, hidden.json()["detail"]) == (404, f"alert {alert} not found")
+    missing = await client.get("/api/alerts/999999/knowledge", headers=SUPPORT)
+    assert missing.status_code == 404

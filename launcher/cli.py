@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from collector.structured_logging import use_json_logs
-from launcher import evaluate_command, knowledge_cli, model_admin, parts_cli, ticket_cli
+from launcher import (
+    credential_admin,
+    evaluate_command,
+    knowledge_cli,
+    model_admin,
+    parts_cli,
+    ticket_cli,
+)
 from launcher.local_services import LocalServices
 from models.plant import load_plant
 from settings.linecare_settings import Settings
@@ -119,7 +126,11 @@ def _users(settings: Settings, args: argparse.Namespace) -> int:
 
     dsn = settings.dsn()
     try:
-        if args.users_command == "add":
+        if args.users_command in credential_admin.COMMANDS:
+            needs_plant = getattr(args, "api_key_command", None) == "add"
+            plant = load_plant(settings.plant_file) if needs_plant else None
+            credential_admin.run(args, dsn, plant)
+        elif args.users_command == "add":
             plant = load_plant(settings.plant_file)
             new = user_admin.new_user(
                 plant,
@@ -247,7 +258,11 @@ def _add_users_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     actions = users.add_subparsers(dest="users_command", required=True)
     add = actions.add_parser("add", help="create a user and print its token once")
     add.add_argument("login", help="e.g. anna.berger or anna@nordbrau.example")
-    add.add_argument("--role", required=True, help="support, desk, customer or admin")
+    add.add_argument(
+        "--role",
+        required=True,
+        help="admin, desk, support, field_engineer, parts_manager or customer",
+    )
     add.add_argument(
         "--customer-id", help="the plant-file customer a customer user sees; only for customers"
     )
@@ -257,6 +272,7 @@ def _add_users_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     revoke.add_argument("login")
     rotate = actions.add_parser("rotate", help="give a user a new token; the old one stops working")
     rotate.add_argument("login")
+    credential_admin.add_parsers(actions)
 
 
 def _settings_from(args: argparse.Namespace) -> Settings:

@@ -1,9 +1,11 @@
 """Accounts of a real installation: what ``linecare users add | list | revoke | rotate`` do.
 
-A token is generated here, handed to the administrator once, and kept only as
-its SHA-256 digest (storage/user_store.py): nobody can show it again, so a lost
-token is rotated, not looked up. Revoking keeps the user's row, so the login
-stays taken and the record of who had access remains.
+A user's personal token (an API key with the full rights of its role) is
+generated here, handed to the administrator once, and kept only as its SHA-256
+digest (storage/user_store.py): nobody can show it again, so a lost token is
+rotated, not looked up. Revoking keeps the user's row, so the login stays taken
+and the record of who had access remains. Passwords and other API keys:
+launcher/credential_admin.py. Every change goes to the audit log as done by ``cli``.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from datetime import UTC
 
 import psycopg
 
+from models.credentials import AuditEvent, AuditRecord
 from models.plant import Plant
 from models.users import Role, User, UserAccount
-from storage import user_store
+from storage import audit_store, user_store
 from storage.asset_registry import sync_assets
 from storage.connections import Connection
 from storage.schema_migrations import migrate
@@ -105,7 +108,7 @@ def _customers(plant: Plant) -> str:
 
 
 @asynccontextmanager
-async def _connection(dsn: str) -> AsyncIterator[Connection]:
+async def migrated_connection(dsn: str) -> AsyncIterator[Connection]:
     """A connection to a schema brought up to date, as every LineCare process does at start."""
     async with await psycopg.AsyncConnection.connect(dsn) as conn:
         await migrate(conn)
@@ -115,7 +118,7 @@ async def _connection(dsn: str) -> AsyncIterator[Connection]:
 async def add_user(dsn: str, plant: Plant, new: NewUser) -> IssuedToken:
     """Create the user with a new token; a taken login is an error, never an update."""
     token = new_token()
-    async with _connection(dsn) as conn:
+    async with migrated_connection(dsn) as conn:
         # The customer must be in the asset tables, which mirror the plant file.
         await sync_assets(conn, plant)
         async with conn.transaction():
@@ -127,6 +130,8 @@ async def add_user(dsn: str, plant: Plant, new: NewUser) -> IssuedToken:
                 customer_id=new.customer_id,
                 token=token,
             )
+            if user is not None:
+                await _audit(conn, AuditEvent.USER_CREATED, new.login, describe(user))
     if user is None:
         raise UserAdminError(
             f"login {new.login!r} is taken: `linecare users rotate {new.login}` gives it a new"
@@ -137,15 +142,17 @@ async def add_user(dsn: str, plant: Plant, new: NewUser) -> IssuedToken:
 
 async def list_users(dsn: str) -> list[UserAccount]:
     """Every user, active or revoked, by login."""
-    async with _connection(dsn) as conn:
+    async with migrated_connection(dsn) as conn:
         return await user_store.list_accounts(conn)
 
 
 async def revoke_user(dsn: str, login: str) -> tuple[UserAccount, bool]:
     """Revoke the user; also says whether it had been revoked before."""
-    async with _connection(dsn) as conn, conn.transaction():
+    async with migrated_connection(dsn) as conn, conn.transaction():
         before = await user_store.find_account(conn, login=login)
         after = await user_store.revoke_user(conn, login=login)
+        if before is not None and before.active:
+            await _audit(conn, AuditEvent.USER_REVOKED, login, "revoked with the CLI")
     if before is None or after is None:
         raise UserAdminError(f"no user {login!r}: `linecare users list` shows the logins")
     return after, not before.active
@@ -154,15 +161,24 @@ async def revoke_user(dsn: str, login: str) -> tuple[UserAccount, bool]:
 async def rotate_token(dsn: str, login: str) -> IssuedToken:
     """Give an active user a new token; its old token stops working at once."""
     token = new_token()
-    async with _connection(dsn) as conn, conn.transaction():
+    async with migrated_connection(dsn) as conn, conn.transaction():
         user = await user_store.replace_token(conn, login=login, token=token)
         account = None if user else await user_store.find_account(conn, login=login)
+        if user is not None:
+            await _audit(conn, AuditEvent.USER_CHANGED, login, "personal token replaced")
     if user is not None:
         return IssuedToken(user, token)
     if account is None:
         raise UserAdminError(f"no user {login!r}: `linecare users list` shows the logins")
     raise UserAdminError(
         f"user {login!r} is revoked: add a new user instead of bringing it back with a token"
+    )
+
+
+async def _audit(conn: Connection, event: AuditEvent, login: str, detail: str) -> None:
+    """An audit entry for a change made on the server's command line (actor ``cli``)."""
+    await audit_store.record(
+        conn, AuditRecord(event, subject_login=login, actor_login="cli", detail=detail)
     )
 
 

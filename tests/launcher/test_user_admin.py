@@ -258,3 +258,169 @@ async def test_an_unreachable_database_is_one_line_not_a_traceback(
     assert outcome.code == 1
     assert outcome.err.startswith("linecare: ") and outcome.err.count("\n") == 1
     assert "Traceback" not in outcome.err
+
+
+# Passwords and API keys: launcher/credential_admin.py.
+
+
+def _password_file(tmp_path: Path, password: str) -> str:
+    path = tmp_path / f"password-{len(list(tmp_path.iterdir()))}.txt"
+    path.write_text(password + "\n", encoding="utf-8")
+    return str(path)
+
+
+async def _sign_in(client: httpx.AsyncClient, login: str, password: str) -> int:
+    response = await client.post("/api/token", json={"login": login, "password": password})
+    return response.status_code
+
+
+async def _audit_events(db_pool: Pool, login: str) -> list[tuple[str, str | None]]:
+    async with db_pool.connection() as conn:
+        cursor = await conn.execute(
+            "SELECT event, actor_login FROM audit_log WHERE subject_login = %s ORDER BY id",
+            (login,),
+        )
+        return [(row[0], row[1]) for row in await cursor.fetchall()]
+
+
+async def test_add_admin_creates_the_first_administrator_who_signs_in_with_the_password(
+    linecare: LinecareCommand, client: httpx.AsyncClient, tmp_path: Path, db_pool: Pool
+) -> None:
+    password_file = _password_file(tmp_path, "correct horse battery")
+
+    outcome = await linecare("users", "add-admin", "root-admin", "--password-file", password_file)
+
+    assert outcome.code == 0, outcome.err
+    assert "root-admin (admin, all customers)" in outcome.out
+    assert "correct horse" not in outcome.out + outcome.err
+    assert await _sign_in(client, "root-admin", "correct horse battery") == 200
+    assert await _sign_in(client, "root-admin", "wrong horse battery") == 401
+    async with db_pool.connection() as conn:
+        cursor = await conn.execute("SELECT password_hash FROM users WHERE login = 'root-admin'")
+        row = await cursor.fetchone()
+    assert row is not None and row[0].startswith("$argon2id$")
+    assert ("user_created", "cli") in await _audit_events(db_pool, "root-admin")
+
+
+@pytest.mark.parametrize(("password", "message"), [("short", "at least 10"), ("", "at least 10")])
+async def test_add_admin_refuses_a_weak_password_and_creates_nobody(
+    linecare: LinecareCommand, tmp_path: Path, password: str, message: str
+) -> None:
+    outcome = await linecare(
+        "users", "add-admin", "weak", "--password-file", _password_file(tmp_path, password)
+    )
+
+    assert outcome.code == 2
+    assert message in outcome.err
+    assert "weak" not in (await linecare("users", "list")).out
+
+
+async def test_add_admin_without_a_terminal_or_file_asks_for_the_file(
+    linecare: LinecareCommand,
+) -> None:
+    outcome = await linecare("users", "add-admin", "nobody-at-tty")
+
+    assert outcome.code == 2
+    assert "--password-file" in outcome.err
+
+
+async def test_add_admin_refuses_a_taken_login(
+    linecare: LinecareCommand, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    await linecare.add("olaf", "--role", "desk")
+
+    outcome = await linecare(
+        "users", "add-admin", "olaf", "--password-file", _password_file(tmp_path, "a long password")
+    )
+
+    assert outcome.code == 2
+    assert "set-password olaf" in outcome.err
+    assert await _sign_in(client, "olaf", "a long password") == 401
+
+
+async def test_set_password_replaces_the_password_and_ends_refresh_tokens(
+    linecare: LinecareCommand, client: httpx.AsyncClient, tmp_path: Path, db_pool: Pool
+) -> None:
+    await linecare.add("paula", "--role", "support")
+    first = _password_file(tmp_path, "first password!")
+    assert (await linecare("users", "set-password", "paula", "--password-file", first)).code == 0
+    pair = (
+        await client.post("/api/token", json={"login": "paula", "password": "first password!"})
+    ).json()
+
+    second = _password_file(tmp_path, "second password!")
+    outcome = await linecare("users", "set-password", "paula", "--password-file", second)
+
+    assert outcome.code == 0, outcome.err
+    assert await _sign_in(client, "paula", "first password!") == 401
+    assert await _sign_in(client, "paula", "second password!") == 200
+    refreshed = await client.post(
+        "/api/token/refresh", json={"refresh_token": pair["refresh_token"]}
+    )
+    assert refreshed.status_code == 401
+    events = await _audit_events(db_pool, "paula")
+    assert events.count(("password_changed", "cli")) == 2
+
+
+async def test_set_password_for_an_unknown_login_exits_2(
+    linecare: LinecareCommand, tmp_path: Path
+) -> None:
+    outcome = await linecare(
+        "users", "set-password", "ghost", "--password-file", _password_file(tmp_path, "x" * 12)
+    )
+
+    assert outcome.code == 2
+    assert "no active user 'ghost'" in outcome.err
+
+
+async def test_api_key_add_list_revoke(
+    linecare: LinecareCommand, client: httpx.AsyncClient, db_pool: Pool
+) -> None:
+    await linecare.add("mes", "--role", "desk")
+
+    added = await linecare("users", "api-key", "add", "mes", "--name", "MES export")
+    assert added.code == 0, added.err
+    key = added.out.strip()
+    assert key.startswith("lck_") and "read_only" in added.err
+    assert (await client.get("/api/lines", headers=_bearer(key))).status_code == 200
+    refused = await client.post("/api/tickets", headers=_bearer(key), json={})
+    assert refused.status_code == 403  # read-only: no change, whatever the body
+
+    listing = await linecare("users", "api-key", "list", "mes")
+    assert "MES export" in listing.out and "read_only" in listing.out
+    assert key not in listing.out
+    key_id = next(
+        line.split()[0] for line in listing.out.splitlines() if line.endswith("MES export")
+    )
+
+    revoked = await linecare("users", "api-key", "revoke", key_id)
+    assert revoked.code == 0, revoked.err
+    assert (await client.get("/api/lines", headers=_bearer(key))).status_code == 401
+    events = await _audit_events(db_pool, "mes")
+    assert ("api_key_created", "cli") in events and ("api_key_revoked", "cli") in events
+
+
+async def test_a_customer_users_key_cannot_name_another_customer(
+    linecare: LinecareCommand,
+) -> None:
+    await linecare.add("carla", "--role", "customer", "--customer-id", "nordbrau")
+
+    outcome = await linecare(
+        "users", "api-key", "add", "carla", "--name", "x", "--customer-id", "alpenpack"
+    )
+
+    assert outcome.code == 2
+    assert "only that customer" in outcome.err
+
+
+async def test_a_staff_key_bound_to_a_customer_sees_only_that_customer(
+    linecare: LinecareCommand, client: httpx.AsyncClient
+) -> None:
+    await linecare.add("sven", "--role", "support")
+
+    outcome = await linecare(
+        "users", "api-key", "add", "sven", "--name", "portal", "--customer-id", "alpenpack"
+    )
+
+    assert outcome.code == 0, outcome.err
+    assert await _line_ids(client, outcome.out.strip()) == ["line-3"]

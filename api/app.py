@@ -23,6 +23,7 @@ from api.routers import (
     audit,
     complaints,
     console,
+    diagnosis_page,
     dispatch,
     engineers,
     health,
@@ -105,6 +106,7 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.include_router(sign_in_page.router)
     app.include_router(report_page.router)
     app.include_router(kpi_page.router)
+    app.include_router(diagnosis_page.router)
     app.include_router(maintenance_page.router)
     app.include_router(kb_page.router)
     app.include_router(api_docs.router)

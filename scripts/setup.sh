@@ -3,6 +3,7 @@
 #   PostgreSQL 15 (server + headers), cmake, mosquitto  (apt)
 #   TimescaleDB, Apache edition, built from Debian's trixie source package
 #   .venv with the project and its dev tools             (pip)
+#   uPlot for the diagnosis page's charts, pinned          (npm, sha256 checked)
 # A second run checks and returns in seconds. Needs root (or sudo) for apt.
 set -euo pipefail
 
@@ -90,7 +91,38 @@ install_venv() {
   echo "$want" > "$stamp"
 }
 
+# uPlot, pinned, vendored into api/static/vendor/uplot (committed, so the console works
+# offline): checked against its sha256 sums, fetched again from npm when a file is off.
+uplot_version=1.6.32
+uplot_tarball_sha256=4b8a8191e425658e3ea8c8c1314b0fc679c861ee3a1af2b20c7b16ba50b5133d
+uplot_files=(
+  "5dd9b3281aa64b461b42d9945f6adb2649d346502b12281a9ae0d46599a80eba  uPlot.esm.js"
+  "df630c6a8d6f8eeaff264b50f73ce5b114f646ffd9a0bb74f049b0a00135fa04  uPlot.min.css"
+  "8f989229699b4fe2f1a0432d0e9edc338a8a911e250e2d1b01ecd770a5f5b1bd  LICENSE"
+)
+
+fetch_uplot() {
+  local dir="$root/api/static/vendor/uplot"
+  if (cd "$dir" 2>/dev/null && printf '%s\n' "${uplot_files[@]}" | sha256sum --check --status 2>/dev/null); then
+    return
+  fi
+  command -v npm >/dev/null || { echo "npm is needed to fetch uPlot $uplot_version" >&2; exit 1; }
+  say "fetching uPlot $uplot_version from npm"
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "uplot@$uplot_version" >/dev/null)
+  echo "$uplot_tarball_sha256  $tmp/uplot-$uplot_version.tgz" | sha256sum --check --status \
+    || { echo "uplot-$uplot_version.tgz does not match its pinned sha256" >&2; rm -rf "$tmp"; exit 1; }
+  tar -xzf "$tmp/uplot-$uplot_version.tgz" -C "$tmp"
+  mkdir -p "$dir"
+  cp "$tmp/package/dist/uPlot.esm.js" "$tmp/package/dist/uPlot.min.css" "$tmp/package/LICENSE" "$dir/"
+  rm -rf "$tmp"
+  (cd "$dir" && printf '%s\n' "${uplot_files[@]}" | sha256sum --check --status) \
+    || { echo "uPlot files do not match their pinned sha256" >&2; exit 1; }
+}
+
 install_apt_packages
 build_timescaledb
 install_venv
+fetch_uplot
 say "ready"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -271,3 +272,19 @@ def test_a_grid_never_exceeds_its_points(points: int, span: timedelta) -> None:
     assert len(times) <= points
     assert times[0] <= since < times[0] + grid.width
     assert times[-1] <= since + span < times[-1] + grid.width
+
+
+async def test_the_diagnosis_page_and_its_chart_library_are_served_locally(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/diagnosis", params={"machine": "l1-filler"})
+    library = await client.get("/static/vendor/uplot/uPlot.esm.js")
+    script = await client.get("/static/diagnosis.js")
+
+    assert page.status_code == 200
+    assert "/static/diagnosis.js" in page.text
+    assert library.status_code == 200
+    assert hashlib.sha256(library.content).hexdigest() == (
+        "5dd9b3281aa64b461b42d9945f6adb2649d346502b12281a9ae0d46599a80eba"
+    )
+    assert '"/static/vendor/uplot/uPlot.esm.js"' in script.text

@@ -1,0 +1,314 @@
+// Remote diagnosis: live values pushed by the server, trends of any range drawn with uPlot
+// (one chart per signal, one shared cursor), a sister machine and the healthy baseline
+// beside them, the anomaly contributions, and a moment annotated onto a ticket.
+
+import uPlot from "/static/vendor/uplot/uPlot.esm.js";
+import { ApiError, SignedOut, apiGet, apiPost, newIdempotencyKey, storedToken, takeTokenFromLink } from "/static/api_client.js";
+import { $, el, fill, fmtNumber } from "/static/dom.js";
+import { fmtPlantTime, fmtSiteTime, zoneAbbreviation } from "/static/plant_time.js";
+
+const CURSOR_KEY = "diagnosis";
+const CHART_HEIGHT = 150;
+const POINTS = 1000;
+const COLORS = ["#1f5fae", "#d64545", "#2e9e5b", "#8e44ad", "#e0a100", "#16a2b8", "#5d6879"];
+const TREND_KINDS = new Set(["condition", "process", "counter"]);
+const STATE_WORDS = {
+  online: "online", offline: "offline", stale: "score stale", learning: "learning", unknown: "status unknown",
+};
+
+const view = {
+  machine: new URLSearchParams(window.location.search).get("machine"),
+  zone: "UTC",
+  signals: [],          // every signal of the machine, from the live values
+  shown: new Set(),     // the signals drawn
+  zoom: null,           // [from, to] ISO strings while zoomed in
+  charts: [],
+  mark: null,           // {at, signal} the moment to annotate
+  annotations: [],
+};
+
+function showError(error) {
+  const node = $("page-error");
+  node.hidden = false;
+  node.textContent = error instanceof ApiError ? error.message : `Something went wrong: ${error.message}`;
+}
+
+// ---- live values --------------------------------------------------------------------
+
+// EventSource cannot send the Authorization header: with a stored token (the demo's links)
+// the same text/event-stream is read through fetch; signed in by cookie, EventSource does.
+function openLiveStream(path, onLive) {
+  const token = storedToken();
+  if (!token) {
+    const source = new EventSource(path);
+    source.addEventListener("live", (event) => onLive(JSON.parse(event.data)));
+    source.onerror = () => { $("live-note").textContent = "reconnecting…"; };
+    return;
+  }
+  const read = async () => {
+    const response = await fetch(path, { headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" } });
+    if (!response.ok) throw new ApiError(response.status, `live values: ${response.status}`);
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value.replace(/\r\n/g, "\n");
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const lines = block.split("\n");
+        const data = lines.filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trimStart()).join("\n");
+        if (lines.includes("event: live") && data) onLive(JSON.parse(data));
+      }
+    }
+  };
+  const again = () => { $("live-note").textContent = "reconnecting…"; setTimeout(loop, 3000); };
+  const loop = () => read().then(again, (error) => (error instanceof ApiError && error.status === 404 ? showError(error) : again()));
+  loop();
+}
+
+function showLive(update) {
+  const { live, status } = update;
+  view.signals = live.values;
+  $("machine-title").textContent = `${live.machine_name} · ${live.machine_id}`;
+  const state = $("live-state");
+  state.dataset.state = status.state;
+  state.textContent = STATE_WORDS[status.state] || status.state;
+  state.title = status.reason || "";
+  const newest = live.values.map((v) => v.time).filter(Boolean).sort().pop();
+  $("live-note").textContent = [
+    newest ? `newest sample ${fmtSiteTime(newest, view.zone, { seconds: true })}` : "no samples yet",
+    status.reason,
+  ].filter(Boolean).join(" · ");
+  const grid = $("live-values");
+  const before = new Map([...grid.children].map((n) => [n.dataset.signal, n.dataset.time]));
+  fill(grid, live.values.map((v) => el("div", {
+    class: `diag-value${before.has(v.signal) && before.get(v.signal) !== (v.time || "") ? " flash" : ""}`,
+    "data-signal": v.signal, "data-time": v.time || "", "data-quality": v.quality || "",
+  },
+  el("div", { class: "muted small" }, v.signal.replaceAll("_", " ")),
+  el("div", { class: "v" }, v.value_name || fmtNumber(v.value), " ", el("span", { class: "small muted" }, v.value_name ? "" : v.unit)),
+  el("div", { class: "muted small" }, v.time ? fmtPlantTime(v.time, view.zone, { date: false, seconds: true }) : "—"))));
+  if (!$("signals").querySelector("input")) buildSignalPicker();
+}
+
+// ---- trends -------------------------------------------------------------------------
+
+function buildSignalPicker() {
+  const trendable = view.signals.filter((v) => TREND_KINDS.has(v.kind));
+  for (const v of trendable.filter((s) => s.kind === "condition")) view.shown.add(v.signal);
+  $("signals").append(...trendable.map((v) => el("label", {},
+    el("input", { type: "checkbox", value: v.signal, checked: view.shown.has(v.signal), onchange: (e) => {
+      if (e.target.checked) view.shown.add(v.signal); else view.shown.delete(v.signal);
+      loadTrends().catch(showError);
+    } }), v.signal.replaceAll("_", " "))));
+  loadTrends().catch(showError);
+}
+
+function rangeParams() {
+  if (view.zoom) return { from: view.zoom[0], to: view.zoom[1] };
+  const span = Number($("range").value) * 1000;
+  const newest = view.signals.map((v) => v.time).filter(Boolean).sort().pop();
+  const to = newest ? new Date(newest) : new Date();
+  return { from: new Date(to - span).toISOString(), to: to.toISOString() };
+}
+
+// Ticks in the site's 24 h clock; the date at the first tick and at each midnight.
+function timeLabels(u, splits) {
+  return splits.map((s, i) => {
+    const iso = new Date(s * 1000).toISOString();
+    const clock = fmtPlantTime(iso, view.zone, { date: false });
+    return i === 0 || clock === "00:00" ? fmtPlantTime(iso, view.zone) : clock;
+  });
+}
+
+function tzDate(seconds) { return uPlot.tzDate(new Date(seconds * 1000), view.zone); }
+
+function chartOptions(title, unit, series, bands, width, onSelect) {
+  return {
+    title, width, height: CHART_HEIGHT, tzDate, bands,
+    cursor: { sync: { key: CURSOR_KEY, setSeries: false }, drag: { x: true, y: false } },
+    scales: { x: { time: true } },
+    axes: [{ space: 80, values: timeLabels }, { label: unit, size: 60 }],
+    series: [{ label: "time", value: (u, v) => (v === null ? "—" : fmtPlantTime(new Date(v * 1000).toISOString(), view.zone, { seconds: true })) }, ...series],
+    hooks: {
+      setSelect: [(u) => {
+        if (u.select.width < 4) return;
+        const from = u.posToVal(u.select.left, "x");
+        const to = u.posToVal(u.select.left + u.select.width, "x");
+        u.setSelect({ width: 0, height: 0 }, false);
+        onSelect(from, to);
+      }],
+      draw: [(u) => drawAnnotations(u)],
+    },
+  };
+}
+
+// Annotated moments as thin vertical lines, so a mark made earlier is found again.
+function drawAnnotations(u) {
+  const { ctx } = u;
+  ctx.save();
+  ctx.strokeStyle = "#e0a100";
+  ctx.lineWidth = 2 * devicePixelRatio;
+  for (const a of view.annotations) {
+    const x = Math.round(u.valToPos(Date.parse(a.at) / 1000, "x", true));
+    if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+    ctx.beginPath();
+    ctx.moveTo(x, u.bbox.top);
+    ctx.lineTo(x, u.bbox.top + u.bbox.height);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+function markAt(signal, seconds) {
+  view.mark = { signal, at: new Date(seconds * 1000).toISOString() };
+  $("mark-time").textContent = fmtSiteTime(view.mark.at, view.zone, { seconds: true });
+  $("mark-signal").textContent = signal || "—";
+}
+
+function signalChart(times, series, index, trends, width) {
+  const color = COLORS[index % COLORS.length];
+  const data = [times, series.max, series.min, series.avg];
+  const parts = [
+    { label: "max", stroke: `${color}55`, width: 1, value: (u, v) => fmtNumber(v) },
+    { label: "min", stroke: `${color}55`, width: 1, value: (u, v) => fmtNumber(v) },
+    { label: "avg", stroke: color, width: 1.5, value: (u, v) => fmtNumber(v) },
+  ];
+  const bands = [{ series: [1, 2], fill: `${color}22` }];
+  const sister = trends.compare && trends.compare.series.find((s) => s.signal === series.signal);
+  if (sister) {
+    data.push(sister.avg);
+    parts.push({ label: trends.compare.machine_id, stroke: "#5d6879", dash: [6, 4], width: 1.5, value: (u, v) => fmtNumber(v) });
+  }
+  const normal = trends.baseline && trends.baseline.signals.find((s) => s.signal === series.signal);
+  if (normal && normal.normals.length) {
+    // The all-regime normal when there is one, else the first regime's: center ± 3 spreads.
+    const n = normal.normals.find((r) => r.regime === "*") || normal.normals[0];
+    data.push(times.map(() => n.center + 3 * n.scale), times.map(() => n.center - 3 * n.scale));
+    parts.push({ label: "healthy +3σ", stroke: "#2e9e5b", dash: [2, 3], width: 1, value: (u, v) => fmtNumber(v) },
+      { label: "healthy −3σ", stroke: "#2e9e5b", dash: [2, 3], width: 1, value: (u, v) => fmtNumber(v) });
+    bands.push({ series: [data.length - 2, data.length - 1], fill: "#2e9e5b14" });
+  }
+  const holder = el("div", {});
+  const chart = new uPlot(chartOptions(series.signal.replaceAll("_", " "), series.unit, parts, bands, width, zoomTo), data, holder);
+  chart.over.addEventListener("click", () => {
+    const idx = chart.cursor.idx;
+    if (idx !== null && idx !== undefined) markAt(series.signal, times[idx]);
+  });
+  return { holder, chart };
+}
+
+function zoomTo(fromSeconds, toSeconds) {
+  view.zoom = [new Date(fromSeconds * 1000).toISOString(), new Date(toSeconds * 1000).toISOString()];
+  $("reset-zoom").hidden = false;
+  reload();
+}
+
+async function loadTrends() {
+  const signals = [...view.shown];
+  const range = rangeParams();
+  const compare = $("compare").value;
+  const [trends, annotations] = await Promise.all([
+    signals.length ? apiGet(`/machines/${encodeURIComponent(view.machine)}/trends`, {
+      signals: signals.join(","), ...range, points: POINTS, compare: compare || null, baseline: $("baseline").checked,
+    }) : null,
+    apiGet(`/machines/${encodeURIComponent(view.machine)}/annotations`, range).catch(() => []),
+  ]);
+  view.annotations = annotations;
+  for (const c of view.charts) c.destroy();
+  view.charts = [];
+  if (!trends) { fill($("charts")); return; }
+  const times = trends.times.map((t) => Date.parse(t) / 1000);
+  const width = $("charts").clientWidth || 1200;
+  const built = trends.machine.series.map((s, i) => signalChart(times, s, i, trends, width));
+  view.charts = built.map((b) => b.chart);
+  fill($("charts"), built.map((b) => b.holder));
+  $("trend-note").textContent = `${fmtSiteTime(trends.since, view.zone)} – ${fmtSiteTime(trends.until, view.zone)}`
+    + ` · buckets of ${describeSeconds(trends.bucket_s)} (${trends.source === "rollup" ? "1-minute rollup" : "raw samples"})`
+    + (trends.baseline === null && $("baseline").checked ? " · no active model: no baseline" : "");
+  await loadContributions(range, width);
+}
+
+function describeSeconds(s) {
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${s / 60} min`;
+  if (s < 86400) return `${s / 3600} h`;
+  return `${s / 86400} d`;
+}
+
+async function loadContributions(range, width) {
+  const body = await apiGet(`/machines/${encodeURIComponent(view.machine)}/contributions`, { ...range, points: 500 });
+  if (!body.series.length) {
+    fill($("contributions"), el("p", { class: "muted" }, "No anomaly scores in this range."));
+    return;
+  }
+  const holder = el("div", {});
+  fill($("contributions"), holder);
+  const times = body.times.map((t) => Date.parse(t) / 1000);
+  const chart = new uPlot(chartOptions("share of the anomaly score", "share", body.series.map((s, i) => ({
+    label: s.signal.replaceAll("_", " "), stroke: COLORS[i % COLORS.length], width: 1.5, value: (u, v) => fmtNumber(v),
+  })), [], width, zoomTo), [times, ...body.series.map((s) => s.avg)], holder);
+  view.charts.push(chart);
+}
+
+// ---- annotations --------------------------------------------------------------------
+
+async function loadTickets() {
+  const tickets = await apiGet("/tickets", { machine_id: view.machine });
+  const open = tickets.filter((t) => !["closed", "archived", "cancelled"].includes(t.status));
+  fill($("mark-ticket"), open.length
+    ? open.map((t) => el("option", { value: t.id }, `${t.number} · ${t.status.replaceAll("_", " ")} · ${t.summary}`))
+    : el("option", { value: "" }, "no open ticket of this machine"));
+}
+
+async function annotate(event) {
+  event.preventDefault();
+  const result = $("mark-result");
+  if (!view.mark) { result.textContent = "Click a chart first to pick the moment."; return; }
+  const ticket = $("mark-ticket").value;
+  if (!ticket) { result.textContent = "This machine has no open ticket to attach it to."; return; }
+  try {
+    await apiPost(`/tickets/${ticket}/annotations`, {
+      machine_id: view.machine, at: view.mark.at, signal: view.mark.signal, note: $("mark-note").value,
+    }, { idempotencyKey: newIdempotencyKey() });
+    result.textContent = "Attached to the ticket.";
+    $("mark-note").value = "";
+    await loadTrends();
+  } catch (error) {
+    result.textContent = error.message;
+  }
+}
+
+// ---- start --------------------------------------------------------------------------
+
+function reload() { loadTrends().catch(showError); }
+
+async function start() {
+  takeTokenFromLink();
+  if (!view.machine) throw new ApiError(400, "Open the page with ?machine=<machine id>.");
+  let live;
+  try {
+    live = await apiGet(`/machines/${encodeURIComponent(view.machine)}/live`);
+  } catch (error) {
+    if (error instanceof SignedOut) { $("signed-out").hidden = false; return; }
+    throw error;
+  }
+  $("page").hidden = false;
+  const lines = await apiGet("/lines");
+  const line = lines.find((l) => l.id === live.line_id);
+  if (line) view.zone = line.site.timezone;
+  $("range").before(el("span", { class: "muted small" }, `times in ${zoneAbbreviation(view.zone)}`));
+  const sisters = await apiGet(`/machines/${encodeURIComponent(view.machine)}/sisters`);
+  $("compare").append(...sisters.map((id) => el("option", { value: id }, id)));
+  for (const id of ["range", "compare", "baseline"]) $(id).addEventListener("change", () => { view.zoom = null; $("reset-zoom").hidden = true; reload(); });
+  $("reset-zoom").addEventListener("click", () => { view.zoom = null; $("reset-zoom").hidden = true; reload(); });
+  $("annotate").addEventListener("submit", annotate);
+  showLive({ live, status: { state: "unknown", reason: null } });
+  openLiveStream(`/api/machines/${encodeURIComponent(view.machine)}/live/stream`, showLive);
+  loadTickets().catch(() => fill($("mark-ticket"), el("option", { value: "" }, "tickets not available")));
+}
+
+start().catch((error) => { $("page").hidden = false; showError(error); });

@@ -4,6 +4,7 @@ and clear 401s for everyone else."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import jwt
@@ -136,10 +137,10 @@ async def test_seeding_demo_users_twice_keeps_seven(seeded_pool: Pool) -> None:
 # JWT access tokens and refresh tokens (POST /api/token, /api/token/refresh).
 
 
-async def _pair(client: httpx.AsyncClient, login: str = "demo-desk") -> dict[str, str]:
+async def _pair(client: httpx.AsyncClient, login: str = "demo-desk") -> dict[str, Any]:
     response = await client.post("/api/token", json={"login": login, "password": DEMO_PASSWORD})
     assert response.status_code == 200, response.text
-    body: dict[str, str] = response.json()
+    body: dict[str, Any] = response.json()
     return body
 
 
@@ -324,7 +325,7 @@ async def test_customers_stay_confined_with_a_jwt(client: httpx.AsyncClient) -> 
 )
 async def test_malformed_credentials_answer_401(client: httpx.AsyncClient, header: str) -> None:
     # Sent as raw bytes: UTF-8 in a header is not ASCII, and must not upset anything.
-    response = await client.get("/api/me", headers={"Authorization": header.encode("utf-8")})
+    response = await client.get("/api/me", headers={b"Authorization": header.encode("utf-8")})
 
     assert response.status_code == 401
     assert response.json()["detail"]

@@ -29,7 +29,7 @@ from alerts.maintenance_schedule import (
 from alerts.ticket_intake import draft_from_request, warranty_status
 from models.maintenance import (
     MachineTask,
-    MaintenancePlan,
+    MaintenancePlanFile,
     Occurrence,
     OccurrenceStatus,
     load_plan_file,
@@ -294,14 +294,17 @@ PLAN_FILE_NAME = "maintenance_plans.yaml"
 
 
 async def import_plan_file(pool: Pool, path: Path, *, at: datetime) -> list[str]:
-    """Import the plans of machine models that have none in the database yet (plans
-    edited through the API stay as edited); returns the models imported."""
-    plans = await asyncio.to_thread(_read_plans, path)
-    if not plans:
+    """Import the plans of machine models that have none in the database yet, and the
+    file's per-machine overrides where a machine has none for the task (what was edited
+    through the API stays as edited); returns the models imported."""
+    content = await asyncio.to_thread(_read_plans, path)
+    if content is None:
         return []
-    async with pool.connection() as conn:
-        return await maintenance_store.import_plans(conn, plans=plans, at=at)
+    async with pool.connection() as conn, conn.transaction():
+        imported = await maintenance_store.import_plans(conn, plans=content.plans, at=at)
+        await maintenance_store.import_overrides(conn, overrides=content.overrides, at=at)
+    return imported
 
 
-def _read_plans(path: Path) -> tuple[MaintenancePlan, ...]:
-    return load_plan_file(path) if path.exists() else ()
+def _read_plans(path: Path) -> MaintenancePlanFile | None:
+    return load_plan_file(path) if path.exists() else None

@@ -83,8 +83,20 @@ class MaintenancePlan(Frozen):
         return next((t for t in self.tasks if t.key == key), None)
 
 
+class TaskOverride(Frozen):
+    """One machine's exception to its model's plan: another interval, or none at all."""
+
+    machine_id: str
+    task_key: str
+    interval: float | None = Field(default=None, gt=0)
+    disabled: bool = False
+    reason: str = Field(min_length=1, max_length=500)
+    updated_by: str | None = None
+
+
 class MaintenancePlanFile(Frozen):
     plans: tuple[MaintenancePlan, ...]
+    overrides: tuple[TaskOverride, ...] = ()
 
     @model_validator(mode="after")
     def _one_plan_per_model(self) -> MaintenancePlanFile:
@@ -95,22 +107,11 @@ class MaintenancePlanFile(Frozen):
         return self
 
 
-def load_plan_file(path: Path) -> tuple[MaintenancePlan, ...]:
+def load_plan_file(path: Path) -> MaintenancePlanFile:
     """Read and validate the plan file; errors name the offending field."""
     with path.open(encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
-    return MaintenancePlanFile.model_validate(raw).plans
-
-
-class TaskOverride(Frozen):
-    """One machine's exception to its model's plan: another interval, or none at all."""
-
-    machine_id: str
-    task_key: str
-    interval: float | None = Field(default=None, gt=0)
-    disabled: bool = False
-    reason: str = Field(min_length=1, max_length=500)
-    updated_by: str | None = None
+    return MaintenancePlanFile.model_validate(raw)
 
 
 @dataclass(frozen=True, slots=True)

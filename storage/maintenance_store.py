@@ -346,3 +346,28 @@ async def unknown_parts(conn: Connection, *, part_numbers: Sequence[str]) -> lis
         (list(part_numbers),),
     )
     return [row[0] for row in await cursor.fetchall()]
+
+
+async def import_overrides(
+    conn: Connection, *, overrides: Sequence[TaskOverride], at: datetime
+) -> None:
+    """Store overrides for machine tasks that have none yet (API edits stay)."""
+    for override in overrides:
+        await conn.execute(
+            """
+            INSERT INTO maintenance_overrides
+                (machine_id, task_key, interval, disabled, reason, updated_at, updated_by)
+            SELECT %s, %s, %s, %s, %s, %s, NULL
+            WHERE EXISTS (SELECT 1 FROM machines WHERE id = %s)
+            ON CONFLICT (machine_id, task_key) DO NOTHING
+            """,
+            (
+                override.machine_id,
+                override.task_key,
+                override.interval,
+                override.disabled,
+                override.reason,
+                at,
+                override.machine_id,
+            ),
+        )

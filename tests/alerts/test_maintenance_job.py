@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from alerts.maintenance_job import run_maintenance_cycle
+from alerts.maintenance_job import PLAN_FILE_NAME, import_plan_file, run_maintenance_cycle
 from alerts.ticket_commands import move_ticket
 from models.maintenance import IntervalKind, MaintenancePlan, MaintenanceTask, OccurrenceStatus
 from models.oee import OeeResult, OeeScope
@@ -221,3 +222,23 @@ def _shift(machine_id: str, start: datetime, *, running_h: float) -> OeeResult:
         oee=running_h / 8 * 0.99,
         performance_flagged=False,
     )
+
+
+async def test_the_shipped_plans_put_line_2s_next_maintenance_in_the_demos_first_days(
+    pool: Pool, plant: Plant
+) -> None:
+    config = Path(__file__).parents[2] / "config"
+    imported = await import_plan_file(pool, config / PLAN_FILE_NAME, at=T0)
+    assert imported == ["FIL-12", "CAP-6", "LAB-2"]
+    line_1 = await run_maintenance_cycle(pool, plant, now=T0, line=_line(plant, "line-1"))
+    line_2 = await run_maintenance_cycle(pool, plant, now=T0, line=_line(plant, "line-2"))
+    assert line_1.opened == ()  # its filler follows the 90-day interval (file override)
+    [number] = line_2.opened
+    async with pool.connection() as conn:
+        [occurrence] = await maintenance_store.open_occurrences(conn, machine_ids=["l2-filler"])
+    assert occurrence.task_key == "valve-inspection"
+    assert occurrence.window_start == T0 + 2 * DAY
+    assert occurrence.stops_line
+    assert number
+    # Importing again changes nothing: what the API edited stays.
+    assert await import_plan_file(pool, config / PLAN_FILE_NAME, at=T0 + DAY) == []

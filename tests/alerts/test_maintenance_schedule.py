@@ -283,7 +283,7 @@ def test_shipped_plan_file_loads() -> None:
 
     from models.maintenance import load_plan_file
 
-    plans = load_plan_file(Path(__file__).parents[2] / "config" / "maintenance_plans.yaml")
+    plans = load_plan_file(Path(__file__).parents[2] / "config" / "maintenance_plans.yaml").plans
     filler = next(p for p in plans if p.machine_model == "FIL-12")
     kinds = {t.interval_kind for t in filler.tasks}
     assert kinds == set(IntervalKind)

@@ -276,3 +276,12 @@ async def test_calendar_isolation_and_bad_ranges(client: httpx.AsyncClient, plan
     assert naive.status_code == 422
     assert (await client.get("/api/maintenance/calendar", headers=DESK)).status_code == 422
     assert (await client.get("/api/maintenance/plans")).status_code == 401
+
+
+async def test_the_maintenance_page_is_served(client: httpx.AsyncClient) -> None:
+    response = await client.get("/maintenance")
+    assert response.status_code == 200
+    assert "/static/maintenance.js" in response.text
+    script = await client.get("/static/maintenance.js")
+    assert script.status_code == 200
+    assert "/maintenance/calendar" in script.text

@@ -303,7 +303,7 @@ async def _search(args: argparse.Namespace, settings: Settings) -> int:
         machine_model=args.model,
         fault_code=args.fault_code,
         signal=args.signal,
-        status=EntryStatus(args.status) if args.status else None,
+        statuses=(EntryStatus(args.status),) if args.status else (),
     )
     async with await psycopg.AsyncConnection.connect(settings.dsn(), autocommit=True) as conn:
         hits = await knowledge_store.search(conn, query=query, viewer=STAFF_VIEWER)

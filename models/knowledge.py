@@ -149,7 +149,7 @@ class KnowledgeQuery:
     machine_model: str | None = None
     fault_code: int | None = None
     signal: str | None = None
-    status: EntryStatus | None = None
+    statuses: tuple[EntryStatus, ...] = ()  # any of these; empty: any status
     limit: int = 50
 
 

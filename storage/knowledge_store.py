@@ -240,7 +240,7 @@ async def search(conn: Connection, *, query: KnowledgeQuery, viewer: Viewer) -> 
         "model": query.machine_model,
         "code": query.fault_code,
         "signal": query.signal,
-        "status": query.status.value if query.status is not None else None,
+        "statuses": [s.value for s in query.statuses],
         "limit": query.limit,
         "options": _HEADLINE_OPTIONS,
         **_viewer_params(viewer),
@@ -260,7 +260,7 @@ async def search(conn: Connection, *, query: KnowledgeQuery, viewer: Viewer) -> 
           AND (%(model)s::text IS NULL OR %(model)s = ANY(v.machine_models))
           AND (%(code)s::integer IS NULL OR %(code)s = ANY(v.fault_codes))
           AND (%(signal)s::text IS NULL OR %(signal)s = ANY(v.signals))
-          AND (%(status)s::text IS NULL OR e.status = %(status)s)
+          AND (cardinality(%(statuses)s::text[]) = 0 OR e.status = ANY(%(statuses)s))
         ORDER BY {order}
         LIMIT %(limit)s
         """,

@@ -89,7 +89,9 @@ async def search_knowledge(
     machine_model: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     fault_code: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
     signal: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    entry_status: Annotated[EntryStatus | None, Query(alias="status")] = None,
+    statuses: Annotated[
+        list[EntryStatus] | None, Query(alias="status", max_length=4, description="any of these")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[SearchHitPublic]:
     """Entries matching the filters; with ``q`` (web search syntax) ranked by relevance
@@ -98,10 +100,10 @@ async def search_knowledge(
     if not viewer.staff:
         # Customers read published versions only; another status must not tell them which
         # entries have drafts on the way.
-        if entry_status not in (None, EntryStatus.PUBLISHED):
+        if statuses and EntryStatus.PUBLISHED not in statuses:
             return []
-        entry_status = None
-    query = KnowledgeQuery(q, machine_model, fault_code, signal, entry_status, limit)
+        statuses = None
+    query = KnowledgeQuery(q, machine_model, fault_code, signal, tuple(statuses or ()), limit)
     hits = await knowledge_store.search(conn, query=query, viewer=viewer)
     names = await _part_names(conn, viewer, [h.entry for h in hits])
     return [SearchHitPublic.of(hit, names) for hit in hits]

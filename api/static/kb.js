@@ -104,6 +104,15 @@ function setAddress(changes, replace) {
 
 // ---------- search and results ----------
 
+// "To review": drafts (proposals from repairs among them) and entries in review. The API
+// takes repeated status parameters; the shared client sets one value per name.
+const TO_REVIEW = "to_review";
+
+function searchKnowledge({ status, ...rest }) {
+  if (status !== TO_REVIEW) return apiGet("/knowledge", { ...rest, status });
+  return apiGet("/knowledge?status=draft&status=in_review", rest);
+}
+
 function filters() {
   return {
     q: $("q").value.trim(),
@@ -123,7 +132,7 @@ async function search() {
   const request = ++view.request;
   $("result-status").textContent = "Searching…";
   try {
-    const hits = await apiGet("/knowledge", { ...asked, limit: 100 });
+    const hits = await searchKnowledge({ ...asked, limit: 100 });
     if (request !== view.request) return;
     const what = asked.q ? `for “${asked.q}”, best match first` : "by title";
     $("result-status").textContent = hits.length ? `${hits.length} ${hits.length === 1 ? "entry" : "entries"} ${what}` : "";
@@ -188,7 +197,7 @@ function whyLinked(link, model) {
 async function countReviews() {
   if (!view.writer) return;
   try {
-    const waiting = await apiGet("/knowledge", { status: "in_review", limit: 200 });
+    const waiting = await searchKnowledge({ status: TO_REVIEW, limit: 200 });
     $("review-count").textContent = String(waiting.length);
     $("review-count").hidden = waiting.length === 0;
   } catch { /* the count is a hint; the list itself reports errors */ }
@@ -452,7 +461,7 @@ function bind() {
   }
   $("new-entry").addEventListener("click", () => openEditor(null));
   $("review-queue").addEventListener("click", () => {
-    $("f-status").value = "in_review";
+    $("f-status").value = TO_REVIEW;
     $("search-form").requestSubmit();
   });
   window.addEventListener("popstate", () => {

@@ -102,6 +102,10 @@ async def test_search_takes_web_syntax_and_filters(client: httpx.AsyncClient, ma
     }
     drafts = await client.get("/api/knowledge", params={"status": "draft"}, headers=SUPPORT)
     assert drafts.json() == []
+    published = await client.get(
+        "/api/knowledge", params={"status": ["draft", "published"], "limit": 200}, headers=SUPPORT
+    )
+    assert len(published.json()) == 22
 
 
 # ---------------------------------------------------------------- links

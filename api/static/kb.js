@@ -213,6 +213,8 @@ async function openEntry(id, { push = true } = {}) {
     view.entry = await apiGet(`/knowledge/${encodeURIComponent(id)}`);
     renderEntry();
     markCurrent(id);
+    // On a phone the entry sits below the results: take the reader there when they chose it.
+    if (push && window.matchMedia("(max-width: 900px)").matches) $("pane").scrollIntoView({ behavior: "smooth" });
   } catch (err) {
     view.entry = null;
     const message = err instanceof ApiError && err.status === 404 ? "This entry does not exist or is not shared with you." : null;

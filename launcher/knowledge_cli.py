@@ -3,7 +3,9 @@
 Like ``linecare parts`` these talk to the database directly: support's tools on
 the server. ``import`` checks every entry first and imports nothing when any is
 bad, listing each. An entry is matched by its ``key``: a new key is a new entry,
-a changed text a new version, an unchanged one nothing. Imported entries are
+a changed text a new version, an unchanged one nothing. An entry edited in
+LineCare since (its newest version not from a manual) is kept as it is and
+named, so a re-import never overwrites support's work. Imported entries are
 published at once (the file is support's reviewed manual) unless ``--draft``.
 Exit codes: 0 done, 2 bad input or nothing found, 1 database unreachable.
 
@@ -49,6 +51,10 @@ DEMO_AUTHOR_NAME = "Support engineer (demo)"
 _LIST_FIELDS = ("machine_models", "fault_codes", "signals", "parts")
 _TEXT_FIELDS = ("title", "symptoms", "causes", "checks", "remedies", "body")
 _FIELDS = frozenset({"key", "kind", "audience", *_LIST_FIELDS, *_TEXT_FIELDS})
+# The change notes of versions a manual wrote: any other newest version was edited in LineCare.
+_IMPORTED = "imported from the manual"
+_UPDATED = "updated from the manual"
+_FROM_MANUAL = frozenset({_IMPORTED, _UPDATED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +75,7 @@ class ImportCounts:
     updated: int = 0
     unchanged: int = 0
     retired: int = 0  # retired entries are left alone
+    kept: tuple[str, ...] = ()  # keys of entries edited in LineCare since, left alone
 
 
 def read_manual(text: str, *, csv_format: bool) -> tuple[list[ManualEntry], list[ManualProblem]]:
@@ -178,6 +185,7 @@ async def import_manual(
 ) -> ImportCounts:
     """Create or update each entry by its key, in one transaction."""
     created = updated = unchanged = retired = 0
+    kept: list[str] = []
     async with conn.transaction():
         for item in entries:
             entry_id = await knowledge_store.entry_for_manual_key(conn, manual_key=item.key)
@@ -188,7 +196,7 @@ async def import_manual(
                     by=by,
                     by_name=by_name,
                     at=at,
-                    note="imported from the manual",
+                    note=_IMPORTED,
                     manual_key=item.key,
                     published=publish,
                 )
@@ -203,6 +211,9 @@ async def import_manual(
             if current.shown.content == item.content:
                 unchanged += 1
                 continue
+            if current.shown.change_note not in _FROM_MANUAL:
+                kept.append(item.key)
+                continue
             await knowledge_store.add_version(
                 conn,
                 entry=state,
@@ -211,7 +222,7 @@ async def import_manual(
                 by=by,
                 by_name=by_name,
                 at=at,
-                note="updated from the manual",
+                note=_UPDATED,
             )
             if publish:
                 moved = await knowledge_store.lock_entry(conn, entry_id=entry_id)
@@ -220,7 +231,7 @@ async def import_manual(
                     conn, entry=moved, status=EntryStatus.PUBLISHED, by=by, at=at
                 )
             updated += 1
-    return ImportCounts(created, updated, unchanged, retired)
+    return ImportCounts(created, updated, unchanged, retired, tuple(kept))
 
 
 async def seed_demo_knowledge(conn: Connection, *, config_dir: Path, at: datetime) -> ImportCounts:
@@ -286,6 +297,11 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         f"{path}: {counts.created} created, {counts.updated} updated,"
         f" {counts.unchanged} unchanged, {counts.retired} retired (left alone)"
     )
+    if counts.kept:
+        print(
+            f"kept as edited in LineCare (not overwritten): {', '.join(counts.kept)}",
+            file=sys.stderr,
+        )
     return 0
 
 

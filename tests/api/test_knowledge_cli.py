@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from launcher import cli
+from models.knowledge import STAFF_VIEWER, EntryStatus
+from storage import knowledge_store
 from storage.connections import Pool
 from tests.fixtures.fix_database import PLANT_FILE
 
@@ -65,6 +69,40 @@ async def test_the_manual_imports_once_and_a_changed_entry_gets_a_version(
     assert row is not None
     assert row[:3] == ("published", 2, 2)
     assert "12 to 24 months" in row[3]
+
+
+async def test_a_re_import_keeps_entries_edited_in_linecare(
+    linecare: Linecare, assets_pool: Pool, tmp_path: Path
+) -> None:
+    await linecare("knowledge", "import", str(MANUAL))
+    async with assets_pool.connection() as conn:
+        entry_id = await knowledge_store.entry_for_manual_key(conn, manual_key="FIL-12/201")
+        assert entry_id is not None
+        async with conn.transaction():
+            state = await knowledge_store.lock_entry(conn, entry_id=entry_id)
+            current = await knowledge_store.get_entry(conn, entry_id=entry_id, viewer=STAFF_VIEWER)
+            assert state is not None and current is not None
+            await knowledge_store.add_version(
+                conn,
+                entry=state,
+                content=replace(current.shown.content, causes="Edited by support"),
+                status=EntryStatus.DRAFT,
+                by="demo-support",
+                by_name="Support",
+                at=datetime.now(UTC),
+                note="sharper causes",
+            )
+    changed = tmp_path / "manual.yaml"
+    text = MANUAL.read_text(encoding="utf-8")
+    changed.write_text(text.replace("(typically 18 to 24 months", "(typically 12 to 24 months"))
+    code, out, err = await linecare("knowledge", "import", str(changed))
+    assert code == 0
+    assert "0 created, 0 updated, 21 unchanged" in out
+    assert "kept as edited in LineCare (not overwritten): FIL-12/201" in err
+    async with assets_pool.connection() as conn:
+        entry = await knowledge_store.get_entry(conn, entry_id=entry_id, viewer=STAFF_VIEWER)
+    assert entry is not None
+    assert entry.shown.content.causes == "Edited by support"
 
 
 async def test_search_prints_the_best_match_first_with_the_hits_marked(

@@ -17,7 +17,7 @@ continues, hears why, and is re-graded as for any open alert.
 
 Each alert opened (whether it opened a ticket or joined one) then has its
 evidence frozen on the ticket (``alerts.ticket_evidence``), in a transaction of
-its own after the ticket's has committed.
+its own once every machine's tickets are committed.
 """
 
 from __future__ import annotations
@@ -111,9 +111,12 @@ async def run_alert_cycle(
                 anomaly = await _cycle_machine(conn, plant, machine_id, active_rule, now)
             async with conn.transaction():
                 forecast = await _cycle_forecast(conn, plant, machine_id, prediction_rule, now)
-            # After the commits: a ticket never waits for, nor depends on, its evidence.
-            await freeze_evidence(conn, plant, alert_ids=anomaly.opened + forecast.opened, now=now)
         report += anomaly + forecast
+    if report.opened:
+        # After every machine's alerts and tickets are committed: no ticket waits for
+        # evidence, its own or another machine's, nor depends on it.
+        async with pool.connection() as conn:
+            await freeze_evidence(conn, plant, alert_ids=report.opened, now=now)
     return report
 
 

@@ -95,8 +95,10 @@ export function nextStepsPanel(ticket, ctx, onMoved, { elsewhere = [], compact =
 
 // Flag a change to the line's structure or key parameters, and approve it (support, admin).
 export function changeApprovalPanel(ticket, ctx, onChanged) {
-  const mayApprove = ["support", "admin"].includes(ctx.me.role);
-  const mayFlag = ["desk", "support", "admin"].includes(ctx.me.role);
+  // A closed ticket changes nothing any more: its approval is history, shown read-only.
+  const open = ticket.status !== "archived";
+  const mayApprove = open && ["support", "admin"].includes(ctx.me.role);
+  const mayFlag = open && ["desk", "support", "admin"].includes(ctx.me.role);
   const message = el("div", { "aria-live": "assertive" });
   const note = el("input", { type: "text", id: `change-note-${ticket.id}`, maxlength: 4000, placeholder: "What changes, and why" });
   note.addEventListener("input", () => { if (note.value) note.dataset.dirty = "1"; else delete note.dataset.dirty; });

@@ -85,7 +85,11 @@ async def create_entry(
     source_ticket_id: int | None = None,
     published: bool = False,
 ) -> int:
-    """A new entry with its first version, a draft (or published at once: a manual import)."""
+    """A new entry with its first version, a draft (or published at once: a manual import).
+
+    Call it inside a transaction: the entry's link to its current version is checked
+    at commit, once both rows are there.
+    """
     status = EntryStatus.PUBLISHED if published else EntryStatus.DRAFT
     cursor = await conn.execute(
         "INSERT INTO knowledge_entries (manual_key, status, current_version, published_version,"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -365,3 +366,21 @@ async def test_an_alert_links_by_its_driving_signals(
     assert (hidden.status_code, hidden.json()["detail"]) == (404, f"alert {alert} not found")
     missing = await client.get("/api/alerts/999999/knowledge", headers=SUPPORT)
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("q", ["'", "a & b | !c", "(", '"', "the", "-", "ß∑ 201"])
+async def test_odd_search_text_never_fails(client: httpx.AsyncClient, manual: None, q: str) -> None:
+    response = await client.get("/api/knowledge", params={"q": q}, headers=SUPPORT)
+    assert response.status_code == 200
+
+
+async def test_two_edits_of_the_same_version_at_once_make_one_version(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    created = await client.post("/api/knowledge", json=_body(), headers=SUPPORT)
+    url = f"/api/knowledge/{created.json()['entry']['id']}"
+    edits = [_body(causes=f"cause {i}", base_version=1) for i in range(2)]
+    answers = await asyncio.gather(*(client.put(url, json=e, headers=SUPPORT) for e in edits))
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    detail = (await client.get(url, headers=SUPPORT)).json()
+    assert [v["version"] for v in detail["versions"]] == [2, 1]

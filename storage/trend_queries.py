@@ -106,11 +106,9 @@ ORDER BY signal, wide
 
 def trend_statement(grid: BucketGrid, *, rollup_materialized: bool) -> str:
     """The SQL one trend request runs (also timed alone by the benchmark)."""
-    return (
-        _ROLLUP_BUCKETS
-        if reads_rollup(grid, rollup_materialized=rollup_materialized)
-        else (_RAW_BUCKETS)
-    )
+    if reads_rollup(grid, rollup_materialized=rollup_materialized):
+        return _ROLLUP_BUCKETS
+    return _RAW_BUCKETS
 
 
 def trend_parameters(

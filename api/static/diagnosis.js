@@ -258,10 +258,13 @@ async function loadContributions(range, width) {
 
 async function loadTickets() {
   const tickets = await apiGet("/tickets", { machine_id: view.machine });
-  const open = tickets.filter((t) => !["closed", "archived", "cancelled"].includes(t.status));
-  fill($("mark-ticket"), open.length
-    ? open.map((t) => el("option", { value: t.id }, `${t.number} · ${t.status.replaceAll("_", " ")} · ${t.summary}`))
-    : el("option", { value: "" }, "no open ticket of this machine"));
+  // Tickets still being worked first; a finished one may still take a note for its review.
+  const finished = new Set(["signed_off", "survey", "reviewed", "archived"]);
+  const listed = tickets.filter((t) => t.status !== "archived")
+    .sort((a, b) => finished.has(a.status) - finished.has(b.status));
+  fill($("mark-ticket"), listed.length
+    ? listed.map((t) => el("option", { value: t.id }, `${t.number} · ${t.status.replaceAll("_", " ")} · ${t.summary}`))
+    : el("option", { value: "" }, "no ticket of this machine"));
 }
 
 async function annotate(event) {
@@ -269,7 +272,7 @@ async function annotate(event) {
   const result = $("mark-result");
   if (!view.mark) { result.textContent = "Click a chart first to pick the moment."; return; }
   const ticket = $("mark-ticket").value;
-  if (!ticket) { result.textContent = "This machine has no open ticket to attach it to."; return; }
+  if (!ticket) { result.textContent = "This machine has no ticket to attach it to."; return; }
   try {
     await apiPost(`/tickets/${ticket}/annotations`, {
       machine_id: view.machine, at: view.mark.at, signal: view.mark.signal, note: $("mark-note").value,

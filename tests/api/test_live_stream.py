@@ -131,3 +131,30 @@ async def test_streams_do_not_hold_pooled_connections(
         )
 
     assert len(firsts) == watchers
+
+
+async def test_a_lines_stream_carries_each_of_its_machines(
+    app: FastAPI, api_url: str, seeded_pool: Pool
+) -> None:
+    async with seeded_pool.connection() as conn:
+        for machine in ("l1-filler", "l1-capper", "l1-labeller"):
+            await insert_samples(conn, machine_id=machine, signal="speed", samples=[(T0, 100.0)])
+    async with (
+        httpx.AsyncClient(base_url=api_url, timeout=WAIT_S) as http,
+        http.stream("GET", "/api/lines/line-1/live/stream", headers=NORDBRAU) as response,
+    ):
+        events = _live_events(response)
+        seen = {
+            (await asyncio.wait_for(anext(events), WAIT_S))["live"]["machine_id"] for _ in range(3)
+        }
+        await events.aclose()
+        other = await http.get("/api/lines/line-3/live/stream", headers=NORDBRAU)
+
+    assert seen == {"l1-filler", "l1-capper", "l1-labeller"}
+    assert other.status_code == 404
+    assert other.json() == {"detail": "line 'line-3' not found"}
+    for _ in range(50):
+        if broadcaster_of(app).watchers == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert broadcaster_of(app).watchers == 0

@@ -11,7 +11,7 @@ from bench.api import Sizes, main, run_benchmark, trend_requests
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-TINY = Sizes(history=timedelta(hours=1), clients=4, requests=20, sse=8)
+TINY = Sizes(history=timedelta(hours=1), clients=4, requests=20, sse=8, sequential=5)
 KEYS = ("trend_p50_ms", "trend_p99_ms", "ratio_to_db_query", "sse_clients")
 
 

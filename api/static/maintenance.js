@@ -29,6 +29,7 @@ const view = {
   calendar: null,
   template: null,
   formKey: newIdempotencyKey(),
+  formLine: null,
   request: 0,
 };
 
@@ -330,7 +331,11 @@ function showTab(tab) {
   url.searchParams.set("line", view.lineId);
   if (tab === "inspection") url.searchParams.set("view", "inspection"); else url.searchParams.delete("view");
   history.replaceState(null, "", url);
-  if (tab === "inspection") { renderForm(); loadInspections(); } else loadCalendar();
+  if (tab === "inspection") {
+    // A half-filled form survives a look at the calendar; another line starts a new one.
+    if (view.formLine !== view.lineId) { renderForm(); view.formLine = view.lineId; }
+    loadInspections();
+  } else loadCalendar();
 }
 
 async function start() {

@@ -12,12 +12,15 @@ import pytest
 from alerts.maintenance_job import PLAN_FILE_NAME, import_plan_file, run_maintenance_cycle
 from alerts.ticket_commands import move_ticket
 from models.maintenance import IntervalKind, MaintenancePlan, MaintenanceTask, OccurrenceStatus
+from models.notifications import Audience, NoticeKind
 from models.oee import OeeResult, OeeScope
 from models.plant import Line, Plant
 from models.tickets import Channel, Ticket, TicketStatus, TicketType
+from notifications.notification_job import derive_notices
 from storage import maintenance_store
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.notification_store import list_deliveries
 from storage.oee_store import upsert_oee
 from storage.ticket_store import get_ticket, list_tickets, ticket_events
 from storage.user_store import find_user_by_token, seed_demo_users
@@ -242,3 +245,24 @@ async def test_the_shipped_plans_put_line_2s_next_maintenance_in_the_demos_first
     assert number
     # Importing again changes nothing: what the API edited stays.
     assert await import_plan_file(pool, config / PLAN_FILE_NAME, at=T0 + DAY) == []
+
+
+async def test_the_notification_job_queues_the_production_notice_for_the_customer(
+    pool: Pool, plant: Plant
+) -> None:
+    await _with_plan(pool, _plan(_task("inspect", IntervalKind.CALENDAR_DAYS, 2, stops_line=True)))
+    report = await run_maintenance_cycle(pool, plant, now=T0, line=_line(plant))
+    assert len(report.announced) == 1  # two days ahead: production hears at once
+
+    await derive_notices(pool, staff_emails=("desk@linecare.example",), now=T0)
+
+    [ticket] = await _pm_tickets(pool)
+    async with pool.connection() as conn:
+        deliveries = await list_deliveries(conn, customer_id=None, ticket_id=ticket.id)
+    notices = [d.notice for d in deliveries if d.notice.kind is NoticeKind.PRODUCTION_NOTICE]
+    assert {(n.audience, n.email_to) for n in notices} == {
+        (Audience.CUSTOMER, "a.keller@nordbrau.example"),
+        (Audience.STAFF, "desk@linecare.example"),
+    }
+    [customer] = [n for n in notices if n.audience is Audience.CUSTOMER]
+    assert "Filling line 2 stops for planned maintenance" in customer.body

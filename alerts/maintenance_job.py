@@ -74,16 +74,18 @@ async def run_maintenance_cycle(
     async with pool.connection() as conn:
         plans = {p.machine_model: p for p in await maintenance_store.list_plans(conn)}
         overrides = await maintenance_store.list_overrides(conn, machine_ids=machine_ids)
-    opened: list[str] = []
-    for machine in line.machines:
-        plan = plans.get(machine.model)
-        if plan is None:
-            continue
-        for task in machine_tasks(plan, overrides, machine_id=machine.id, line_id=line.id):
-            async with pool.connection() as conn, conn.transaction():
-                ticket = await open_if_due(conn, plant, task, now=now)
-            if ticket is not None:
-                opened.append(ticket.number)
+        await conn.commit()
+        opened: list[str] = []
+        for machine in line.machines:
+            plan = plans.get(machine.model)
+            if plan is None:
+                continue
+            for task in machine_tasks(plan, overrides, machine_id=machine.id, line_id=line.id):
+                # Each task commits on its own, so its ticket is out before the next.
+                async with conn.transaction():
+                    ticket = await open_if_due(conn, plant, task, now=now)
+                if ticket is not None:
+                    opened.append(ticket.number)
     announced, done = await _follow_open(pool, plant, machine_ids, now=now)
     return MaintenanceReport(tuple(opened), announced, done)
 
@@ -226,41 +228,44 @@ async def _follow_open(
     pool: Pool, plant: Plant, machine_ids: list[str], *, now: datetime
 ) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Record tasks whose ticket's work is done, and tell production of line stops ahead."""
-    async with pool.connection() as conn:
-        open_now = await maintenance_store.open_occurrences(conn, machine_ids=machine_ids)
     announced: list[str] = []
     done: list[int] = []
-    for occurrence in open_now:
-        if occurrence.ticket_id is None:
-            continue
-        async with pool.connection() as conn, conn.transaction():
-            ticket = await ticket_store.get_ticket(conn, ticket_id=occurrence.ticket_id)
-            assert ticket is not None  # referenced by the occurrence
-            if ticket.status in WORK_DONE:
-                await _record_done(conn, occurrence, ticket, now=now)
-                done.append(occurrence.id)
-            elif production_notice_due(occurrence, now) and await _announce(
-                conn, plant, occurrence, ticket, now=now
-            ):
-                announced.append(ticket.number)
+    async with pool.connection() as conn:
+        open_now = await maintenance_store.open_occurrences(conn, machine_ids=machine_ids)
+        await conn.commit()
+        for occurrence in open_now:
+            if occurrence.ticket_id is None:
+                continue
+            async with conn.transaction():
+                ticket = await ticket_store.get_ticket(conn, ticket_id=occurrence.ticket_id)
+                assert ticket is not None  # referenced by the occurrence
+                if ticket.status in WORK_DONE:
+                    if await _record_done(conn, occurrence, ticket, now=now):
+                        done.append(occurrence.id)
+                elif production_notice_due(occurrence, now) and await _announce(
+                    conn, plant, occurrence, ticket, now=now
+                ):
+                    announced.append(ticket.number)
     return tuple(announced), tuple(done)
 
 
 async def _record_done(
     conn: Connection, occurrence: Occurrence, ticket: Ticket, *, now: datetime
-) -> None:
+) -> bool:
     done_at = ticket.work.milestones.resolved_at or now
     closed = await maintenance_store.close_occurrence(
         conn, occurrence_id=occurrence.id, status=OccurrenceStatus.DONE, at=done_at, by=None
     )
-    if closed is not None:
-        await ticket_store.append_event(
-            conn,
-            ticket_id=ticket.id,
-            at=now,
-            kind="maintenance_done",
-            note=f"task {occurrence.task_key} recorded as done at {done_at.isoformat()}",
-        )
+    if closed is None:
+        return False  # another worker recorded it
+    await ticket_store.append_event(
+        conn,
+        ticket_id=ticket.id,
+        at=now,
+        kind="maintenance_done",
+        note=f"task {occurrence.task_key} recorded as done at {done_at.isoformat()}",
+    )
+    return True
 
 
 async def _announce(

@@ -1,4 +1,5 @@
-"""What the demo seeds beside the simulated plant: its people, parts and stores.
+"""What the demo seeds beside the simulated plant: its people, parts and stores, and the
+fault-code manual.
 
 Every seeding here is idempotent, and keeps what people edited since: a demo
 restarted on its old database carries on where it was.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from launcher.knowledge_cli import seed_demo_knowledge
 from launcher.parts_demo import seed_demo_parts
 from models.plant import Plant
 from settings.linecare_settings import Settings
@@ -16,9 +18,11 @@ from storage.user_store import seed_demo_users
 
 
 async def seed_demo_data(conn: Connection, *, plant: Plant, settings: Settings) -> None:
-    """The demo users (and field engineers' profiles), then the parts, stores and stock."""
+    """The demo users (and field engineers' profiles), then the parts, stores and stock,
+    then the knowledge base's manual (which names the parts)."""
     await seed_demo_users(conn)
     # The vans are the field engineers' stores: the users come first.
     await seed_demo_parts(
         conn, plant=plant, config_dir=settings.plant_file.parent, at=datetime.now(UTC)
     )
+    await seed_demo_knowledge(conn, config_dir=settings.plant_file.parent, at=datetime.now(UTC))

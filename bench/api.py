@@ -84,7 +84,7 @@ class Sizes:
 
 
 FULL = Sizes(history=timedelta(days=7), clients=50, requests=1000, sse=1000, sequential=200)
-QUICK = Sizes(history=timedelta(days=1), clients=50, requests=500, sse=500, sequential=100)
+QUICK = Sizes(history=timedelta(days=1), clients=50, requests=300, sse=500, sequential=100)
 
 
 @dataclass(frozen=True, slots=True)

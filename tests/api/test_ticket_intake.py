@@ -140,6 +140,7 @@ async def test_the_same_idempotency_key_registers_one_ticket(
         ({"machine_id": "l3-sealer"}, "machine 'l3-sealer' stands in line 'line-3', not 'line-2'"),
         ({"machine_id": "nope"}, "machine 'nope' is not in the plant file"),
         ({"channel": "automatic_warning"}, "automatic_warning is the channel of early warnings"),
+        ({"channel": "maintenance_plan"}, "maintenance_plan is the channel of the maintenance"),
         ({"received_at": "2026-03-03T12:00:00Z"}, "received_at lies in the future"),
     ],
 )

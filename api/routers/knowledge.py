@@ -13,10 +13,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
-from alerts import ticket_commands
 from alerts.knowledge_linking import links_for
 from alerts.knowledge_proposals import NothingToPropose, fault_context_of, propose_from_ticket
-from api.access_scope import can_see, customer_filter, machine_for, not_found
+from api.access_scope import customer_filter, machine_for, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.schemas.knowledge import (
     EntryBody,
@@ -33,6 +32,7 @@ from api.schemas.knowledge import (
     VersionPublic,
     VersionSummary,
 )
+from api.ticket_access import visible_ticket
 from api.ticket_clock import NowDep
 from models.knowledge import (
     STAFF_VIEWER,
@@ -50,7 +50,6 @@ from models.knowledge import (
     status_after_edit,
 )
 from models.plant import Plant
-from models.tickets import Ticket
 from models.users import User
 from storage import knowledge_store, parts_store, ticket_store
 from storage.connections import Connection
@@ -262,7 +261,7 @@ async def ticket_knowledge(
 ) -> KnowledgeLinksPublic:
     """The entries the ticket's fault links to (its PLC fault codes, then its driving
     signals), best first; 404 for another customer's ticket."""
-    ticket = await _visible_ticket(conn, user, ticket_id)
+    ticket = await visible_ticket(conn, user, ticket_id)
     context = await fault_context_of(conn, ticket=ticket)
     viewer = viewer_of(plant, user)
     links = await links_for(conn, context=context, viewer=viewer)
@@ -319,15 +318,6 @@ async def alert_knowledge(
     viewer = viewer_of(plant, user)
     links = await links_for(conn, context=context, viewer=viewer)
     return await _links(conn, viewer, context, links)
-
-
-async def _visible_ticket(conn: Connection, user: User, ticket_id: int) -> Ticket:
-    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
-    if ticket is None or not can_see(user, ticket.draft.customer_id):
-        raise not_found("ticket", ticket_id)
-    if not await ticket_commands.works_on(conn, ticket_id=ticket_id, user=user):
-        raise not_found("ticket", ticket_id)  # another field engineer's job
-    return ticket
 
 
 def _checked(content: EntryContent) -> EntryContent:

@@ -11,12 +11,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
-from alerts import closure_commands, ticket_closure, ticket_commands
+from alerts import closure_commands, ticket_closure
 from alerts.closure_commands import ClosureError
 from alerts.rca_rules import rca_gaps
 from alerts.service_report_rules import MAY_FILE, ReportError, editing_refusal
 from alerts.ticket_lifecycle import Refusal
-from api.access_scope import can_see, not_found
+from api.access_scope import not_found
 from api.deps import ConnDep, CurrentUser
 from api.schemas.service_reports import (
     AfterVisitPublic,
@@ -34,10 +34,11 @@ from api.schemas.service_reports import (
     SurveyPublic,
 )
 from api.schemas.tickets import RefusalPublic
+from api.ticket_access import visible_ticket
 from api.ticket_clock import NowDep
 from models.tickets import Ticket, TicketStatus
 from models.users import Role, User
-from storage import service_report_store, ticket_store
+from storage import service_report_store
 from storage.connections import Connection
 
 router = APIRouter(prefix="/tickets", tags=["service closure"])
@@ -55,7 +56,7 @@ async def get_report(
     version: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> ReportStatePublic:
     """The newest report (or ``version``), whether it may still change, and the sign-offs."""
-    ticket = await _visible_ticket(conn, user, ticket_id)
+    ticket = await visible_ticket(conn, user, ticket_id)
     return await _report_state(conn, ticket, version)
 
 
@@ -68,7 +69,7 @@ async def file_report(
     Filing does not move the ticket: "repaired" stays its own move. A replaced part
     marked ``monitored`` makes the detector learn a new baseline from ``restored_at``.
     """
-    await _visible_ticket(conn, user, ticket_id)
+    await visible_ticket(conn, user, ticket_id)
     _require(user, MAY_FILE, "filing a service report")
     await conn.commit()  # the command's transaction must be its own
     try:
@@ -78,7 +79,7 @@ async def file_report(
     except ReportError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     await _refuse_if_refused(conn, user, ticket_id, result)
-    ticket = await _visible_ticket(conn, user, ticket_id)
+    ticket = await visible_ticket(conn, user, ticket_id)
     return await _report_state(conn, ticket, None)
 
 
@@ -88,7 +89,7 @@ async def sign_off(
 ) -> SignOffOutcome:
     """The customer signs off the verified ticket's report, or refuses with a reason
     (the ticket is reopened). The desk may record it for them, with ``signer_name``."""
-    await _visible_ticket(conn, user, ticket_id)
+    await visible_ticket(conn, user, ticket_id)
     _require(user, closure_commands.MAY_SIGN, "signing off a service report")
     await conn.commit()
     try:
@@ -115,7 +116,7 @@ async def sign_off(
 @router.get("/{ticket_id}/survey")
 async def get_survey(ticket_id: TicketId, user: CurrentUser, conn: ConnDep) -> AfterVisitPublic:
     """The satisfaction survey (null until answered) and the callbacks made."""
-    ticket = await _visible_ticket(conn, user, ticket_id)
+    ticket = await visible_ticket(conn, user, ticket_id)
     return await _after_visit(conn, ticket)
 
 
@@ -131,7 +132,7 @@ async def answer_survey(
 ) -> SurveyPublic:
     """The customer answers the survey after the sign-off, or the desk records their
     answers from the callback; 200 with the same survey for a repeated Idempotency-Key."""
-    await _visible_ticket(conn, user, ticket_id)
+    await visible_ticket(conn, user, ticket_id)
     _require(user, closure_commands.MAY_ANSWER_SURVEY, "answering the survey")
     await conn.commit()
     try:
@@ -165,7 +166,7 @@ async def record_callback(
 ) -> CallbackPublic:
     """The desk's call after the fix: whether the problem is gone; 200 with the same
     callback for a repeated Idempotency-Key."""
-    await _visible_ticket(conn, user, ticket_id)
+    await visible_ticket(conn, user, ticket_id)
     _require(user, closure_commands.MAY_CALL_BACK, "recording a callback")
     await conn.commit()
     try:
@@ -194,7 +195,7 @@ async def record_callback(
 async def get_rca(ticket_id: TicketId, user: CurrentUser, conn: ConnDep) -> RcaStatePublic:
     """Whether the ticket needs a root cause analysis before archiving and why, and the
     analysis recorded. Internal: not for customers."""
-    ticket = await _visible_ticket(conn, user, ticket_id)
+    ticket = await visible_ticket(conn, user, ticket_id)
     _require(user, closure_commands.MAY_ANALYSE, "the root cause analysis")
     return await _rca_state(conn, ticket)
 
@@ -204,7 +205,7 @@ async def save_rca(
     ticket_id: TicketId, body: RcaWrite, user: CurrentUser, conn: ConnDep, now: NowDep
 ) -> RcaStatePublic:
     """Record or revise the root cause analysis with its corrective and preventive actions."""
-    await _visible_ticket(conn, user, ticket_id)
+    await visible_ticket(conn, user, ticket_id)
     _require(user, closure_commands.MAY_ANALYSE, "the root cause analysis")
     await conn.commit()
     try:
@@ -220,22 +221,13 @@ async def save_rca(
     except ClosureError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     await _refuse_if_refused(conn, user, ticket_id, result)
-    ticket = await _visible_ticket(conn, user, ticket_id)
+    ticket = await visible_ticket(conn, user, ticket_id)
     return await _rca_state(conn, ticket)
 
 
 def _require(user: User, roles: frozenset[Role], what: str) -> None:
     if user.role not in roles:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"{what} is not for a {user.role}")
-
-
-async def _visible_ticket(conn: Connection, user: User, ticket_id: int) -> Ticket:
-    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
-    if ticket is None or not can_see(user, ticket.draft.customer_id):
-        raise not_found("ticket", ticket_id)
-    if not await ticket_commands.works_on(conn, ticket_id=ticket_id, user=user):
-        raise not_found("ticket", ticket_id)  # another field engineer's job
-    return ticket
 
 
 async def _refuse_if_refused(
@@ -245,7 +237,7 @@ async def _refuse_if_refused(
     if result is None:
         raise not_found("ticket", ticket_id)
     if isinstance(result, Refusal):
-        current = await _visible_ticket(conn, user, ticket_id)
+        current = await visible_ticket(conn, user, ticket_id)
         refusal = RefusalPublic(
             message=f"Refused: {result.message}.",
             status=current.status,

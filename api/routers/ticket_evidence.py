@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.access_scope import can_see, customer_filter, not_found
+from api.access_scope import customer_filter
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.routers.tickets import TicketId
 from api.schemas.ticket_evidence import TicketEvidenceCustomerPublic, TicketEvidencePublic
-from storage import ticket_evidence_store, ticket_store
+from api.ticket_access import visible_ticket
+from storage import ticket_evidence_store
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
@@ -23,10 +24,8 @@ async def get_ticket_evidence(
     ticket_id: TicketId, user: CurrentUser, conn: ConnDep, plant: PlantDep
 ) -> TicketEvidencePublic | TicketEvidenceCustomerPublic:
     """The evidence frozen on the ticket, the opening warning's first (``view`` says which
-    form: "staff" or "customer"); 404 when the ticket does not exist or is another customer's."""
-    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
-    if ticket is None or not can_see(user, ticket.draft.customer_id):
-        raise not_found("ticket", ticket_id)
+    form: "staff" or "customer"); 404 when the ticket does not exist or the user may not see it."""
+    await visible_ticket(conn, user, ticket_id)
     evidence = await ticket_evidence_store.evidence_of(conn, ticket_id=ticket_id)
     if customer_filter(user) is not None:
         return TicketEvidenceCustomerPublic.of(ticket_id, evidence, plant)

@@ -16,7 +16,7 @@ from alerts import ticket_commands, ticket_registration
 from alerts.ticket_intake import IntakeError
 from alerts.ticket_lifecycle import Refusal, allowed_targets
 from alerts.ticket_sla import ticket_clocks
-from api.access_scope import can_see, customer_filter, line_for, not_found
+from api.access_scope import customer_filter, line_for, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.schemas.tickets import (
     ChangeApprovalRequest,
@@ -27,6 +27,7 @@ from api.schemas.tickets import (
     TicketPublic,
     TransitionRequest,
 )
+from api.ticket_access import visible_ticket
 from api.ticket_clock import NowDep
 from models.plant import Plant
 from models.tickets import Channel, Ticket
@@ -124,7 +125,7 @@ async def get_ticket(
     ticket_id: TicketId, user: CurrentUser, conn: ConnDep, plant: PlantDep, now: NowDep
 ) -> TicketDetailPublic:
     """One ticket with its audit trail; 404 when it does not exist or is another customer's."""
-    ticket = await _visible_ticket(conn, user, ticket_id)
+    ticket = await visible_ticket(conn, user, ticket_id)
     return await _detail(conn, plant, user, ticket, now)
 
 
@@ -138,7 +139,7 @@ async def move_ticket(
     now: NowDep,
 ) -> TicketDetailPublic:
     """Move the ticket to ``to``; 409 with the allowed next steps when that move is refused."""
-    await _visible_ticket(conn, user, ticket_id)
+    await visible_ticket(conn, user, ticket_id)
     await conn.commit()  # the command's transaction must be its own, committed before we answer
     result = await ticket_commands.move_ticket(
         conn,
@@ -163,7 +164,7 @@ async def change_approval(
 ) -> TicketDetailPublic:
     """Flag a ticket as changing the line's structure or key parameters, or approve it
     (technical lead: support or admin). Until approved it cannot be dispatched or resolved."""
-    await _visible_ticket(conn, user, ticket_id)
+    await visible_ticket(conn, user, ticket_id)
     await conn.commit()
     result = await ticket_commands.set_change_approval(
         conn,
@@ -177,15 +178,6 @@ async def change_approval(
     return await _answer(conn, plant, user, ticket_id, result, now)
 
 
-async def _visible_ticket(conn: Connection, user: User, ticket_id: int) -> Ticket:
-    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
-    if ticket is None or not can_see(user, ticket.draft.customer_id):
-        raise not_found("ticket", ticket_id)
-    if not await ticket_commands.works_on(conn, ticket_id=ticket_id, user=user):
-        raise not_found("ticket", ticket_id)  # another field engineer's job
-    return ticket
-
-
 async def _answer(
     conn: Connection,
     plant: Plant,
@@ -197,7 +189,7 @@ async def _answer(
     if result is None:
         raise not_found("ticket", ticket_id)
     if isinstance(result, Refusal):
-        current = await _visible_ticket(conn, user, ticket_id)
+        current = await visible_ticket(conn, user, ticket_id)
         refusal = RefusalPublic(
             message=f"Refused: {result.message}.",
             status=current.status,

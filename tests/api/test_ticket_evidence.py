@@ -23,6 +23,7 @@ from storage.telemetry_writer import write_readings
 from storage.ticket_store import list_tickets
 from tests.alerts.factories import FRIDAY_0800, WINDOW, score_series
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
+from tests.api.dispatch_factories import FIELD_1
 from tests.api.factories import T0, insert_ticket
 
 pytestmark = pytest.mark.integration
@@ -147,6 +148,15 @@ async def test_another_customers_ticket_evidence_looks_like_no_ticket(
 
     assert foreign.status_code == missing.status_code == 404
     assert foreign.json() == {"detail": f"ticket {warned} not found"}
+
+
+async def test_a_field_engineer_reads_only_the_evidence_of_their_own_jobs(
+    client: httpx.AsyncClient, warned: int
+) -> None:
+    """Nobody dispatched them to this ticket: it is none of theirs."""
+    response = await client.get(f"/api/tickets/{warned}/evidence", headers=FIELD_1)
+
+    assert response.status_code == 404
 
 
 async def test_a_ticket_a_person_registered_has_no_evidence(

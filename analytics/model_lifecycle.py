@@ -16,8 +16,8 @@
 - **After a repair:** once a service report replaces a monitored part of the
   machine, a new version is trained on the running since the report's restore
   time, as soon as there is enough of it, and takes over: a replaced part is a
-  new healthy baseline. A repair that replaces nothing keeps the model. ``linecare models train MACHINE
-  --since <end of repair>`` does the same by hand.
+  new healthy baseline. A repair that replaces nothing keeps the model.
+  ``linecare models train MACHINE --since <end of repair>`` does the same by hand.
 """
 
 from __future__ import annotations

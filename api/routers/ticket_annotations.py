@@ -13,16 +13,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 
-from api.access_scope import can_see, machine_for, not_found
+from api.access_scope import machine_for, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.routers.tickets import TicketId
 from api.schemas.annotations import AnnotationCreate, AnnotationPublic
+from api.ticket_access import visible_ticket
 from api.ticket_clock import NowDep
 from api.time_ranges import as_utc, resolve_range
 from models.plant import Plant
 from models.tickets import Ticket
 from models.users import Role, User
-from storage import annotation_store, ticket_store
+from storage import annotation_store
 from storage.connections import Connection
 
 router = APIRouter(tags=["annotations"])
@@ -31,9 +32,9 @@ DEFAULT_SPAN = timedelta(days=7)
 
 
 async def _staff_ticket(conn: Connection, user: User, ticket_id: int) -> Ticket:
-    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
-    if ticket is None or not can_see(user, ticket.draft.customer_id):
-        raise not_found("ticket", ticket_id)
+    """The ticket for its staff: 404 where it is not seen at all (another customer's,
+    another field engineer's job), 403 for its own customer."""
+    ticket = await visible_ticket(conn, user, ticket_id)
     if user.role is Role.CUSTOMER:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "annotations are the service team's notes")
     return ticket

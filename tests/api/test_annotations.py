@@ -127,3 +127,14 @@ async def test_a_missing_ticket_is_not_found(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/tickets/999999/annotations", json=MARK, headers=SUPPORT)
 
     assert response.status_code == 404
+
+
+async def test_a_field_engineer_not_on_the_job_does_not_see_the_ticket(
+    client: httpx.AsyncClient, ticket_id: int
+) -> None:
+    field = {"Authorization": "Bearer demo-field-1"}
+    posted = await client.post(f"/api/tickets/{ticket_id}/annotations", json=MARK, headers=field)
+    listed = await client.get(f"/api/tickets/{ticket_id}/annotations", headers=field)
+
+    assert posted.status_code == listed.status_code == 404
+    assert posted.json() == {"detail": f"ticket {ticket_id} not found"}

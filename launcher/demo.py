@@ -213,7 +213,11 @@ async def _run_pipeline(
             start - story_start,
             settings.simulation_speed,
         )
-    log.info("console: %s/#token=demo-support  (Ctrl-C stops everything)", url)
+    log.info(
+        "console: %s/sign-in (demo logins: demo-desk, demo-support, demo-nordbrau, "
+        "demo-alpenpack, demo-field-1..3, password linecare-demo)  (Ctrl-C stops everything)",
+        url,
+    )
     async with asyncio.TaskGroup() as group:
         group.create_task(processes.serve_api(settings, plant, pool, stop))
         simulator_ready, plant_paused = asyncio.Event(), asyncio.Event()

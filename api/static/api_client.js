@@ -1,7 +1,12 @@
-// The JSON API as the service pages use it: the signed-in user's token on every call,
-// and refusals turned into errors that carry what the server said.
+// The JSON API as the console's pages use it. The normal way in is the session cookie
+// that /sign-in sets: requests carry no Authorization header, and every unsafe one says
+// `X-Requested-With: fetch` (the server's CSRF check for cookie sessions). A person who
+// came with a '#token=' link (an API key, an old demo link) sends that token instead.
+// Refusals turn into errors that carry what the server said.
 
 const TOKEN_KEY = "linecare.token";
+// The header a cookie-authenticated POST/PUT/PATCH/DELETE needs (docs/access.md).
+const CSRF_HEADER = { "X-Requested-With": "fetch" };
 
 export class SignedOut extends Error {}
 
@@ -18,8 +23,8 @@ export function storedToken() { return localStorage.getItem(TOKEN_KEY); }
 export function storeToken(token) { localStorage.setItem(TOKEN_KEY, token); }
 export function forgetToken() { localStorage.removeItem(TOKEN_KEY); }
 
-// A link may carry a token after '#token=' (the demo prints such links); it never reaches
-// the server and is removed from the address bar at once.
+// A link may carry a token after '#token=' (API-key users, old demo links); it never
+// reaches the server and is removed from the address bar at once.
 export function takeTokenFromLink() {
   const match = window.location.hash.match(/^#token=(.+)$/);
   if (!match) return null;
@@ -27,6 +32,43 @@ export function takeTokenFromLink() {
   const token = decodeURIComponent(match[1]);
   storeToken(token);
   return token;
+}
+
+// The sign-in page, sent back to this page (path and query) once signed in.
+export function signInAddress() {
+  const here = window.location.pathname + window.location.search;
+  return `/sign-in?next=${encodeURIComponent(here)}`;
+}
+
+export function goToSignIn() {
+  window.location.replace(signInAddress());
+}
+
+// Ends the cookie session (if any), forgets a linked token, and shows the sign-in page.
+export async function signOut() {
+  forgetToken();
+  await fetch("/api/sign-out", { method: "POST", headers: CSRF_HEADER }).catch(() => null);
+  window.location.assign("/sign-in");
+}
+
+// The top bar's "Sign out" button: the page's #sign-out, or a new one in .topbar-right.
+export function showSignOut() {
+  let button = document.getElementById("sign-out");
+  if (!button) {
+    const bar = document.querySelector(".topbar-right");
+    if (!bar) return;
+    button = document.createElement("button");
+    button.id = "sign-out";
+    button.type = "button";
+    button.className = "btn btn-ghost";
+    button.textContent = "Sign out";
+    bar.append(button);
+  }
+  if (!button.dataset.wired) {
+    button.addEventListener("click", () => { button.disabled = true; signOut(); });
+    button.dataset.wired = "1";
+  }
+  button.hidden = false;
 }
 
 // The server's reason in one sentence: a plain detail, a refusal's message, or the first
@@ -44,22 +86,44 @@ function reasonOf(body, fallback) {
   return fallback;
 }
 
-async function send(method, path, { params, body, headers } = {}) {
+function apiUrl(path, params) {
   const url = new URL(`/api${path}`, window.location.origin);
   for (const [key, value] of Object.entries(params || {})) {
     if (value !== null && value !== undefined && value !== "") url.searchParams.set(key, value);
   }
-  const token = storedToken();
-  const allHeaders = { Accept: "application/json", ...(headers || {}) };
+  return url;
+}
+
+function request(url, method, headers, body, token) {
+  const allHeaders = { ...headers };
   if (token) allHeaders.Authorization = `Bearer ${token}`;
+  if (method !== "GET" && method !== "HEAD") Object.assign(allHeaders, CSRF_HEADER);
+  return fetch(url, { method, headers: allHeaders, body });
+}
+
+// The answer as a Response (downloads read it as a blob): a 401 is SignedOut, another
+// refusal an ApiError. A linked token the server refuses is forgotten, and the request
+// goes once more on the cookie alone, which may still be signed in.
+export async function apiFetch(path, { method = "GET", params, body, headers } = {}) {
+  const url = apiUrl(path, params);
+  const allHeaders = { Accept: "application/json", ...(headers || {}) };
   if (body !== undefined) allHeaders["Content-Type"] = "application/json";
-  const response = await fetch(url, {
-    method, headers: allHeaders, body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const token = storedToken();
+  let response = await request(url, method, allHeaders, payload, token);
+  if (response.status === 401 && token) {
+    forgetToken();
+    response = await request(url, method, allHeaders, payload, null);
+  }
+  if (response.ok) return response;
   const answer = await response.json().catch(() => null);
   if (response.status === 401) throw new SignedOut(reasonOf(answer, "Please sign in."));
-  if (!response.ok) throw new ApiError(response.status, reasonOf(answer, response.statusText), answer);
-  return answer;
+  throw new ApiError(response.status, reasonOf(answer, response.statusText), answer);
+}
+
+async function send(method, path, { params, body, headers } = {}) {
+  const response = await apiFetch(path, { method, params, body, headers });
+  return response.status === 204 ? null : response.json().catch(() => null);
 }
 
 export function apiGet(path, params) { return send("GET", path, { params }); }

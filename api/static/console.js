@@ -4,12 +4,12 @@ import { drawChart, sparkline } from "./charts.js";
 import { $, el, fmtNumber, fmtPct } from "./dom.js";
 import { fmtAgo, fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
 import { nextPage, renderNav } from "./page_nav.js";
+import { apiGet as api, goToSignIn, showSignOut, SignedOut, takeTokenFromLink } from "./api_client.js";
 import { clockBadge, urgentClock } from "./sla_view.js";
 import { severityPill, statusPill } from "./ticket_badges.js";
 import { customerStatus } from "./ticket_texts.js";
 import { signalLabel } from "./signal_labels.js";
 
-const TOKEN_KEY = "linecare.token";
 const REFRESH_MS = 5000;
 // Until the anomaly API says otherwise: scores are on 0..1 and the calibrated limit is 0.5.
 const DEFAULT_ALERT_SCORE = 0.5;
@@ -25,7 +25,6 @@ const ROLE_LABELS = {
 const linkParams = new URLSearchParams(window.location.search);
 
 const view = {
-  token: localStorage.getItem(TOKEN_KEY),
   me: null,
   lines: [],
   // Machine id → whether its data arrives (GET /api/machine-status).
@@ -118,70 +117,24 @@ function machineName(id) {
   return found ? `${found.line.name} · ${found.machine.name}` : id;
 }
 
-// ---------- API access ----------
-
-class SignedOut extends Error {}
-
-async function api(path, params) {
-  const url = new URL(`/api${path}`, window.location.origin);
-  for (const [key, value] of Object.entries(params || {})) {
-    if (value !== null && value !== undefined) url.searchParams.set(key, value);
-  }
-  const headers = view.token ? { Authorization: `Bearer ${view.token}` } : {};
-  const response = await fetch(url, { headers });
-  if (response.status === 401) {
-    const body = await response.json().catch(() => ({}));
-    throw new SignedOut(body.detail || "Please sign in.");
-  }
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    const detail = typeof body.detail === "string" ? body.detail : response.statusText;
-    throw new Error(`${response.status}: ${detail}`);
-  }
-  return response.json();
-}
-
 // ---------- sign-in ----------
 
-async function showSignIn(message) {
-  stopRefresh();
-  view.me = null;
-  $("console").hidden = true;
-  $("user-chip").hidden = true;
-  $("sign-out").hidden = true;
-  $("topnav").hidden = true;
-  $("sign-in").hidden = false;
-  const error = $("sign-in-error");
-  error.hidden = !message;
-  error.textContent = message || "";
-  try {
-    const demos = await api("/sign-in/demo-tokens");
-    const list = $("demo-hint-list");
-    list.replaceChildren(...demos.map((demo) => el("button", {
-      class: "hint", type: "button", onclick: () => signIn(demo.token),
-    }, el("span", {}, demo.display_name), el("code", {}, demo.token))));
-    $("demo-hints").hidden = demos.length === 0;
-  } catch (err) {
-    $("demo-hints").hidden = true;
-  }
-}
-
-async function signIn(token) {
-  view.token = token.trim();
+// Signed in by the session cookie (or a '#token=' link's token): the console; else the
+// sign-in page, which comes back here.
+async function start() {
+  takeTokenFromLink();
   try {
     view.me = await api("/me");
   } catch (err) {
-    view.token = null;
-    localStorage.removeItem(TOKEN_KEY);
-    await showSignIn(err instanceof SignedOut ? "That token is not valid." : String(err.message));
+    if (err instanceof SignedOut) { goToSignIn(); return; }
+    $("console-error").textContent = `LineCare is not reachable: ${err.message}`;
+    $("console-error").hidden = false;
     return;
   }
-  localStorage.setItem(TOKEN_KEY, view.token);
-  // Sent here to sign in from a service page: back to it.
+  // An old link sent here to sign in from a service page (/?next=...): back to it.
   const next = nextPage();
   if (next) { window.location.replace(next); return; }
   renderNav($("topnav"), view.me);
-  $("sign-in").hidden = true;
   $("console").hidden = false;
   const role = ROLE_LABELS[view.me.role] || capitalized(view.me.role);
   $("user-chip").replaceChildren(
@@ -189,23 +142,10 @@ async function signIn(token) {
     el("span", { class: "user-role" }, view.me.customer_name ? `${role} · ${view.me.customer_name}` : role));
   $("user-chip").title = `Signed in as ${view.me.login}`;
   $("user-chip").hidden = false;
-  $("sign-out").hidden = false;
+  showSignOut();
   await refresh();
   view.timer = setInterval(refresh, REFRESH_MS);
   view.ticker = setInterval(renderRefreshStatus, 1000);
-}
-
-function signOut() {
-  view.token = null;
-  localStorage.removeItem(TOKEN_KEY);
-  showSignIn("");
-}
-
-function stopRefresh() {
-  if (view.timer) clearInterval(view.timer);
-  if (view.ticker) clearInterval(view.ticker);
-  view.timer = null;
-  view.ticker = null;
 }
 
 // ---------- refresh cycle ----------
@@ -236,7 +176,7 @@ async function refresh() {
     view.refreshedAt = Date.now();
     view.refreshError = null;
   } catch (err) {
-    if (err instanceof SignedOut) { signOut(); return; }
+    if (err instanceof SignedOut) { goToSignIn(); return; }
     view.refreshError = err.message;
   } finally {
     renderRefreshStatus();
@@ -680,11 +620,6 @@ function wireControls() {
   for (const b of $("trend-range").querySelectorAll("button")) {
     b.classList.toggle("active", Number(b.dataset.hours) === view.trendHours);
   }
-  $("sign-in-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    signIn($("token-input").value);
-  });
-  $("sign-out").addEventListener("click", signOut);
   $("trend-signal").addEventListener("change", (event) => {
     view.trendSignal = event.target.value;
     refreshMachine().catch(() => {});
@@ -698,19 +633,7 @@ function wireControls() {
   }
 }
 
-// A link may carry a token after '#token=' (the demo prints such links); it never reaches
-// the server and is removed from the address bar at once.
-function tokenFromLink() {
-  const match = window.location.hash.match(/^#token=(.+)$/);
-  if (!match) return null;
-  history.replaceState(null, "", window.location.pathname + window.location.search);
-  return decodeURIComponent(match[1]);
-}
-
 document.addEventListener("DOMContentLoaded", () => {
   wireControls();
-  const linked = tokenFromLink();
-  if (linked) view.token = linked;
-  if (view.token) signIn(view.token);
-  else showSignIn("");
+  start();
 });

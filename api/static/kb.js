@@ -7,7 +7,8 @@ import { $, el, fill } from "./dom.js";
 import { fmtSiteTime } from "./plant_time.js";
 import { signalLabel } from "./signal_labels.js";
 import {
-  apiGet, apiPost, apiPut, ApiError, newIdempotencyKey, SignedOut, takeTokenFromLink,
+  apiGet, apiPost, apiPut, ApiError, goToSignIn, newIdempotencyKey, showSignOut, SignedOut,
+  takeTokenFromLink,
 } from "./api_client.js";
 import { renderNav } from "./page_nav.js";
 
@@ -78,14 +79,8 @@ function snippet(parts) {
 }
 
 function showError(box, err) {
-  if (err instanceof SignedOut) { signedOut(err.message); return; }
+  if (err instanceof SignedOut) { goToSignIn(); return; }
   fill(box, el("p", { class: "error kb-error", role: "alert" }, err.message || String(err)));
-}
-
-function signedOut(message) {
-  $("kb").hidden = true;
-  $("signed-out").hidden = false;
-  if (message) $("signed-out-message").textContent = message;
 }
 
 // ---------- address ----------
@@ -343,7 +338,7 @@ async function move(entry, to, label) {
     renderEntry();
     await Promise.all([search(), countReviews()]);
   } catch (err) {
-    if (err instanceof SignedOut) { signedOut(err.message); return; }
+    if (err instanceof SignedOut) { goToSignIn(); return; }
     const box = $("action-status");
     box.className = "small error";
     box.textContent = err.message;
@@ -422,7 +417,7 @@ function openEditor(entry) {
       renderEntry();
       await Promise.all([search(), countReviews()]);
     } catch (err) {
-      if (err instanceof SignedOut) { signedOut(err.message); return; }
+      if (err instanceof SignedOut) { goToSignIn(); return; }
       status.className = "small error";
       status.textContent = err.message;
     }
@@ -449,6 +444,7 @@ function renderUser(me) {
   const chip = $("user-chip");
   fill(chip, el("span", {}, me.display_name), el("span", { class: "user-role" }, me.customer_name || me.role));
   chip.hidden = false;
+  showSignOut();
 }
 
 function bind() {
@@ -479,7 +475,7 @@ async function start() {
   try {
     [view.me, lines] = await Promise.all([apiGet("/me"), apiGet("/lines")]);
   } catch (err) {
-    if (err instanceof SignedOut) { signedOut(); return; }
+    if (err instanceof SignedOut) { goToSignIn(); return; }
     document.body.append(el("p", { class: "error kb-error" }, `LineCare is not reachable: ${err.message}`));
     return;
   }

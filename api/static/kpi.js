@@ -2,10 +2,10 @@
 // complaints and backlog from /api/kpis/service, per month, engineer, customer, line model
 // or fault type, and the monthly review as PDF or CSV.
 // Vanilla JS, no build step; strings from the API enter the page as text.
+import { apiFetch, goToSignIn, showSignOut, SignedOut, takeTokenFromLink } from "./api_client.js";
 import { $, el, fmtNumber, svg } from "./dom.js";
 import { fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
 
-const TOKEN_KEY = "linecare.token";
 const GROUPS = { month: "Month", engineer: "Engineer", customer: "Customer", line_model: "Line model", fault_type: "Fault type" };
 // The console's thresholds for rates: green from 85 %, amber from 60 %, red below.
 const GOOD = 0.85;
@@ -34,7 +34,6 @@ const RATE_SERIES = [
 const query = new URLSearchParams(window.location.search);
 
 const view = {
-  token: localStorage.getItem(TOKEN_KEY),
   me: null,
   groupBy: GROUPS[query.get("group_by")] ? query.get("group_by") : "month",
   from: query.get("from"),
@@ -47,33 +46,16 @@ const view = {
 
 // ---------- API access ----------
 
-class SignedOut extends Error {}
+async function api(path, params) { return (await apiFetch(path, { params })).json(); }
 
-async function fetchApi(path, params) {
-  const url = new URL(`/api${path}`, window.location.origin);
-  for (const [key, value] of Object.entries(params || {})) {
-    if (value !== null && value !== undefined && value !== "") url.searchParams.set(key, value);
-  }
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${view.token}` } });
-  if (response.status === 401) throw new SignedOut("Your token is not valid any more: sign in again.");
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    const detail = typeof body.detail === "string" ? body.detail
-      : Array.isArray(body.detail) ? body.detail.map((d) => d.msg).join("; ") : response.statusText;
-    throw new Error(detail);
-  }
-  return response;
-}
-
-async function api(path, params) { return (await fetchApi(path, params)).json(); }
-
-// Downloads need the Authorization header: fetch the file, hand the browser the blob.
+// A linked token travels in a header, which a plain link cannot send: fetch the file and
+// hand the browser the blob.
 async function download(kind, button) {
   const month = $("review-month").value;
   if (!month) { showStatus("Choose the month of the review first.", "error"); return; }
   button.disabled = true;
   try {
-    const response = await fetchApi("/kpis/service/review", { month, format: kind });
+    const response = await apiFetch("/kpis/service/review", { params: { month, format: kind }, headers: { Accept: "*/*" } });
     const blob = await response.blob();
     const match = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
     const link = el("a", { href: URL.createObjectURL(blob), download: match ? match[1] : `service-review-${month}.${kind}` });
@@ -82,6 +64,7 @@ async function download(kind, button) {
     link.remove();
     setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   } catch (err) {
+    if (err instanceof SignedOut) { goToSignIn(); return; }
     showStatus(`The review ${kind.toUpperCase()} failed: ${err.message}`, "error");
   } finally {
     button.disabled = false;
@@ -349,7 +332,7 @@ async function load() {
     showStatus("");
   } catch (err) {
     if (request !== view.request) return;
-    if (err instanceof SignedOut) { showSignedOut(err.message); return; }
+    if (err instanceof SignedOut) { goToSignIn(); return; }
     showStatus(err.message, "error");
   }
 }
@@ -375,10 +358,11 @@ function render() {
   }
 }
 
-function showSignedOut(message) {
+// A page this user may not see (a role without KPIs, no line): say why, keep the top bar.
+function showRefusal(message) {
   $("kpi-page").hidden = true;
-  $("signed-out").hidden = false;
-  if (message) $("signed-out-message").textContent = message;
+  $("refused").hidden = false;
+  $("refused-message").textContent = message;
 }
 
 function monthsBack(count) {
@@ -413,21 +397,16 @@ function wireControls() {
 }
 
 async function start() {
-  const linked = window.location.hash.match(/^#token=(.+)$/);
-  if (linked) {
-    view.token = decodeURIComponent(linked[1]);
-    localStorage.setItem(TOKEN_KEY, view.token);
-    history.replaceState(null, "", window.location.pathname + window.location.search);
-  }
-  if (!view.token) { showSignedOut(""); return; }
+  takeTokenFromLink();
   try {
     view.me = await api("/me");
+    showSignOut();
   } catch (err) {
-    if (err instanceof SignedOut) { showSignedOut(err.message); return; }
+    if (err instanceof SignedOut) { goToSignIn(); return; }
     showStatus(err.message, "error");
   }
   if (view.me && !["desk", "support", "admin", "customer"].includes(view.me.role)) {
-    showSignedOut("Service KPIs are for the service desk, support and customers.");
+    showRefusal("Service KPIs are for the service desk, support and customers.");
     return;
   }
   $("user-chip").textContent = view.me && view.me.customer_name ? `${view.me.display_name} · ${view.me.customer_name}` : (view.me ? view.me.display_name : "");

@@ -5,7 +5,7 @@
 import { $, el, fill, fmtNumber } from "./dom.js";
 import { fmtSiteDate, fmtSiteTime } from "./plant_time.js";
 import {
-  ApiError, SignedOut, apiGet, apiPost, newIdempotencyKey, storedToken, takeTokenFromLink,
+  ApiError, SignedOut, apiGet, apiPost, goToSignIn, newIdempotencyKey, showSignOut, takeTokenFromLink,
 } from "./api_client.js";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -312,12 +312,7 @@ async function submitInspection(event) {
 // ---------- page ----------
 
 function handle(err) {
-  if (err instanceof SignedOut || !storedToken()) {
-    $("maintenance-page").hidden = true;
-    $("signed-out").hidden = false;
-    if (err && err.message) $("signed-out-message").textContent = err.message;
-    return;
-  }
+  if (err instanceof SignedOut) { goToSignIn(); return; }
   showStatus($("page-status"), err instanceof ApiError ? err.message : `Something went wrong: ${err.message}`, "error");
 }
 
@@ -340,7 +335,6 @@ function showTab(tab) {
 
 async function start() {
   takeTokenFromLink();
-  if (!storedToken()) { handle(new SignedOut("")); return; }
   try {
     const [me, lines, templates] = await Promise.all([
       apiGet("/me"), apiGet("/lines"), apiGet("/inspections/templates"),
@@ -351,6 +345,7 @@ async function start() {
   } catch (err) { handle(err); return; }
   $("user-chip").textContent = `${view.me.display_name} · ${view.me.role}`;
   $("user-chip").hidden = false;
+  showSignOut();
   $("maintenance-page").hidden = false;
   if (!view.lines.length) { showStatus($("page-status"), "No lines to show."); return; }
   if (!line()) view.lineId = view.lines[0].id;

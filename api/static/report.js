@@ -1,8 +1,8 @@
 // LineCare OEE report page: one line over a range, from /api/reports/lines/{id}.
 // Vanilla JS, no build step, no external assets; strings from the API enter the page as text.
+import { apiFetch, goToSignIn, showSignOut, SignedOut, takeTokenFromLink } from "./api_client.js";
 import { $, el, fmtNumber, fmtPct, svg } from "./dom.js";
 
-const TOKEN_KEY = "linecare.token";
 const PERIODS = ["shift", "day", "week", "month"];
 const DAY_MS = 24 * 3600000;
 // The console's thresholds: green from 85 %, amber from 60 %, red below.
@@ -14,7 +14,6 @@ const FAIR = 0.6;
 const query = new URLSearchParams(window.location.search);
 
 const view = {
-  token: localStorage.getItem(TOKEN_KEY),
   lineId: query.get("line"),
   period: PERIODS.includes(query.get("period")) ? query.get("period") : "day",
   since: query.get("since"),
@@ -26,38 +25,20 @@ const view = {
 
 // ---------- API access ----------
 
-class SignedOut extends Error {}
-
-async function fetchApi(path, params) {
-  const url = new URL(`/api${path}`, window.location.origin);
-  for (const [key, value] of Object.entries(params || {})) {
-    if (value !== null && value !== undefined) url.searchParams.set(key, value);
-  }
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${view.token}` } });
-  if (response.status === 401) throw new SignedOut("Your token is not valid any more: sign in again.");
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    const detail = typeof body.detail === "string" ? body.detail
-      : Array.isArray(body.detail) ? body.detail.map((d) => d.msg).join("; ") : response.statusText;
-    throw new Error(detail);
-  }
-  return response;
-}
-
-async function api(path, params) { return (await fetchApi(path, params)).json(); }
+async function api(path, params) { return (await apiFetch(path, { params })).json(); }
 
 function reportParams() {
   return { period: view.period, since: view.since, until: view.until };
 }
 
-// Downloads need the Authorization header, so a plain link cannot fetch them:
-// fetch the file, then hand the browser the blob under the server's file name.
+// A linked token travels in a header, which a plain link cannot send: fetch the file,
+// then hand the browser the blob under the server's file name.
 async function download(kind, button) {
   if (!view.report) return;
   button.disabled = true;
   try {
     const params = { period: view.period, since: view.report.since, until: view.report.until };
-    const response = await fetchApi(`/reports/lines/${encodeURIComponent(view.lineId)}/report.${kind}`, params);
+    const response = await apiFetch(`/reports/lines/${encodeURIComponent(view.lineId)}/report.${kind}`, { params, headers: { Accept: "*/*" } });
     const blob = await response.blob();
     const disposition = response.headers.get("Content-Disposition") || "";
     const match = disposition.match(/filename="([^"]+)"/);
@@ -67,6 +48,7 @@ async function download(kind, button) {
     link.remove();
     setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   } catch (err) {
+    if (err instanceof SignedOut) { goToSignIn(); return; }
     showStatus(`The ${kind.toUpperCase()} download failed: ${err.message}`, "error");
   } finally {
     button.disabled = false;
@@ -470,15 +452,16 @@ async function load() {
     showStatus("");
   } catch (err) {
     if (request !== view.request) return;
-    if (err instanceof SignedOut) { showSignedOut(err.message); return; }
+    if (err instanceof SignedOut) { goToSignIn(); return; }
     showStatus(err.message, "error");
   }
 }
 
-function showSignedOut(message) {
+// Nothing this user may see (no line): say why, keep the top bar.
+function showRefusal(message) {
   $("report").hidden = true;
-  $("signed-out").hidden = false;
-  if (message) $("signed-out-message").textContent = message;
+  $("refused").hidden = false;
+  $("refused-message").textContent = message;
 }
 
 function choosePreset(days) {
@@ -522,23 +505,18 @@ function wireControls() {
 }
 
 async function start() {
-  const linked = window.location.hash.match(/^#token=(.+)$/);
-  if (linked) {
-    view.token = decodeURIComponent(linked[1]);
-    localStorage.setItem(TOKEN_KEY, view.token);
-    history.replaceState(null, "", window.location.pathname + window.location.search);
-  }
-  if (!view.token) { showSignedOut(""); return; }
+  takeTokenFromLink();
   try {
     const [me, lines] = await Promise.all([api("/me"), api("/lines")]);
     $("user-chip").textContent = me.customer_name ? `${me.display_name} · ${me.customer_name}` : me.display_name;
     $("user-chip").hidden = false;
-    if (!lines.length) { showSignedOut("There is no line you may see."); return; }
+    showSignOut();
+    if (!lines.length) { showRefusal("There is no line you may see."); return; }
     if (!view.lineId || !lines.some((l) => l.id === view.lineId)) view.lineId = lines[0].id;
     $("line-select").replaceChildren(...lines.map((l) => el("option", { value: l.id }, `${l.name} · ${l.customer.name}`)));
     $("line-select").value = view.lineId;
   } catch (err) {
-    if (err instanceof SignedOut) { showSignedOut(err.message); return; }
+    if (err instanceof SignedOut) { goToSignIn(); return; }
     showStatus(err.message, "error");
   }
   $("report").hidden = false;

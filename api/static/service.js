@@ -2,7 +2,7 @@
 // and the customer's tickets. One shell: it signs the user in, picks the page for the
 // address and the role, and refreshes the page every few seconds.
 
-import { apiGet, forgetToken, SignedOut, takeTokenFromLink } from "./api_client.js";
+import { apiGet, goToSignIn, showSignOut, SignedOut, takeTokenFromLink } from "./api_client.js";
 import { $, el } from "./dom.js";
 import { fmtAgo, fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
 import { mountCustomerTicket, mountCustomerTickets } from "./customer_tickets.js";
@@ -20,12 +20,6 @@ const STAFF = new Set(["desk", "support", "admin"]);
 
 const state = { refreshedAt: null, error: null, page: null, busy: false };
 
-function signInAgain() {
-  forgetToken();
-  const next = window.location.pathname + window.location.search;
-  window.location.replace(`/?next=${encodeURIComponent(next)}`);
-}
-
 function renderUser(me) {
   const role = ROLE_LABELS[me.role] || me.role;
   $("user-chip").replaceChildren(
@@ -33,8 +27,7 @@ function renderUser(me) {
     el("span", { class: "user-role" }, me.customer_name ? `${role} · ${me.customer_name}` : role));
   $("user-chip").title = `Signed in as ${me.login}`;
   $("user-chip").hidden = false;
-  $("sign-out").hidden = false;
-  $("sign-out").addEventListener("click", signInAgain);
+  showSignOut();
 }
 
 function renderRefreshStatus() {
@@ -81,7 +74,7 @@ function context(me, lines) {
     toast,
     refreshed: () => { state.refreshedAt = Date.now(); state.error = null; renderRefreshStatus(); },
     failed: (err) => {
-      if (err instanceof SignedOut) { signInAgain(); return; }
+      if (err instanceof SignedOut) { goToSignIn(); return; }
       state.error = err.message;
       renderRefreshStatus();
     },
@@ -110,14 +103,14 @@ async function refresh() {
 }
 
 async function start() {
-  // A token from the link or the browser's store, else a session cookie: /me says which works.
+  // The session cookie, or a token a '#token=' link brought: /me says whether either works.
   takeTokenFromLink();
   let me;
   let lines;
   try {
     [me, lines] = await Promise.all([apiGet("/me"), apiGet("/lines")]);
   } catch (err) {
-    if (err instanceof SignedOut) { signInAgain(); return; }
+    if (err instanceof SignedOut) { goToSignIn(); return; }
     $("page").replaceChildren(el("p", { class: "error" }, `LineCare is not reachable: ${err.message}`));
     return;
   }

@@ -78,8 +78,6 @@ def draft_from_request(
     """The registration record of a request a person entered, received at ``received_at``."""
     if request.channel is Channel.AUTOMATIC_WARNING:
         raise IntakeError("automatic_warning is the channel of early warnings, not of people")
-    if request.channel is Channel.MAINTENANCE_PLAN:
-        raise IntakeError("maintenance_plan is the channel of the maintenance plans, not of people")
     overridden = request.under_warranty is not None and (
         request.under_warranty != warranty.under_warranty
     )

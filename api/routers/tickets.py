@@ -100,6 +100,12 @@ async def create_ticket(
                 "customers register from the web portal, and the desk decides the warranty",
             )
         channel = Channel.WEB_PORTAL
+    if channel is Channel.MAINTENANCE_PLAN:
+        # The maintenance plans register through the same intake, but people do not.
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "maintenance_plan is the channel of the maintenance plans, not of people",
+        )
     if body.received_at is not None and body.received_at > now + _CLOCK_SLACK:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "received_at lies in the future")
     await conn.commit()  # the registration's transaction must be its own

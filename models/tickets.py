@@ -132,6 +132,24 @@ class Ticket:
     work: TicketWork = field(default_factory=lambda: TicketWork())
 
 
+# History entries for the service team only: support's notes on charts, the desk's
+# owner, the internal RCA, and the detector's own bookkeeping (alert numbers, rules).
+# A customer reads the rest of the ticket's history.
+INTERNAL_EVENT_KINDS = frozenset(
+    {
+        "annotation",
+        "owner",
+        "rca",
+        "baseline_reset_requested",
+        "alert_joined",
+        "alert_worsened",
+        "alert_recovered",
+        "alert_reopened",
+        "forecast_cleared",
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class TicketEvent:
     """One entry in a ticket's history (its audit trail): what happened, when, and a note.

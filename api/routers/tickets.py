@@ -30,7 +30,7 @@ from api.schemas.tickets import (
 from api.ticket_access import visible_ticket
 from api.ticket_clock import NowDep
 from models.plant import Plant
-from models.tickets import Channel, Ticket
+from models.tickets import INTERNAL_EVENT_KINDS, Channel, Ticket
 from models.users import Role, User
 from storage import ticket_store, ticket_workflow_store
 from storage.connections import Connection
@@ -211,6 +211,8 @@ async def _detail(
     conn: Connection, plant: Plant, user: User, ticket: Ticket, now: datetime
 ) -> TicketDetailPublic:
     events = await ticket_store.ticket_events(conn, ticket_id=ticket.id)
+    if user.role is Role.CUSTOMER:
+        events = [e for e in events if e.kind not in INTERNAL_EVENT_KINDS]
     waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[ticket.id])
     return TicketDetailPublic.with_events(
         ticket,

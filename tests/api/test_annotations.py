@@ -82,6 +82,19 @@ async def test_customers_may_not_annotate_nor_read_annotations(
     assert on_chart.status_code == 403
 
 
+async def test_the_customer_reads_the_ticket_history_without_support_notes(
+    client: httpx.AsyncClient, ticket_id: int
+) -> None:
+    await client.post(f"/api/tickets/{ticket_id}/annotations", json=MARK, headers=SUPPORT)
+
+    staff = (await client.get(f"/api/tickets/{ticket_id}", headers=DESK)).json()["events"]
+    customer = (await client.get(f"/api/tickets/{ticket_id}", headers=NORDBRAU)).json()["events"]
+
+    assert "annotation" in [e["kind"] for e in staff]
+    assert "annotation" not in [e["kind"] for e in customer]
+    assert [e["kind"] for e in customer] == [e["kind"] for e in staff if e["kind"] != "annotation"]
+
+
 async def test_another_customers_ticket_is_not_found(
     client: httpx.AsyncClient, ticket_id: int
 ) -> None:

@@ -22,6 +22,7 @@ async def test_console_page_is_served_at_root(client: httpx.AsyncClient) -> None
     assert response.headers["content-type"].startswith("text/html")
     assert "LineCare" in response.text
     assert "/static/console.js" in response.text
+    assert "token-input" not in response.text  # people sign in on /sign-in, with a password
 
 
 # Every script and stylesheet of the console, found on disk so a new one is covered too.
@@ -82,6 +83,40 @@ def test_console_modules_import_only_files_that_exist() -> None:
         for reference in LOCAL_REFERENCE.findall(path.read_text(encoding="utf-8")):
             if reference.startswith("./"):
                 assert (STATIC_DIR / reference[2:]).is_file(), (path.name, reference)
+
+
+# The one way the pages talk to the API (api_client.js): the session cookie, a token only
+# from a '#token=' link, X-Requested-With on unsafe requests, /sign-in on a 401. The
+# sign-in page posts its form itself; the diagnosis page reads its event stream with fetch.
+OWN_FETCH = {"api_client.js", "sign_in.js", "diagnosis.js"}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in STATIC_DIR.glob("*.js")))
+def test_console_scripts_reach_the_api_only_through_its_client(name: str) -> None:
+    code = _code(STATIC_DIR / name)
+    if name not in OWN_FETCH:
+        assert not re.search(r"\bfetch\(", code), name
+    if name != "api_client.js":
+        assert "linecare.token" not in code, name  # the stored token is the client's alone
+        assert "Authorization" not in code or name == "diagnosis.js", name
+
+
+# Every page signed in by a session shows "Sign out" in its top bar.
+PAGES_WITH_SIGN_OUT = [
+    "index.html",
+    "service.html",
+    "kpi.html",
+    "report.html",
+    "kb.html",
+    "maintenance.html",
+]
+
+
+@pytest.mark.parametrize("name", PAGES_WITH_SIGN_OUT)
+def test_each_page_offers_sign_out_in_its_top_bar(name: str) -> None:
+    html = (STATIC_DIR / name).read_text(encoding="utf-8")
+    top_bar = html[html.index('<header class="topbar">') : html.index("</header>")]
+    assert 'id="sign-out"' in top_bar, name
 
 
 @pytest.mark.parametrize(

@@ -105,4 +105,6 @@ async function offerDemoAccounts() {
 }
 
 document.getElementById("sign-in-form").addEventListener("submit", signIn);
+// The button waits for this script: a form sent before it would go without it.
+document.getElementById("sign-in-button").disabled = false;
 offerDemoAccounts();

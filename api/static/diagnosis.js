@@ -3,7 +3,7 @@
 // beside them, the anomaly contributions, and a moment annotated onto a ticket.
 
 import uPlot from "/static/vendor/uplot/uPlot.esm.js";
-import { ApiError, SignedOut, apiGet, apiPost, newIdempotencyKey, storedToken, takeTokenFromLink } from "/static/api_client.js";
+import { ApiError, SignedOut, apiGet, apiPost, forgetToken, goToSignIn, newIdempotencyKey, showSignOut, storedToken, takeTokenFromLink } from "/static/api_client.js";
 import { $, el, fill, fmtNumber } from "/static/dom.js";
 import { fmtPlantTime, fmtSiteTime, zoneAbbreviation } from "/static/plant_time.js";
 
@@ -40,13 +40,17 @@ function showError(error) {
 function openLiveStream(path, onLive) {
   const token = storedToken();
   if (!token) {
-    const source = new EventSource(path);
-    source.addEventListener("live", (event) => onLive(JSON.parse(event.data)));
-    source.onerror = () => { $("live-note").textContent = "reconnecting…"; };
+    streamFromSession(path, onLive);
     return;
   }
   const read = async () => {
     const response = await fetch(path, { headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" } });
+    if (response.status === 401) {
+      // The stored token was refused: forget it and carry on with the session cookie.
+      forgetToken();
+      streamFromSession(path, onLive);
+      return false;
+    }
     if (!response.ok) throw new ApiError(response.status, `live values: ${response.status}`);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
@@ -65,8 +69,14 @@ function openLiveStream(path, onLive) {
     }
   };
   const again = () => { $("live-note").textContent = "reconnecting…"; setTimeout(loop, 3000); };
-  const loop = () => read().then(again, (error) => (error instanceof ApiError && error.status === 404 ? showError(error) : again()));
+  const loop = () => read().then((going) => (going === false ? undefined : again()), (error) => (error instanceof ApiError && error.status === 404 ? showError(error) : again()));
   loop();
+}
+
+function streamFromSession(path, onLive) {
+  const source = new EventSource(path);
+  source.addEventListener("live", (event) => onLive(JSON.parse(event.data)));
+  source.onerror = () => { $("live-note").textContent = "reconnecting…"; };
 }
 
 function showLive(update) {
@@ -296,10 +306,11 @@ async function start() {
   try {
     live = await apiGet(`/machines/${encodeURIComponent(view.machine)}/live`);
   } catch (error) {
-    if (error instanceof SignedOut) { $("signed-out").hidden = false; return; }
+    if (error instanceof SignedOut) { goToSignIn(); return; }
     throw error;
   }
   $("page").hidden = false;
+  showSignOut();
   const lines = await apiGet("/lines");
   const line = lines.find((l) => l.id === live.line_id);
   if (line) view.zone = line.site.timezone;

@@ -8,4 +8,6 @@ bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy .
-exec .venv/bin/pytest "$@"
+# One worker per core (each starts its own TimescaleDB and Mosquitto);
+# LINECARE_TEST_WORKERS=0 runs in this process, e.g. to debug with -x or --pdb.
+exec .venv/bin/pytest -n "${LINECARE_TEST_WORKERS:-auto}" "$@"

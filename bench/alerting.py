@@ -47,7 +47,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -86,6 +86,8 @@ class Sizes:
     speed: float  # plant seconds per wall second
     stagger_s: float  # plant seconds between two machines' wear
     alert_cycles: int  # repeats of the alert job for alerts_per_s
+    # `linecare analyze` processes splitting the lines (analytics_partition_count).
+    processes: int = 1
 
 
 FULL = Sizes(lines=4, machines=10, speed=10.0, stagger_s=6.0, alert_cycles=20)
@@ -299,17 +301,23 @@ async def _measure(
     live: Settings,
     say: Callable[[str], None],
 ) -> Figures:
-    # Started first: it loads while the history is written, then learns each
-    # machine's model from it, as a freshly deployed analyze process does.
-    analyze = await _analyze_process(
-        {
-            "LINECARE_DATABASE_URL": dsn,
-            "LINECARE_PLANT_FILE": str(plant_file),
-            "LINECARE_MANAGE_SERVICES": "false",
-            "LINECARE_STATE_DIR": str(plant_file.parent),
-        },
-        plant_file.parent / "analyze.log",
-    )
+    # Started first: they load while the history is written, then learn each
+    # machine's model from it, as freshly deployed analyze processes do.
+    logs = [plant_file.parent / f"analyze-{index}.log" for index in range(sizes.processes)]
+    processes = [
+        await _analyze_process(
+            {
+                "LINECARE_DATABASE_URL": dsn,
+                "LINECARE_PLANT_FILE": str(plant_file),
+                "LINECARE_MANAGE_SERVICES": "false",
+                "LINECARE_STATE_DIR": str(plant_file.parent),
+                "LINECARE_ANALYTICS_PARTITION_COUNT": str(sizes.processes),
+                "LINECARE_ANALYTICS_PARTITION_INDEX": str(index),
+            },
+            log,
+        )
+        for index, log in enumerate(logs)
+    ]
     live_start = datetime.now(UTC).replace(microsecond=0)
     feed = PlantFeed(machines, live_start - HEALTHY_HISTORY)
     async with pool.connection() as conn:
@@ -329,8 +337,11 @@ async def _measure(
         ready_at = clock.now()
         deadline = time.perf_counter() + 180
         while await _machines_scored_past(pool, ready_at) < len(machines):
-            if time.perf_counter() > deadline or analyze.returncode is not None:
-                log = _tail(plant_file.parent / "analyze.log")
+            ended = [
+                log for log, p in zip(logs, processes, strict=True) if p.returncode is not None
+            ]
+            if time.perf_counter() > deadline or ended:
+                log = _tail(ended[0] if ended else logs[0])
                 raise RuntimeError(f"linecare analyze did not start scoring:\n{log}")
             await asyncio.sleep(0.1)
         onset = clock.now() + timedelta(seconds=20)
@@ -342,9 +353,10 @@ async def _measure(
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if analyze.returncode is None:
-            analyze.terminate()
-        await analyze.wait()
+        for analyze in processes:
+            if analyze.returncode is None:
+                analyze.terminate()
+            await analyze.wait()
     latencies = await _latencies(pool, machines, batches, seen, live_start)
     rate = await _alerts_per_s(pool, plant, sizes.alert_cycles, clock.now())
     say(f"{sizes.alert_cycles} alert cycles timed")
@@ -359,6 +371,7 @@ async def _measure(
         "machines": len(machines),
         "analytics_interval_s": live.analytics_interval_s,
         "plant_speed": sizes.speed,
+        "analyze_processes": sizes.processes,
         "sizes": asdict(sizes),
         "cpus": os.cpu_count(),
     }
@@ -395,9 +408,18 @@ async def _alerts_per_s(pool: Pool, plant: Plant, cycles: int, now: datetime) ->
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.alerting", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smaller plant, under a minute")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="analyze processes splitting the lines, e.g. one per core (default 1)",
+    )
     args = parser.parse_args(argv)
+    if args.processes < 1:
+        parser.error("--processes must be at least 1")
     started = time.monotonic()
-    figures = asyncio.run(run_benchmark(QUICK if args.quick else FULL, say=_say))
+    sizes = replace(QUICK if args.quick else FULL, processes=args.processes)
+    figures = asyncio.run(run_benchmark(sizes, say=_say))
     print(f"took {time.monotonic() - started:.0f} s", file=sys.stderr)
     print(json.dumps(figures), flush=True)
     return 0

@@ -6,7 +6,8 @@ validation, 409 refusals and audit trail as the console. ``--json`` prints the
 API's answer unchanged; without it a short human summary. Exit codes: 0 done,
 2 refused or invalid (the API's message on stderr), 1 API unreachable.
 Bodies too rich for flags (a service report, a root cause analysis) are read
-as JSON from a file, or from ``-`` for stdin.
+as JSON from a file, or from ``-`` for stdin. Complaints have commands of their
+own: complain, complaints, complaint and handle-complaint.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def add_parser(commands: _Subparsers) -> None:
     _add_registration(actions)
     _add_moves(actions)
     _add_closure(actions)
+    _add_complaints(actions)
 
 
 def _add_reading(actions: _Subparsers) -> None:
@@ -133,6 +135,61 @@ def _add_closure(actions: _Subparsers) -> None:
     callback.add_argument("--notes", default="")
 
 
+def _add_complaints(actions: _Subparsers) -> None:
+    complaints = actions.add_parser("complaints", help="complaints, newest first")
+    complaints.add_argument("--ticket", type=int, help="only this ticket's complaints")
+    complain = actions.add_parser("complain", help="register a complaint")
+    complain.add_argument("description")
+    complain.add_argument("--ticket", type=int, help="the ticket it is about")
+    complain.add_argument("--customer", help="the customer, for a complaint without a ticket")
+    complain.add_argument("--contact-name", default="")
+    complain.add_argument("--severity", help="major, serious, general or minor")
+    complaint = actions.add_parser("complaint", help="one complaint with its history")
+    complaint.add_argument("complaint", type=int, help="complaint id")
+    handle = actions.add_parser(
+        "handle-complaint",
+        help="move a complaint: classified, investigating, answered, follow_up, closed",
+    )
+    handle.add_argument("complaint", type=int)
+    handle.add_argument("to")
+    handle.add_argument("--note", default="")
+    handle.add_argument("--category")
+    handle.add_argument("--severity")
+    handle.add_argument("--findings", default="")
+    handle.add_argument("--answer", default="")
+
+
+def _complaint_request(args: argparse.Namespace) -> Request | None:
+    command = args.tickets_command
+    if command == "complaints":
+        params = {"ticket_id": str(args.ticket)} if args.ticket else None
+        return ("GET", "/api/complaints", None, params, None)
+    if command == "complain":
+        fields = {
+            "description": args.description,
+            "ticket_id": args.ticket,
+            "customer_id": args.customer,
+            "contact_name": args.contact_name,
+            "severity": args.severity,
+        }
+        body = {key: value for key, value in fields.items() if value is not None}
+        return ("POST", "/api/complaints", body, None, None)
+    if command == "complaint":
+        return ("GET", f"/api/complaints/{args.complaint}", None, None, None)
+    if command == "handle-complaint":
+        move = {
+            "to": args.to,
+            "note": args.note,
+            "category": args.category,
+            "severity": args.severity,
+            "findings": args.findings,
+            "answer": args.answer,
+        }
+        body = {key: value for key, value in move.items() if value is not None}
+        return ("POST", f"/api/complaints/{args.complaint}/transitions", body, None, None)
+    return None
+
+
 def _read_json(file: str) -> JsonBody:
     text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
     body = json.loads(text)
@@ -172,6 +229,9 @@ def _creation(args: argparse.Namespace) -> dict[str, Any]:
 def request_for(args: argparse.Namespace) -> Request:
     """The API call a ``tickets`` command stands for: method, path, body, params, headers."""
     command, ticket = args.tickets_command, getattr(args, "ticket", None)
+    complaint = _complaint_request(args)
+    if complaint is not None:
+        return complaint
     if command == "list":
         params = {"limit": str(args.limit)}
         if args.machine:
@@ -275,12 +335,17 @@ def render_ticket(ticket: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _is_ticket(answer: Any) -> bool:
+    """A ticket as the API shows it (complaints and jobs have numbers and states too)."""
+    return isinstance(answer, dict) and {"number", "summary", "machine_id", "sla"} <= set(answer)
+
+
 def _render(args: argparse.Namespace, answer: Any) -> str:
     if args.json or answer is None:
         return json.dumps(answer, indent=2, ensure_ascii=False)
-    if isinstance(answer, list) and all(isinstance(t, dict) and "number" in t for t in answer):
+    if args.tickets_command == "list" and isinstance(answer, list):
         return "\n".join(render_ticket_row(t) for t in answer) or "no tickets"
-    if isinstance(answer, dict) and "number" in answer and "status" in answer:
+    if _is_ticket(answer):
         text = render_ticket(answer)
         confirmation = answer.get("confirmation")
         return f"{text}\n\n{confirmation}" if confirmation else text

@@ -149,3 +149,48 @@ async def test_without_a_token_or_an_api_the_cli_says_what_is_missing(api_url: s
 
     unreachable = await linecare(f"http://127.0.0.1:{free_port()}", "demo-desk", "list")
     assert unreachable.code == 1 and "cannot reach" in unreachable.err
+
+
+async def test_a_complaint_is_handled_to_closure_from_the_cli(api_url: str) -> None:
+    created = await linecare(
+        api_url,
+        "demo-desk",
+        "--json",
+        "create",
+        "--line",
+        "line-1",
+        "--machine",
+        "l1-capper",
+        "--summary",
+        "Capper jams at start of shift",
+    )
+    ticket_id = str(json.loads(created.out)["id"])
+
+    complained = await linecare(
+        api_url,
+        "demo-nordbrau",
+        "--json",
+        "complain",
+        "Nobody called back after the visit",
+        "--ticket",
+        ticket_id,
+    )
+    assert complained.code == 0, complained.err
+    complaint_id = str(json.loads(complained.out)["id"])
+
+    steps = [
+        ["classified", "--category", "response_time", "--severity", "general"],
+        ["investigating", "--note", "asking the engineer"],
+        ["answered", "--findings", "callback was missed", "--answer", "We apologise."],
+        ["closed", "--note", "customer satisfied"],
+    ]
+    for step in steps:
+        moved = await linecare(api_url, "demo-desk", "handle-complaint", complaint_id, *step)
+        assert moved.code == 0, (step, moved.err)
+
+    shown = await linecare(api_url, "demo-desk", "--json", "complaint", complaint_id)
+    assert json.loads(shown.out)["status"] == "closed"
+    foreign = await linecare(api_url, "demo-alpenpack", "complaint", complaint_id)
+    assert foreign.code == 2 and "404" in foreign.err
+    refused = await linecare(api_url, "demo-desk", "handle-complaint", complaint_id, "classified")
+    assert refused.code == 2 and "409" in refused.err

@@ -37,6 +37,7 @@ from api.schemas.dispatch import (
     TicketOwnerPublic,
 )
 from api.schemas.tickets import RefusalPublic, TicketDetailPublic
+from api.ticket_access import visible_ticket
 from api.ticket_clock import NowDep
 from models.tickets import Ticket
 from models.users import Role, User
@@ -119,11 +120,9 @@ async def get_dispatch_order(
 ) -> DispatchOrderPublic:
     """The dispatch order of the ticket's current assignment; 404 when it has none, and for
     a field engineer when it is not their job."""
-    ticket = await _ticket(conn, ticket_id)
-    if user.role is Role.CUSTOMER or not await ticket_commands.works_on(
-        conn, ticket_id=ticket_id, user=user
-    ):
-        raise not_found("ticket", ticket_id)
+    ticket = await visible_ticket(conn, user, ticket_id)
+    if user.role is Role.CUSTOMER:
+        raise not_found("ticket", ticket_id)  # the order is the service team's
     assignment = await dispatch_store.current_assignment(conn, ticket_id=ticket_id)
     if assignment is None:
         raise not_found("dispatch of ticket", ticket_id)

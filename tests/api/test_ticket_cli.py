@@ -40,8 +40,9 @@ async def linecare(api_url: str, token: str | None, *args: str, stdin: str = "")
     return Outcome(process.returncode, out.decode(), err.decode())
 
 
-async def test_a_script_registers_classifies_and_reads_a_ticket(api_url: str) -> None:
-    created = await linecare(
+async def register(api_url: str, machine: str, summary: str, *options: str) -> Outcome:
+    """The desk registers a request on line 1 from the CLI, answering JSON."""
+    return await linecare(
         api_url,
         "demo-desk",
         "--json",
@@ -49,8 +50,17 @@ async def test_a_script_registers_classifies_and_reads_a_ticket(api_url: str) ->
         "--line",
         "line-1",
         "--machine",
-        "l1-capper",
+        machine,
         "--summary",
+        summary,
+        *options,
+    )
+
+
+async def test_a_script_registers_classifies_and_reads_a_ticket(api_url: str) -> None:
+    created = await register(
+        api_url,
+        "l1-capper",
         "Capper torque faults after changeover",
         "--channel",
         "email",
@@ -63,16 +73,9 @@ async def test_a_script_registers_classifies_and_reads_a_ticket(api_url: str) ->
     assert ticket["channel"] == "email"
     assert "Capper torque faults" in ticket["confirmation"]
 
-    again = await linecare(
+    again = await register(
         api_url,
-        "demo-desk",
-        "--json",
-        "create",
-        "--line",
-        "line-1",
-        "--machine",
         "l1-capper",
-        "--summary",
         "Capper torque faults after changeover",
         "--idempotency-key",
         "mail-4711",
@@ -93,18 +96,7 @@ async def test_a_script_registers_classifies_and_reads_a_ticket(api_url: str) ->
 
 
 async def test_a_refused_move_exits_2_with_the_allowed_steps(api_url: str) -> None:
-    created = await linecare(
-        api_url,
-        "demo-desk",
-        "--json",
-        "create",
-        "--line",
-        "line-1",
-        "--machine",
-        "l1-filler",
-        "--summary",
-        "Filler level sensor drifts",
-    )
+    created = await register(api_url, "l1-filler", "Filler level sensor drifts")
     ticket_id = str(json.loads(created.out)["id"])
 
     refused = await linecare(api_url, "demo-desk", "move", ticket_id, "signed_off")
@@ -118,18 +110,7 @@ async def test_a_refused_move_exits_2_with_the_allowed_steps(api_url: str) -> No
 
 
 async def test_customers_cannot_reach_other_customers_tickets_from_the_cli(api_url: str) -> None:
-    created = await linecare(
-        api_url,
-        "demo-desk",
-        "--json",
-        "create",
-        "--line",
-        "line-1",
-        "--machine",
-        "l1-filler",
-        "--summary",
-        "Nordbrau filler noise",
-    )
+    created = await register(api_url, "l1-filler", "Nordbrau filler noise")
     ticket_id = str(json.loads(created.out)["id"])
 
     foreign = await linecare(api_url, "demo-alpenpack", "show", ticket_id)
@@ -152,18 +133,7 @@ async def test_without_a_token_or_an_api_the_cli_says_what_is_missing(api_url: s
 
 
 async def test_a_complaint_is_handled_to_closure_from_the_cli(api_url: str) -> None:
-    created = await linecare(
-        api_url,
-        "demo-desk",
-        "--json",
-        "create",
-        "--line",
-        "line-1",
-        "--machine",
-        "l1-capper",
-        "--summary",
-        "Capper jams at start of shift",
-    )
+    created = await register(api_url, "l1-capper", "Capper jams at start of shift")
     ticket_id = str(json.loads(created.out)["id"])
 
     complained = await linecare(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, time
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
@@ -188,8 +189,23 @@ DEFAULT_SLA: dict[Severity, SlaTerms] = {
 }
 
 
+class ContractPricing(Frozen):
+    """What billable work costs the customer (docs/spare_parts.md, "Costs"); warranty
+    work is free. Labour and travel are priced in ``currency``; parts in their own
+    catalogue currency, at the unit cost plus the markup."""
+
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    labour_rate_per_hour: Decimal = Field(default=Decimal("95.00"), ge=0)
+    travel_rate_per_hour: Decimal = Field(default=Decimal("60.00"), ge=0)
+    travel_rate_per_km: Decimal = Field(default=Decimal("0.60"), ge=0)
+    # Set: each trip costs this flat amount instead of its hours and kilometres.
+    travel_flat_per_trip: Decimal | None = Field(default=None, ge=0)
+    parts_markup_percent: Decimal = Field(default=Decimal("20"), ge=0)
+
+
 class Contract(Frozen):
     number: str
+    pricing: ContractPricing = Field(default_factory=ContractPricing)
     sla: dict[Severity, SlaTerms] = Field(default_factory=lambda: dict(DEFAULT_SLA))
     working_days: tuple[int, ...] = (1, 2, 3, 4, 5)
     # SLA clocks count only the site's working hours (its shifts, working days and

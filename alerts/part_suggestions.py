@@ -49,6 +49,10 @@ class RankingWeights:
     repeated_weight: float = 0.4
     # Repairs whose signals overlap the fault's less than this are not "similar".
     min_signal_overlap: float = 0.2
+    # A same-code repair weighs this plus its signal overlap (0..1).
+    code_base: float = 0.5
+    # A repair sharing signals but showing another fault code counts this much.
+    other_code_weight: float = 0.3
 
 
 DEFAULT_WEIGHTS = RankingWeights()
@@ -171,13 +175,22 @@ class _Levels:
         code, signals = [], []
         for repair in repairs:
             theirs = repair.record.fault
-            if fault.fault_codes & theirs.fault_codes:
-                code.append(_Weighted(repair, trust(repair)))
             overlap = _jaccard(fault.signals, theirs.signals)
+            if fault.fault_codes & theirs.fault_codes:
+                # Several causes share a code: the repair that also shares the signals
+                # is the closer one.
+                code.append(_Weighted(repair, trust(repair) * (weights.code_base + overlap)))
             if overlap >= weights.min_signal_overlap:
-                signals.append(_Weighted(repair, overlap * trust(repair)))
+                weight = overlap * trust(repair)
+                if fault.fault_codes and theirs.fault_codes and not overlap_codes(fault, theirs):
+                    weight *= weights.other_code_weight  # likely another fault
+                signals.append(_Weighted(repair, weight))
         model = tuple(_Weighted(r, trust(r)) for r in repairs)
         return cls(tuple(code), tuple(signals), model)
+
+
+def overlap_codes(a: FaultSignature, b: FaultSignature) -> bool:
+    return bool(a.fault_codes & b.fault_codes)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -1,4 +1,5 @@
-"""``linecare parts``: import the catalogue from CSV, show stock, trace a serialized unit.
+"""``linecare parts``: import the catalogue from CSV, show stock, trace a serialized unit,
+plan safety stock, report consumption.
 
 These talk to the database directly (like ``linecare users``): they are the parts
 manager's tools on the server. ``import`` checks every row first and imports
@@ -22,7 +23,9 @@ import psycopg
 
 from alerts import part_replacement
 from alerts.parts_catalogue_import import read_catalogue
+from launcher import parts_planning_cli
 from models.parts import Part
+from models.plant import load_plant
 from models.stock import SerialTrace, StockLevel
 from settings.linecare_settings import Settings
 from storage import parts_store, stock_store
@@ -34,11 +37,13 @@ _Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 def add_parser(commands: _Subparsers) -> None:
     parts = commands.add_parser(
         "parts",
-        help="spare parts: import the catalogue, show stock, trace a serial",
+        help="spare parts: import the catalogue, show stock, trace a serial, plan stock",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parts.add_argument("--json", action="store_true", help="print JSON (stock, trace)")
+    parts.add_argument(
+        "--json", action="store_true", help="print JSON (stock, trace, plan, consumption)"
+    )
     actions = parts.add_subparsers(dest="parts_command", required=True)
     imports = actions.add_parser("import", help="add or update parts from a catalogue CSV")
     imports.add_argument(
@@ -52,6 +57,7 @@ def add_parser(commands: _Subparsers) -> None:
     trace = actions.add_parser("trace", help="a serialized unit's whole life")
     trace.add_argument("part_number")
     trace.add_argument("serial")
+    parts_planning_cli.add_parsers(actions)
 
 
 def run_parts(args: argparse.Namespace, settings: Settings) -> int:
@@ -99,6 +105,11 @@ async def _read(args: argparse.Namespace, settings: Settings) -> int:
     async with await psycopg.AsyncConnection.connect(settings.dsn(), autocommit=True) as conn:
         if args.parts_command == "stock":
             return await _stock(conn, args)
+        if args.parts_command == "plan":
+            return await parts_planning_cli.run_plan(conn, args, load_plant(settings.plant_file))
+        if args.parts_command == "consumption":
+            plant = load_plant(settings.plant_file)
+            return await parts_planning_cli.run_consumption(conn, args, plant)
         return await _trace(conn, args)
 
 

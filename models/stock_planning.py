@@ -13,6 +13,9 @@ replacements seen on past tickets and the supplier's lead time. Pure.
    level, so a region's stock covers a lead time of demand that often. A critical
    part installed in a region keeps at least one unit there: a line waiting a whole
    lead time for it is not acceptable.
+4. **Pooled**: the same for all regions together, against the central store's
+   safety stock: what one store serving every region would need. Pooling needs
+   fewer units than the regions' sum, at the price of a longer way to the site.
 
 Like ``models.service_kpis``, the arithmetic lives with the vocabulary so that the
 API, which may not reach into the analytics stage, computes it on read.
@@ -57,14 +60,23 @@ class PartHistory:
     unit_years: float
 
 
+POOLED = "all regions"
+# Sites and stores without a region are planned together under this name.
+NO_REGION = "(no region)"
+
+
 @dataclass(frozen=True, slots=True)
 class RegionalBase:
-    """Units of a part installed in a region now, and the safety stock its stores hold."""
+    """Units of a part installed in a region now, and the safety stock its stores hold.
+
+    ``pooled``: all regions together, against the central store's safety stock.
+    """
 
     part_number: str
     region: str
     installed_units: int
     current_safety_stock: int
+    pooled: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +89,7 @@ class StockRecommendation:
     lead_time_demand: float
     recommended_safety_stock: int
     current_safety_stock: int
+    pooled: bool = False
 
     @property
     def difference(self) -> int:
@@ -139,7 +152,35 @@ def recommend(
         lead_time_demand=demand,
         recommended_safety_stock=units,
         current_safety_stock=base.current_safety_stock,
+        pooled=base.pooled,
     )
+
+
+def regional_bases(
+    installed: Iterable[tuple[str, str, int]],
+    regional_safety_stock: Iterable[tuple[str, str, int]],
+    central_safety_stock: Iterable[tuple[str, int]],
+) -> list[RegionalBase]:
+    """Per part and region: the units installed there (``(part, region, units)`` rows)
+    and the safety stock of its stores (``(part, region, safety stock)`` rows, regional
+    stores and vans); and per part the pooled base against the central store."""
+    units: dict[tuple[str, str], int] = {}
+    stock: dict[tuple[str, str], int] = {}
+    for part, region, count in installed:
+        units[part, region] = units.get((part, region), 0) + count
+    for part, region, count in regional_safety_stock:
+        stock[part, region] = stock.get((part, region), 0) + count
+    central: dict[str, int] = {}
+    for part, count in central_safety_stock:
+        central[part] = central.get(part, 0) + count
+    bases = [
+        RegionalBase(part, region, units.get((part, region), 0), stock.get((part, region), 0))
+        for part, region in sorted(units.keys() | stock.keys())
+    ]
+    for part in sorted({part for part, _ in units} | central.keys()):
+        total = sum(count for (p, _), count in units.items() if p == part)
+        bases.append(RegionalBase(part, POOLED, total, central.get(part, 0), pooled=True))
+    return bases
 
 
 def stock_plan(
@@ -149,11 +190,11 @@ def stock_plan(
     service_level: float = DEFAULT_SERVICE_LEVEL,
 ) -> list[StockRecommendation]:
     """A recommendation for every part and region that has installed units or safety
-    stock, by part number then region."""
+    stock, by part number, then its regions, then the pooled figure."""
     by_part = {history.part_number: history for history in histories}
     plan = [
         recommend(by_part[base.part_number], base, service_level=service_level)
         for base in bases
         if base.part_number in by_part and (base.installed_units or base.current_safety_stock)
     ]
-    return sorted(plan, key=lambda r: (r.part_number, r.region))
+    return sorted(plan, key=lambda r: (r.part_number, r.pooled, r.region))

@@ -9,12 +9,14 @@ import pytest
 
 from models.parts import PartClass
 from models.stock_planning import (
+    POOLED,
     PRIOR_RATE_PER_UNIT_YEAR,
     PartHistory,
     RegionalBase,
     lead_time_demand,
     poisson_quantile,
     recommend,
+    regional_bases,
     replacement_rate,
     stock_plan,
 )
@@ -135,3 +137,35 @@ def test_the_plan_lists_regions_with_units_or_stock_in_order() -> None:
         ("FIL12-VALVE-SEAL", "north-germany"),
         ("SENS-PX-M18", "switzerland"),
     ]
+
+
+def test_regional_bases_sum_machines_and_stores_per_region_and_pool_the_regions() -> None:
+    installed = [
+        ("FIL12-BRG-KIT", "north-germany", 1),
+        ("FIL12-BRG-KIT", "north-germany", 1),
+        ("FIL12-BRG-KIT", "switzerland", 1),
+    ]
+    regional = [("FIL12-BRG-KIT", "north-germany", 1), ("FIL12-BRG-KIT", "north-germany", 2)]
+    central = [("FIL12-BRG-KIT", 2), ("LAB2-GLUE-PUMP", 2)]
+    bases = regional_bases(installed, regional, central)
+    assert bases == [
+        RegionalBase("FIL12-BRG-KIT", "north-germany", 2, 3),
+        RegionalBase("FIL12-BRG-KIT", "switzerland", 1, 0),
+        RegionalBase("FIL12-BRG-KIT", POOLED, 3, 2, pooled=True),
+        RegionalBase("LAB2-GLUE-PUMP", POOLED, 0, 2, pooled=True),
+    ]
+
+
+def test_pooling_the_regions_needs_fewer_units_than_their_sum() -> None:
+    seals = history()
+    bases = regional_bases(
+        [("FIL12-VALVE-SEAL", region, 10) for region in ("north", "south", "east", "west")],
+        [],
+        [],
+    )
+    plan = stock_plan([seals], bases)
+    regions = [r for r in plan if not r.pooled]
+    (pooled,) = [r for r in plan if r.pooled]
+    assert plan[-1] is pooled
+    assert pooled.lead_time_demand == pytest.approx(sum(r.lead_time_demand for r in regions))
+    assert pooled.recommended_safety_stock < sum(r.recommended_safety_stock for r in regions)

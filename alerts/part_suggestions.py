@@ -32,7 +32,9 @@ from models.part_suggestions import (
     PastRepair,
     RankedPart,
     ServiceRecord,
+    StoreStock,
 )
+from models.stock import StockLevel, Store, StoreKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,3 +325,43 @@ def _reasons(
         reasons.append("no earlier repair of this model used it")
     reasons.extend(f"the knowledge base names it: {title}" for title in entries)
     return reasons
+
+
+def nearest_stock(
+    levels: Iterable[tuple[Store, StockLevel, int]],
+    *,
+    engineer_login: str | None,
+    site_region: str | None,
+) -> list[StoreStock]:
+    """Where the part can come from, nearest first: the assigned engineer's van, the
+    regional store of the site's region, the central store, then any other regional
+    store that has it. Other engineers' vans are theirs and left out."""
+    found = []
+    for store, level, held in levels:
+        nearness = _nearness(store, engineer_login, site_region)
+        if nearness is None or (nearness == _ELSEWHERE and level.available <= 0 and not held):
+            continue
+        found.append(
+            StoreStock(
+                store_id=store.id,
+                store_name=store.name,
+                store_kind=store.kind.value,
+                nearness=nearness,
+                available=level.available,
+                on_hand=level.on_hand,
+                held_for_ticket=held,
+            )
+        )
+    found.sort(key=lambda s: (s.nearness, -s.available, s.store_id))
+    return found
+
+
+_VAN, _REGION, _CENTRAL, _ELSEWHERE = 0, 1, 2, 3
+
+
+def _nearness(store: Store, engineer_login: str | None, site_region: str | None) -> int | None:
+    if store.kind is StoreKind.VAN:
+        return _VAN if engineer_login and store.owner_login == engineer_login else None
+    if store.kind is StoreKind.CENTRAL:
+        return _CENTRAL
+    return _REGION if site_region and store.region == site_region else _ELSEWHERE

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alerts import knowledge_proposals, ticket_closure
+from alerts import knowledge_proposals, ticket_closure, ticket_part_reservations
 from alerts.ticket_lifecycle import (
     Refusal,
     TicketPosition,
@@ -107,6 +107,10 @@ async def move_ticket(
             await ticket_closure.note_sign_off_requested(conn, ticket=ticket, at=at)
         if target in (TicketStatus.REVIEWED, TicketStatus.ARCHIVED):
             await knowledge_proposals.propose_after_review(conn, ticket_id=ticket_id, at=at)
+        if target is TicketStatus.ARCHIVED:  # parts held and not used go back on the shelf
+            await ticket_part_reservations.release_unused(
+                conn, ticket_id=ticket_id, actor=user.login, at=at
+            )
         moved = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
     assert moved is not None  # locked and changed in this transaction
     return moved

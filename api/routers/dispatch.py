@@ -2,8 +2,10 @@
 desk's bulk assignment of owners.
 
 - ``GET  /api/tickets/{id}/dispatch-candidates``: engineers ranked, with reasons.
-- ``POST /api/tickets/{id}/dispatch``: dispatch to an engineer (``Idempotency-Key``);
-  a move the state machine refuses answers 409 with the allowed next steps.
+- ``POST /api/tickets/{id}/dispatch``: dispatch to an engineer (``Idempotency-Key``),
+  reserving the parts chosen (``reserve``: part, store, quantity) in the same
+  transaction; a move the state machine refuses answers 409 with the allowed next
+  steps, a reservation the stock cannot cover 409 with the reason (nothing is done).
 - ``GET  /api/tickets/{id}/dispatch``: the order the engineer receives.
 - ``POST /api/tickets/assignments``: make one person the owner of many tickets.
 - ``GET  /api/ticket-owners``: who owns which ticket.
@@ -21,6 +23,7 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, sta
 from alerts import dispatch_commands, ticket_commands
 from alerts.dispatch_commands import DispatchError
 from alerts.dispatch_ranking import need_of, rank_engineers
+from alerts.dispatch_with_parts import DispatchedWithParts, dispatch_with_parts
 from alerts.ticket_lifecycle import Refusal, allowed_targets
 from alerts.ticket_sla import ticket_clocks
 from api.access_scope import can_see, not_found
@@ -28,13 +31,16 @@ from api.deps import ConnDep, CurrentUser, PlantDep
 from api.dispatch_orders import dispatch_order, placement_of_ticket, refusal_response
 from api.schemas.dispatch import (
     DispatchCandidatesPublic,
-    DispatchedPublic,
     DispatchOrderPublic,
-    DispatchRequest,
     OwnerAssignmentPublic,
     OwnerAssignmentRequest,
     OwnerResultPublic,
     TicketOwnerPublic,
+)
+from api.schemas.part_suggestions import (
+    DispatchedWithPartsPublic,
+    DispatchWithPartsRequest,
+    ReservedPublic,
 )
 from api.schemas.tickets import RefusalPublic, TicketDetailPublic
 from api.ticket_access import visible_ticket
@@ -70,25 +76,29 @@ async def dispatch_candidates(
 )
 async def dispatch_ticket(
     ticket_id: TicketId,
-    body: DispatchRequest,
+    body: DispatchWithPartsRequest,
     response: Response,
     user: CurrentUser,
     conn: ConnDep,
     plant: PlantDep,
     now: NowDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> DispatchedPublic:
+) -> DispatchedWithPartsPublic:
     """Dispatch the ticket to a field engineer with the tools and parts to bring: 201 with
-    the ticket and the order. The same ``Idempotency-Key`` again answers 200 with the same
-    dispatch. To send it to someone else, move it back to classified with a reason first."""
+    the ticket, the order and the reservations booked. ``reserve`` holds parts for the
+    ticket in the stores named (the suggested parts' nearest stock), all or nothing with
+    the dispatch. The same ``Idempotency-Key`` again answers 200 with the same dispatch
+    and reserves nothing more. To send it to someone else, move it back to classified
+    with a reason first."""
     await _desk_ticket(conn, user, ticket_id)
     await conn.commit()  # the command's transaction must be its own
     try:
-        result = await dispatch_commands.dispatch_ticket(
+        result = await dispatch_with_parts(
             conn,
             ticket_id=ticket_id,
             engineer_login=body.engineer,
             instructions=body.instructions(),
+            reservations=body.reservations(),
             user=user,
             at=now,
             idempotency_key=idempotency_key,
@@ -99,9 +109,12 @@ async def dispatch_ticket(
         raise not_found("ticket", ticket_id)
     if isinstance(result, Refusal):
         raise await refusal_response(conn, result, ticket_id)
-    if not result.created:
+    if not isinstance(result, DispatchedWithParts):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"Refused: {result.message}.")
+    dispatched = result.dispatched
+    if not dispatched.created:
         response.status_code = status.HTTP_200_OK
-    ticket = result.ticket
+    ticket = dispatched.ticket
     events = await ticket_store.ticket_events(conn, ticket_id=ticket_id)
     waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[ticket_id])
     detail = TicketDetailPublic.with_events(
@@ -110,8 +123,12 @@ async def dispatch_ticket(
         clocks=ticket_clocks(ticket, plant, waits=waits.get(ticket_id, []), now=now),
         allowed_next=allowed_targets(ticket_commands.position_of(ticket), user.role),
     )
-    order = await dispatch_order(conn, plant, ticket, result.assignment)
-    return DispatchedPublic(ticket=detail, order=order)
+    order = await dispatch_order(conn, plant, ticket, dispatched.assignment)
+    return DispatchedWithPartsPublic(
+        ticket=detail,
+        order=order,
+        reserved=[ReservedPublic.of(entry) for entry in result.reservations],
+    )
 
 
 @router.get("/tickets/{ticket_id}/dispatch")

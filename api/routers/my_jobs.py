@@ -19,12 +19,14 @@ from api.access_scope import not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.dispatch_orders import dispatch_order, refusal_response
 from api.schemas.dispatch import MyJobPublic
+from api.schemas.part_suggestions import MyJobWithPartsPublic
 from api.schemas.tickets import RefusalPublic
 from api.ticket_clock import NowDep
 from models.dispatch import OPEN_JOB_STATUSES
 from models.tickets import TicketStatus
 from models.users import Role, User
 from storage import dispatch_store, ticket_store, ticket_workflow_store
+from storage.part_suggestion_queries import ticket_part_movements
 
 router = APIRouter(prefix="/my-jobs", tags=["dispatch"])
 
@@ -41,9 +43,10 @@ MY_JOB_STATUSES = OPEN_JOB_STATUSES | {
 @router.get("")
 async def my_jobs(
     user: CurrentUser, conn: ConnDep, plant: PlantDep, now: NowDep
-) -> list[MyJobPublic]:
+) -> list[MyJobWithPartsPublic]:
     """The engineer's jobs, the most urgent arrival first, each with its dispatch order,
-    SLA clocks and the moves they may make now."""
+    SLA clocks, the moves they may make now, the parts to bring (what the ticket holds
+    reserved, by store) and the parts used (issued on it)."""
     _engineer_only(user)
     jobs = await dispatch_store.jobs_of(conn, login=user.login, statuses=MY_JOB_STATUSES)
     waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[j.ticket_id for j in jobs])
@@ -52,13 +55,13 @@ async def my_jobs(
         ticket = await ticket_store.get_ticket(conn, ticket_id=job.ticket_id)
         assert ticket is not None  # an assignment's ticket is never deleted
         order = await dispatch_order(conn, plant, ticket, job)
-        answer.append(
-            MyJobPublic.of(
-                order,
-                clocks=ticket_clocks(ticket, plant, waits=waits.get(ticket.id, []), now=now),
-                allowed_next=allowed_targets(ticket_commands.position_of(ticket), user.role),
-            )
+        job_public = MyJobPublic.of(
+            order,
+            clocks=ticket_clocks(ticket, plant, waits=waits.get(ticket.id, []), now=now),
+            allowed_next=allowed_targets(ticket_commands.position_of(ticket), user.role),
         )
+        movements = await ticket_part_movements(conn, ticket_id=ticket.id)
+        answer.append(MyJobWithPartsPublic.with_parts(job_public, movements))
     return answer
 
 

@@ -9,9 +9,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from alerts.part_suggestions_for_ticket import PartSuggestion, TicketSuggestions
+from alerts.ticket_part_reservations import PartReservation
 from api.schemas.base import PublicModel
-from api.schemas.dispatch import DispatchRequest, MyJobPublic
+from api.schemas.dispatch import DispatchedPublic, DispatchRequest, MyJobPublic
 from models.part_suggestions import EvidenceLevel, KnowledgePrior, StoreStock
+from models.stock import LedgerEntry
 from models.tickets import Ticket
 from storage.part_suggestion_queries import TicketPartMovement
 
@@ -184,6 +186,33 @@ class DispatchWithPartsRequest(DispatchRequest):
     Reserved parts join the parts to bring."""
 
     reserve: list[ReservationBody] = Field(default_factory=list, max_length=50)
+
+    def reservations(self) -> list[PartReservation]:
+        return [PartReservation(r.part_number, r.store_id, r.quantity) for r in self.reserve]
+
+
+class ReservedPublic(PublicModel):
+    """A reservation the dispatch booked: its ledger entry, store, part and quantity."""
+
+    ledger_entry_id: int
+    store_id: str
+    part_number: str
+    quantity: int
+
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> ReservedPublic:
+        return cls(
+            ledger_entry_id=entry.id,
+            store_id=entry.store_id,
+            part_number=entry.part_number,
+            quantity=entry.quantity,
+        )
+
+
+class DispatchedWithPartsPublic(DispatchedPublic):
+    """The dispatch's answer with the reservations it booked (none when repeated)."""
+
+    reserved: list[ReservedPublic]
 
 
 class MyJobWithPartsPublic(MyJobPublic):

@@ -23,6 +23,7 @@ from analytics.analytics_job import latest_telemetry_time, line_now, run_analyti
 from analytics.condition_refresh_context import AnomalySettings
 from analytics.cycle_wakeup import wait_for_next_cycle
 from analytics.fleet_partition import FleetPartition
+from analytics.trend_rollup_job import run_trend_rollups
 from api.app import create_app
 from collector.collector_metrics import collector_registry, serving_metrics
 from collector.disk_spool import DiskSpool
@@ -94,7 +95,8 @@ async def collect(settings: Settings, plant: Plant, pool: Pool) -> None:
 
 async def analyze(settings: Settings, plant: Plant, pool: Pool, edition: Edition) -> None:
     """OEE, anomaly scores and alert rules every few seconds, until cancelled; beside
-    them the notification job sends what the tickets' events call for."""
+    them the notification job sends what the tickets' events call for, and the
+    trend rollups follow the telemetry."""
     imported = await import_plan_file(
         pool, settings.plant_file.parent / PLAN_FILE_NAME, at=datetime.now(UTC)
     )
@@ -102,6 +104,7 @@ async def analyze(settings: Settings, plant: Plant, pool: Pool, edition: Edition
         log.info("maintenance plans imported for %s", ", ".join(imported))
     async with asyncio.TaskGroup() as group:
         group.create_task(run_notifications(pool, settings.notification_policy()))
+        group.create_task(run_trend_rollups(pool, plant, settings.analytics_partition()))
         group.create_task(_analysis_loop(settings, plant, pool, edition))
 
 

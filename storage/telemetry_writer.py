@@ -45,12 +45,20 @@ SELECT time, machine_id, signal, value, quality FROM telemetry_staging
 ON CONFLICT (machine_id, signal, time) DO NOTHING
 """
 
-# One statement for all machines of a batch; the caller passes each machine once,
-# sorted, so concurrent writers take the row locks in the same order.
+# One statement for all machines of a batch, marking both the analytics' and the
+# trend rollups' pending data; the caller passes each machine once, sorted, so
+# concurrent writers take the row locks in the same order.
 _PENDING = """
-INSERT INTO telemetry_pending_analysis AS p (machine_id, since)
-SELECT * FROM unnest(%s::text[], %s::timestamptz[])
-ON CONFLICT (machine_id) DO UPDATE SET since = LEAST(p.since, EXCLUDED.since)
+WITH batch (machine_id, since) AS (
+    SELECT * FROM unnest(%s::text[], %s::timestamptz[])
+), analysis AS (
+    INSERT INTO telemetry_pending_analysis AS p (machine_id, since)
+    SELECT machine_id, since FROM batch
+    ON CONFLICT (machine_id) DO UPDATE SET since = LEAST(p.since, EXCLUDED.since)
+)
+INSERT INTO trend_rollups_pending AS r (machine_id, since)
+SELECT machine_id, since FROM batch
+ON CONFLICT (machine_id) DO UPDATE SET since = LEAST(r.since, EXCLUDED.since)
 """
 
 _DEAD_LETTER = """

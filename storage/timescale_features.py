@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from storage.connections import Connection
 from storage.history_retention import HistoryPruned, HistoryRetention, prune_history
+from storage.trend_rollups import drop_old_rollups
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ class RetentionReport:
     """What one retention run removed."""
 
     telemetry_chunks: int
+    rollup_chunks: int
     history: HistoryPruned
 
 
@@ -119,11 +121,13 @@ async def enforce_retention(
     """Drop telemetry chunks older than ``retention``, and prune the other history tables.
 
     With the licence a background policy drops telemetry (``telemetry_chunks`` is
-    then 0); the other tables are pruned here on either edition, since their
-    ticket hold is more than a policy can express.
+    then 0). The trend rollups follow telemetry's retention, and the other tables
+    are pruned, here on either edition: their ticket hold is more than a policy
+    can express.
     """
     return RetentionReport(
         telemetry_chunks=await _drop_telemetry_chunks(conn, edition, retention),
+        rollup_chunks=await drop_old_rollups(conn, older_than=retention),
         history=await prune_history(conn, history),
     )
 

@@ -7,9 +7,11 @@ minimum and maximum beside its average (min-max per pixel): a one-second spike
 in a month of 1 Hz data still shows at a thousand points.
 
 Bucket widths come from a ladder of round values, so two requests for nearly the
-same range get the same grid. Buckets of whole minutes read the ``telemetry_1m``
-rollup when it is a continuous aggregate (the licensed edition); on the Apache
-edition it is a view computed on read, slower than bucketing the raw rows.
+same range get the same grid. Every width from 5 s up is a multiple of a stored
+rollup level (storage/trend_rollups.py), so the database re-buckets at most a
+few rows per point: the coarsest level that divides the width, for the whole
+buckets inside the range and before the machine's rollups end; raw samples for
+the partial buckets at the range's edges and for what is not rolled up yet.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from storage.connections import Connection
+from storage.trend_rollups import LEVELS_S, ceil_to, floor_to
 
 # Round bucket widths, in seconds: a grid stays put while a range is nudged.
 _WIDTH_LADDER_S = (
@@ -28,7 +31,6 @@ _WIDTH_LADDER_S = (
     3600, 7200, 10800, 21600, 43200,
     86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400,
 )  # fmt: skip
-_MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +76,11 @@ def bucket_grid(since: datetime, until: datetime, *, points: int) -> BucketGrid:
     return BucketGrid(since=since, until=until, width=timedelta(seconds=width_s))
 
 
-def reads_rollup(grid: BucketGrid, *, rollup_materialized: bool) -> bool:
-    """Whether the grid's buckets are best read from the 1-minute rollup."""
-    return rollup_materialized and grid.width % _MINUTE == timedelta(0)
+def rollup_level(grid: BucketGrid) -> timedelta | None:
+    """The coarsest stored level whose buckets fit whole in the grid's; None: raw only."""
+    width_s = grid.width.total_seconds()
+    fitting = [level for level in LEVELS_S if level <= width_s and width_s % level == 0]
+    return timedelta(seconds=fitting[-1]) if fitting else None
 
 
 _RAW_BUCKETS = """
@@ -89,67 +93,80 @@ GROUP BY signal, bucket
 ORDER BY signal, bucket
 """
 
-# Re-bucketing the 1-minute rollup weights each minute's average by its samples.
-# Minutes at the edges are whole, so the rollup may reach up to a minute past the range.
+# Three parts, each an index range: the stored level's whole buckets inside the
+# range and before the machine's rollups end (lowered by late data still pending),
+# and raw samples for the head (before the first whole bucket) and the tail.
 _ROLLUP_BUCKETS = """
-SELECT signal, time_bucket(%(width)s::interval, bucket) AS wide,
-       sum(avg_value * samples) / sum(samples), min(min_value), max(max_value),
-       sum(samples)
-FROM telemetry_1m
-WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
-  AND bucket >= time_bucket(INTERVAL '1 minute', %(since)s::timestamptz)
-  AND bucket <= %(until)s
-GROUP BY signal, wide
-ORDER BY signal, wide
+WITH complete AS (
+    SELECT LEAST(
+        COALESCE((SELECT rolled_up_until FROM trend_rollup_state
+                  WHERE machine_id = %(machine)s), '-infinity'),
+        COALESCE((SELECT time_bucket(INTERVAL '15 minutes', since) FROM trend_rollups_pending
+                  WHERE machine_id = %(machine)s), 'infinity')
+    ) AS rolled_up
+), parts (signal, time, total, low, high, samples) AS (
+    SELECT signal, bucket, avg_value * samples, min_value, max_value, samples
+    FROM trend_rollups
+    WHERE level_s = %(level)s AND machine_id = %(machine)s AND signal = ANY(%(signals)s)
+      AND bucket >= %(head_end)s
+      AND bucket < LEAST(%(tail_start)s, (SELECT rolled_up FROM complete))
+    UNION ALL
+    SELECT signal, time, value, value, value, 1
+    FROM telemetry
+    WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
+      AND time >= %(since)s AND time < %(head_end)s AND time <= %(until)s
+    UNION ALL
+    SELECT signal, time, value, value, value, 1
+    FROM telemetry
+    WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
+      AND time >= GREATEST(%(head_end)s, LEAST(%(tail_start)s, (SELECT rolled_up FROM complete)))
+      AND time <= %(until)s
+)
+SELECT signal, time_bucket(%(width)s::interval, time) AS bucket,
+       sum(total) / sum(samples), min(low), max(high), sum(samples)
+FROM parts
+GROUP BY signal, bucket
+ORDER BY signal, bucket
 """
 
 
-def trend_statement(grid: BucketGrid, *, rollup_materialized: bool) -> str:
+def trend_statement(grid: BucketGrid) -> str:
     """The SQL one trend request runs (also timed alone by the benchmark)."""
-    if reads_rollup(grid, rollup_materialized=rollup_materialized):
-        return _ROLLUP_BUCKETS
-    return _RAW_BUCKETS
+    return _RAW_BUCKETS if rollup_level(grid) is None else _ROLLUP_BUCKETS
 
 
 def trend_parameters(
     grid: BucketGrid, *, machine_id: str, signals: Sequence[str]
 ) -> dict[str, object]:
-    return {
+    parameters: dict[str, object] = {
         "width": grid.width,
         "machine": machine_id,
         "signals": list(signals),
         "since": grid.since,
         "until": grid.until,
     }
+    level = rollup_level(grid)
+    if level is not None:
+        parameters |= {
+            "level": int(level.total_seconds()),
+            "head_end": ceil_to(grid.since, level),
+            "tail_start": floor_to(grid.until, level),
+        }
+    return parameters
 
 
 async def signal_buckets(
-    conn: Connection,
-    *,
-    machine_id: str,
-    signals: Sequence[str],
-    grid: BucketGrid,
-    rollup_materialized: bool,
+    conn: Connection, *, machine_id: str, signals: Sequence[str], grid: BucketGrid
 ) -> list[SignalBuckets]:
     """The buckets of each signal on the grid, in the order of ``signals``; empty buckets
     are left out (the caller aligns them on the grid)."""
     cursor = await conn.execute(
-        trend_statement(grid, rollup_materialized=rollup_materialized),
-        trend_parameters(grid, machine_id=machine_id, signals=signals),
+        trend_statement(grid), trend_parameters(grid, machine_id=machine_id, signals=signals)
     )
     by_signal: dict[str, list[Bucket]] = {signal: [] for signal in signals}
     for signal, time, avg, low, high, samples in await cursor.fetchall():
         by_signal[signal].append(Bucket(time, float(avg), float(low), float(high), int(samples)))
     return [SignalBuckets(signal, tuple(by_signal[signal])) for signal in signals]
-
-
-async def rollup_is_materialized(conn: Connection) -> bool:
-    """True when ``telemetry_1m`` is stored (a continuous aggregate), not a plain view."""
-    cursor = await conn.execute(
-        "SELECT 1 FROM timescaledb_information.continuous_aggregates"
-        " WHERE view_name = 'telemetry_1m'"
-    )
-    return await cursor.fetchone() is not None
 
 
 _CONTRIBUTION_BUCKETS = """

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, status
 
 from api.access_scope import machine_for, not_found, visible_lines
 from api.deps import ConnDep, CurrentUser, PlantDep
@@ -72,15 +72,6 @@ def _sister(plant: Plant, user: User, machine: Machine, compare: str) -> Machine
     return other
 
 
-async def _rollup_materialized(request: Request, conn: Connection) -> bool:
-    """Asked of the database once per app: the rollup's kind does not change while it runs."""
-    known: bool | None = getattr(request.app.state, "rollup_materialized", None)
-    if known is None:
-        known = await trend_queries.rollup_is_materialized(conn)
-        request.app.state.rollup_materialized = known
-    return known
-
-
 async def _window(
     conn: Connection,
     machine_ids: list[str],
@@ -114,7 +105,6 @@ async def _baseline(
 @router.get("/{machine_id}/trends")
 async def trends(
     machine_id: str,
-    request: Request,
     user: CurrentUser,
     plant: PlantDep,
     conn: ConnDep,
@@ -139,12 +129,11 @@ async def trends(
         _signal_names(other, ",".join(names))
     window = await _window(conn, [machine.id], names, since, until)
     grid = trend_queries.bucket_grid(window.since, window.until, points=points)
-    materialized = await _rollup_materialized(request, conn)
     times = grid_times(grid)
 
     async def series(of: Machine) -> MachineSeriesPublic:
         buckets = await trend_queries.signal_buckets(
-            conn, machine_id=of.id, signals=names, grid=grid, rollup_materialized=materialized
+            conn, machine_id=of.id, signals=names, grid=grid
         )
         return MachineSeriesPublic.of(of, times, buckets)
 
@@ -153,9 +142,7 @@ async def trends(
         since=window.since,
         until=window.until,
         bucket_s=seconds(grid.width),
-        source="rollup"
-        if trend_queries.reads_rollup(grid, rollup_materialized=materialized)
-        else "raw",
+        source="raw" if trend_queries.rollup_level(grid) is None else "rollup",
         times=times,
         machine=await series(machine),
         compare=await series(other) if other is not None else None,

@@ -25,7 +25,7 @@ async def test_telemetry_is_a_hypertable(db_pool: Pool) -> None:
             "SELECT hypertable_name FROM timescaledb_information.hypertables ORDER BY 1"
         )
         names = [row[0] for row in await cursor.fetchall()]
-    assert names == ["anomaly_scores", "telemetry"]
+    assert names == ["anomaly_scores", "telemetry", "trend_rollups"]
 
 
 async def test_migrations_run_once(database_dsn: str) -> None:
@@ -120,4 +120,9 @@ async def test_writer_marks_the_oldest_new_sample_per_machine(db_pool: Pool) -> 
             "SELECT machine_id, since FROM telemetry_pending_analysis ORDER BY 1"
         )
         rows = await cursor.fetchall()
+        cursor = await conn.execute(
+            "SELECT machine_id, since FROM trend_rollups_pending ORDER BY 1"
+        )
+        rollup_marks = await cursor.fetchall()
     assert rows == [("m1", early), ("m2", late)]
+    assert rollup_marks == rows

@@ -1,0 +1,170 @@
+"""Keeping the stored trend rollups (``trend_rollups``) up to date, machine by machine.
+
+Three levels, each built from the one below: 5-second buckets from raw samples,
+1-minute from 5-second, 15-minute from 1-minute. A machine's rollups are
+complete up to its ``rolled_up_until``, always on a 15-minute boundary, so every
+level holds whole buckets only; trend queries read raw samples from there on.
+
+Late data is found through the writer's mark (``trend_rollups_pending``): the
+refresher first lowers ``rolled_up_until`` to the mark, in a short transaction
+of its own, and then rolls up forward again a bounded span per transaction, so
+a year of history never holds a lock that the collectors wait on.
+Telemetry written around ``storage.telemetry_writer`` into an hour already rolled
+up is not seen; every collector path goes through the writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+from storage.connections import Connection
+from storage.plant_clock import latest_time_of
+
+# Finest first: each level is rolled up from the one before it (raw for the first).
+LEVELS_S = (5, 60, 900)
+_COARSEST = timedelta(seconds=LEVELS_S[-1])
+# How much history one transaction rolls up: short enough for a steady refresh,
+# long enough that a first backfill of a year takes a few hundred steps.
+STEP = timedelta(days=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def floor_to(moment: datetime, width: timedelta) -> datetime:
+    """``moment`` rounded down to a multiple of ``width`` (time_bucket's boundaries for
+    widths that divide a day, as every rollup level does)."""
+    return moment - (moment - _EPOCH) % width
+
+
+def ceil_to(moment: datetime, width: timedelta) -> datetime:
+    floored = floor_to(moment, width)
+    return floored if floored == moment else floored + width
+
+
+_CLAIM_LATE_DATA = """
+WITH claimed AS (
+    DELETE FROM trend_rollups_pending WHERE machine_id = %(machine)s RETURNING since
+)
+UPDATE trend_rollup_state AS s
+SET rolled_up_until = LEAST(s.rolled_up_until, time_bucket(INTERVAL '15 minutes', c.since))
+FROM claimed AS c
+WHERE s.machine_id = %(machine)s
+"""
+
+_STATE = "SELECT rolled_up_until FROM trend_rollup_state WHERE machine_id = %(machine)s"
+
+_EARLIEST = "SELECT time FROM telemetry WHERE machine_id = %(machine)s ORDER BY time LIMIT 1"
+
+_FROM_RAW = """
+INSERT INTO trend_rollups AS r
+    (level_s, machine_id, signal, bucket, avg_value, min_value, max_value, samples)
+SELECT %(level)s, machine_id, signal, time_bucket(%(width)s::interval, time),
+       avg(value), min(value), max(value), count(*)
+FROM telemetry
+WHERE machine_id = %(machine)s AND time >= %(since)s AND time < %(until)s
+GROUP BY 1, 2, 3, 4
+ON CONFLICT (level_s, machine_id, signal, bucket) DO UPDATE
+SET avg_value = EXCLUDED.avg_value, min_value = EXCLUDED.min_value,
+    max_value = EXCLUDED.max_value, samples = EXCLUDED.samples
+"""
+
+# A coarser bucket's average weights each finer bucket by its samples.
+_FROM_FINER = """
+INSERT INTO trend_rollups AS r
+    (level_s, machine_id, signal, bucket, avg_value, min_value, max_value, samples)
+SELECT %(level)s, machine_id, signal, time_bucket(%(width)s::interval, bucket),
+       sum(avg_value * samples) / sum(samples), min(min_value), max(max_value), sum(samples)
+FROM trend_rollups
+WHERE level_s = %(finer)s AND machine_id = %(machine)s
+  AND bucket >= %(since)s AND bucket < %(until)s
+GROUP BY 1, 2, 3, 4
+ON CONFLICT (level_s, machine_id, signal, bucket) DO UPDATE
+SET avg_value = EXCLUDED.avg_value, min_value = EXCLUDED.min_value,
+    max_value = EXCLUDED.max_value, samples = EXCLUDED.samples
+"""
+
+_ADVANCE = """
+INSERT INTO trend_rollup_state (machine_id, rolled_up_until) VALUES (%(machine)s, %(until)s)
+ON CONFLICT (machine_id) DO UPDATE SET rolled_up_until = EXCLUDED.rolled_up_until
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class RollupProgress:
+    """What one refresh of one machine did: the span rolled up, if any."""
+
+    machine_id: str
+    since: datetime | None
+    until: datetime | None
+    steps: int
+
+
+async def refresh_machine_rollups(
+    conn: Connection, *, machine_id: str, signals: Sequence[str], max_steps: int | None = None
+) -> RollupProgress:
+    """Roll up ``machine_id``'s samples from where its rollups end (or its late data
+    begins) to the last whole 15 minutes of its newest sample, ``STEP`` per transaction.
+
+    ``max_steps`` bounds one call, so a long backfill shares the refresher with the
+    other machines; the next call goes on from where this one stopped.
+    """
+    await _claim_late_data(conn, machine_id)
+    since = await _rolled_up_until(conn, machine_id)
+    newest = await latest_time_of(conn, signals=[(machine_id, s) for s in signals])
+    await conn.commit()  # the reads end here: each step below commits on its own
+    if since is None or newest is None:
+        return RollupProgress(machine_id, None, None, 0)
+    end = floor_to(newest, _COARSEST)
+    started, steps = since, 0
+    while since < end and (max_steps is None or steps < max_steps):
+        until = min(since + STEP, end)
+        async with conn.transaction():
+            await _roll_up(conn, machine_id, since, until)
+        since, steps = until, steps + 1
+    if steps == 0:
+        return RollupProgress(machine_id, None, None, 0)
+    return RollupProgress(machine_id, started, since, steps)
+
+
+async def _claim_late_data(conn: Connection, machine_id: str) -> None:
+    async with conn.transaction():
+        await conn.execute(_CLAIM_LATE_DATA, {"machine": machine_id})
+
+
+async def _rolled_up_until(conn: Connection, machine_id: str) -> datetime | None:
+    """Where rolling up resumes: the state's mark, or the machine's first 15 minutes."""
+    cursor = await conn.execute(_STATE, {"machine": machine_id})
+    row = await cursor.fetchone()
+    if row is not None:
+        known: datetime = row[0]
+        return known
+    cursor = await conn.execute(_EARLIEST, {"machine": machine_id})
+    row = await cursor.fetchone()
+    return floor_to(row[0], _COARSEST) if row is not None else None
+
+
+async def _roll_up(conn: Connection, machine_id: str, since: datetime, until: datetime) -> None:
+    """All levels over ``since..until`` (15-minute boundaries), then the state's mark."""
+    span = {"machine": machine_id, "since": since, "until": until}
+    await conn.execute(
+        _FROM_RAW, {**span, "level": LEVELS_S[0], "width": timedelta(seconds=LEVELS_S[0])}
+    )
+    for finer, level in pairwise(LEVELS_S):
+        await conn.execute(
+            _FROM_FINER,
+            {**span, "level": level, "finer": finer, "width": timedelta(seconds=level)},
+        )
+    await conn.execute(_ADVANCE, {"machine": machine_id, "until": until})
+
+
+async def drop_old_rollups(conn: Connection, *, older_than: timedelta) -> int:
+    """Drop rollup chunks past telemetry's retention; the chunks dropped."""
+    cursor = await conn.execute(
+        "SELECT count(*) FROM drop_chunks('trend_rollups', older_than => now() - %s::interval)",
+        (older_than,),
+    )
+    row = await cursor.fetchone()
+    await conn.commit()
+    return int(row[0]) if row else 0

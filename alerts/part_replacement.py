@@ -242,3 +242,135 @@ async def _issue_unless_issued(
 def _raise_refusal(result: object) -> None:
     if isinstance(result, Refusal):
         raise Refused(result)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportLine:
+    """A service report's parts line to book on the ticket's machine: the part issued from
+    ``store_id`` and, with a ``position``, installed there in place of ``removed_serial``;
+    the removed unit returned faulty to ``returned_to`` (and scrapped there)."""
+
+    part_number: str
+    serial: str | None
+    quantity: int
+    position: str
+    removed_serial: str | None
+    failure_reason: str
+    store_id: str
+    returned_to: str | None
+    scrapped: bool
+
+
+async def book_report_line(
+    conn: Connection,
+    *,
+    ticket_id: int,
+    machine_id: str,
+    line: ReportLine,
+    actor: str,
+    at: datetime,
+) -> list[str]:
+    """Book what of the line is not booked yet, inside the caller's transaction; raises
+    ``Refused``. A report filed again books nothing twice: the unit already installed on
+    this ticket, the issue already made, the unit already returned or scrapped are left.
+    Answers what was booked, in words."""
+    booked = []
+    job = _Job(ticket_id, machine_id, line.position, line.failure_reason, line.store_id, actor, at)
+    if line.position:
+        if not await _installed_on_ticket(conn, job, line):
+            await _replace(
+                conn,
+                job,
+                removed_serial=line.removed_serial,
+                part_number=line.part_number,
+                serial=line.serial,
+                quantity=line.quantity,
+            )
+            booked.append(f"{line.part_number} installed in {machine_id} at {line.position}")
+    elif await _issued_on_ticket(conn, ticket_id, line.part_number) < line.quantity:
+        await _issue_unless_issued(conn, job, line.part_number, line.serial, line.quantity)
+        booked.append(f"{line.quantity} x {line.part_number} issued")
+    if line.removed_serial and line.returned_to:
+        booked.extend(await _send_back(conn, job, line))
+    return booked
+
+
+async def _installed_on_ticket(conn: Connection, job: _Job, line: ReportLine) -> bool:
+    now_in = await _installed_now(conn, job)
+    return (
+        now_in is not None
+        and now_in.installed_on_ticket == job.ticket_id
+        and now_in.part_number == line.part_number
+        and now_in.serial == line.serial
+    )
+
+
+async def _issued_on_ticket(conn: Connection, ticket_id: int, part_number: str) -> int:
+    entries = await stock_store.ledger(conn, part_number=part_number, ticket_id=ticket_id)
+    return sum(e.quantity for e in entries if e.kind is MovementKind.ISSUE)
+
+
+async def _send_back(conn: Connection, job: _Job, line: ReportLine) -> list[str]:
+    """Return the removed unit faulty to its store, and scrap it there when asked; each
+    step only while the unit is where that step finds it (a second filing skips it)."""
+    assert line.removed_serial is not None and line.returned_to is not None
+    # The removed part is the one that was in the machine: its part number may differ.
+    removed_part = await _removed_part_number(conn, job, line.removed_serial)
+    if removed_part is None:
+        refuse(f"{line.removed_serial} was not removed from {job.machine_id} on this ticket")
+    status = await stock_store.get_serial(
+        conn, part_number=removed_part, serial=line.removed_serial
+    )
+    done = []
+    if status is not None and status.state is SerialState.REMOVED:
+        await _book(
+            conn,
+            job,
+            MovementRequest(
+                kind=MovementKind.RETURN,
+                store_id=line.returned_to,
+                part_number=removed_part,
+                quantity=1,
+                ticket_id=job.ticket_id,
+                serial=line.removed_serial,
+                reason=f"removed from {job.machine_id} at {job.position}: {job.failure_reason}",
+                faulty=True,
+            ),
+        )
+        done.append(f"{removed_part} {line.removed_serial} returned faulty to {line.returned_to}")
+        status = await stock_store.get_serial(
+            conn, part_number=removed_part, serial=line.removed_serial
+        )
+    if line.scrapped and status is not None and status.state is SerialState.FAULTY_IN_STORE:
+        await _book(
+            conn,
+            job,
+            MovementRequest(
+                kind=MovementKind.SCRAP,
+                store_id=status.store_id or line.returned_to,
+                part_number=removed_part,
+                quantity=1,
+                ticket_id=job.ticket_id,
+                serial=line.removed_serial,
+                reason=f"not worth repairing: {job.failure_reason}",
+                faulty=True,
+            ),
+        )
+        done.append(f"{removed_part} {line.removed_serial} scrapped")
+    return done
+
+
+async def _removed_part_number(conn: Connection, job: _Job, serial: str) -> str | None:
+    history = await parts_store.installed_parts(conn, machine_id=job.machine_id, with_history=True)
+    return next(
+        (
+            item.part_number
+            for item in reversed(history)
+            if item.serial == serial and item.removed_on_ticket == job.ticket_id
+        ),
+        None,
+    )
+
+
+async def _book(conn: Connection, job: _Job, request: MovementRequest) -> None:
+    await book_in_transaction(conn, request=request, actor=job.actor, at=job.at)

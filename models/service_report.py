@@ -23,6 +23,11 @@ class ReplacedPart:
 
     ``monitored``: the condition monitoring watches this part (a bearing, a drive,
     a pump), so the machine's healthy baseline must be learned again after it.
+    A catalogue part's line books its stock movements (``alerts.report_part_bookings``):
+    issued from ``issued_from`` (empty: the store holding the ticket's reservation, else
+    the engineer's van), installed at ``position``, ``removed_serial`` taken out for
+    ``failure_reason``, and the removed unit returned faulty to ``returned_to`` and, when
+    ``scrapped``, scrapped there.
     """
 
     part_number: str
@@ -30,6 +35,11 @@ class ReplacedPart:
     quantity: int
     position: str
     monitored: bool = True
+    removed_serial: str = ""
+    failure_reason: str = ""
+    issued_from: str = ""
+    returned_to: str = ""
+    scrapped: bool = False
 
 
 @dataclass(frozen=True, slots=True)

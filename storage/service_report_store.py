@@ -78,7 +78,9 @@ async def insert_report(
         )
         await cur.executemany(
             "INSERT INTO service_report_parts (ticket_id, version, line_no, part_number, serial,"
-            " quantity, position, monitored) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            " quantity, position, monitored, removed_serial, failure_reason, issued_from,"
+            " returned_to, scrapped)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 (
                     ticket_id,
@@ -89,6 +91,11 @@ async def insert_report(
                     p.quantity,
                     p.position,
                     p.monitored,
+                    p.removed_serial,
+                    p.failure_reason,
+                    p.issued_from,
+                    p.returned_to,
+                    p.scrapped,
                 )
                 for i, p in enumerate(draft.parts)
             ],
@@ -116,7 +123,8 @@ async def report(
     )
     measurements = tuple(Measurement(*m) for m in await cursor.fetchall())
     cursor = await conn.execute(
-        "SELECT part_number, serial, quantity, position, monitored FROM service_report_parts"
+        "SELECT part_number, serial, quantity, position, monitored, removed_serial,"
+        " failure_reason, issued_from, returned_to, scrapped FROM service_report_parts"
         " WHERE ticket_id = %s AND version = %s ORDER BY line_no",
         (ticket_id, found),
     )

@@ -14,7 +14,9 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, sta
 from alerts import closure_commands, ticket_closure
 from alerts.closure_commands import ClosureError
 from alerts.rca_rules import rca_gaps
+from alerts.report_part_bookings import file_report_booking_parts
 from alerts.service_report_rules import MAY_FILE, ReportError, editing_refusal
+from alerts.stock_ledger_rules import Refusal as StockRefusal
 from alerts.ticket_lifecycle import Refusal
 from api.access_scope import not_found
 from api.deps import ConnDep, CurrentUser
@@ -68,16 +70,21 @@ async def file_report(
 
     Filing does not move the ticket: "repaired" stays its own move. A replaced part
     marked ``monitored`` makes the detector learn a new baseline from ``restored_at``.
+    The parts list books its stock movements in the same transaction (issue, installation,
+    removal, return, scrap; see ``PartIn``); a movement the stock refuses answers 409 with
+    the reason, and nothing is filed.
     """
     await visible_ticket(conn, user, ticket_id)
     _require(user, MAY_FILE, "filing a service report")
     await conn.commit()  # the command's transaction must be its own
     try:
-        result = await closure_commands.file_report(
+        result = await file_report_booking_parts(
             conn, ticket_id=ticket_id, draft=body.draft(), user=user, at=now
         )
     except ReportError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    if isinstance(result, StockRefusal):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"Refused: {result.message}.")
     await _refuse_if_refused(conn, user, ticket_id, result)
     ticket = await visible_ticket(conn, user, ticket_id)
     return await _report_state(conn, ticket, None)

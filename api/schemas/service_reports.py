@@ -42,13 +42,24 @@ class MeasurementIn(_Input):
 
 class PartIn(_Input):
     """A part replaced; a serialized part has quantity 1. ``monitored``: the condition
-    monitoring watches it, so the machine's healthy baseline is learned again."""
+    monitoring watches it, so the machine's healthy baseline is learned again.
+
+    A catalogue part's line books its stock movements when the report is filed: issued
+    from ``issued_from`` (empty: the store holding the ticket's reservation, else the
+    engineer's van), installed at ``position`` with ``serial``, ``removed_serial`` taken
+    out for ``failure_reason``, and the removed unit returned faulty to ``returned_to``
+    (and ``scrapped`` there). A line already booked is not booked again."""
 
     part_number: str = Field(min_length=1, max_length=100)
     serial: str = Field(default="", max_length=100)
     quantity: int = Field(default=1, ge=1, le=10_000)
     position: str = Field(default="", max_length=200)
     monitored: bool = True
+    removed_serial: str = Field(default="", max_length=100)
+    failure_reason: str = Field(default="", max_length=2000)
+    issued_from: str = Field(default="", max_length=200)
+    returned_to: str = Field(default="", max_length=200)
+    scrapped: bool = False
 
 
 class ReportWrite(_Input):
@@ -91,6 +102,11 @@ class ReportWrite(_Input):
                     p.quantity,
                     p.position.strip(),
                     p.monitored,
+                    removed_serial=p.removed_serial.strip(),
+                    failure_reason=p.failure_reason.strip(),
+                    issued_from=p.issued_from.strip(),
+                    returned_to=p.returned_to.strip(),
+                    scrapped=p.scrapped,
                 )
                 for p in self.parts
             ),
@@ -109,6 +125,11 @@ class PartPublic(PublicModel):
     quantity: int
     position: str
     monitored: bool
+    removed_serial: str
+    failure_reason: str
+    issued_from: str
+    returned_to: str
+    scrapped: bool
 
 
 class ReportPublic(PublicModel):
@@ -161,6 +182,11 @@ class ReportPublic(PublicModel):
                     quantity=p.quantity,
                     position=p.position,
                     monitored=p.monitored,
+                    removed_serial=p.removed_serial,
+                    failure_reason=p.failure_reason,
+                    issued_from=p.issued_from,
+                    returned_to=p.returned_to,
+                    scrapped=p.scrapped,
                 )
                 for p in d.parts
             ],

@@ -11,12 +11,14 @@ ticket (else it is the removed unit, which was fine after all).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from models.parts import PartClass
+from models.parts import Money, PartClass
 from models.plant import Plant
+from models.service_costs import PartUse
 from models.stock_planning import NO_REGION, PartHistory, RegionalBase, regional_bases
 from storage.connections import Connection
 
@@ -35,6 +37,15 @@ _USED_ON_TICKETS = """
                                WHERE i.kind = 'issue' AND i.ticket_id = m.ticket_id
                                  AND i.part_number = m.part_number AND i.serial = m.serial))))
 """
+
+
+_END_OF_TIME = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPartUse:
+    ticket_id: int
+    use: PartUse
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,5 +215,29 @@ async def consumption(
             unit_cost=row[7],
             currency=row[8],
         )
+        for row in await cursor.fetchall()
+    ]
+
+
+async def parts_used_on(conn: Connection, *, ticket_ids: Sequence[int]) -> list[TicketPartUse]:
+    """Every booking that counts as use on these tickets, oldest first, with the part's
+    description and current unit cost."""
+    cursor = await conn.execute(
+        f"""
+        WITH used AS ({_USED_ON_TICKETS})
+        SELECT u.ticket_id, u.part_number, p.description, u.issued - u.returned,
+               p.unit_cost, p.currency, u.at
+        FROM used u JOIN parts p USING (part_number)
+        WHERE u.ticket_id = ANY(%(tickets)s)
+        ORDER BY u.at, u.ticket_id, u.part_number
+        """,
+        {
+            "since": datetime.min.replace(tzinfo=UTC),
+            "until": _END_OF_TIME,
+            "tickets": list(ticket_ids),
+        },
+    )
+    return [
+        TicketPartUse(row[0], PartUse(row[1], row[2], int(row[3]), Money(row[4], row[5]), row[6]))
         for row in await cursor.fetchall()
     ]

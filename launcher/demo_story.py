@@ -3,12 +3,15 @@
 ``linecare demo`` tells the simulated plant's fault story; this tells the service
 story beside it, through the REST API as each person would: the desk classifies
 the warning's ticket, support diagnoses it remotely, the desk dispatches the
-best-ranked field engineer, who accepts, travels and arrives; the breakdown
-re-grades the ticket on its own; once the machine runs again the engineer files
-the service report with the bearing replaced; the desk calls back, the customer
-signs off and answers the survey, and the desk reviews and archives it. The
-KPI page then counts it. Each step waits a few seconds so that a newcomer can
-follow it in the console; every step is logged.
+best-ranked field engineer with the top suggested part (the bearing kit, from the
+fillers' past repairs and the manual) reserved in the nearest store that has it,
+who accepts, travels and arrives; the breakdown re-grades the ticket on its own;
+once the machine runs again the engineer files the service report, which books
+the kit's serial into the filler's main drive and the worn unit back to the
+central store; the desk calls back, the customer signs off and answers the
+survey, and the desk reviews and archives it. The KPI page then counts it. Each
+step waits a few seconds so that a newcomer can follow it in the console; every
+step is logged.
 """
 
 from __future__ import annotations
@@ -123,14 +126,14 @@ class DemoStory:
         if not ranked["candidates"]:
             raise StoryStopped("no field engineer to dispatch")
         best = ranked["candidates"][0]
-        parts = await self._parts_to_bring(desk)
+        reserve = await self._parts_to_reserve(desk, path, best["login"])
         await desk.call(
             "POST",
             f"{path}/dispatch",
             body={
                 "engineer": best["login"],
                 "tools": ["vibration meter", "bearing puller", "torque wrench"],
-                "parts": parts,
+                "reserve": reserve,
                 "note": "Main drive bearing worn; replace it and check the alignment.",
             },
             headers={"Idempotency-Key": f"story-dispatch-{ticket['id']}"},
@@ -138,15 +141,30 @@ class DemoStory:
         log.info("story: the desk dispatches %s (ranked first)", best["login"])
         return str(best["login"])
 
-    async def _parts_to_bring(self, desk: ApiClient) -> list[dict[str, Any]]:
-        """The machine's installed bearing kit, where the installed base knows it."""
-        try:
-            installed = await desk.call("GET", f"/api/machines/{self.machine_id}/installed-parts")
-        except ApiError:
-            return []
-        rows = installed if isinstance(installed, list) else installed.get("parts", [])
-        bearings = [p for p in rows if "bearing" in str(p).lower()]
-        return [{"part_number": p["part_number"], "quantity": 1} for p in bearings[:1]]
+    async def _parts_to_reserve(
+        self, desk: ApiClient, path: str, engineer: str
+    ) -> list[dict[str, Any]]:
+        """The top suggested part, reserved from the nearest store that has one."""
+        found = await desk.call("GET", f"{path}/part-suggestions", params={"engineer": engineer})
+        for suggestion in found["suggestions"][:1]:
+            stores = [s for s in suggestion["stock"] if s["available"] > 0]
+            if not stores:
+                log.info("story: %s is suggested but out of stock", suggestion["part_number"])
+                return []
+            log.info(
+                "story: LineCare suggests %s (%s); the desk reserves it in %s",
+                suggestion["part_number"],
+                "; ".join(suggestion["reasons"][:2]),
+                stores[0]["store_name"],
+            )
+            return [
+                {
+                    "part_number": suggestion["part_number"],
+                    "store_id": stores[0]["store_id"],
+                    "quantity": 1,
+                }
+            ]
+        return []
 
     async def _breakdown(self, desk: ApiClient, path: str) -> datetime | None:
         """When the machine broke down, once the stop has reached the ticket."""
@@ -194,17 +212,7 @@ class DemoStory:
         restored_at: datetime,
     ) -> None:
         await self._pause()
-        dispatch = await field.call("GET", f"{path}/dispatch")
-        parts = [
-            {
-                "part_number": p["part_number"],
-                "serial": f"STORY-{restored_at:%Y%m%d%H%M}",
-                "quantity": 1,
-                "position": "main drive",
-                "monitored": True,
-            }
-            for p in dispatch.get("parts", [])[:1]
-        ] or [{"part_number": "bearing kit", "quantity": 1, "position": "main drive"}]
+        parts = await self._parts_replaced(field, path)
         report = {
             "symptoms": "Rising vibration on the main drive, then a trip on fault 201.",
             "diagnosis": "Outer race of the main drive bearing pitted.",
@@ -221,6 +229,45 @@ class DemoStory:
         }
         await field.call("PUT", f"{path}/report", body=report)
         log.info("story: the engineer files the service report (bearing replaced)")
+
+    async def _parts_replaced(self, field: ApiClient, path: str) -> list[dict[str, Any]]:
+        """The report's parts line: the reserved unit (its serial read off the box) into
+        the position the old one comes out of, the old one back to the central store."""
+        ticket_id = int(path.rsplit("/", 1)[1])
+        jobs = await field.call("GET", "/api/my-jobs")
+        job = next((j for j in jobs if j["order"]["ticket_id"] == ticket_id), None)
+        held = job["parts_to_bring"][:1] if job else []
+        if not held:
+            return []
+        part, store = held[0]["part_number"], held[0]["store_id"]
+        serial = await self._unit_in(field, part, store)
+        installed = await field.call("GET", f"/api/machines/{self.machine_id}/installed-parts")
+        old = next((p for p in installed if p["part_number"] == part), None)
+        if serial is None or old is None:
+            return []
+        return [
+            {
+                "part_number": part,
+                "serial": serial,
+                "quantity": 1,
+                "position": old["position"],
+                "removed_serial": old["serial"] or "",
+                "failure_reason": "Outer race pitted; lubrication starved.",
+                "returned_to": "central",
+                "monitored": True,
+            }
+        ]
+
+    async def _unit_in(self, field: ApiClient, part: str, store: str) -> str | None:
+        """A serial of the part on the store's shelf."""
+        entries = await field.call(
+            "GET", "/api/ledger", params={"store_id": store, "part_number": part}
+        )
+        for serial in dict.fromkeys(e["serial"] for e in entries if e["serial"]):
+            unit = await field.call("GET", f"/api/serials/{part}/{serial}")
+            if unit["state"] == "in_store" and unit["store_id"] == store:
+                return str(serial)
+        return None
 
     async def _close(self, desk: ApiClient, path: str) -> None:
         customer = self.as_user(CUSTOMER)

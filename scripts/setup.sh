@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what LineCare needs on a Debian machine, and nothing twice:
 #   PostgreSQL 15 (server + headers), cmake, mosquitto  (apt)
+#   chromium for the browser tests                       (apt)
 #   TimescaleDB, Apache edition, built from Debian's trixie source package
 #   .venv with the project and its dev tools             (pip)
 #   uPlot for the diagnosis page's charts, pinned          (npm, sha256 checked)
@@ -12,7 +13,9 @@ build_dir="$root/.linecare/build"
 pg_version=15
 pg_config="/usr/lib/postgresql/$pg_version/bin/pg_config"
 apt_packages=(postgresql-$pg_version postgresql-server-dev-$pg_version cmake gcc make
-              mosquitto python3 python3-venv ca-certificates)
+              mosquitto python3 python3-venv ca-certificates
+              # The browser tests' headless browser (Playwright drives it: no download).
+              chromium fonts-liberation)
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 

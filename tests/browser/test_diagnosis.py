@@ -1,0 +1,132 @@
+"""A support engineer diagnoses a machine remotely: several signals charted, a new sample
+pushed to the open page over the stream, a shorter range read again at finer buckets,
+and a moment clicked on a chart attached to a ticket with a note."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.async_api import BrowserContext, Locator, Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from storage.connections import Pool
+from tests.api.factories import T0, insert_samples, insert_series, insert_ticket
+from tests.browser.screenshots import ScreenshotBook
+from tests.browser.sign_in_steps import sign_in
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+SIGNALS = (("vibration_rms", 2.0), ("bearing_temp", 61.0), ("motor_current", 8.0))
+# The trend note begins with its span: "2026-03-02 12:00 CET <en dash> 2026-03-02 13:00 CET".
+SPAN = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d) \S+ \u2013 (\d{4}-\d\d-\d\d \d\d:\d\d) \S+")
+
+
+def _span(note: str) -> timedelta:
+    found = SPAN.match(note)
+    assert found, note
+    since, until = (datetime.strptime(t, "%Y-%m-%d %H:%M") for t in found.groups())
+    return until - since
+
+
+def _live_value(page_signal: Locator) -> Locator:
+    return page_signal.locator(".v")
+
+
+# How many pixels each chart's canvas draws in a strong colour: a drawn series, not grey
+# grid lines or the pale min-max band.
+COLOURED_PIXELS = """() => [...document.querySelectorAll("#charts canvas")].map((canvas) => {
+  const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+  let n = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+    if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 60) n++;
+  }
+  return n;
+})"""
+# A line across even a short stretch of a chart; isolated dots of a series broken by
+# empty buckets colour none.
+DRAWN = 100
+
+
+async def _expect_drawn(page: Page) -> None:
+    """Every chart draws its series, not an empty grid (uPlot draws on the next frame)."""
+    try:
+        await page.wait_for_function(
+            f"(least) => ({COLOURED_PIXELS})().every((n) => n >= least)", arg=DRAWN, timeout=5_000
+        )
+    except PlaywrightTimeoutError:
+        coloured = await page.evaluate(COLOURED_PIXELS)
+        raise AssertionError(f"charts drawn with {coloured} coloured pixels") from None
+
+
+async def test_support_diagnoses_a_machine(
+    context: BrowserContext, seeded_pool: Pool, screenshots: ScreenshotBook
+) -> None:
+    async with seeded_pool.connection() as conn:
+        for signal, level in SIGNALS:
+            await insert_series(
+                conn,
+                machine_id="l1-filler",
+                signal=signal,
+                start=T0 - timedelta(hours=2),
+                step=timedelta(seconds=5),
+                values=[level + (i % 7) / 10 for i in range(1440)],
+            )
+        ticket_id = await insert_ticket(
+            conn, customer_id="nordbrau", line_id="line-1", machine_id="l1-filler"
+        )
+    page = await context.new_page()
+    await sign_in(page, "demo-support", "/diagnosis?machine=l1-filler")
+
+    # The condition signals, one chart each, on one time axis.
+    charts = page.locator("#charts .u-title")
+    await expect(charts).to_have_text(["vibration rms", "bearing temp", "motor current"])
+    await expect(page.locator("#charts canvas")).to_have_count(3)
+    bearing = _live_value(page.locator('[data-signal="bearing_temp"]'))
+    await expect(bearing).to_have_text(re.compile(r"^61"))
+    note = page.locator("#trend-note")
+    await expect(note).to_contain_text("buckets of")
+    day_note = await note.inner_text()
+    assert _span(day_note) == timedelta(hours=24), day_note
+    # The data fills the last two of the 24 hours: drawn there.
+    await _expect_drawn(page)
+    await screenshots.take(page, "support", "three signals charted")
+
+    # A new sample reaches the open page over the stream, without a reload.
+    async with seeded_pool.connection() as conn:
+        await insert_samples(
+            conn, machine_id="l1-filler", signal="bearing_temp", samples=[(T0, 77.25)]
+        )
+    await expect(bearing).to_have_text(re.compile(r"^77\.25"))
+    await screenshots.take(page, "support", "live value pushed")
+
+    # A shorter range is read again, at finer buckets.
+    await page.get_by_label("Range").select_option(label="1 hour")
+    await expect(note).not_to_have_text(day_note)
+    hour_note = await note.inner_text()
+    assert _span(hour_note) == timedelta(hours=1), hour_note
+    await expect(page.locator("#charts canvas")).to_have_count(3)
+    await _expect_drawn(page)
+    # One signal fewer: its chart goes.
+    await page.locator("#signals").get_by_label("motor current").uncheck()
+    await expect(charts).to_have_text(["vibration rms", "bearing temp"])
+    await screenshots.take(page, "support", "one hour, two signals")
+
+    # A click in the middle of the first chart marks that moment; the note goes to the ticket.
+    await page.locator("#charts .u-over").first.click()
+    await expect(page.locator("#mark-signal")).not_to_have_text("—")
+    await expect(page.locator("#mark-ticket")).not_to_have_value("")
+    await page.locator("#mark-note").fill("vibration steps up here")
+    await page.get_by_role("button", name="Attach to ticket").click()
+    await expect(page.locator("#mark-result")).to_have_text("Attached to the ticket.")
+    marked = await page.locator("#mark-signal").inner_text()
+    await screenshots.take(page, "support", "moment attached to the ticket")
+
+    async with seeded_pool.connection() as conn:
+        cursor = await conn.execute(
+            "SELECT machine_id, signal, note FROM ticket_annotations WHERE ticket_id = %s",
+            (ticket_id,),
+        )
+        assert await cursor.fetchall() == [("l1-filler", marked, "vibration steps up here")]

@@ -1,0 +1,57 @@
+"""Signing in on /sign-in with a password: a wrong one is refused in words, the session
+cookie works and stays out of the page's reach, ?next= only leads within the site, and
+signing out ends the session."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.async_api import BrowserContext, expect
+
+from tests.browser.screenshots import ScreenshotBook
+from tests.browser.sign_in_steps import SIGN_IN_TIMEOUT_MS, submit_sign_in
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+async def test_a_person_signs_in_and_out(
+    context: BrowserContext, console_url: str, screenshots: ScreenshotBook
+) -> None:
+    page = await context.new_page()
+    await page.goto("/sign-in?next=/api/me")
+    # The demo accounts are listed once the page's script runs.
+    demo_buttons = page.locator("#demo-list button")
+    await expect(demo_buttons.first).to_be_visible()
+    await screenshots.take(page, "customer", "sign-in page")
+
+    await submit_sign_in(page, "demo-nordbrau", "wrong-password")
+    await expect(page.locator("#sign-in-error")).to_have_text("The login or the password is wrong.")
+    await screenshots.take(page, "customer", "wrong password")
+
+    # A demo account's button fills the form in.
+    await demo_buttons.filter(has_text="Support engineer").click()
+    await expect(page.get_by_label("Login")).to_have_value("demo-support")
+
+    # Signed in, the page follows ?next= to a path of this site, where the cookie works.
+    await submit_sign_in(page, "demo-nordbrau")
+    await page.wait_for_url("**/api/me", timeout=SIGN_IN_TIMEOUT_MS)
+    await expect(page.locator("body")).to_contain_text('"login"')
+    assert json.loads(await page.inner_text("body"))["login"] == "demo-nordbrau"
+    # HttpOnly: no script reads the session.
+    assert await page.evaluate("document.cookie") == ""
+    [cookie] = await context.cookies()
+    assert (cookie.get("httpOnly"), cookie.get("sameSite")) == (True, "Strict")
+
+    # ?next=//evil.example leads home instead.
+    await page.goto("/sign-in?next=//evil.example/x")
+    await submit_sign_in(page, "demo-nordbrau")
+    await page.wait_for_url(f"{console_url}/", timeout=SIGN_IN_TIMEOUT_MS)
+    await screenshots.take(page, "customer", "signed in home")
+
+    signed_out = await page.evaluate(
+        """fetch("/api/sign-out", {method: "POST", headers: {"X-Requested-With": "fetch"}})
+             .then((r) => r.status)"""
+    )
+    assert signed_out == 204
+    assert await page.evaluate('fetch("/api/me").then((r) => r.status)') == 401

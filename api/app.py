@@ -26,6 +26,7 @@ from api.routers import (
     diagnosis_page,
     dispatch,
     engineers,
+    fleet,
     health,
     inspections,
     kb_page,
@@ -110,6 +111,7 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.include_router(sign_in_page.router)
     app.include_router(report_page.router)
     app.include_router(kpi_page.router)
+    app.include_router(fleet.page_router)
     app.include_router(diagnosis_page.router)
     app.include_router(maintenance_page.router)
     app.include_router(kb_page.router)
@@ -133,6 +135,7 @@ def _api_router() -> APIRouter:
         audit,
         me,
         lines,
+        fleet,
         machines,
         trends,
         live_stream,

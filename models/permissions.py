@@ -57,6 +57,7 @@ class Permission(StrEnum):
     READ_NOTIFICATIONS = "notifications:read"
     MANAGE_WEBHOOKS = "webhooks:manage"
     READ_SERVICE_KPIS = "kpis:service"
+    READ_FLEET = "fleet:read"
     READ_PARTS = "parts:read"
     MANAGE_PARTS = "parts:manage"
     BOOK_STOCK = "stock:book"
@@ -141,6 +142,9 @@ PERMISSIONS: dict[Permission, Rule] = {
         frozenset({A, C}), "/api/webhooks (all methods)", "a customer: their own webhooks"
     ),
     Permission.READ_SERVICE_KPIS: Rule(frozenset({A, D, S, C}), "GET /api/kpis/service"),
+    Permission.READ_FLEET: Rule(
+        _STAFF_OFFICE, "GET /api/fleet", "customers read their own lines at GET /api/lines"
+    ),
     Permission.READ_PARTS: Rule(
         frozenset({A, D, S, F, P}),
         "GET /api/parts, /api/stores, /api/stock, /api/ledger, /api/requisitions, /api/serials",

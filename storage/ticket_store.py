@@ -7,6 +7,7 @@ registering transaction rolls back (that leaves a gap, which is acceptable).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -203,6 +204,19 @@ async def list_tickets(
             "engineer": engineer,
             "limit": limit,
         },
+    )
+    return [_ticket(row) for row in await cursor.fetchall()]
+
+
+async def open_tickets(conn: Connection, *, line_ids: Sequence[str]) -> list[Ticket]:
+    """The tickets of these lines that are not archived yet, oldest first."""
+    cursor = await conn.execute(
+        f"""
+        SELECT {_COLUMNS} FROM tickets
+        WHERE line_id = ANY(%(lines)s) AND status <> 'archived'
+        ORDER BY received_at, id
+        """,
+        {"lines": list(line_ids)},
     )
     return [_ticket(row) for row in await cursor.fetchall()]
 

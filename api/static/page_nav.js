@@ -6,6 +6,7 @@ const STAFF = new Set(["desk", "support", "admin"]);
 
 export function pageLinks(me) {
   const links = [["/", me.role === "customer" ? "My lines" : "Monitoring"]];
+  if (STAFF.has(me.role)) links.push(["/fleet", "Fleet"]);
   if (STAFF.has(me.role)) links.push(["/tickets", "Ticket queue"]);
   if (me.role === "customer") links.push(["/tickets", "My tickets"]);
   if (me.role === "field_engineer" || me.role === "admin") links.push(["/my-jobs", "My jobs"]);

@@ -1,0 +1,45 @@
+"""What the fleet overview sums up per machine: its open alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from models.plant import Severity
+from storage.connections import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAlerts:
+    """A machine's open alerts: how many, the worst grade, and since when the oldest."""
+
+    machine_id: str
+    count: int
+    worst: Severity
+    oldest_opened_at: datetime
+
+
+# Grades sort as DOMAIN.md ranks them, not alphabetically.
+_OPEN_ALERTS = """
+SELECT machine_id, count(*),
+       (array_agg(severity ORDER BY array_position(%(grades)s::text[], severity) DESC))[1],
+       min(opened_at)
+FROM alerts
+WHERE status = 'open' AND machine_id = ANY(%(machines)s)
+GROUP BY machine_id
+"""
+
+
+async def open_alerts_by_machine(
+    conn: Connection, *, machine_ids: Sequence[str]
+) -> dict[str, OpenAlerts]:
+    """Each given machine's open alerts; machines without any are left out."""
+    cursor = await conn.execute(
+        _OPEN_ALERTS,
+        {"machines": list(machine_ids), "grades": [grade.value for grade in Severity]},
+    )
+    return {
+        machine_id: OpenAlerts(machine_id, int(count), Severity(worst), oldest)
+        for machine_id, count, worst, oldest in await cursor.fetchall()
+    }

@@ -33,12 +33,12 @@ async def line_oee(
     """The line's and its machines' OEE for every shift in the range, newest shift first."""
     line = line_for(plant, user, line_id).line
     machine_ids = [m.id for m in line.machines]
-    anchor = None
-    if until is None:
-        # Machines report their state all the time: its newest sample is the line's clock.
-        anchor = await telemetry_queries.latest_time(
-            conn, machine_ids=machine_ids, signal=STATE_SIGNAL
-        )
+    # Machines report their state all the time: its newest sample is the line's clock,
+    # the default end of the range and the mark of a shift still in progress.
+    line_now = await telemetry_queries.latest_time(
+        conn, machine_ids=machine_ids, signal=STATE_SIGNAL
+    )
+    anchor = line_now if until is None else None
     window = resolve_range(since, until, anchor=anchor, default_span=DEFAULT_SPAN)
     line_results = await oee_store.list_oee(
         conn,
@@ -58,5 +58,7 @@ async def line_oee(
         line_id=line.id,
         since=window.since,
         until=window.until,
-        shifts=shifts_newest_first([*line_results, *machine_results], machine_ids),
+        shifts=shifts_newest_first(
+            [*line_results, *machine_results], machine_ids, measured_until=line_now
+        ),
     )

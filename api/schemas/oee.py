@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Self
 
+from pydantic import Field
+
 from api.schemas.base import PublicModel
 from models.oee import OeeResult, OeeScope
 
@@ -68,6 +70,13 @@ class OeeShiftPublic(PublicModel):
     shift_name: str
     shift_start: datetime
     shift_end: datetime
+    in_progress: bool = Field(
+        default=False,
+        description="The shift has not ended in the line's data yet: its figures are partial",
+    )
+    counted_until: datetime | None = Field(
+        default=None, description="The figures cover the shift up to here"
+    )
     line: OeeFiguresPublic | None
     machines: list[OeeFiguresPublic]
 

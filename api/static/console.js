@@ -535,9 +535,14 @@ function shiftRows(line, shift, zone) {
   const start = fmtPlantTime(shift.shift_start, zone);
   const end = fmtPlantTime(shift.shift_end, zone, { date: false });
   const monitored = hasData(shift.line) || shift.machines.some(hasData);
+  // A shift still running shows figures of its first part only: said so, never read as final.
+  const progress = shift.in_progress
+    ? [el("span", { class: "pill-progress" }, "in progress"),
+      el("div", { class: "sub" }, `counted to ${fmtPlantTime(shift.counted_until, zone, { date: false })}`)]
+    : [];
   return [
-    el("tr", { class: "shift-row" },
-      el("td", {}, el("strong", {}, `${capitalized(shift.shift_name)} shift`), el("div", { class: "sub" }, `${start} – ${end}`)),
+    el("tr", { class: shift.in_progress ? "shift-row in-progress" : "shift-row" },
+      el("td", {}, el("strong", {}, `${capitalized(shift.shift_name)} shift`), el("div", { class: "sub" }, `${start} – ${end}`), ...progress),
       el("td", { class: "subject" }, "Line"),
       ...figureCells(shift.line)),
     ...(monitored ? line.machines : []).map((machine) => el("tr", { class: "machine-row" },

@@ -65,6 +65,16 @@ async def test_each_shift_has_the_line_and_its_machines_in_line_order(
     assert {m["availability"] for m in early["machines"]} == {0.5}
 
 
+async def test_the_shift_still_running_is_marked_in_progress_with_how_far_it_is_counted(
+    client: httpx.AsyncClient, line_1_results: None
+) -> None:
+    body = (await client.get("/api/oee", params={"line_id": "line-1"}, headers=SUPPORT)).json()
+    early, night = body["shifts"]
+    # The line's newest data is at T0 (12:00), in the early shift (06:00-14:00).
+    assert (early["in_progress"], early["counted_until"]) == (True, "2026-03-02T12:00:00Z")
+    assert (night["in_progress"], night["counted_until"]) == (False, night["shift_end"])
+
+
 async def test_performance_above_100_is_flagged_without_a_figure_as_in_the_reports(
     client: httpx.AsyncClient, seeded_pool: Pool
 ) -> None:

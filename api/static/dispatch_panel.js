@@ -1,10 +1,13 @@
 // Dispatch on the ticket page: the field engineers ranked for the ticket with the reasons,
-// the dispatch itself (tools, spare parts, a note), and the order once it is sent.
+// the suggested parts to reserve (stock shown for the chosen engineer's van, the site's
+// region and the central store), the dispatch itself (tools, spare parts, a note), and the
+// order once it is sent.
 
 import { ApiError, apiGet, apiPost, newIdempotencyKey } from "./api_client.js";
 import { el, fmtNumber } from "./dom.js";
 import { fmtSiteTime } from "./plant_time.js";
 import { label, SEVERITY_LABELS, STATUS_LABELS } from "./ticket_texts.js";
+import { loadSuggestions, suggestionsView } from "./part_suggestions.js";
 
 const DISPATCHERS = new Set(["desk", "support", "admin"]);
 const FACTOR_LABELS = { skill: "Skill", certification: "Certificate", workload: "Workload", proximity: "Distance", region: "Region", urgency: "Urgency" };
@@ -61,17 +64,35 @@ function dispatchForm(ticket, ctx, reload, candidates) {
   const message = el("div", { "aria-live": "assertive" });
   const submit = el("button", { type: "submit", class: "btn btn-primary btn-inline" }, "Dispatch");
   const list = el("ol", { class: "candidates", "aria-label": "Engineers, best first" });
-  const choose = (candidate) => { chosen = candidate.login; submit.textContent = `Dispatch to ${candidate.display_name}`; };
+  const suggested = el("div", { class: "suggested-parts", "aria-live": "polite" }, el("p", { class: "muted small" }, "Loading the suggested parts…"));
+  let suggestions = null;
+  const showSuggestions = async (engineer) => {
+    try {
+      const found = await loadSuggestions(ticket.id, engineer);
+      suggestions = suggestionsView(found, { pickable: true });
+      suggested.replaceChildren(suggestions.node);
+    } catch (err) {
+      suggestions = null;
+      suggested.replaceChildren(el("p", { class: "muted small" }, `No suggested parts: ${err.message}`));
+    }
+  };
+  const choose = (candidate) => {
+    chosen = candidate.login;
+    submit.textContent = `Dispatch to ${candidate.display_name}`;
+    showSuggestions(candidate.login);
+  };
   list.replaceChildren(...candidates.candidates.map((c) => candidateRow(c, zone, choose, chosen)));
   if (candidates.candidates.length) choose(candidates.candidates[0]);
+  else showSuggestions(null);
   const form = el("form", { class: "dispatch-form" },
     el("p", { class: "muted small" },
       `${label(SEVERITY_LABELS, candidates.severity)} ${candidates.machine_model} at ${candidates.site_name}${candidates.site_region ? ` (${candidates.site_region})` : ""}`,
       candidates.arrival_due ? ` · on site by ${fmtSiteTime(candidates.arrival_due, zone)}` : " · no arrival deadline",
       ` · ranked by ${Object.entries(candidates.weights).map(([f, w]) => `${label(FACTOR_LABELS, f).toLowerCase()} ${Math.round(w * 100)} %`).join(", ")}`),
     candidates.candidates.length ? list : el("p", { class: "error" }, "No active field engineer to dispatch to."),
+    el("h3", {}, "Suggested parts: tick to reserve them with the dispatch"), suggested,
     el("div", { class: "form-field" }, el("label", { for: "dispatch-tools" }, "Tools to bring (comma-separated)"), tools),
-    el("h3", {}, "Spare parts to bring"), parts.box,
+    el("h3", {}, "Other spare parts to bring"), parts.box,
     el("button", { type: "button", class: "btn btn-secondary", onclick: parts.add }, "Add a part"),
     el("div", { class: "form-field" }, el("label", { for: "dispatch-note" }, "Note for the engineer"), note),
     message, el("div", { class: "move-buttons" }, submit));
@@ -85,10 +106,12 @@ function dispatchForm(ticket, ctx, reload, candidates) {
         engineer: chosen,
         tools: tools.value.split(",").map((t) => t.trim()).filter(Boolean),
         parts: parts.values(),
+        reserve: suggestions ? suggestions.picked() : [],
         note: note.value.trim(),
       }, { idempotencyKey: key });
       delete form.dataset.dirty;
-      ctx.toast(`Dispatched to ${answer.order.assignment.engineer_name}`);
+      const reserved = answer.reserved.length ? ` with ${answer.reserved.map((r) => `${r.quantity} × ${r.part_number}`).join(", ")} reserved` : "";
+      ctx.toast(`Dispatched to ${answer.order.assignment.engineer_name}${reserved}`);
       reload(answer.ticket);
     } catch (err) {
       submit.disabled = false;
@@ -126,8 +149,11 @@ export async function dispatchPanel(ticket, ctx, reload) {
   const mayDispatch = DISPATCHERS.has(ctx.me.role) && ticket.allowed_next.includes("dispatched");
   if (!order && !mayDispatch) return null;
   const candidates = mayDispatch ? await apiGet(`/tickets/${ticket.id}/dispatch-candidates`) : null;
+  // Once dispatched, the suggestions stay in view with what the ticket holds reserved.
+  const found = !mayDispatch ? await loadSuggestions(ticket.id).catch(() => null) : null;
   return el("section", { class: "card", "aria-labelledby": `dispatch-${ticket.id}` },
     el("h2", { class: "card-title", id: `dispatch-${ticket.id}` }, mayDispatch ? "Dispatch a field engineer" : "Dispatch"),
     order ? orderView(order, zone) : null,
+    found ? el("details", { class: "suggested-parts" }, el("summary", {}, "Suggested parts and what is held for this ticket"), suggestionsView(found).node) : null,
     mayDispatch ? dispatchForm(ticket, ctx, reload, candidates) : null);
 }

@@ -1,6 +1,7 @@
 // The field engineer's jobs (GET /api/my-jobs), made for a phone: each job's customer,
 // contact, machine and deadline, one big button for the next step (accept, on my way,
-// arrived, repaired), what to bring, and the service report with the parts used.
+// arrived, repaired), what to bring (the parts reserved for the job, by store), and the
+// service report with the parts used.
 
 import { ApiError, apiGet, apiPost } from "./api_client.js";
 import { el, userIsEditing } from "./dom.js";
@@ -64,6 +65,17 @@ function reportSection(job, ctx, reload) {
   return [open, box];
 }
 
+// The parts the dispatch reserved, where to pick them up, and what was issued on the job.
+function jobParts(job) {
+  const line = (p, n) => el("li", {}, `${n} × ${p.part_number} · ${p.store_name}${p.store_kind === "van" ? " (your van)" : ""}`);
+  if (!job.parts_to_bring.length && !job.parts_used.length) return null;
+  return el("div", { class: "job-parts" },
+    job.parts_to_bring.length ? [el("strong", {}, "Parts to bring (reserved for this job):"),
+      el("ul", { class: "plain-list" }, job.parts_to_bring.map((p) => line(p, p.reserved)))] : null,
+    job.parts_used.length ? [el("strong", {}, "Parts used:"),
+      el("ul", { class: "plain-list" }, job.parts_used.map((p) => line(p, p.issued)))] : null);
+}
+
 function jobCard(job, ctx, reload) {
   const order = job.order;
   const zone = order.site.timezone;
@@ -85,6 +97,7 @@ function jobCard(job, ctx, reload) {
       el("dt", {}, "Machine"), el("dd", {}, `${order.line.name} · ${order.machine.name}`, el("div", { class: "muted small" }, `${order.machine.model} · S/N ${order.machine.serial}`)),
       el("dt", {}, "On site by"), el("dd", {}, order.arrival_due ? fmtSiteTime(order.arrival_due, zone) : "no deadline"),
       order.special_requirements ? [el("dt", {}, "Special requirements"), el("dd", {}, order.special_requirements)] : []),
+    jobParts(job),
     job.accept_url ? acceptButton(job, ctx, reload) : el("p", { class: "approved small" }, order.assignment.accepted_at ? `✓ Accepted ${fmtSiteTime(order.assignment.accepted_at, zone)}` : ""),
     nextStepsPanel(ticket, ctx, () => reload(), { compact: true }),
     el("details", { class: "job-details" },

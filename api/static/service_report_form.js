@@ -1,6 +1,8 @@
 // The service report form (PUT /api/tickets/{id}/report): filled on site, on a phone as
 // well as at a desk. Times are typed in the site's time as YYYY-MM-DD HH:MM, with a
-// "now" button; parts and measurements are rows to add.
+// "now" button; parts and measurements are rows to add. A catalogue part's row books its
+// movements when filed: the issue (of the ticket's reservation), the installation at the
+// position, the removed serial with its failure reason, its return to a store or scrap.
 
 import { ApiError, apiGet, apiPut } from "./api_client.js";
 import { el } from "./dom.js";
@@ -37,8 +39,15 @@ function partRow(part, index) {
     el("label", { for: id("serial") }, "Serial", el("input", { id: id("serial"), "data-key": "serial", value: part.serial || "", maxlength: 100 })),
     el("label", { for: id("qty"), class: "narrow-field" }, "Qty", el("input", { id: id("qty"), "data-key": "quantity", type: "number", min: 1, max: 10000, value: part.quantity || 1, inputmode: "numeric" })),
     el("label", { for: id("position") }, "Position", el("input", { id: id("position"), "data-key": "position", value: part.position || "", maxlength: 200 })),
-    el("label", { class: "check-field", for: id("monitored") }, el("input", { id: id("monitored"), "data-key": "monitored", type: "checkbox" }), "Monitored part: learn a new baseline"));
+    el("label", { class: "check-field", for: id("monitored") }, el("input", { id: id("monitored"), "data-key": "monitored", type: "checkbox" }), "Monitored part: learn a new baseline"),
+    // What the stock ledger books for a catalogue part: where it came from, what came out, where that went.
+    el("label", { for: id("removed") }, "Serial removed", el("input", { id: id("removed"), "data-key": "removed_serial", value: part.removed_serial || "", maxlength: 100 })),
+    el("label", { for: id("reason") }, "Failure reason", el("input", { id: id("reason"), "data-key": "failure_reason", value: part.failure_reason || "", maxlength: 2000 })),
+    el("label", { for: id("from") }, "Issued from store", el("input", { id: id("from"), "data-key": "issued_from", value: part.issued_from || "", maxlength: 200, placeholder: "the reservation's store" })),
+    el("label", { for: id("to") }, "Removed part returned to", el("input", { id: id("to"), "data-key": "returned_to", value: part.returned_to || "", maxlength: 200, placeholder: "store id, e.g. central" })),
+    el("label", { class: "check-field", for: id("scrapped") }, el("input", { id: id("scrapped"), "data-key": "scrapped", type: "checkbox" }), "Scrap the removed part"));
   row.querySelector('[data-key="monitored"]').checked = part.monitored !== false;
+  row.querySelector('[data-key="scrapped"]').checked = part.scrapped === true;
   row.append(removable(row));
   return row;
 }

@@ -2,6 +2,7 @@
 // Vanilla JS, no build step, no external assets; strings from the API enter the page as text.
 import { apiFetch, goToSignIn, showSignOut, SignedOut, takeTokenFromLink } from "./api_client.js";
 import { $, el, fmtNumber, fmtPct, svg } from "./dom.js";
+import { fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
 
 const PERIODS = ["shift", "day", "week", "month"];
 const DAY_MS = 24 * 3600000;
@@ -60,13 +61,8 @@ async function download(kind, button) {
 // Dates and times show in the plant's time zone: a report is about the plant's shifts.
 function zone() { return view.report ? view.report.site.timezone : undefined; }
 
-function fmtPlant(iso, options) {
-  return new Date(iso).toLocaleString(undefined, { timeZone: zone(), ...options });
-}
-
-function fmtDateTime(iso) {
-  return fmtPlant(iso, { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" });
-}
+// One convention on every page: ISO dates and the 24 h clock, whatever the browser's locale.
+function fmtDateTime(iso) { return fmtPlantTime(iso, zone()); }
 
 function plantDate(iso) {
   return new Date(iso).toLocaleDateString("en-CA", { timeZone: zone() }); // YYYY-MM-DD
@@ -121,7 +117,7 @@ function pctCell(value, { flagged = false, strong = false } = {}) {
 
 function shortLabel(point) {
   if (view.period === "week" || view.period === "month") return point.label;
-  const day = fmtPlant(point.start, { day: "2-digit", month: "short" });
+  const day = fmtPlantTime(point.start, zone()).slice(5, 10); // MM-DD: the axis has little room
   if (view.period === "day") return day;
   return `${day} ${point.label.split(" ").slice(1).join(" ")}`;
 }
@@ -211,6 +207,18 @@ function trendChart(box, points, shortLabel) {
       open = true;
     });
     if (d) root.append(svg("path", { class: series.css, d, "stroke-linejoin": "round" }));
+    // A period with no neighbour to join gets a short level mark and a dot of its series,
+    // so one day of data reads as four figures, not as a lone dot.
+    const valueAt = (i) => (i >= 0 && i < points.length ? points[i].figures[series.key] : null);
+    const half = Math.min(slot * 0.3, 24);
+    points.forEach((p, i) => {
+      const value = valueAt(i);
+      if (value === null || value === undefined) return;
+      if (valueAt(i - 1) !== null && valueAt(i - 1) !== undefined) return;
+      if (valueAt(i + 1) !== null && valueAt(i + 1) !== undefined) return;
+      root.append(svg("path", { class: series.css, d: `M${cx(i) - half},${y(value)}L${cx(i) + half},${y(value)}` }));
+      root.append(svg("circle", { cx: cx(i), cy: y(value), r: 3, fill: series.colour }));
+    });
   }
   points.forEach((p, i) => {
     if (p.figures.oee !== null) root.append(svg("circle", { class: "dot-oee", cx: cx(i), cy: y(p.figures.oee), r: 3 }));
@@ -246,7 +254,7 @@ function renderHead(report) {
   document.title = `LineCare · OEE report · ${report.line.name}`;
   $("line-title").textContent = `OEE report · ${report.line.name}`;
   $("line-sub").textContent = `${report.customer.name} · ${report.site.name} · ${report.line.model} S/N ${report.line.serial}`
-    + ` · ${fmtDateTime(report.since)} – ${fmtDateTime(report.until)} (${report.site.timezone})`;
+    + ` · ${fmtDateTime(report.since)} – ${fmtDateTime(report.until)} ${zoneAbbreviation(report.site.timezone, report.until)}`;
   $("since-date").value = plantDate(report.since);
   $("until-date").value = plantDate(report.until);
   const days = Math.round((new Date(report.until) - new Date(report.since)) / DAY_MS);
@@ -472,10 +480,21 @@ function choosePreset(days) {
   load();
 }
 
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+// The fields take ISO dates typed or pasted ("2026-11-29"), as every page shows them.
 function chooseDates() {
-  const from = $("since-date").value;
-  const to = $("until-date").value;
-  if (!from || !to || !view.report) return;
+  const from = $("since-date").value.trim();
+  const to = $("until-date").value.trim();
+  const wrong = [from, to].find((text) => !ISO_DATE.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`)));
+  $("date-error").textContent = wrong === undefined ? "" : `"${wrong}" is no date: write it as YYYY-MM-DD.`;
+  $("date-error").hidden = wrong === undefined;
+  if (wrong !== undefined || !view.report) return;
+  if (from > to) {
+    $("date-error").textContent = "The first date must not be after the last.";
+    $("date-error").hidden = false;
+    return;
+  }
   view.since = new Date(plantMidnight(from)).toISOString();
   // The whole last day: up to the last millisecond before the next plant midnight.
   const next = new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
@@ -512,7 +531,13 @@ async function start() {
     $("user-chip").hidden = false;
     showSignOut();
     if (!lines.length) { showRefusal("There is no line you may see."); return; }
-    if (!view.lineId || !lines.some((l) => l.id === view.lineId)) view.lineId = lines[0].id;
+    // A line asked for by address that is not one of the user's is said to be unknown,
+    // never quietly swapped for another line: a reader must not mistake whose report this is.
+    if (view.lineId && !lines.some((l) => l.id === view.lineId)) {
+      showRefusal(`There is no line "${view.lineId}" among the lines you may see. Choose one of your lines from the console.`);
+      return;
+    }
+    if (!view.lineId) view.lineId = lines[0].id;
     $("line-select").replaceChildren(...lines.map((l) => el("option", { value: l.id }, `${l.name} · ${l.customer.name}`)));
     $("line-select").value = view.lineId;
   } catch (err) {

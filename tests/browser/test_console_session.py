@@ -1,9 +1,9 @@
 """The console on the session cookie alone.
 
 Signed out, a page sends its visitor to /sign-in and gets them back; signed in with a
-password, every page loads without an Authorization header and without a refusal or a
-script error, unsafe requests carry X-Requested-With, a stale stored token is dropped,
-Sign out ends the session, and a '#token=' link still works.
+password, every page loads without an Authorization header and without a refusal, a
+script error or a missing asset, unsafe requests carry X-Requested-With, a stale stored
+token is dropped, Sign out ends the session, and a '#token=' link still works.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ async def test_each_page_works_on_the_session_cookie_alone(
         await expect_signed_in(page)
         await page.wait_for_load_state("networkidle")  # the page's own requests
         assert _address(page.url).split("?")[0] == path.split("?")[0]
-        assert (watch.refusals(), watch.errors[errors_before:]) == ([], []), path
+        assert (watch.refusals(), watch.errors[errors_before:], watch.assets) == ([], [], []), path
         await screenshots.take(page, role, f"page {path}")
 
     # An unsafe request through the console's client carries X-Requested-With: the

@@ -13,6 +13,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from storage.connections import Pool
 from tests.api.factories import T0, insert_samples, insert_series, insert_ticket
+from tests.browser.page_watch import PageWatch
 from tests.browser.screenshots import ScreenshotBook
 from tests.browser.sign_in_steps import sign_in
 
@@ -78,6 +79,7 @@ async def test_support_diagnoses_a_machine(
             conn, customer_id="nordbrau", line_id="line-1", machine_id="l1-filler"
         )
     page = await context.new_page()
+    watch = PageWatch.on(page)
     await sign_in(page, "demo-support", "/diagnosis?machine=l1-filler")
 
     # The condition signals, one chart each, on one time axis.
@@ -123,6 +125,7 @@ async def test_support_diagnoses_a_machine(
     await expect(page.locator("#mark-result")).to_have_text("Attached to the ticket.")
     marked = await page.locator("#mark-signal").inner_text()
     await screenshots.take(page, "support", "moment attached to the ticket")
+    watch.expect_clean()
 
     async with seeded_pool.connection() as conn:
         cursor = await conn.execute(

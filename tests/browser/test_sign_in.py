@@ -9,6 +9,7 @@ import json
 import pytest
 from playwright.async_api import BrowserContext, expect
 
+from tests.browser.page_watch import PageWatch
 from tests.browser.screenshots import ScreenshotBook
 from tests.browser.sign_in_steps import SIGN_IN_TIMEOUT_MS, submit_sign_in
 
@@ -19,6 +20,7 @@ async def test_a_person_signs_in_and_out(
     context: BrowserContext, console_url: str, screenshots: ScreenshotBook
 ) -> None:
     page = await context.new_page()
+    watch = PageWatch.on(page)
     await page.goto("/sign-in?next=/api/me")
     # The demo accounts are listed once the page's script runs.
     demo_buttons = page.locator("#demo-list button")
@@ -55,3 +57,5 @@ async def test_a_person_signs_in_and_out(
     )
     assert signed_out == 204
     assert await page.evaluate('fetch("/api/me").then((r) => r.status)') == 401
+    # The refusals above were asked for; nothing else went wrong on the way.
+    assert (watch.errors, watch.assets) == ([], [])

@@ -78,13 +78,15 @@ def render_pdf(report: LineReportPublic) -> bytes:
     pdf.set_y(top + TREND_H + 2)
     _section(pdf, "Line and machines over the range", 30)
     _machines_table(pdf, report)
-    _section(pdf, "Six big losses of the line", 45)
+    _section(pdf, "Six big losses of the line (line hours: the line as a whole)", 45)
     _losses_table(pdf, report.summary.line.losses if report.summary.line else [])
     _section(pdf, "Shift comparison (times and counts summed over the range)", 30)
     _shift_table(pdf, report)
-    _section(pdf, "Downtime by reason (Pareto)", 40)
+    _section(pdf, "Downtime by reason (Pareto, machine-hours)", 40)
     bars = report.pareto[:PARETO_BARS]
     if bars:
+        # The same stop on three machines is three machine-hours here, one in the losses.
+        _muted_line(pdf, "Each machine's stops counted: a stop on three machines counts thrice.")
         top = pdf.get_y()
         pdf.set_y(top + draw_pareto(pdf, MARGIN, top, CONTENT_W, bars) + 2)
     else:

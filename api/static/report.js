@@ -387,7 +387,7 @@ function renderMachines(report) {
 
 function renderPareto(bars) {
   const total = bars.reduce((sum, b) => sum + b.seconds, 0);
-  $("pareto-total").textContent = bars.length ? `${hours(total)} in ${fmtNumber(bars.reduce((n, b) => n + b.count, 0), 0)} stops` : "";
+  $("pareto-total").textContent = bars.length ? `${hours(total)} machine-hours in ${fmtNumber(bars.reduce((n, b) => n + b.count, 0), 0)} machine stops` : "";
   if (!bars.length) {
     $("pareto").replaceChildren(el("div", { class: "empty" }, "No downtime in this range."));
     return;

@@ -12,6 +12,7 @@ from psycopg_pool import AsyncConnectionPool
 from models.plant import Plant
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import leave_customer_scope
 from storage.schema_migrations import MIGRATION_LOCK, migrate
 from storage.timescale_features import FeatureSetup, setup_features
 
@@ -42,5 +43,11 @@ async def prepare_database(dsn: str, plant: Plant, retention: timedelta) -> Feat
 
 
 def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
-    """A pool that is not open yet: the caller opens it inside its own event loop."""
-    return AsyncConnectionPool(dsn, min_size=min_size, max_size=max_size, open=False)
+    """A pool that is not open yet: the caller opens it inside its own event loop.
+
+    Every connection it takes back leaves the customer scope a request may have
+    switched it to (storage/customer_scope.py), whether the request ended well or not.
+    """
+    return AsyncConnectionPool(
+        dsn, min_size=min_size, max_size=max_size, open=False, reset=leave_customer_scope
+    )

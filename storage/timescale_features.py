@@ -83,7 +83,12 @@ async def _setup_licensed(conn: Connection, retention: timedelta) -> None:
 
 async def _setup_apache(conn: Connection) -> None:
     # A plain view computes the same rollup on read; retention runs as our own job.
-    await conn.execute("CREATE OR REPLACE VIEW telemetry_1m AS" + _ROLLUP_SELECT)
+    # security_invoker: a customer's connection reads telemetry under its own row-level
+    # security, not as the view's owner (docs/access.md, "Row-level security").
+    await conn.execute(
+        "CREATE OR REPLACE VIEW telemetry_1m WITH (security_invoker = true) AS" + _ROLLUP_SELECT
+    )
+    await conn.execute("GRANT SELECT ON telemetry_1m TO linecare_customer")
 
 
 async def setup_features(conn: Connection, retention: timedelta) -> FeatureSetup:

@@ -44,6 +44,7 @@ from api.routers import (
     oee,
     part_suggestions,
     parts,
+    parts_page,
     report_page,
     reports,
     requisitions,
@@ -115,6 +116,7 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.include_router(diagnosis_page.router)
     app.include_router(maintenance_page.router)
     app.include_router(kb_page.router)
+    app.include_router(parts_page.router)
     app.include_router(api_docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(

@@ -11,6 +11,7 @@ export function pageLinks(me) {
   if (me.role === "customer") links.push(["/tickets", "My tickets"]);
   if (me.role === "field_engineer" || me.role === "admin") links.push(["/my-jobs", "My jobs"]);
   if (STAFF.has(me.role) || me.role === "customer") links.push(["/kpis", "Service KPIs"]);
+  if (me.role === "parts_manager" || STAFF.has(me.role)) links.push(["/parts", "Spare parts"]);
   if (me.role !== "parts_manager") links.push(["/maintenance", "Maintenance"]);
   if (me.role !== "parts_manager") links.push(["/knowledge", "Knowledge base"]);
   return links;

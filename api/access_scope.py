@@ -12,6 +12,7 @@ from fastapi import HTTPException, status
 
 from models.plant import Customer, Line, MachinePlacement, Plant, Site
 from models.users import Role, User
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,12 @@ class LinePlacement:
 def customer_filter(user: User) -> str | None:
     """The one customer a user is confined to, or None for staff who see every customer."""
     return user.customer_id if user.role is Role.CUSTOMER else None
+
+
+def scope_of(user: User) -> CustomerScope:
+    """The user's scope, for storage queries that apply it themselves."""
+    confined_to = customer_filter(user)
+    return EVERY_CUSTOMER if confined_to is None else CustomerScope(customer_id=confined_to)
 
 
 def can_see(user: User, customer_id: str) -> bool:

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.access_scope import customer_filter
 from api.auth.request_credentials import (
     CSRF_HEADER,
     SESSION_COOKIE,
@@ -23,6 +24,7 @@ from models.plant import Plant
 from models.users import User
 from settings.linecare_settings import Settings
 from storage.connections import Connection, Pool
+from storage.customer_scope import enter_customer_scope
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -60,16 +62,10 @@ async def get_conn(pool: PoolDep) -> AsyncIterator[Connection]:
 ConnDep = Annotated[Connection, Depends(get_conn)]
 
 
-async def get_current_user(
-    conn: ConnDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    request: Request,
+async def _signed_in_user(
+    conn: Connection, credentials: HTTPAuthorizationCredentials | None, request: Request
 ) -> User:
-    """The signed-in user (api/auth/request_credentials.py); 401 when nobody is.
-
-    Called directly (a stream that must not hold a connection), pass the request too:
-    the session cookie, the signing secret and the key's scope come from it.
-    """
+    """The signed-in user (api/auth/request_credentials.py); 401 when nobody is."""
     if credentials is not None:
         return await user_of_bearer(
             conn,
@@ -93,6 +89,25 @@ async def get_current_user(
     )
 
 
+async def get_current_user(
+    conn: ConnDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request,
+) -> User:
+    """The signed-in user; 401 when nobody is.
+
+    For a customer user (or a key bound to a customer) the request's connection then
+    serves that customer alone: row-level security hides every other customer's rows
+    from the rest of the request, whatever its queries forget (docs/access.md,
+    "Row-level security"). The pool resets the connection when the request ends.
+    """
+    user = await _signed_in_user(conn, credentials, request)
+    confined_to = customer_filter(user)
+    if confined_to is not None:
+        await enter_customer_scope(conn, customer_id=confined_to)
+    return user
+
+
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
@@ -102,8 +117,10 @@ async def get_current_user_released(
 ) -> User:
     """The signed-in user, read on a connection that goes back to the pool at once:
     for streams, which would otherwise hold a connection for as long as they run."""
+    # Not switched to the customer: the connection serves only this look-up. What the
+    # stream sends is checked against the user before its first byte.
     async with get_pool(request).connection() as conn:
-        return await get_current_user(conn, credentials, request)
+        return await _signed_in_user(conn, credentials, request)
 
 
 StreamUser = Annotated[User, Depends(get_current_user_released)]

@@ -73,3 +73,12 @@ async def leave_customer_scope(conn: Connection) -> None:
     await conn.execute("RESET ROLE; RESET linecare.customer_id")
     await conn.commit()
     _switched.discard(conn)
+
+
+async def ticket_within(conn: Connection, *, ticket_id: int, scope: CustomerScope) -> bool:
+    """Whether the ticket exists within the scope: the first wall, in the query itself."""
+    cursor = await conn.execute(
+        "SELECT 1 FROM tickets WHERE id = %s AND (%s::text IS NULL OR customer_id = %s)",
+        (ticket_id, scope.customer_id, scope.customer_id),
+    )
+    return await cursor.fetchone() is not None

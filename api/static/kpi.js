@@ -5,6 +5,7 @@
 import { apiFetch, goToSignIn, showSignOut, SignedOut, takeTokenFromLink } from "./api_client.js";
 import { $, el, fmtNumber, svg } from "./dom.js";
 import { fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
+import { renderCosts } from "./kpi_costs.js";
 
 const GROUPS = { month: "Month", engineer: "Engineer", customer: "Customer", line_model: "Line model", fault_type: "Fault type" };
 // The console's thresholds for rates: green from 85 %, amber from 60 %, red below.
@@ -330,6 +331,10 @@ async function load() {
     view.grouped = grouped;
     render();
     showStatus("");
+    // Staff only: a customer's request answers 403 and the section stays hidden.
+    if (view.me && view.me.role !== "customer") {
+      await renderCosts({ from: $("from-date").value, to: $("to-date").value, groupBy: view.groupBy });
+    }
   } catch (err) {
     if (request !== view.request) return;
     if (err instanceof SignedOut) { goToSignIn(); return; }

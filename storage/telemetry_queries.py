@@ -2,7 +2,7 @@
 
 Per-series queries walk the ``(machine_id, signal, time DESC)`` index one series
 at a time, so their cost does not grow with the history kept. Long trends read
-the ``telemetry_1m`` rollup instead of raw rows. Samples of every quality are
+the stored trend rollups instead of raw rows. Samples of every quality are
 returned, with their quality where it is kept: support wants to see bad ones.
 """
 
@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from models.readings import LatestValue, Quality, Trend, TrendPoint
 from storage.connections import Connection
+from storage.trend_queries import BucketGrid, signal_buckets
 
 # Ranges up to this long are drawn from raw samples, longer ones from the rollup.
 RAW_RANGE = timedelta(hours=1)
@@ -140,21 +141,13 @@ async def _rollup_points(
     until: datetime,
     width: timedelta,
 ) -> tuple[TrendPoint, ...]:
-    # Re-bucketing the 1-minute rollup weights each minute's average by its samples.
-    cursor = await conn.execute(
-        """
-        SELECT time_bucket(%s::interval, bucket) AS wide,
-               sum(avg_value * samples) / sum(samples), min(min_value), max(max_value),
-               sum(samples)
-        FROM telemetry_1m
-        WHERE machine_id = %s AND signal = %s
-          AND bucket >= time_bucket(INTERVAL '1 minute', %s::timestamptz) AND bucket <= %s
-        GROUP BY wide
-        ORDER BY wide
-        """,
-        (width, machine_id, signal, since, until),
+    # The stored trend rollups (storage/trend_rollups.py), exact at the range's edges.
+    grid = BucketGrid(since=since, until=until, width=width)
+    (series,) = await signal_buckets(conn, machine_id=machine_id, signals=[signal], grid=grid)
+    return tuple(
+        TrendPoint(time=b.time, value=b.avg, min_value=b.min, max_value=b.max, samples=b.samples)
+        for b in series.buckets
     )
-    return _points(await cursor.fetchall())
 
 
 def _points(rows: Sequence[tuple[datetime, float, float, float, int]]) -> tuple[TrendPoint, ...]:

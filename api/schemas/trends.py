@@ -49,16 +49,30 @@ class SeriesPublic(PublicModel):
         unit: str,
         kind: SignalKind | None,
     ) -> SeriesPublic:
-        by_time = {b.time: b for b in buckets.buckets}
-        cells = [by_time.get(t) for t in times]
+        # Buckets sit on the grid's own starts, so each one's place is arithmetic, not a
+        # lookup: a thousand points per signal at every chart refresh.
+        count = len(times)
+        avg: list[float | None] = [None] * count
+        low: list[float | None] = [None] * count
+        high: list[float | None] = [None] * count
+        samples = [0] * count
+        if count:
+            first = times[0]
+            width = times[1] - first if count > 1 else None
+            for bucket in buckets.buckets:
+                offset = bucket.time - first
+                index = offset // width if width is not None else (0 if not offset else -1)
+                if 0 <= index < count and times[index] == bucket.time:
+                    avg[index], low[index], high[index] = bucket.avg, bucket.min, bucket.max
+                    samples[index] = bucket.samples
         return cls(
             signal=buckets.signal,
             unit=unit,
             kind=kind,
-            avg=[c.avg if c else None for c in cells],
-            min=[c.min if c else None for c in cells],
-            max=[c.max if c else None for c in cells],
-            samples=[c.samples if c else 0 for c in cells],
+            avg=avg,
+            min=low,
+            max=high,
+            samples=samples,
         )
 
 

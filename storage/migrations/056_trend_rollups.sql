@@ -35,21 +35,7 @@ CREATE TABLE trend_rollups_pending (
 
 -- Customer users' connections (migrations 054 and 055) read a machine's rollups as
 -- they read its telemetry: only their own machines'.
-DO $$
-DECLARE
-    t text;
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'linecare_customer') THEN
-        RETURN;
-    END IF;
-    FOREACH t IN ARRAY ARRAY['trend_rollups', 'trend_rollup_state', 'trend_rollups_pending'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format(
-            'CREATE POLICY customer_rows ON %I TO linecare_customer'
-            ' USING (machine_id = ANY ((SELECT linecare_scope_machines())::text[]))',
-            t
-        );
-        EXECUTE format('GRANT SELECT ON %I TO linecare_customer', t);
-    END LOOP;
-END
-$$;
+SELECT linecare_protect_customer_rows('trend_rollups', 'machine_id');
+SELECT linecare_protect_customer_rows('trend_rollup_state', 'machine_id');
+SELECT linecare_protect_customer_rows('trend_rollups_pending', 'machine_id');
+GRANT SELECT ON trend_rollups, trend_rollup_state, trend_rollups_pending TO linecare_customer;

@@ -48,6 +48,9 @@ PROTECTED: dict[str, tuple[str, ...]] = {
     ),
     "machine_id": (
         "telemetry",
+        "trend_rollups",
+        "trend_rollup_state",
+        "trend_rollups_pending",
         "anomaly_scores",
         "alerts",
         "plc_events",

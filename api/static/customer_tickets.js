@@ -11,6 +11,7 @@ import { customerClosurePanels } from "./customer_closure.js";
 import { evidencePanel } from "./evidence_panel.js";
 import { mountIntakeForm } from "./ticket_intake_form.js";
 import { notFound, resolveTicketId } from "./ticket_lookup.js";
+import { chargeSentence } from "./ticket_costs_panel.js";
 
 // The journey the customer sees, and which stage each state belongs to.
 const STAGES = ["We have your request", "Working on it", "Engineer with you", "Fixed", "Your sign-off", "Your feedback"];
@@ -158,10 +159,11 @@ export async function mountCustomerTicket(root, ctx, param) {
     const zone = ctx.zoneOfLine(ticket.line_id);
     const reload = () => load(true).catch(ctx.failed);
     const confirmation = ticket.events.find((e) => e.kind === "confirmation");
-    const [closure, evidence, answered] = await Promise.all([
+    const [closure, evidence, answered, charge] = await Promise.all([
       customerClosurePanels(ticket, ctx, reload).catch(() => []),
       evidencePanel(ticket, ctx).catch(() => null),
       answeredSurveys([ticket]),
+      chargeSentence(ticket),
     ]);
     const surveyAnswered = answered.has(ticket.id);
     document.title = `${ticket.number} · LineCare`;
@@ -188,7 +190,8 @@ export async function mountCustomerTicket(root, ctx, param) {
               el("dt", {}, "Machine"), el("dd", {}, machineText(ticket, ctx)),
               el("dt", {}, "Reported"), el("dd", {}, `${fmtSiteTime(ticket.received_at, zone)} · ${label(CUSTOMER_CHANNELS, ticket.channel)}`),
               el("dt", {}, "Your contact"), el("dd", {}, ticket.contact_name || "the contact on your contract"),
-              el("dt", {}, "Warranty"), el("dd", {}, ticket.under_warranty ? "Inside the warranty: free of charge" : "Outside the warranty: billed per your contract"))))));
+              el("dt", {}, "Warranty"), el("dd", {}, ticket.under_warranty ? "Inside the warranty: free of charge" : "Outside the warranty: billed per your contract"),
+              charge ? [el("dt", {}, "What you pay"), el("dd", {}, charge)] : null)))));
     reopenSections(root, open);
   }
 

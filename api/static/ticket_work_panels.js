@@ -8,6 +8,7 @@ import { closurePanels } from "./closure_panels.js";
 import { dispatchPanel } from "./dispatch_panel.js";
 import { evidencePanel } from "./evidence_panel.js";
 import { serviceReportPanel } from "./service_report_view.js";
+import { costsPanel } from "./ticket_costs_panel.js";
 
 // One panel that cannot load says so in its place; the rest of the page stands.
 async function guarded(title, build) {
@@ -26,6 +27,7 @@ export async function workPanels(ticket, ctx, reload) {
     guarded("Dispatch", () => dispatchPanel(ticket, ctx, reload)),
     guarded("Service report", () => serviceReportPanel(ticket, ctx, reload)),
     guarded("Closure", () => closurePanels(ticket, ctx, reload)),
+    guarded("Costs", () => costsPanel(ticket, ctx, reload)),
   ]);
   return panels.flat().filter(Boolean);
 }

@@ -1,6 +1,7 @@
 """A support engineer drills down from the fleet overview to a machine: every line in
-view, an open alert on the Bern case packer, a click on the alert opens that machine with
-its live values and a trend, another signal and a longer range are one click each."""
+view with the Bern case packing line's open alert, a click on its case packer opens that
+machine on the monitoring console with its live values and a trend, and another signal
+and a longer range are one click each."""
 
 from __future__ import annotations
 
@@ -52,23 +53,28 @@ async def test_support_drills_down_from_the_fleet_to_a_machine(
         )
     page = await context.new_page()
     watch = PageWatch.on(page)
-    await sign_in(page, "demo-support", "/")
+    await sign_in(page, "demo-support", "/fleet")
 
-    # The fleet: every customer's lines, and the open alert.
+    # The fleet: every customer's lines, the Bern line with its open alert.
     for line in ("Filling line 1", "Filling line 2", "Case packing line"):
-        await expect(page.get_by_text(line, exact=True)).to_be_visible()
-    alert = page.locator("#alerts tr", has_text="vibration above normal")
-    await expect(alert).to_contain_text("Case packing line · Case packer")
+        await expect(page.get_by_role("link", name=line, exact=True)).to_be_visible()
+    bern = page.locator("tr", has=page.get_by_role("link", name="Case packing line", exact=True))
+    await expect(bern).to_contain_text("Alpenpack AG")
+    await expect(bern).to_contain_text("1 (serious)")
     await screenshots.take(page, "support", "fleet overview")
 
-    # A click on the alert opens its machine.
-    await alert.click()
+    # A click on the case packer opens it on the monitoring console.
+    machines = page.get_by_role("list", name="Machines of Case packing line")
+    await machines.get_by_role("listitem", name=re.compile("^Case packer")).click()
+    await page.wait_for_url("**/?machine=l3-packer")
     header = page.locator("#machine-header h2")
     await expect(header).to_have_text("Case packing line · Case packer")
     await expect(page.locator("#machine-header")).to_contain_text("PK-9 · S/N PK9-52201")
     vibration = page.locator("#live-table tr", has_text="Vibration RMS")
     await expect(vibration).to_contain_text("4.")
     await expect(page.locator("#trend-chart path.series")).to_have_count(1)
+    alert = page.locator("#alerts tr", has_text="vibration above normal")
+    await expect(alert).to_contain_text("Case packing line · Case packer")
     await screenshots.take(page, "support", "case packer")
 
     # Another signal, then a longer range.

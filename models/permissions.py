@@ -48,6 +48,8 @@ class Permission(StrEnum):
     EDIT_ENGINEERS = "engineers:edit"
     WORK_OWN_JOBS = "my_jobs"
     FILE_SERVICE_REPORT = "service_report:file"
+    READ_JOB_CHECKLIST = "checklist:read"
+    ANSWER_JOB_CHECKLIST = "checklist:answer"
     SIGN_OFF = "service_report:sign_off"
     ANSWER_SURVEY = "survey:answer"
     CALL_BACK = "callbacks:record"
@@ -59,6 +61,7 @@ class Permission(StrEnum):
     READ_SERVICE_KPIS = "kpis:service"
     READ_FLEET = "fleet:read"
     READ_PARTS = "parts:read"
+    READ_PART_SUGGESTIONS = "parts:suggestions"
     MANAGE_PARTS = "parts:manage"
     BOOK_STOCK = "stock:book"
 
@@ -128,7 +131,21 @@ PERMISSIONS: dict[Permission, Rule] = {
     Permission.WORK_OWN_JOBS: Rule(
         frozenset({F}), "GET /api/my-jobs; POST /api/my-jobs/{id}/accept"
     ),
-    Permission.FILE_SERVICE_REPORT: Rule(frozenset({A, D, S, F}), "PUT /api/tickets/{id}/report"),
+    Permission.FILE_SERVICE_REPORT: Rule(
+        frozenset({A, D, S, F}),
+        "PUT /api/tickets/{id}/report",
+        "planned maintenance: once every checklist item is answered",
+    ),
+    Permission.READ_JOB_CHECKLIST: Rule(
+        frozenset({A, D, S, F, P}),
+        "GET /api/tickets/{id}/checklist (and on GET /api/my-jobs)",
+        "a field engineer: their own jobs; customers get 404",
+    ),
+    Permission.ANSWER_JOB_CHECKLIST: Rule(
+        frozenset({A, F}),
+        "PUT /api/tickets/{id}/checklist/{occurrence}/{position}",
+        "a field engineer: the job dispatched to them, from the start of the work to the sign-off",
+    ),
     Permission.SIGN_OFF: Rule(frozenset({A, D, C}), "POST /api/tickets/{id}/sign-off"),
     Permission.ANSWER_SURVEY: Rule(frozenset({A, D, C}), "POST /api/tickets/{id}/survey"),
     Permission.CALL_BACK: Rule(_STAFF_OFFICE, "POST /api/tickets/{id}/callbacks"),
@@ -149,6 +166,11 @@ PERMISSIONS: dict[Permission, Rule] = {
         frozenset({A, D, S, F, P}),
         "GET /api/parts, /api/stores, /api/stock, /api/ledger, /api/requisitions, /api/serials",
         "customers get 403: the resource is closed to the role",
+    ),
+    Permission.READ_PART_SUGGESTIONS: Rule(
+        frozenset({A, D, S, F, P}),
+        "GET /api/tickets/{id}/part-suggestions",
+        "a field engineer: their own jobs; customers get 404",
     ),
     Permission.MANAGE_PARTS: Rule(
         frozenset({A, P}),

@@ -18,7 +18,9 @@ from alerts.ticket_sla import ticket_clocks
 from api.access_scope import not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.dispatch_orders import dispatch_order, refusal_response
+from api.routers.job_checklist import checklist_state
 from api.schemas.dispatch import MyJobPublic
+from api.schemas.job_checklist import MyJobFullPublic
 from api.schemas.part_suggestions import MyJobWithPartsPublic
 from api.schemas.tickets import RefusalPublic
 from api.ticket_clock import NowDep
@@ -43,10 +45,11 @@ MY_JOB_STATUSES = OPEN_JOB_STATUSES | {
 @router.get("")
 async def my_jobs(
     user: CurrentUser, conn: ConnDep, plant: PlantDep, now: NowDep
-) -> list[MyJobWithPartsPublic]:
+) -> list[MyJobFullPublic]:
     """The engineer's jobs, the most urgent arrival first, each with its dispatch order,
     SLA clocks, the moves they may make now, the parts to bring (what the ticket holds
-    reserved, by store) and the parts used (issued on it)."""
+    reserved, by store), the parts used (issued on it) and, for planned maintenance, the
+    tasks with their checklists to answer (``PUT`` each item's ``answer_url``)."""
     _engineer_only(user)
     jobs = await dispatch_store.jobs_of(conn, login=user.login, statuses=MY_JOB_STATUSES)
     waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[j.ticket_id for j in jobs])
@@ -61,7 +64,9 @@ async def my_jobs(
             allowed_next=allowed_targets(ticket_commands.position_of(ticket), user.role),
         )
         movements = await ticket_part_movements(conn, ticket_id=ticket.id)
-        answer.append(MyJobWithPartsPublic.with_parts(job_public, movements))
+        with_parts = MyJobWithPartsPublic.with_parts(job_public, movements)
+        checklist = await checklist_state(conn, user, ticket)
+        answer.append(MyJobFullPublic.with_checklist(with_parts, checklist))
     return answer
 
 

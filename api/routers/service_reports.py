@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, sta
 
 from alerts import closure_commands, ticket_closure
 from alerts.closure_commands import ClosureError
+from alerts.job_checklist_commands import checklist_of
 from alerts.rca_rules import rca_gaps
 from alerts.report_part_bookings import file_report_booking_parts
 from alerts.service_report_rules import MAY_FILE, ReportError, editing_refusal
@@ -38,6 +39,7 @@ from api.schemas.service_reports import (
 from api.schemas.tickets import RefusalPublic
 from api.ticket_access import visible_ticket
 from api.ticket_clock import NowDep
+from models.job_checklist import filing_refusal
 from models.tickets import Ticket, TicketStatus
 from models.users import Role, User
 from storage import service_report_store
@@ -73,9 +75,15 @@ async def file_report(
     The parts list books its stock movements in the same transaction (issue, installation,
     removal, return, scrap; see ``PartIn``); a movement the stock refuses answers 409 with
     the reason, and nothing is filed.
+
+    A ticket a maintenance plan opened is filed once every item of its checklist is
+    answered (OK, not OK, or not applicable with the reason): 409 names the open items.
     """
     await visible_ticket(conn, user, ticket_id)
     _require(user, MAY_FILE, "filing a service report")
+    checklist_gap = filing_refusal(await checklist_of(conn, ticket_id=ticket_id))
+    if checklist_gap is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"Refused: {checklist_gap}.")
     await conn.commit()  # the command's transaction must be its own
     try:
         result = await file_report_booking_parts(

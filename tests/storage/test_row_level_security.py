@@ -89,6 +89,7 @@ PROTECTED: dict[str, tuple[str, ...]] = {
         "baseline_resets",
         "stock_movements",
         "ticket_cost_entries",
+        "job_checklist_answers",
     ),
     "user_id": (
         "sessions",

@@ -22,7 +22,7 @@ from models.stock import MovementKind, MovementRequest, Store, StoreKind
 from models.users import Role
 from storage import engineer_store, parts_store, stock_store
 from storage.connections import Connection
-from storage.user_store import upsert_user
+from storage.user_store import DEMO_PASSWORD_HASH, upsert_user
 
 CATALOGUE_FILE = "parts_catalogue.csv"
 INSTALLED_BASE_FILE = "installed_base.csv"
@@ -113,6 +113,8 @@ async def seed_demo_parts(
             role=Role.PARTS_MANAGER,
             customer_id=None,
             token=DEMO_PARTS_MANAGER,
+            # Signs in at /sign-in like the other demo users.
+            password_hash=DEMO_PASSWORD_HASH,
         )
         for part in catalogue.rows:  # a part edited since keeps its edits
             await parts_store.create_part(conn, part=part, by=SEEDED_BY, at=at)

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from api.auth.passwords import password_matches
 from launcher.parts_demo import DemoDataError, seed_demo_parts
 from models.plant import Plant
 from storage import parts_store, stock_store
 from storage.connections import Pool
-from storage.user_store import find_user_by_token
+from storage.user_store import DEMO_PASSWORD, find_user_by_token, password_hash_of
 from tests.fixtures.fix_database import PLANT_FILE
 from tests.parts.conftest import SEEDED_AT
 
@@ -42,6 +43,13 @@ async def test_a_second_seeding_changes_nothing(parts_pool: Pool, plant: Plant) 
         manager = await find_user_by_token(conn, token="demo-parts")
     assert manager is not None and manager.role == "parts_manager"
     assert len(ledger) > 40 and {e.kind for e in ledger} == {"receipt"}
+
+
+async def test_the_demo_parts_manager_signs_in_with_the_demo_password(parts_pool: Pool) -> None:
+    async with parts_pool.connection() as conn:
+        found = await password_hash_of(conn, login="demo-parts")
+    assert found is not None
+    assert password_matches(found[1], DEMO_PASSWORD)
 
 
 async def test_a_bad_demo_file_is_refused_with_its_lines(

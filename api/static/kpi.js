@@ -347,7 +347,7 @@ function render() {
   const first = plantDate(months.since);
   const last = plantDate(new Date(new Date(months.until).getTime() - 1).toISOString());
   const scope = view.me && view.me.customer_name ? view.me.customer_name : "all customers";
-  $("kpi-sub").textContent = `${scope} · ${first} to ${last} · ${months.timezone}`;
+  $("kpi-sub").textContent = `${scope} · ${first} to ${last} · dates in ${zoneAbbreviation(months.timezone, months.until)} (${months.timezone})`;
   $("as-of").textContent = `as of ${fmtPlantTime(months.until, zone())} ${zoneAbbreviation(zone(), months.until)}`;
   renderTiles(months.total);
   renderCharts(months);
@@ -385,10 +385,19 @@ function wireControls() {
   for (const button of $("range-preset").querySelectorAll("button")) {
     button.addEventListener("click", () => { Object.assign(view, monthsBack(Number(button.dataset.months))); load(); });
   }
+  // ISO dates typed or pasted ("2026-11-29"), as every page shows them.
   const chooseDates = () => {
-    if (!$("from-date").value || !$("to-date").value) return;
-    view.from = $("from-date").value;
-    view.to = $("to-date").value;
+    const from = $("from-date").value.trim();
+    const to = $("to-date").value.trim();
+    const isDate = (text) => /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`));
+    const wrong = [from, to].find((text) => !isDate(text));
+    let problem = wrong === undefined ? "" : `"${wrong}" is no date: write it as YYYY-MM-DD.`;
+    if (!problem && from > to) problem = "The first date must not be after the last.";
+    $("date-error").textContent = problem;
+    $("date-error").hidden = !problem;
+    if (problem) return;
+    view.from = from;
+    view.to = to;
     load();
   };
   $("from-date").addEventListener("change", chooseDates);

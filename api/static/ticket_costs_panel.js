@@ -27,7 +27,8 @@ function entryForm(ticket, ctx, reload) {
   const status = el("p", { class: "muted small", role: "status" });
   const form = el("form", { class: "inline-form" },
     el("div", { class: "form-grid" },
-      field("work_date", "Work date", { type: "date", value: today, required: true }),
+      // ISO like every date the console shows, whatever the browser's locale.
+      field("work_date", "Work date (YYYY-MM-DD)", { type: "text", inputmode: "numeric", pattern: "\\d{4}-\\d{2}-\\d{2}", maxlength: "10", placeholder: "YYYY-MM-DD", value: today, required: true }),
       field("labour_hours", "Labour hours", { type: "number", min: "0", max: "24", step: "0.25", value: "0" }),
       field("travel_hours", "Travel hours", { type: "number", min: "0", max: "24", step: "0.25", value: "0" }),
       field("travel_km", "Travel km", { type: "number", min: "0", max: "5000", step: "1", value: "0" }),

@@ -107,6 +107,7 @@ def _line(
         for t in tickets
     )
     offline = sum(m.connection == "offline" for m in machines)
+    silent = sum(m.connection == "unknown" for m in machines)
     open_alerts = sum(m.open_alerts for m in machines)
     worst = worst_severity(m.worst_alert for m in machines)
     attention, reasons = line_attention(
@@ -115,6 +116,7 @@ def _line(
         open_alerts=open_alerts,
         worst_alert=worst,
         machines_offline=offline,
+        machines_silent=silent,
     )
     return FleetLinePublic(
         id=line.id,
@@ -130,6 +132,7 @@ def _line(
             for m in machines
         ),
         machines_offline=offline,
+        machines_silent=silent,
         open_alerts=open_alerts,
         worst_alert=worst,
         open_tickets=len(tickets),
@@ -151,6 +154,7 @@ def line_attention(
     open_alerts: int,
     worst_alert: Severity | None,
     machines_offline: int,
+    machines_silent: int = 0,
 ) -> tuple[Attention, list[str]]:
     """The worst of what a line needs, and every reason in words, the worst first."""
     found: list[tuple[Attention, str]] = []
@@ -163,6 +167,9 @@ def line_attention(
         found.append(("alert", _count(open_alerts, "open alert", "") + grade))
     if machines_offline:
         found.append(("offline", _count(machines_offline, "machine", "offline")))
+    if machines_silent:
+        # Commissioned but never heard from: as much a blind spot as a lost connection.
+        found.append(("offline", _count(machines_silent, "machine", "not reporting yet")))
     if not found:
         return "ok", []
     return found[0][0], [reason for _, reason in found]
@@ -198,6 +205,7 @@ def _totals(lines: Sequence[FleetLinePublic]) -> FleetTotalsPublic:
     return FleetTotalsPublic(
         lines=len(lines),
         machines=sum(len(line.machines) for line in lines),
+        machines_online=sum(m.connection == "online" for line in lines for m in line.machines),
         machines_offline=sum(line.machines_offline for line in lines),
         open_alerts=sum(line.open_alerts for line in lines),
         open_tickets=sum(line.open_tickets for line in lines),

@@ -53,6 +53,7 @@ class FleetLinePublic(PublicModel):
     machines: list[FleetMachinePublic]
     machines_running: int
     machines_offline: int
+    machines_silent: int = Field(description="Machines no collector has heard from yet")
     open_alerts: int
     worst_alert: Severity | None
     open_tickets: int
@@ -64,7 +65,8 @@ class FleetLinePublic(PublicModel):
 class FleetTotalsPublic(PublicModel):
     lines: int
     machines: int
-    machines_offline: int
+    machines_online: int = Field(description="Machines whose data arrives")
+    machines_offline: int = Field(description="Machines the collectors lost")
     open_alerts: int
     open_tickets: int
     sla_breached: int

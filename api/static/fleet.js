@@ -38,11 +38,16 @@ function tile(label, value, tone, note) {
 }
 
 function renderTiles(totals) {
-  const online = totals.machines - totals.machines_offline;
+  // Only machines whose data arrives count as online; never-heard-of ones are said apart.
+  const silent = totals.machines - totals.machines_online - totals.machines_offline;
+  const notes = [];
+  if (totals.machines_offline) notes.push(`${totals.machines_offline} offline`);
+  if (silent) notes.push(`${silent} not reporting yet`);
   fill($("tiles"),
     tile("Lines", totals.lines, "plain", `${totals.machines} machines`),
-    tile("Machines online", `${online} / ${totals.machines}`, totals.machines_offline ? "muted" : "good",
-      totals.machines_offline ? `${totals.machines_offline} offline` : "all reporting"),
+    tile("Machines online", `${totals.machines_online} / ${totals.machines}`,
+      totals.machines_online === totals.machines ? "good" : "muted",
+      notes.length ? notes.join(" · ") : "all reporting"),
     tile("Open alerts", totals.open_alerts, totals.open_alerts ? "warn" : "good"),
     tile("Open tickets", totals.open_tickets, "plain"),
     tile("SLA at risk", totals.sla_at_risk, totals.sla_at_risk ? "warn" : "good", "past 80 % of a promised time"),
@@ -102,7 +107,9 @@ function lineRow(line) {
     el("td", {},
       el("div", { class: "fleet-machines", role: "list", "aria-label": `Machines of ${line.name}` },
         ...line.machines.map((m) => machineChip(m, line.site.timezone))),
-      el("div", { class: "muted small" }, line.machines_offline ? `${running} · ${line.machines_offline} offline` : running)),
+      el("div", { class: "muted small" }, [running,
+        line.machines_offline ? `${line.machines_offline} offline` : "",
+        line.machines_silent ? `${line.machines_silent} not reporting yet` : ""].filter(Boolean).join(" · "))),
     el("td", { class: "num" }, line.open_alerts ? `${line.open_alerts} (${line.worst_alert})` : "0"),
     el("td", { class: "num" }, line.open_tickets ? el("a", { href: `/tickets?line=${encodeURIComponent(line.id)}` }, String(line.open_tickets)) : "0"),
     deadlineCell(line));

@@ -69,9 +69,13 @@ async def test_lines_come_worst_first_with_their_sla_risks_and_alerts(
         # line-3: an open alert and nothing else.
         await insert_alert(conn, machine_id="l3-packer", severity="major")
         await insert_alert(conn, machine_id="l3-packer", severity="general", rule="other")
-        # line-2: its machines running, nothing open.
-        for machine in ("l2-filler", "l2-capper"):
+        # line-2: its machines reporting and running, nothing open.
+        line_2_machines = [
+            m.id for _, _, line in plant.lines() if line.id == "line-2" for m in line.machines
+        ]
+        for machine in line_2_machines:
             await insert_samples(conn, machine_id=machine, signal="state", samples=[(NOW, 6.0)])
+        await record_seen(conn, seen={m: (NOW, NOW) for m in line_2_machines})
 
     response = await client.get("/api/fleet", headers=SUPPORT)
 
@@ -86,15 +90,20 @@ async def test_lines_come_worst_first_with_their_sla_risks_and_alerts(
     assert first["next_deadline"]["kind"] == "response"
     assert first["next_deadline"]["seconds_left"] == -3600
     assert alerting["attention"] == "alert"
-    assert alerting["reasons"] == ["2 open alerts (major at worst)"]
+    assert alerting["reasons"] == [
+        "2 open alerts (major at worst)",
+        f"{len(alerting['machines'])} machines not reporting yet",
+    ]
     packer = next(m for m in alerting["machines"] if m["id"] == "l3-packer")
     assert (packer["open_alerts"], packer["worst_alert"]) == (2, "major")
     line_2 = next(line for line in fleet["lines"] if line["id"] == "line-2")
     assert line_2["attention"] == "ok"
-    assert line_2["machines_running"] >= 2
+    assert line_2["machines_running"] == len(line_2["machines"])
     assert fleet["totals"]["lines"] == len(list(plant.lines()))
     assert fleet["totals"]["open_alerts"] == 2
     assert fleet["totals"]["sla_breached"] == 1
+    # Only line-2's machines ever reported: the others are not counted online.
+    assert fleet["totals"]["machines_online"] == len(line_2["machines"])
 
 
 async def test_a_ticket_past_80_percent_of_its_response_time_is_at_risk(
@@ -140,6 +149,18 @@ async def test_an_offline_machine_is_named_as_such(
     assert capper["offline_since"] is not None
     assert line_2["attention"] == "offline"
     assert fleet["totals"]["machines_offline"] == 1
+
+
+async def test_machines_never_heard_from_are_not_counted_online(
+    fleet_app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    fleet = (await client.get("/api/fleet", headers=SUPPORT)).json()
+
+    assert fleet["totals"]["machines_online"] == 0
+    first = fleet["lines"][0]
+    assert first["attention"] == "offline"
+    assert first["machines_silent"] == len(first["machines"])
+    assert first["reasons"] == [f"{len(first['machines'])} machines not reporting yet"]
 
 
 async def test_customers_are_refused_the_fleet(

@@ -1,12 +1,14 @@
 // The field engineer's jobs (GET /api/my-jobs), made for a phone: each job's customer,
 // contact, machine and deadline, one big button for the next step (accept, on my way,
-// arrived, repaired), what to bring (the parts reserved for the job, by store), and the
-// service report with the parts used.
+// arrived, repaired), what to bring (the parts reserved for the job, by store), the
+// maintenance checklist of a planned-maintenance job, and the service report with the
+// parts used (pre-filled with the parts to bring).
 
 import { ApiError, apiGet, apiPost } from "./api_client.js";
 import { el, userIsEditing } from "./dom.js";
 import { fmtSiteTime } from "./plant_time.js";
 import { orderView } from "./dispatch_panel.js";
+import { checklistEditor } from "./job_checklist.js";
 import { serviceReportForm } from "./service_report_form.js";
 import { reportView } from "./service_report_view.js";
 import { clockBadge } from "./sla_view.js";
@@ -45,7 +47,9 @@ function reportSection(job, ctx, reload) {
       ]);
       const zone = job.order.site.timezone;
       const parts = [el("h3", {}, "Service report")];
-      const form = () => serviceReportForm(ticket, state.report, ctx, () => reload());
+      const unanswered = job.checklist.unanswered;
+      if (unanswered && state.editable) parts.push(el("p", { class: "awaiting-text" }, `Answer the ${unanswered} open checklist item${unanswered === 1 ? "" : "s"} above first: the report is filed once every item is answered.`));
+      const form = () => serviceReportForm(ticket, state.report, ctx, () => reload(), { partsToBring: job.parts_to_bring });
       if (state.report) parts.push(reportView(state.report, zone));
       if (state.editable && state.report) {
         const revise = el("button", { type: "button", class: "btn btn-secondary btn-big", onclick: () => revise.replaceWith(form()) }, "Revise the report");
@@ -98,6 +102,7 @@ function jobCard(job, ctx, reload) {
       el("dt", {}, "On site by"), el("dd", {}, order.arrival_due ? fmtSiteTime(order.arrival_due, zone) : "no deadline"),
       order.special_requirements ? [el("dt", {}, "Special requirements"), el("dd", {}, order.special_requirements)] : []),
     jobParts(job),
+    checklistEditor(job.checklist, ctx, zone),
     job.accept_url ? acceptButton(job, ctx, reload) : el("p", { class: "approved small" }, order.assignment.accepted_at ? `✓ Accepted ${fmtSiteTime(order.assignment.accepted_at, zone)}` : ""),
     nextStepsPanel(ticket, ctx, () => reload(), { compact: true }),
     el("details", { class: "job-details" },

@@ -3,6 +3,8 @@
 // "now" button; parts and measurements are rows to add. A catalogue part's row books its
 // movements when filed: the issue (of the ticket's reservation), the installation at the
 // position, the removed serial with its failure reason, its return to a store or scrap.
+// A first report starts with the parts reserved for the ticket (the parts to bring), so
+// the engineer only confirms serials and quantities and removes what was not used.
 
 import { ApiError, apiGet, apiPut } from "./api_client.js";
 import { el } from "./dom.js";
@@ -35,6 +37,7 @@ function partRow(part, index) {
   const id = (name) => `part-${name}-${index}`;
   const row = el("fieldset", { class: "row-fields" },
     el("legend", { class: "visually-hidden" }, `Part ${index + 1}`),
+    part.reservedIn ? el("p", { class: "row-note" }, `Reserved for this job in ${part.reservedIn}: type the serial, correct the quantity, or remove the row if not used.`) : null,
     el("label", { for: id("number") }, "Part number", el("input", { id: id("number"), "data-key": "part_number", value: part.part_number || "", required: true, maxlength: 100 })),
     el("label", { for: id("serial") }, "Serial", el("input", { id: id("serial"), "data-key": "serial", value: part.serial || "", maxlength: 100 })),
     el("label", { for: id("qty"), class: "narrow-field" }, "Qty", el("input", { id: id("qty"), "data-key": "quantity", type: "number", min: 1, max: 10000, value: part.quantity || 1, inputmode: "numeric" })),
@@ -74,9 +77,17 @@ function arrivalFromTrail(ticket) {
   return event ? event.at : null;
 }
 
+// A part reserved for the ticket as a report row: what was reserved, from where.
+function reservedRow(p) {
+  const store = `${p.store_name}${p.store_kind === "van" ? " (your van)" : ""}`;
+  return { part_number: p.part_number, quantity: Math.max(p.reserved, 1), issued_from: p.store_id, reservedIn: store };
+}
+
 // `report`: the newest version (null: none yet); `onSaved(state)` after a successful PUT;
-// `onCancel()`, if given, offers to leave the form unsaved.
-export function serviceReportForm(ticket, report, ctx, onSaved, { onCancel = null } = {}) {
+// `onCancel()`, if given, offers to leave the form unsaved; `partsToBring` (the job's
+// reserved parts, GET /api/my-jobs) pre-fill a first report; without them they are read
+// from the ticket's part suggestions.
+export function serviceReportForm(ticket, report, ctx, onSaved, { onCancel = null, partsToBring = null } = {}) {
   const zone = ctx.zoneOfLine(ticket.line_id);
   // A first report starts from the trail; symptoms a person reported are its first words
   // (a warning's own text is the detector's, not what the engineer saw).
@@ -101,6 +112,16 @@ export function serviceReportForm(ticket, report, ctx, onSaved, { onCancel = nul
     times.append(el("div", { class: "form-field" }, el("label", { for: `rep-${key}` }, text), el("div", { class: "input-with-button" }, inputs[key], now)));
   }
   const parts = el("div", { class: "rows" }, (start.parts || []).map(partRow));
+  if (!report) {
+    const prefill = (reserved) => {
+      for (const p of reserved.filter((r) => r.reserved > 0)) parts.append(partRow(reservedRow(p), parts.children.length));
+    };
+    if (partsToBring) prefill(partsToBring);
+    else {
+      // The staff ticket page has no job at hand; a refusal (no parts for the role) leaves the rows empty.
+      apiGet(`/tickets/${ticket.id}/part-suggestions`, { limit: 1 }).then((s) => prefill(s.ticket_parts)).catch(() => null);
+    }
+  }
   const measurements = el("div", { class: "rows" }, (start.measurements || []).map(measurementRow));
   const message = el("div", { "aria-live": "assertive" });
   const submit = el("button", { type: "submit", class: "btn btn-primary btn-inline" }, report ? `Save as version ${report.version + 1}` : "File the report");

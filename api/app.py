@@ -11,10 +11,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from api.api_versions import API_V1, DeprecatedApiAliasMiddleware
 from api.auth.access_tokens import token_secret
 from api.live_broadcast import close_broadcaster
+from api.openapi_document import problem_openapi
+from api.pagination import LINK_HEADER
+from api.problem_details import UnhandledErrorMiddleware, install_problem_details
+from api.request_limits import RequestSizeLimitMiddleware
 from api.routers import (
     alerts,
     anomaly,
@@ -72,6 +78,19 @@ from storage.connections import Pool
 from storage.database import open_pool
 
 POOL_OPEN_TIMEOUT_S = 30.0
+API_VERSION = "1.0"
+API_DESCRIPTION = """\
+The API of LineCare's console and of scripts (docs/api.md).
+
+* **Version:** everything is under `/api/v1`; the unversioned `/api/...` paths still answer
+  as a deprecated alias (`Deprecation` and `Link` headers).
+* **Sign-in:** `Authorization: Bearer <token>` with a JWT access token from `POST
+  /api/v1/token` or an API key; the console uses its session cookie.
+* **Errors:** every 4xx and 5xx is `application/problem+json` (RFC 9457) with a `detail`
+  sentence; a failed validation lists each field in `errors`.
+* **Lists:** `limit` and `offset`; the `Link` header gives the `next`, `prev` and `first`
+  pages.
+"""
 
 
 def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> FastAPI:
@@ -97,6 +116,8 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app = FastAPI(
         title="LineCare",
         summary="Remote monitoring and predictive maintenance of production lines",
+        description=API_DESCRIPTION,
+        version=API_VERSION,
         lifespan=lifespan,
         # Served by api/routers/api_docs.py from local assets instead of a CDN.
         docs_url=None,
@@ -108,7 +129,7 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.state.token_secret = token_secret(settings)
     if pool is not None:
         app.state.pool = pool
-    app.include_router(_api_router(), prefix="/api")
+    app.include_router(_api_router(), prefix=API_V1)
     app.include_router(console.router)
     app.include_router(sign_in_page.router)
     app.include_router(report_page.router)
@@ -125,6 +146,21 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
         StaticFiles(directory=api_docs.DOCS_ASSETS_DIR),
         name="docs-assets",
     )
+    install_problem_details(app)
+    app.openapi = problem_openapi(app)  # type: ignore[method-assign]
+    # Added innermost first: a request meets the security headers, CORS, the /api alias,
+    # the size limit, then the catch-all for errors, whose 500 thus gets every header.
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(RequestSizeLimitMiddleware, max_bytes=settings.api_max_request_bytes)
+    app.add_middleware(DeprecatedApiAliasMiddleware)
+    if settings.cors_allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allowed_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=[LINK_HEADER, "Deprecation"],
+        )
     app.add_middleware(SecurityHeadersMiddleware)
     return app
 

@@ -68,9 +68,13 @@ def _error_of(response: httpx.Response) -> ApiError:
 
 
 def error_message(body: Any) -> str:
-    """One readable line from FastAPI's error shapes (detail text, refusal, validation list)."""
+    """One readable line from an error: a problem's (RFC 9457) detail, with a refusal's moves
+    open instead; older servers' shapes (a refusal or validation list in detail) too."""
     detail = body.get("detail", body) if isinstance(body, dict) else body
     if isinstance(detail, str):
+        allowed = body.get("allowed_next") if isinstance(body, dict) else None
+        if isinstance(allowed, list):
+            detail += f" Allowed next: {', '.join(map(str, allowed)) or 'none'}."
         return detail
     if isinstance(detail, dict):
         message = str(detail.get("message") or detail.get("detail") or detail)

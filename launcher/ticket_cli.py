@@ -163,7 +163,7 @@ def _complaint_request(args: argparse.Namespace) -> Request | None:
     command = args.tickets_command
     if command == "complaints":
         params = {"ticket_id": str(args.ticket)} if args.ticket else None
-        return ("GET", "/api/complaints", None, params, None)
+        return ("GET", "/api/v1/complaints", None, params, None)
     if command == "complain":
         fields = {
             "description": args.description,
@@ -173,9 +173,9 @@ def _complaint_request(args: argparse.Namespace) -> Request | None:
             "severity": args.severity,
         }
         body = {key: value for key, value in fields.items() if value is not None}
-        return ("POST", "/api/complaints", body, None, None)
+        return ("POST", "/api/v1/complaints", body, None, None)
     if command == "complaint":
-        return ("GET", f"/api/complaints/{args.complaint}", None, None, None)
+        return ("GET", f"/api/v1/complaints/{args.complaint}", None, None, None)
     if command == "handle-complaint":
         move = {
             "to": args.to,
@@ -186,7 +186,7 @@ def _complaint_request(args: argparse.Namespace) -> Request | None:
             "answer": args.answer,
         }
         body = {key: value for key, value in move.items() if value is not None}
-        return ("POST", f"/api/complaints/{args.complaint}/transitions", body, None, None)
+        return ("POST", f"/api/v1/complaints/{args.complaint}/transitions", body, None, None)
     return None
 
 
@@ -236,18 +236,18 @@ def request_for(args: argparse.Namespace) -> Request:
         params = {"limit": str(args.limit)}
         if args.machine:
             params["machine_id"] = args.machine
-        return ("GET", "/api/tickets", None, params, None)
+        return ("GET", "/api/v1/tickets", None, params, None)
     if command == "create":
         headers = {"Idempotency-Key": args.idempotency_key} if args.idempotency_key else None
-        return ("POST", "/api/tickets", _creation(args), None, headers)
+        return ("POST", "/api/v1/tickets", _creation(args), None, headers)
     if command == "move":
         body: dict[str, Any] = {"to": args.to, "note": args.note}
         if args.expect:
             body["expected_status"] = args.expect
-        return ("POST", f"/api/tickets/{ticket}/transitions", body, None, None)
+        return ("POST", f"/api/v1/tickets/{ticket}/transitions", body, None, None)
     if command == "change-approval":
         body = {"approve": args.approve, "needed": True, "note": args.note}
-        return ("POST", f"/api/tickets/{ticket}/change-approval", body, None, None)
+        return ("POST", f"/api/v1/tickets/{ticket}/change-approval", body, None, None)
     if command == "dispatch":
         body = {
             "engineer": args.engineer,
@@ -255,12 +255,12 @@ def request_for(args: argparse.Namespace) -> Request:
             "parts": _parts(args.part),
             "note": args.note,
         }
-        return ("POST", f"/api/tickets/{ticket}/dispatch", body, None, None)
+        return ("POST", f"/api/v1/tickets/{ticket}/dispatch", body, None, None)
     if command == "sign-off":
         body = {"accepted": bool(args.accept), "comments": args.comments}
         if args.refuse:
             body["reason"] = args.refuse
-        return ("POST", f"/api/tickets/{ticket}/sign-off", body, None, None)
+        return ("POST", f"/api/v1/tickets/{ticket}/sign-off", body, None, None)
     if command == "survey":
         body = {
             "attitude": args.attitude,
@@ -270,23 +270,23 @@ def request_for(args: argparse.Namespace) -> Request:
             "overall": args.overall,
             "comments": args.comments,
         }
-        return ("POST", f"/api/tickets/{ticket}/survey", body, None, None)
+        return ("POST", f"/api/v1/tickets/{ticket}/survey", body, None, None)
     if command == "callback":
         body = {
             "problem_gone": args.problem_gone == "yes",
             "contact_name": args.contact_name,
             "notes": args.notes,
         }
-        return ("POST", f"/api/tickets/{ticket}/callbacks", body, None, None)
+        return ("POST", f"/api/v1/tickets/{ticket}/callbacks", body, None, None)
     if command == "accept":
-        return ("POST", f"/api/my-jobs/{ticket}/accept", None, None, None)
+        return ("POST", f"/api/v1/my-jobs/{ticket}/accept", None, None, None)
     if command in ("report", "rca"):
-        return ("PUT", f"/api/tickets/{ticket}/{command}", _read_json(args.file), None, None)
+        return ("PUT", f"/api/v1/tickets/{ticket}/{command}", _read_json(args.file), None, None)
     if command == "candidates":
-        return ("GET", f"/api/tickets/{ticket}/dispatch-candidates", None, None, None)
+        return ("GET", f"/api/v1/tickets/{ticket}/dispatch-candidates", None, None, None)
     if command == "my-jobs":
-        return ("GET", "/api/my-jobs", None, None, None)
-    return ("GET", f"/api/tickets/{ticket}", None, None, None)
+        return ("GET", "/api/v1/my-jobs", None, None, None)
+    return ("GET", f"/api/v1/tickets/{ticket}", None, None, None)
 
 
 def _selected(args: argparse.Namespace, answer: Any) -> Any:

@@ -151,6 +151,7 @@ class KnowledgeQuery:
     signal: str | None = None
     statuses: tuple[EntryStatus, ...] = ()  # any of these; empty: any status
     limit: int = 50
+    offset: int = 0  # matches skipped before the first one returned
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,6 +157,12 @@ class Settings(BaseSettings):
     sign_in_failure_window_s: float = Field(default=900, gt=0)
     sign_in_lockout_s: float = Field(default=900, gt=0)
 
+    # The API (docs/api.md): request bodies above this many bytes answer 413.
+    api_max_request_bytes: int = Field(default=1024 * 1024, gt=0)
+    # Origins whose pages may call the API from a browser (CORS), e.g.
+    # '["https://portal.example.com"]'; none by default: the console is served by the API.
+    cors_allowed_origins: list[str] = Field(default_factory=list)
+
     @model_validator(mode="after")
     def _mqtt_password_with_username(self) -> Settings:
         if self.mqtt_username is not None and self.mqtt_password is None:

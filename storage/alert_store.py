@@ -183,7 +183,12 @@ async def link_ticket(conn: Connection, *, alert_id: int, ticket_id: int) -> Non
 
 
 async def list_alerts(
-    conn: Connection, *, customer_id: str | None, open_only: bool = False, limit: int = 100
+    conn: Connection,
+    *,
+    customer_id: str | None,
+    open_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[Alert]:
     """Alerts newest first, of one customer's machines or (None) of all customers."""
     cursor = await conn.execute(
@@ -197,9 +202,9 @@ async def list_alerts(
         WHERE (%(customer_id)s::text IS NULL OR c.id = %(customer_id)s)
           AND (NOT %(open_only)s OR a.status = 'open')
         ORDER BY a.opened_at DESC, a.id DESC
-        LIMIT %(limit)s
+        LIMIT %(limit)s OFFSET %(offset)s
         """,
-        {"customer_id": customer_id, "open_only": open_only, "limit": limit},
+        {"customer_id": customer_id, "open_only": open_only, "limit": limit, "offset": offset},
     )
     return [_alert(row) for row in await cursor.fetchall()]
 

@@ -135,6 +135,7 @@ async def list_complaints(
     ticket_id: int | None = None,
     status: ComplaintStatus | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> list[Complaint]:
     """Complaints newest first, of one customer or (None) all, optionally of one ticket."""
     cursor = await conn.execute(
@@ -143,13 +144,14 @@ async def list_complaints(
         WHERE (%(customer)s::text IS NULL OR customer_id = %(customer)s)
           AND (%(ticket)s::bigint IS NULL OR ticket_id = %(ticket)s)
           AND (%(status)s::text IS NULL OR status = %(status)s)
-        ORDER BY registered_at DESC, id DESC LIMIT %(limit)s
+        ORDER BY registered_at DESC, id DESC LIMIT %(limit)s OFFSET %(offset)s
         """,
         {
             "customer": customer_id,
             "ticket": ticket_id,
             "status": status.value if status else None,
             "limit": limit,
+            "offset": offset,
         },
     )
     return [_complaint(row) for row in await cursor.fetchall()]

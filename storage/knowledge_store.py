@@ -246,6 +246,7 @@ async def search(conn: Connection, *, query: KnowledgeQuery, viewer: Viewer) -> 
         "signal": query.signal,
         "statuses": [s.value for s in query.statuses],
         "limit": query.limit,
+        "offset": query.offset,
         "options": _HEADLINE_OPTIONS,
         **_viewer_params(viewer),
     }
@@ -266,7 +267,7 @@ async def search(conn: Connection, *, query: KnowledgeQuery, viewer: Viewer) -> 
           AND (%(signal)s::text IS NULL OR %(signal)s = ANY(v.signals))
           AND (cardinality(%(statuses)s::text[]) = 0 OR e.status = ANY(%(statuses)s))
         ORDER BY {order}
-        LIMIT %(limit)s
+        LIMIT %(limit)s OFFSET %(offset)s
         """,
         params,
     )

@@ -346,6 +346,7 @@ async def list_deliveries(
     subscription_id: int | None = None,
     status: DeliveryStatus | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> list[Delivery]:
     """The delivery log, newest first.
 
@@ -362,7 +363,7 @@ async def list_deliveries(
             AND (%(subscription)s::bigint IS NULL OR d.subscription_id = %(subscription)s)
             AND (%(status)s::text IS NULL OR d.status = %(status)s)
         ORDER BY d.created_at DESC, d.id DESC
-        LIMIT %(limit)s
+        LIMIT %(limit)s OFFSET %(offset)s
         """,
         {
             "customer": customer_id,
@@ -370,6 +371,7 @@ async def list_deliveries(
             "subscription": subscription_id,
             "status": status.value if status else None,
             "limit": limit,
+            "offset": offset,
         },
     )
     return [_delivery(row) for row in await cursor.fetchall()]

@@ -182,6 +182,7 @@ async def list_tickets(
     *,
     customer_id: str | None,
     limit: int = 100,
+    offset: int = 0,
     machine_id: str | None = None,
     engineer: str | None = None,
 ) -> list[Ticket]:
@@ -196,13 +197,14 @@ async def list_tickets(
               SELECT 1 FROM ticket_assignments a WHERE a.ticket_id = tickets.id
                 AND a.engineer_login = %(engineer)s AND a.released_at IS NULL))
         ORDER BY received_at DESC, id DESC
-        LIMIT %(limit)s
+        LIMIT %(limit)s OFFSET %(offset)s
         """,
         {
             "customer_id": customer_id,
             "machine_id": machine_id,
             "engineer": engineer,
             "limit": limit,
+            "offset": offset,
         },
     )
     return [_ticket(row) for row in await cursor.fetchall()]

@@ -8,8 +8,9 @@ from models.credentials import ApiKeyAccess, KeyGrant
 from models.users import Role, User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# A tickets_write key may change what lies under this path, and only that.
-TICKETS_PATH = "/api/tickets"
+# A tickets_write key may change what lies under this path, and only that. Requests to the
+# deprecated /api/tickets alias arrive here as /api/v1/tickets (api/api_versions.py).
+TICKETS_PATH = "/api/v1/tickets"
 
 
 class OutOfScope(Exception):
@@ -26,7 +27,7 @@ def user_within_key(user: User, grant: KeyGrant, *, method: str, path: str) -> U
         if grant.access is ApiKeyAccess.READ_ONLY:
             raise OutOfScope("this API key is read-only: it may only read (GET)")
         if grant.access is ApiKeyAccess.TICKETS_WRITE and not _under(path, TICKETS_PATH):
-            raise OutOfScope("this API key may change tickets only (/api/tickets/...)")
+            raise OutOfScope("this API key may change tickets only (/api/v1/tickets/...)")
     if grant.customer_id is None:
         return user
     return replace(user, role=Role.CUSTOMER, customer_id=grant.customer_id)

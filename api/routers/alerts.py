@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from api.access_scope import customer_filter
 from api.deps import ConnDep, CurrentUser, PlantDep
+from api.pagination import PageDep, page_of
 from api.schemas.alerts import AlertPublic
 from models.plant import MachinePlacement, Plant
 from storage import alert_store
@@ -27,11 +28,19 @@ async def list_alerts(
     user: CurrentUser,
     plant: PlantDep,
     conn: ConnDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
     open_only: Annotated[bool, Query(description="Only alerts still open")] = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AlertPublic]:
-    """Alerts newest first, named by machine and line from the plant file."""
-    alerts = await alert_store.list_alerts(
-        conn, customer_id=customer_filter(user), open_only=open_only, limit=limit
+    """Alerts newest first, named by machine and line from the plant file, a page at a
+    time (``Link`` header); customers see their own machines' alerts only."""
+    found = await alert_store.list_alerts(
+        conn,
+        customer_id=customer_filter(user),
+        open_only=open_only,
+        limit=page.fetch_limit,
+        offset=page.offset,
     )
+    alerts = page_of(found, page, request, response)
     return [AlertPublic.of(a, _placement(plant, a.machine_id)) for a in alerts]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from api.deps import ConnDep, CurrentUser
@@ -20,7 +20,9 @@ router = APIRouter(tags=["audit"])
 async def audit_log(
     user: CurrentUser,
     conn: ConnDep,
-    event: AuditEvent | None = None,
+    request: Request,
+    response: Response,
+    event: Annotated[AuditEvent | None, Query(description="Only entries of this event")] = None,
     login: Annotated[
         str | None, Query(max_length=254, description="entries by or about this login")
     ] = None,
@@ -33,7 +35,8 @@ async def audit_log(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
-    """Entries newest first, filtered; page with ``before_id``."""
+    """Entries newest first, filtered; the next page is ``before_id=next_before_id``, also
+    given as the ``Link`` header's ``next``. Administrators only."""
     if not allowed(user.role, Permission.READ_AUDIT_LOG):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only administrators read the audit log")
     entries = await list_entries(
@@ -49,6 +52,9 @@ async def audit_log(
     )
     more = len(entries) > limit
     page = entries[:limit]
+    if more:
+        following = request.url.include_query_params(before_id=page[-1].id).query
+        response.headers["Link"] = f'<{request.url.path}?{following}>; rel="next"'
     return AuditPage(
         entries=[AuditEntryPublic.of(e) for e in page],
         next_before_id=page[-1].id if more else None,

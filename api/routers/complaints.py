@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 
 from alerts import complaint_commands
 from alerts.complaint_lifecycle import ComplaintRefusal, allowed_targets, answer_timing
 from api.access_scope import can_see, customer_filter, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
+from api.pagination import PageDep, page_of
 from api.schemas.complaints import (
     ComplaintCreate,
     ComplaintDetailPublic,
@@ -43,15 +44,26 @@ async def list_complaints(
     user: CurrentUser,
     conn: ConnDep,
     now: NowDep,
-    ticket_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    status_: Annotated[ComplaintStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    ticket_id: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="Only complaints about this ticket")
+    ] = None,
+    status_: Annotated[
+        ComplaintStatus | None, Query(alias="status", description="Only complaints in this status")
+    ] = None,
 ) -> list[ComplaintPublic]:
-    """Complaints newest first, a customer's own only; filter by ``ticket_id``, ``status``."""
+    """Complaints newest first, a page at a time (``Link`` header); a customer's own only."""
     found = await complaint_store.list_complaints(
-        conn, customer_id=customer_filter(user), ticket_id=ticket_id, status=status_, limit=limit
+        conn,
+        customer_id=customer_filter(user),
+        ticket_id=ticket_id,
+        status=status_,
+        limit=page.fetch_limit,
+        offset=page.offset,
     )
-    return [_public(c, user, now) for c in found]
+    return [_public(c, user, now) for c in page_of(found, page, request, response)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

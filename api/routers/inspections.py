@@ -121,6 +121,8 @@ async def create_inspection(
 async def get_inspection(
     inspection_id: int, user: CurrentUser, conn: ConnDep, settings: SettingsDep
 ) -> InspectionPublic:
+    """One patrol inspection with its checklist answers, findings and their tickets; another
+    customer's answers 404."""
     inspection = await _visible(conn, user, inspection_id)
     template = (await _templates(settings)).get(inspection.draft.template)
     return InspectionPublic.of(inspection, template)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 
 from alerts.knowledge_linking import links_for
 from alerts.knowledge_proposals import NothingToPropose, fault_context_of, propose_from_ticket
 from api.access_scope import customer_filter, machine_for, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
+from api.pagination import PageDep, page_of
 from api.schemas.knowledge import (
     EntryBody,
     EntryDetail,
@@ -84,17 +85,26 @@ async def search_knowledge(
     user: CurrentUser,
     conn: ConnDep,
     plant: PlantDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
     q: Annotated[str, Query(max_length=200, description='words, "phrases", -not, or')] = "",
-    machine_model: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    fault_code: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
-    signal: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    machine_model: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Entries for this model")
+    ] = None,
+    fault_code: Annotated[
+        int | None, Query(ge=0, le=2**31 - 1, description="Entries on this PLC fault code")
+    ] = None,
+    signal: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Entries on this signal")
+    ] = None,
     statuses: Annotated[
         list[EntryStatus] | None, Query(alias="status", max_length=4, description="any of these")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[SearchHitPublic]:
-    """Entries matching the filters; with ``q`` (web search syntax) ranked by relevance
-    (title first, then symptoms and causes, then the rest) with highlighted snippets."""
+    """Entries matching the filters, a page at a time (``Link`` header); with ``q`` (web
+    search syntax) ranked by relevance (title first, then symptoms and causes, then the
+    rest) with highlighted snippets, else by title."""
     viewer = viewer_of(plant, user)
     if not viewer.staff:
         # Customers read published versions only; another status must not tell them which
@@ -102,8 +112,18 @@ async def search_knowledge(
         if statuses and EntryStatus.PUBLISHED not in statuses:
             return []
         statuses = None
-    query = KnowledgeQuery(q, machine_model, fault_code, signal, tuple(statuses or ()), limit)
-    hits = await knowledge_store.search(conn, query=query, viewer=viewer)
+    query = KnowledgeQuery(
+        q,
+        machine_model,
+        fault_code,
+        signal,
+        tuple(statuses or ()),
+        limit=page.fetch_limit,
+        offset=page.offset,
+    )
+    hits = page_of(
+        await knowledge_store.search(conn, query=query, viewer=viewer), page, request, response
+    )
     names = await _part_names(conn, viewer, [h.entry for h in hits])
     return [SearchHitPublic.of(hit, names) for hit in hits]
 

@@ -77,6 +77,8 @@ async def list_plans(user: CurrentUser, conn: ConnDep, plant: PlantDep) -> list[
 async def get_plan(
     machine_model: str, user: CurrentUser, conn: ConnDep, plant: PlantDep
 ) -> MaintenancePlan:
+    """The maintenance plan of a machine model: its tasks and their intervals; a model no
+    line of a customer's has answers 404 to that customer."""
     plan = await maintenance_store.plan_for(conn, machine_model=machine_model)
     if plan is None or (
         user.role is Role.CUSTOMER and machine_model not in _visible_models(plant, user)

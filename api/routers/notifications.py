@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
 from api.access_scope import customer_filter, not_found
 from api.deps import ConnDep, CurrentUser
+from api.pagination import PageDep, page_of
 from api.schemas.notifications import DeliveryDetailPublic, DeliveryPublic, ErrorPublic
 from models.notifications import Audience, Delivery, DeliveryStatus
 from models.users import Role, User
@@ -31,12 +32,21 @@ _MAY_READ = frozenset({Role.ADMIN, Role.DESK, Role.SUPPORT, Role.CUSTOMER})
 async def list_deliveries(
     user: CurrentUser,
     conn: ConnDep,
-    ticket_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    webhook_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    delivery_status: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    ticket_id: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="Only notices about this ticket")
+    ] = None,
+    webhook_id: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="Only calls of this webhook")
+    ] = None,
+    delivery_status: Annotated[
+        DeliveryStatus | None, Query(alias="status", description="Only deliveries in this state")
+    ] = None,
 ) -> list[DeliveryPublic]:
-    """The delivery log, newest first, filtered by ticket, webhook or status."""
+    """The delivery log, newest first, filtered by ticket, webhook or status, a page at a
+    time (``Link`` header)."""
     _check_may_read(user)
     deliveries = await notification_store.list_deliveries(
         conn,
@@ -44,9 +54,10 @@ async def list_deliveries(
         ticket_id=ticket_id,
         subscription_id=webhook_id,
         status=delivery_status,
-        limit=limit,
+        limit=page.fetch_limit,
+        offset=page.offset,
     )
-    return [DeliveryPublic.of(d) for d in deliveries]
+    return [DeliveryPublic.of(d) for d in page_of(deliveries, page, request, response)]
 
 
 @router.get("/deliveries/{delivery_id}")

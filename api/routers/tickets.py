@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 
 from alerts import ticket_commands, ticket_registration
 from alerts.ticket_intake import IntakeError
@@ -18,6 +18,7 @@ from alerts.ticket_lifecycle import Refusal, allowed_targets
 from alerts.ticket_sla import ticket_clocks
 from api.access_scope import customer_filter, line_for, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
+from api.pagination import PageDep, page_of
 from api.schemas.tickets import (
     ChangeApprovalRequest,
     RefusalPublic,
@@ -50,18 +51,26 @@ async def list_tickets(
     conn: ConnDep,
     plant: PlantDep,
     now: NowDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    machine_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    machine_id: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Only this machine's tickets")
+    ] = None,
 ) -> list[TicketPublic]:
-    """Tickets as the store orders them, of the user's own customer only for customers, and
-    only their own jobs for field engineers; ``machine_id``: that machine's service history."""
-    tickets = await ticket_store.list_tickets(
+    """Tickets newest first (by the time received), a page at a time (``Link`` header).
+
+    Customers see their own customer's tickets only, field engineers only the jobs
+    dispatched to them; ``machine_id`` gives that machine's service history."""
+    found = await ticket_store.list_tickets(
         conn,
         customer_id=customer_filter(user),
-        limit=limit,
+        limit=page.fetch_limit,
+        offset=page.offset,
         machine_id=machine_id,
         engineer=user.login if user.role is Role.FIELD_ENGINEER else None,
     )
+    tickets = page_of(found, page, request, response)
     waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[t.id for t in tickets])
     return [
         TicketPublic.of(

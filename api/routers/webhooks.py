@@ -14,10 +14,11 @@ import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Header, HTTPException, Path, Response, status
+from fastapi import APIRouter, Header, HTTPException, Path, Request, Response, status
 
 from api.access_scope import customer_filter, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
+from api.pagination import PageDep, slice_page
 from api.schemas.notifications import (
     WebhookCreate,
     WebhookPublic,
@@ -39,11 +40,15 @@ _SECRET_BYTES = 32
 
 
 @router.get("")
-async def list_webhooks(user: CurrentUser, conn: ConnDep) -> list[WebhookPublic]:
-    """The webhooks the user manages, oldest first (without secrets)."""
+async def list_webhooks(
+    user: CurrentUser, conn: ConnDep, page: PageDep, request: Request, response: Response
+) -> list[WebhookPublic]:
+    """The webhooks the user manages, oldest first (without secrets), a page at a time
+    (``Link`` header): a customer's own, or for administrators every customer's."""
     _check_may_manage(user)
+    # A customer has a handful; the page is cut here rather than in SQL.
     hooks = await webhook_store.list_subscriptions(conn, customer_id=customer_filter(user))
-    return [WebhookPublic.of(h) for h in hooks]
+    return [WebhookPublic.of(h) for h in slice_page(hooks, page, request, response)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -75,6 +80,7 @@ async def create_webhook(
 
 @router.get("/{webhook_id}")
 async def get_webhook(webhook_id: WebhookId, user: CurrentUser, conn: ConnDep) -> WebhookPublic:
+    """One webhook (without its secret); another customer's answers 404."""
     _check_may_manage(user)
     return WebhookPublic.of(await _visible(conn, user, webhook_id))
 

@@ -26,7 +26,19 @@ class ComplaintCreate(BaseModel):
     complaint (``customer_id``), and a ticket's complaint is that ticket's customer's.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "ticket_id": 42,
+                    "description": "The engineer arrived a day after the promised time.",
+                    "contact_name": "Jonas Brandt",
+                    "severity": "general",
+                }
+            ]
+        },
+    )
 
     ticket_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     customer_id: str | None = Field(default=None, min_length=1, max_length=200)
@@ -40,7 +52,19 @@ class ComplaintMoveRequest(BaseModel):
     ``severity``; answering needs ``findings`` (now or before) and the ``answer``;
     follow up, investigating again and closing need a ``note``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "to": "classified",
+                    "category": "response_time",
+                    "severity": "general",
+                    "note": "Arrival 26 h after the call; the contract promises 24 h.",
+                }
+            ]
+        },
+    )
 
     to: ComplaintStatus
     note: str = Field(default="", max_length=4000)

@@ -1,15 +1,24 @@
-"""The health answer: is the service up, can it reach its database, what time is it in the plant."""
+"""The health answer: up or down for anyone; the database and the plant's time for staff."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
+
 from api.schemas.base import PublicModel
 
 
 class HealthPublic(PublicModel):
-    status: Literal["ok", "degraded"]
+    """All that a caller who is not signed in as staff learns."""
+
+    status: Literal["up", "down"] = Field(description="down: the database cannot be reached")
+
+
+class HealthDetailPublic(HealthPublic):
+    """What signed-in staff learn besides."""
+
     database: bool
     # The newest sample time: the plant's clock, which may run ahead of the wall clock.
     plant_time: datetime | None

@@ -28,7 +28,26 @@ FaultCode = Annotated[int, Field(ge=0, le=2**31 - 1)]
 class EntryBody(BaseModel):
     """What an entry says and what it applies to (a write replaces all of it)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "fault_code",
+                    "audience": "customers",
+                    "title": "F-217 Filler valve does not close",
+                    "machine_models": ["FIL-12"],
+                    "fault_codes": [217],
+                    "signals": ["valve_position"],
+                    "symptoms": "The filler drips after the cleaning cycle.",
+                    "causes": "Worn valve seal or residue on the seat.",
+                    "checks": "Watch valve_position during the first cycle after cleaning.",
+                    "remedies": "Clean the seat; replace the seal if it is worn.",
+                    "change_note": "First version",
+                }
+            ]
+        },
+    )
 
     kind: EntryKind
     audience: Audience = Audience.INTERNAL
@@ -69,7 +88,12 @@ class EntryEdit(EntryBody):
 
 
 class EntryTransition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Move an entry through its review: ``to`` the next status, with a ``note``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"to": "in_review", "note": "Ready for a second look"}]},
+    )
 
     to: EntryStatus
     note: str = Field(default="", max_length=500)

@@ -40,7 +40,19 @@ class WebhookCreate(BaseModel):
     a staff webhook hearing of every ticket. ``kinds`` empty: every kind.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://mes.nordbrau.example/linecare/notices",
+                    "customer_id": "nordbrau",
+                    "kinds": ["ticket_opened", "dispatched"],
+                    "description": "MES service board",
+                }
+            ]
+        },
+    )
 
     url: str = Field(min_length=8, max_length=2000)
     customer_id: str | None = Field(default=None, min_length=1, max_length=200)
@@ -56,7 +68,7 @@ class WebhookCreate(BaseModel):
 class WebhookUpdate(BaseModel):
     """Change a webhook: only the fields given change. ``active`` false pauses it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": False}]})
 
     url: str | None = Field(default=None, min_length=8, max_length=2000)
     kinds: list[NoticeKind] | None = Field(default=None, max_length=len(NoticeKind))

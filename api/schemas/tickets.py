@@ -195,7 +195,18 @@ class TransitionRequest(BaseModel):
     ticket is no longer in that state.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "to": "classified",
+                    "note": "General fault under warranty: the filler drips after cleaning.",
+                    "expected_status": "registered",
+                }
+            ]
+        },
+    )
 
     to: TicketStatus
     note: str = Field(default="", max_length=4000)
@@ -205,7 +216,14 @@ class TransitionRequest(BaseModel):
 class ChangeApprovalRequest(BaseModel):
     """Flag that the ticket changes the line's structure or key parameters, or approve it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"needed": True, "approve": False, "note": "Retrofit changes the capper's torque"}
+            ]
+        },
+    )
 
     approve: bool = False
     needed: bool = True
@@ -225,7 +243,24 @@ class TicketCreate(BaseModel):
     customer in the portal. Contact details default to the customer's contact on file;
     ``under_warranty`` overrides the warranty derived from the line and needs a reason."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "line_id": "line-1",
+                    "machine_id": "l1-filler",
+                    "channel": "hotline",
+                    "ticket_type": "general_fault",
+                    "severity": "general",
+                    "summary": "Filler drips after the cleaning cycle",
+                    "symptoms": "Valve 3 drips for about a minute after each cleaning cycle.",
+                    "contact_name": "Jonas Brandt",
+                    "contact_phone": "+49 40 1234 567",
+                }
+            ]
+        },
+    )
 
     line_id: str = Field(min_length=1, max_length=200)
     machine_id: str = Field(min_length=1, max_length=200)

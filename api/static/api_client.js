@@ -5,6 +5,8 @@
 // Refusals turn into errors that carry what the server said.
 
 const TOKEN_KEY = "linecare.token";
+// The version of the API this console speaks (docs/api.md); /api/... is a deprecated alias.
+const API_ROOT = "/api/v1";
 // The header a cookie-authenticated POST/PUT/PATCH/DELETE needs (docs/access.md).
 const CSRF_HEADER = { "X-Requested-With": "fetch" };
 
@@ -47,7 +49,7 @@ export function goToSignIn() {
 // Ends the cookie session (if any), forgets a linked token, and shows the sign-in page.
 export async function signOut() {
   forgetToken();
-  await fetch("/api/sign-out", { method: "POST", headers: CSRF_HEADER }).catch(() => null);
+  await fetch(apiPath("/sign-out"), { method: "POST", headers: CSRF_HEADER }).catch(() => null);
   window.location.assign("/sign-in");
 }
 
@@ -71,11 +73,12 @@ export function showSignOut() {
   button.hidden = false;
 }
 
-// The server's reason in one sentence: a plain detail, a refusal's message, or the first
-// validation complaint ("note: String should have at most 4000 characters").
+// The server's reason in one sentence. Errors are RFC 9457 problems whose `detail` is that
+// sentence (a failed validation's names the fields: "note: String should have at most 4000
+// characters"); the older shapes are still read, for a server not yet updated.
 function reasonOf(body, fallback) {
   const detail = body && body.detail;
-  if (typeof detail === "string") return detail;
+  if (typeof detail === "string" && detail) return detail;
   if (detail && typeof detail.message === "string") return detail.message;
   if (Array.isArray(detail) && detail.length) {
     const first = detail[0];
@@ -86,8 +89,12 @@ function reasonOf(body, fallback) {
   return fallback;
 }
 
+// The address of an API path ("/tickets" -> "/api/v1/tickets"), for fetches of their own
+// (a stream, the sign-in form).
+export function apiPath(path) { return `${API_ROOT}${path}`; }
+
 function apiUrl(path, params) {
-  const url = new URL(`/api${path}`, window.location.origin);
+  const url = new URL(apiPath(path), window.location.origin);
   for (const [key, value] of Object.entries(params || {})) {
     if (value !== null && value !== undefined && value !== "") url.searchParams.set(key, value);
   }
@@ -127,6 +134,22 @@ async function send(method, path, { params, body, headers } = {}) {
 }
 
 export function apiGet(path, params) { return send("GET", path, { params }); }
+
+// Every item of a paged list: follows the answers' `Link: <...>; rel="next"` to the end.
+export async function apiGetAll(path, params) {
+  let response = await apiFetch(path, { params: { limit: 500, ...(params || {}) } });
+  const items = await response.json();
+  for (let next = nextPage(response); next; next = nextPage(response)) {
+    response = await apiFetch(next.pathname.slice(API_ROOT.length), { params: Object.fromEntries(next.searchParams) });
+    items.push(...await response.json());
+  }
+  return items;
+}
+
+function nextPage(response) {
+  const match = (response.headers.get("Link") || "").match(/<([^>]+)>;\s*rel="next"/);
+  return match ? new URL(match[1], window.location.origin) : null;
+}
 
 // A creation carries an Idempotency-Key, so a double click or a retried request makes one.
 export function apiPost(path, body, { idempotencyKey } = {}) {

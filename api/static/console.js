@@ -4,7 +4,7 @@ import { drawChart, sparkline } from "./charts.js";
 import { $, el, fmtNumber, fmtPct } from "./dom.js";
 import { fmtAgo, fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
 import { nextPage, renderNav } from "./page_nav.js";
-import { apiGet as api, goToSignIn, showSignOut, SignedOut, takeTokenFromLink } from "./api_client.js";
+import { apiGet as api, apiGetAll, goToSignIn, showSignOut, SignedOut, takeTokenFromLink } from "./api_client.js";
 import { clockBadge, urgentClock } from "./sla_view.js";
 import { severityPill, statusPill } from "./ticket_badges.js";
 import { customerStatus } from "./ticket_texts.js";
@@ -159,10 +159,11 @@ async function refresh() {
       api("/lines"),
       api("/alerts", { open_only: true, limit: 50 }),
       api("/tickets", { limit: 50 }),
-      api("/machine-status").catch(() => []),
+      apiGetAll("/machine-status").catch(() => []),
     ]);
     view.status = new Map(status.map((s) => [s.machine_id, s]));
-    view.plantTime = health ? health.plant_time : view.plantTime;
+    // Staff get the plant's time from /health; a customer's page takes its newest sample.
+    view.plantTime = (health && health.plant_time) || newestStateTime(lines) || view.plantTime;
     view.lines = lines;
     if (!view.machineId || !findMachine(view.machineId)) {
       view.machineId = lines.length && lines[0].machines.length ? lines[0].machines[0].id : null;
@@ -217,6 +218,10 @@ async function refreshMachine() {
     const trend = await api(`/machines/${encodeURIComponent(entry.machine.id)}/trend`, params);
     renderTrend(trend);
   }
+}
+
+function newestStateTime(lines) {
+  return newestTime(lines.flatMap((line) => line.machines.map((m) => m.state || {})));
 }
 
 function newestTime(values) {

@@ -3,7 +3,7 @@
 // beside them, the anomaly contributions, and a moment annotated onto a ticket.
 
 import uPlot from "/static/vendor/uplot/uPlot.esm.js";
-import { ApiError, SignedOut, apiGet, apiPost, forgetToken, goToSignIn, newIdempotencyKey, showSignOut, storedToken, takeTokenFromLink } from "/static/api_client.js";
+import { ApiError, SignedOut, apiGet, apiPath, apiPost, forgetToken, goToSignIn, newIdempotencyKey, showSignOut, storedToken, takeTokenFromLink } from "/static/api_client.js";
 import { $, el, fill, fmtNumber } from "/static/dom.js";
 import { fmtPlantTime, fmtSiteTime, zoneAbbreviation } from "/static/plant_time.js";
 
@@ -321,7 +321,7 @@ async function start() {
   $("reset-zoom").addEventListener("click", () => { view.zoom = null; $("reset-zoom").hidden = true; reload(); });
   $("annotate").addEventListener("submit", annotate);
   showLive({ live, status: { state: "unknown", reason: null } });
-  openLiveStream(`/api/machines/${encodeURIComponent(view.machine)}/live/stream`, showLive);
+  openLiveStream(apiPath(`/machines/${encodeURIComponent(view.machine)}/live/stream`), showLive);
   loadTickets().catch(() => fill($("mark-ticket"), el("option", { value: "" }, "tickets not available")));
 }
 

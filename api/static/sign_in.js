@@ -1,7 +1,9 @@
-// The sign-in page: posts login and password to /api/sign-in, which sets the
+// The sign-in page: posts login and password to /api/v1/sign-in, which sets the
 // HttpOnly session cookie, then goes to `next` (a path of this site) or to '/'.
 
 const DEMO_PASSWORD = "linecare-demo";
+// This page loads before anyone is signed in, on its own, without the API client.
+const API_ROOT = "/api/v1";
 const ROLE_NAMES = {
   admin: "administrator",
   desk: "service desk",
@@ -52,7 +54,7 @@ async function signIn(event) {
   button.disabled = true;
   showError("");
   try {
-    const response = await fetch("/api/sign-in", {
+    const response = await fetch(`${API_ROOT}/sign-in`, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-Requested-With": "fetch" },
       body: JSON.stringify({ login, password }),
@@ -73,7 +75,7 @@ async function signIn(event) {
 async function offerDemoAccounts() {
   let accounts = [];
   try {
-    const response = await fetch("/api/sign-in/demo-tokens");
+    const response = await fetch(`${API_ROOT}/sign-in/demo-tokens`);
     if (response.ok) accounts = await response.json();
   } catch {
     return;

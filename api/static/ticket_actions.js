@@ -13,12 +13,14 @@ const WAITING_ON_OTHERS = {
   verified: "Waiting for the customer's sign-off.",
 };
 
+// A refused move is a problem (RFC 9457) with the ticket's `current_status` and the moves
+// still open, `allowed_next`.
 function refusalBox(error) {
-  const detail = error.body && error.body.detail;
-  const allowed = detail && Array.isArray(detail.allowed_next) ? detail.allowed_next : [];
+  const body = error.body || {};
+  const allowed = Array.isArray(body.allowed_next) ? body.allowed_next : [];
   return el("div", { class: "refusal", role: "alert" },
     el("strong", {}, error.status === 409 ? "Not done. " : `Not done (${error.status}). `), humanize(error.message),
-    detail && detail.status ? el("div", { class: "small" }, `The ticket is now: ${label(STATUS_LABELS, detail.status)}.`) : null,
+    body.current_status ? el("div", { class: "small" }, `The ticket is now: ${label(STATUS_LABELS, body.current_status)}.`) : null,
     allowed.length ? el("div", { class: "small" }, `Open to you now: ${allowed.map((s) => label(STATUS_LABELS, s)).join(", ")}.`) : null);
 }
 

@@ -107,8 +107,8 @@ async def test_another_customers_ticket_is_not_found(
     for response in (posted, listed, machine):
         assert response.status_code == 404
         assert "vibration" not in response.text
-    assert posted.json() == {"detail": f"ticket {ticket_id} not found"}
-    assert machine.json() == {"detail": "machine 'l1-filler' not found"}
+    assert posted.json()["detail"] == f"ticket {ticket_id} not found"
+    assert machine.json()["detail"] == "machine 'l1-filler' not found"
 
 
 @pytest.mark.parametrize(
@@ -150,4 +150,4 @@ async def test_a_field_engineer_not_on_the_job_does_not_see_the_ticket(
     listed = await client.get(f"/api/tickets/{ticket_id}/annotations", headers=field)
 
     assert posted.status_code == listed.status_code == 404
-    assert posted.json() == {"detail": f"ticket {ticket_id} not found"}
+    assert posted.json()["detail"] == f"ticket {ticket_id} not found"

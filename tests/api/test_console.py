@@ -11,6 +11,7 @@ import pytest
 
 from api.routers.console import STATIC_DIR
 from storage.connections import Pool
+from tests.api.conftest import NORDBRAU, SUPPORT
 from tests.api.factories import T0, insert_series
 
 pytestmark = pytest.mark.integration
@@ -143,10 +144,13 @@ async def test_ticket_page_data_stays_behind_the_token(client: httpx.AsyncClient
     assert (await client.get("/api/tickets")).status_code == 401
 
 
-async def test_health_needs_no_token_and_reports_plant_time(
+async def test_health_tells_anyone_up_and_staff_the_plant_time(
     client: httpx.AsyncClient, seeded_pool: Pool
 ) -> None:
-    empty = await client.get("/api/health")
+    anonymous = await client.get("/api/v1/health")
+    customer = await client.get("/api/v1/health", headers=NORDBRAU)
+    bad_token = await client.get("/api/v1/health", headers={"Authorization": "Bearer nonsense"})
+    empty = await client.get("/api/v1/health", headers=SUPPORT)
     async with seeded_pool.connection() as conn:
         await insert_series(
             conn,
@@ -156,7 +160,9 @@ async def test_health_needs_no_token_and_reports_plant_time(
             step=timedelta(minutes=1),
             values=[6, 6],
         )
-    filled = await client.get("/api/health")
-    assert empty.json() == {"status": "ok", "database": True, "plant_time": None}
+    filled = await client.get("/api/v1/health", headers=SUPPORT)
+    assert anonymous.status_code == customer.status_code == bad_token.status_code == 200
+    assert anonymous.json() == customer.json() == bad_token.json() == {"status": "up"}
+    assert empty.json() == {"status": "up", "database": True, "plant_time": None}
     assert filled.status_code == 200
     assert filled.json()["plant_time"] == "2026-03-02T12:00:00Z"

@@ -21,6 +21,7 @@ from tests.api.dispatch_factories import (
     registered_ticket,
 )
 from tests.api.factories import T0
+from tests.api.problems import refusal_of
 
 pytestmark = pytest.mark.integration
 
@@ -146,7 +147,7 @@ async def test_dispatching_from_the_wrong_state_answers_409_with_the_next_steps(
     response = await dispatch(client, ticket, "demo-field-1")
 
     assert response.status_code == 409
-    assert response.json()["detail"] == {
+    assert refusal_of(response) == {
         "message": "Refused: a ticket that is registered cannot become dispatched.",
         "status": "registered",
         "allowed_next": ["classified", "archived", "waiting_for_customer"],
@@ -163,7 +164,7 @@ async def test_sending_it_to_someone_else_goes_back_to_the_desk_first(
 
     twice = await dispatch(client, ticket, "demo-field-3")
     assert twice.status_code == 409
-    assert "classified" in twice.json()["detail"]["allowed_next"]
+    assert "classified" in refusal_of(twice)["allowed_next"]
 
     back = await move(client, ticket, "classified", DESK, note="Hamburg engineer is ill")
     assert back.status_code == 200

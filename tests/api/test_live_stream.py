@@ -102,8 +102,8 @@ async def test_another_customers_machine_is_404_before_any_event(api_url: str) -
         anonymous = await http.get("/api/machines/l1-filler/live/stream")
 
     assert response.status_code == 404
-    assert response.headers["content-type"] == "application/json"
-    assert response.json() == {"detail": "machine 'l1-filler' not found"}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "machine 'l1-filler' not found"
     assert unknown.status_code == 404
     assert anonymous.status_code == 401
 
@@ -152,7 +152,7 @@ async def test_a_lines_stream_carries_each_of_its_machines(
 
     assert seen == {"l1-filler", "l1-capper", "l1-labeller"}
     assert other.status_code == 404
-    assert other.json() == {"detail": "line 'line-3' not found"}
+    assert other.json()["detail"] == "line 'line-3' not found"
     for _ in range(50):
         if broadcaster_of(app).watchers == 0:
             break

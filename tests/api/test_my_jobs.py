@@ -18,6 +18,7 @@ from tests.api.dispatch_factories import (
     move,
 )
 from tests.api.factories import T0
+from tests.api.problems import refusal_of
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +109,7 @@ async def test_a_job_already_under_way_cannot_be_accepted_any_more(
     response = await client.post(f"/api/my-jobs/{job}/accept", headers=FIELD_1)
 
     assert response.status_code == 409
-    detail = response.json()["detail"]
+    detail = refusal_of(response)
     assert detail["message"] == (
         "Refused: a job is accepted while it is dispatched, and this one is en_route."
     )

@@ -365,8 +365,8 @@ async def test_customers_get_their_own_lines_and_404_for_others(
     missing = await client.get(f"/api/reports/lines/line-99{suffix}", headers=NORDBRAU)
     assert own.status_code == 200
     assert foreign.status_code == missing.status_code == 404
-    assert foreign.json() == {"detail": "line 'line-3' not found"}
-    assert missing.json() == {"detail": "line 'line-99' not found"}
+    assert foreign.json()["detail"] == "line 'line-3' not found"
+    assert missing.json()["detail"] == "line 'line-99' not found"
     theirs = await client.get(f"/api/reports/lines/line-3{suffix}", headers=ALPENPACK)
     assert theirs.status_code == 200
 

@@ -14,6 +14,7 @@ from storage.connections import Pool
 from tests.api.closure_factories import Clock, move
 from tests.api.conftest import DESK, NORDBRAU, SUPPORT
 from tests.api.factories import T0, insert_ticket
+from tests.api.problems import refusal_of
 
 pytestmark = pytest.mark.integration
 
@@ -69,7 +70,7 @@ async def test_a_major_fault_is_archived_only_after_its_rca(
     archived = await move(client, ticket, "archived", DESK)
 
     assert refused.status_code == 409
-    assert refused.json()["detail"] == {
+    assert refusal_of(refused) == {
         "message": "Refused: a root cause analysis with corrective and preventive actions is"
         f" required before archiving (major fault): record it with PUT /api/tickets/{ticket}/rca.",
         "status": "reviewed",

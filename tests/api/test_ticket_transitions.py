@@ -15,6 +15,7 @@ from storage.connections import Pool
 from storage.user_store import create_user
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
 from tests.api.factories import T0, insert_ticket
+from tests.api.problems import refusal_of
 
 pytestmark = pytest.mark.integration
 
@@ -106,7 +107,7 @@ async def test_a_refused_move_answers_409_with_the_allowed_next_steps(
     response = await _move(client, ticket, "repaired", DESK)
 
     assert response.status_code == 409
-    assert response.json()["detail"] == {
+    assert refusal_of(response) == {
         "message": "Refused: a ticket that is registered cannot become repaired.",
         "status": "registered",
         "allowed_next": ["classified", "archived", "waiting_for_customer"],
@@ -119,7 +120,7 @@ async def test_a_customer_cannot_classify_their_ticket(
     response = await _move(client, ticket, "classified", NORDBRAU)
 
     assert response.status_code == 409
-    assert "is for admin, desk, support, not customer" in response.json()["detail"]["message"]
+    assert "is for admin, desk, support, not customer" in refusal_of(response)["message"]
 
 
 async def test_another_customer_cannot_touch_the_ticket(
@@ -137,7 +138,7 @@ async def test_a_move_that_needs_a_reason_without_one_is_refused(
     archived = await _move(client, ticket, "archived", DESK, note="duplicate of LC-2026-000001")
 
     assert refused.status_code == 409
-    assert refused.json()["detail"]["message"] == (
+    assert refusal_of(refused)["message"] == (
         "Refused: moving a ticket to archived needs a reason."
     )
     assert archived.status_code == 200
@@ -188,7 +189,7 @@ async def test_two_people_moving_one_ticket_cannot_both_win(
     codes = sorted([first.status_code, second.status_code])
     assert codes == [200, 409]
     loser = first if first.status_code == 409 else second
-    assert "someone else moved it meanwhile" in loser.json()["detail"]["message"]
+    assert "someone else moved it meanwhile" in refusal_of(loser)["message"]
 
 
 async def test_the_response_clock_counts_down_and_is_met_by_the_first_move(
@@ -226,7 +227,7 @@ async def test_a_line_change_waits_for_the_technical_leads_approval(
 
     assert flag.status_code == 200 and flag.json()["needs_change_approval"]
     assert refused.status_code == 409
-    assert "technical lead must approve" in refused.json()["detail"]["message"]
+    assert "technical lead must approve" in refusal_of(refused)["message"]
     assert desk_approval.status_code == 409
     assert approval.json()["change_approved_by"] == "demo-support"
     assert dispatched.status_code == 200

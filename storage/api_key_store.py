@@ -84,15 +84,24 @@ async def find_by_idempotency_key(
     return _api_key(row) if row else None
 
 
-async def list_api_keys(conn: Connection, *, owner_login: str | None = None) -> list[ApiKey]:
-    """Every key, or one user's, newest first."""
+async def list_api_keys(
+    conn: Connection,
+    *,
+    owner_login: str | None = None,
+    active_only: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ApiKey]:
+    """Every key, or one user's, newest first; ``active_only``: not the revoked ones."""
     cursor = await conn.execute(
         f"""
         SELECT {_KEY_COLUMNS} FROM api_keys JOIN users ON users.id = api_keys.user_id
-        WHERE %(owner)s::text IS NULL OR users.login = %(owner)s
+        WHERE (%(owner)s::text IS NULL OR users.login = %(owner)s)
+          AND (NOT %(active_only)s OR api_keys.revoked_at IS NULL)
         ORDER BY api_keys.created_at DESC, api_keys.id DESC
+        LIMIT %(limit)s OFFSET %(offset)s
         """,
-        {"owner": owner_login},
+        {"owner": owner_login, "active_only": active_only, "limit": limit, "offset": offset},
     )
     return [_api_key(row) for row in await cursor.fetchall()]
 

@@ -118,16 +118,23 @@ async def accept_assignment(conn: Connection, *, assignment_id: int, at: datetim
 
 
 async def jobs_of(
-    conn: Connection, *, login: str, statuses: Collection[TicketStatus]
+    conn: Connection,
+    *,
+    login: str,
+    statuses: Collection[TicketStatus],
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Assignment]:
-    """The engineer's current assignments of tickets in these states, soonest due first."""
+    """The engineer's current assignments of tickets in these states, soonest due first;
+    ``limit`` None: all of them."""
     cursor = await conn.execute(
         f"""
         SELECT {_COLUMNS} FROM ticket_assignments a JOIN tickets t ON t.id = a.ticket_id
         WHERE a.engineer_login = %s AND a.released_at IS NULL AND t.status = ANY(%s)
         ORDER BY t.arrival_due NULLS LAST, t.resolution_due, a.ticket_id
+        LIMIT %s OFFSET %s
         """,
-        (login, [s.value for s in statuses]),
+        (login, [s.value for s in statuses], limit, offset),
     )
     return await _with_parts(conn, await cursor.fetchall())
 
@@ -187,11 +194,14 @@ async def set_owner(
     return row[0] if row else None
 
 
-async def ticket_owners(conn: Connection, *, owner: str | None) -> list[TicketOwner]:
+async def ticket_owners(
+    conn: Connection, *, owner: str | None, limit: int | None = None, offset: int = 0
+) -> list[TicketOwner]:
     """The owners of tickets in the queue, of one owner or (None) of everyone, by ticket."""
     cursor = await conn.execute(
         "SELECT ticket_id, owner, assigned_by, assigned_at FROM ticket_owners"
-        " WHERE (%(owner)s::text IS NULL OR owner = %(owner)s) ORDER BY ticket_id",
-        {"owner": owner},
+        " WHERE (%(owner)s::text IS NULL OR owner = %(owner)s) ORDER BY ticket_id"
+        " LIMIT %(limit)s OFFSET %(offset)s",
+        {"owner": owner, "limit": limit, "offset": offset},
     )
     return [TicketOwner(*row) for row in await cursor.fetchall()]

@@ -28,9 +28,24 @@ _SELECT = """
 """
 
 
-async def list_field_engineers(conn: Connection) -> list[FieldEngineer]:
-    """Every active field engineer with their profile and open jobs, by login."""
-    return await _engineers(conn, login=None)
+async def list_field_engineers(
+    conn: Connection,
+    *,
+    machine_model: str | None = None,
+    home_region: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[FieldEngineer]:
+    """Every active field engineer with their profile and open jobs, by login; optionally
+    only those trained on ``machine_model`` or based in ``home_region``."""
+    return await _engineers(
+        conn,
+        login=None,
+        machine_model=machine_model,
+        home_region=home_region,
+        limit=limit,
+        offset=offset,
+    )
 
 
 async def find_field_engineer(conn: Connection, *, login: str) -> FieldEngineer | None:
@@ -39,13 +54,32 @@ async def find_field_engineer(conn: Connection, *, login: str) -> FieldEngineer 
     return found[0] if found else None
 
 
-async def _engineers(conn: Connection, *, login: str | None) -> list[FieldEngineer]:
+async def _engineers(
+    conn: Connection,
+    *,
+    login: str | None,
+    machine_model: str | None = None,
+    home_region: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[FieldEngineer]:
     cursor = await conn.execute(
-        _SELECT + " AND (%(login)s::text IS NULL OR u.login = %(login)s) ORDER BY u.login",
+        _SELECT
+        + """
+          AND (%(login)s::text IS NULL OR u.login = %(login)s)
+          AND (%(model)s::text IS NULL OR %(model)s = ANY(p.machine_models))
+          AND (%(region)s::text IS NULL OR p.home_region = %(region)s)
+        ORDER BY u.login
+        LIMIT %(limit)s OFFSET %(offset)s
+        """,
         {
             "open": [s.value for s in OPEN_JOB_STATUSES],
             "role": Role.FIELD_ENGINEER.value,
             "login": login,
+            "model": machine_model,
+            "region": home_region,
+            "limit": limit,
+            "offset": offset,
         },
     )
     rows = await cursor.fetchall()

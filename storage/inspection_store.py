@@ -83,12 +83,14 @@ async def get_inspection(conn: Connection, *, inspection_id: int) -> Inspection 
     return _inspection(row, findings.get(inspection_id, ()))
 
 
-async def line_inspections(conn: Connection, *, line_id: str, limit: int) -> list[Inspection]:
+async def line_inspections(
+    conn: Connection, *, line_id: str, limit: int, offset: int = 0
+) -> list[Inspection]:
     """The line's inspections, newest first."""
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM inspections WHERE line_id = %s"
-        " ORDER BY inspected_at DESC, id DESC LIMIT %s",
-        (line_id, limit),
+        " ORDER BY inspected_at DESC, id DESC LIMIT %s OFFSET %s",
+        (line_id, limit, offset),
     )
     rows = await cursor.fetchall()
     findings = await _findings(conn, [r[0] for r in rows])

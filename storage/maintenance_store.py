@@ -74,11 +74,15 @@ async def plan_for(conn: Connection, *, machine_model: str) -> MaintenancePlan |
     return MaintenancePlan.model_validate(row[0]) if row is not None else None
 
 
-async def list_overrides(conn: Connection, *, machine_ids: Sequence[str]) -> list[TaskOverride]:
+async def list_overrides(
+    conn: Connection, *, machine_ids: Sequence[str], limit: int | None = None, offset: int = 0
+) -> list[TaskOverride]:
+    """The machines' overrides by machine and task; ``limit`` None: all of them."""
     cursor = await conn.execute(
         "SELECT machine_id, task_key, interval, disabled, reason, updated_by"
-        " FROM maintenance_overrides WHERE machine_id = ANY(%s) ORDER BY machine_id, task_key",
-        (list(machine_ids),),
+        " FROM maintenance_overrides WHERE machine_id = ANY(%s) ORDER BY machine_id, task_key"
+        " LIMIT %s OFFSET %s",
+        (list(machine_ids), limit, offset),
     )
     return [
         TaskOverride(

@@ -26,8 +26,15 @@ _INSTALLED_COLUMNS = (
 )
 
 
-async def list_parts(conn: Connection, *, machine_model: str | None = None) -> list[CatalogueEntry]:
-    """The catalogue by part number; with ``machine_model``, only the parts that fit it."""
+async def list_parts(
+    conn: Connection,
+    *,
+    machine_model: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[CatalogueEntry]:
+    """The catalogue by part number; with ``machine_model``, only the parts that fit it.
+    ``limit`` None: every part."""
     cursor = await conn.execute(
         f"""
         SELECT {_PART_COLUMNS} FROM parts p
@@ -35,8 +42,9 @@ async def list_parts(conn: Connection, *, machine_model: str | None = None) -> l
             SELECT 1 FROM part_fits f
             WHERE f.part_number = p.part_number AND f.machine_model = %(model)s)
         ORDER BY part_number
+        LIMIT %(limit)s OFFSET %(offset)s
         """,
-        {"model": machine_model},
+        {"model": machine_model, "limit": limit, "offset": offset},
     )
     rows = await cursor.fetchall()
     fits = await _fits(conn, part_numbers=[row[0] for row in rows])

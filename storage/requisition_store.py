@@ -61,16 +61,31 @@ async def insert_requisition(
 
 
 async def list_requisitions(
-    conn: Connection, *, statuses: Sequence[RequisitionStatus] = (), limit: int = 200
+    conn: Connection,
+    *,
+    statuses: Sequence[RequisitionStatus] = (),
+    store_id: str | None = None,
+    ticket_id: int | None = None,
+    limit: int = 200,
+    offset: int = 0,
 ) -> list[Requisition]:
-    """Newest first; with ``statuses`` only those."""
+    """Newest first; with ``statuses`` only those, with ``store_id`` only those for that
+    store, with ``ticket_id`` only those of that ticket."""
     cursor = await conn.execute(
         f"""
         SELECT {_COLUMNS} FROM requisitions
-        WHERE cardinality(%(statuses)s::text[]) = 0 OR status = ANY(%(statuses)s)
-        ORDER BY id DESC LIMIT %(limit)s
+        WHERE (cardinality(%(statuses)s::text[]) = 0 OR status = ANY(%(statuses)s))
+          AND (%(store)s::text IS NULL OR store_id = %(store)s)
+          AND (%(ticket)s::bigint IS NULL OR ticket_id = %(ticket)s)
+        ORDER BY id DESC LIMIT %(limit)s OFFSET %(offset)s
         """,
-        {"statuses": [s.value for s in statuses], "limit": limit},
+        {
+            "statuses": [s.value for s in statuses],
+            "store": store_id,
+            "ticket": ticket_id,
+            "limit": limit,
+            "offset": offset,
+        },
     )
     return [_requisition(row) for row in await cursor.fetchall()]
 

@@ -39,13 +39,23 @@ _SERIAL_COLUMNS = "part_number, serial, state, store_id, ticket_id, machine_id, 
 # Stores ---------------------------------------------------------------------------------
 
 
-async def list_stores(conn: Connection) -> list[Store]:
-    """Central first, then regional, then vans; by name within each kind."""
+async def list_stores(
+    conn: Connection,
+    *,
+    kind: StoreKind | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Store]:
+    """Central first, then regional, then vans; by name within each kind; ``kind``: only
+    those. ``limit`` None: every store."""
     cursor = await conn.execute(
         f"""
         SELECT {_STORE_COLUMNS} FROM stores
-        ORDER BY array_position(ARRAY['central', 'regional', 'van'], kind), name
-        """
+        WHERE %(kind)s::text IS NULL OR kind = %(kind)s
+        ORDER BY array_position(ARRAY['central', 'regional', 'van'], kind), name, id
+        LIMIT %(limit)s OFFSET %(offset)s
+        """,
+        {"kind": kind.value if kind else None, "limit": limit, "offset": offset},
     )
     return [_store(row) for row in await cursor.fetchall()]
 
@@ -86,17 +96,23 @@ def _store(row: tuple[Any, ...]) -> Store:
 
 
 async def stock_levels(
-    conn: Connection, *, store_id: str | None = None, part_number: str | None = None
+    conn: Connection,
+    *,
+    store_id: str | None = None,
+    part_number: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[StockLevel]:
-    """Levels by store and part, optionally of one store or one part."""
+    """Levels by store and part, optionally of one store or one part; ``limit`` None: all."""
     cursor = await conn.execute(
         f"""
         SELECT {_LEVEL_COLUMNS} FROM stock_levels
         WHERE (%(store)s::text IS NULL OR store_id = %(store)s)
           AND (%(part)s::text IS NULL OR part_number = %(part)s)
         ORDER BY store_id, part_number
+        LIMIT %(limit)s OFFSET %(offset)s
         """,
-        {"store": store_id, "part": part_number},
+        {"store": store_id, "part": part_number, "limit": limit, "offset": offset},
     )
     return [_level(row) for row in await cursor.fetchall()]
 
@@ -120,7 +136,9 @@ async def set_thresholds(
     return _level(row)
 
 
-async def low_stock(conn: Connection, *, store_id: str | None = None) -> list[LowStockWarning]:
+async def low_stock(
+    conn: Connection, *, store_id: str | None = None, limit: int | None = None, offset: int = 0
+) -> list[LowStockWarning]:
     """Levels below their safety stock, with the open requisition for each, if any."""
     cursor = await conn.execute(
         f"""
@@ -131,8 +149,9 @@ async def low_stock(conn: Connection, *, store_id: str | None = None) -> list[Lo
         FROM stock_levels l
         WHERE on_hand < safety_stock AND (%(store)s::text IS NULL OR store_id = %(store)s)
         ORDER BY store_id, part_number
+        LIMIT %(limit)s OFFSET %(offset)s
         """,
-        {"store": store_id},
+        {"store": store_id, "limit": limit, "offset": offset},
     )
     return [LowStockWarning(_level(row[:7]), row[7]) for row in await cursor.fetchall()]
 
@@ -152,6 +171,7 @@ async def ledger(
     ticket_id: int | None = None,
     serial: str | None = None,
     limit: int = 200,
+    offset: int = 0,
 ) -> list[LedgerEntry]:
     """Ledger entries, newest first, filtered by any of store, part, ticket and serial."""
     cursor = await conn.execute(
@@ -161,7 +181,7 @@ async def ledger(
           AND (%(part)s::text IS NULL OR part_number = %(part)s)
           AND (%(ticket)s::bigint IS NULL OR ticket_id = %(ticket)s)
           AND (%(serial)s::text IS NULL OR serial = %(serial)s)
-        ORDER BY id DESC LIMIT %(limit)s
+        ORDER BY id DESC LIMIT %(limit)s OFFSET %(offset)s
         """,
         {
             "store": store_id,
@@ -169,6 +189,7 @@ async def ledger(
             "ticket": ticket_id,
             "serial": serial,
             "limit": limit,
+            "offset": offset,
         },
     )
     return [_entry(row) for row in await cursor.fetchall()]

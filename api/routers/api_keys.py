@@ -14,6 +14,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, 
 from api.access_scope import not_found
 from api.auth.secrets_issued import new_api_key
 from api.deps import ConnDep, CurrentUser, PlantDep
+from api.pagination import PageDep, page_of
 from api.routers.sign_in import client_address
 from api.schemas.sign_in import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from models.credentials import ApiKey, AuditEvent, AuditRecord
@@ -38,17 +39,29 @@ def _visible(user: User, key: ApiKey) -> bool:
 async def list_api_keys(
     user: CurrentUser,
     conn: ConnDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
     login: Annotated[
         str | None, Query(max_length=254, description="whose keys; administrators only")
     ] = None,
+    active_only: Annotated[bool, Query(description="Leave out the revoked keys")] = False,
 ) -> list[ApiKeyPublic]:
-    """Your keys, newest first; administrators see everyone's, or one user's with ``login``."""
+    """Your keys, newest first, a page at a time (``Link`` header).
+
+    Administrators see everyone's, or one user's with ``login``."""
     if not _may_manage_all(user):
         if login not in (None, user.login):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "you may list only your own keys")
         login = user.login
-    keys = await api_key_store.list_api_keys(conn, owner_login=login)
-    return [ApiKeyPublic.of(key) for key in keys]
+    keys = await api_key_store.list_api_keys(
+        conn,
+        owner_login=login,
+        active_only=active_only,
+        limit=page.fetch_limit,
+        offset=page.offset,
+    )
+    return [ApiKeyPublic.of(key) for key in page_of(keys, page, request, response)]
 
 
 @router.post(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 
 from alerts import dispatch_commands, ticket_commands
 from alerts.dispatch_commands import DispatchError
@@ -29,6 +29,7 @@ from alerts.ticket_sla import ticket_clocks
 from api.access_scope import can_see, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.dispatch_orders import dispatch_order, placement_of_ticket, refusal_response
+from api.pagination import PageDep, page_of
 from api.schemas.dispatch import (
     DispatchCandidatesPublic,
     DispatchOrderPublic,
@@ -176,12 +177,21 @@ async def assign_owners(
 async def ticket_owners(
     user: CurrentUser,
     conn: ConnDep,
-    owner: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    owner: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Only this person's tickets")
+    ] = None,
 ) -> list[TicketOwnerPublic]:
-    """Who owns which ticket in the desk's queue, by ticket; ``owner`` for one person's."""
+    """Who owns which ticket in the desk's queue, by ticket, a page at a time (``Link``);
+    ``owner`` for one person's."""
     if user.role not in _DESK:
         raise not_found("resource", "ticket owners")
-    return [TicketOwnerPublic.of(o) for o in await dispatch_store.ticket_owners(conn, owner=owner)]
+    found = await dispatch_store.ticket_owners(
+        conn, owner=owner, limit=page.fetch_limit, offset=page.offset
+    )
+    return [TicketOwnerPublic.of(o) for o in page_of(found, page, request, response)]
 
 
 async def _ticket(conn: Connection, ticket_id: int) -> Ticket:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
 from api.access_scope import not_found
 from api.deps import ConnDep, CurrentUser
+from api.pagination import PageDep, page_of
 from api.schemas.engineers import EngineerProfileUpdate, EngineerPublic
 from api.ticket_clock import NowDep
 from models.dispatch import FieldEngineer
@@ -27,14 +28,34 @@ _EDITORS = frozenset({Role.DESK, Role.ADMIN})
 
 
 @router.get("")
-async def list_engineers(user: CurrentUser, conn: ConnDep, now: NowDep) -> list[EngineerPublic]:
-    """Every active field engineer with their profile and open jobs, by login."""
+async def list_engineers(
+    user: CurrentUser,
+    conn: ConnDep,
+    now: NowDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    machine_model: Annotated[
+        str | None, Query(max_length=100, description="Only those trained on this model")
+    ] = None,
+    home_region: Annotated[
+        str | None, Query(max_length=100, description="Only those based in this region")
+    ] = None,
+) -> list[EngineerPublic]:
+    """Every active field engineer with their profile and open jobs, by login, a page at
+    a time (``Link`` header)."""
     if user.role is Role.CUSTOMER:
         raise not_found("resource", "engineers")
     if user.role not in _READERS:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the list of engineers is for the desk")
-    engineers = await engineer_store.list_field_engineers(conn)
-    return [EngineerPublic.of(e, today=now.date()) for e in engineers]
+    found = await engineer_store.list_field_engineers(
+        conn,
+        machine_model=machine_model,
+        home_region=home_region,
+        limit=page.fetch_limit,
+        offset=page.offset,
+    )
+    return [EngineerPublic.of(e, today=now.date()) for e in page_of(found, page, request, response)]
 
 
 @router.get("/{login}")

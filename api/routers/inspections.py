@@ -11,7 +11,7 @@ import asyncio
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Header, HTTPException, Request, Response, status
 
 from alerts.inspection_commands import (
     InspectionError,
@@ -21,6 +21,7 @@ from alerts.inspection_commands import (
 )
 from api.access_scope import can_see, line_for, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep, SettingsDep
+from api.pagination import PageDep, page_of
 from api.schemas.inspections import (
     FindingTicketPublic,
     InspectionCreate,
@@ -167,10 +168,18 @@ async def line_inspections(
     conn: ConnDep,
     plant: PlantDep,
     settings: SettingsDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: PageDep,
+    request: Request,
+    response: Response,
 ) -> list[InspectionPublic]:
-    """The line's inspections, newest first; 404 for another customer's line."""
+    """The line's inspections, newest first, a page at a time (``Link`` header); 404 for
+    another customer's line."""
     placement = line_for(plant, user, line_id)
     templates = await _templates(settings)
-    found = await inspection_store.line_inspections(conn, line_id=placement.line.id, limit=limit)
-    return [InspectionPublic.of(i, templates.get(i.draft.template)) for i in found]
+    found = await inspection_store.line_inspections(
+        conn, line_id=placement.line.id, limit=page.fetch_limit, offset=page.offset
+    )
+    return [
+        InspectionPublic.of(i, templates.get(i.draft.template))
+        for i in page_of(found, page, request, response)
+    ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
 from alerts.maintenance_calendar import line_calendar
 from alerts.maintenance_commands import (
@@ -23,6 +23,7 @@ from alerts.maintenance_commands import (
 )
 from api.access_scope import can_see, line_for, machine_for, not_found, visible_lines
 from api.deps import ConnDep, CurrentUser, PlantDep
+from api.pagination import PageDep, page_of
 from api.schemas.maintenance import (
     CalendarEntryPublic,
     CalendarPublic,
@@ -107,12 +108,24 @@ async def put_plan(
 
 @router.get("/overrides")
 async def list_overrides(
-    user: CurrentUser, conn: ConnDep, plant: PlantDep, line_id: str | None = None
+    user: CurrentUser,
+    conn: ConnDep,
+    plant: PlantDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    line_id: Annotated[
+        str | None, Query(max_length=200, description="Only this line's machines")
+    ] = None,
 ) -> list[TaskOverride]:
-    """Per-machine overrides on the user's lines (or on one line)."""
+    """Per-machine overrides on the user's lines (or on one line), by machine and task, a
+    page at a time (``Link`` header)."""
     lines = [line_for(plant, user, line_id)] if line_id else visible_lines(plant, user)
     machine_ids = [m.id for p in lines for m in p.line.machines]
-    return await maintenance_store.list_overrides(conn, machine_ids=machine_ids)
+    found = await maintenance_store.list_overrides(
+        conn, machine_ids=machine_ids, limit=page.fetch_limit, offset=page.offset
+    )
+    return page_of(found, page, request, response)
 
 
 @router.put("/overrides/{machine_id}/{task_key}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 
 from alerts import dispatch_commands, ticket_commands
 from alerts.ticket_lifecycle import Refusal, allowed_targets
@@ -18,6 +18,7 @@ from alerts.ticket_sla import ticket_clocks
 from api.access_scope import not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.dispatch_orders import dispatch_order, refusal_response
+from api.pagination import PageDep, page_of
 from api.routers.job_checklist import checklist_state
 from api.schemas.dispatch import MyJobPublic
 from api.schemas.job_checklist import MyJobFullPublic
@@ -44,14 +45,29 @@ MY_JOB_STATUSES = OPEN_JOB_STATUSES | {
 
 @router.get("")
 async def my_jobs(
-    user: CurrentUser, conn: ConnDep, plant: PlantDep, now: NowDep
+    user: CurrentUser,
+    conn: ConnDep,
+    plant: PlantDep,
+    now: NowDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
 ) -> list[MyJobFullPublic]:
-    """The engineer's jobs, the most urgent arrival first, each with its dispatch order,
-    SLA clocks, the moves they may make now, the parts to bring (what the ticket holds
-    reserved, by store), the parts used (issued on it) and, for planned maintenance, the
-    tasks with their checklists to answer (``PUT`` each item's ``answer_url``)."""
+    """The engineer's jobs, the most urgent arrival first, a page at a time (``Link``).
+
+    Each job has its dispatch order, SLA clocks, the moves they may make now, the parts
+    to bring (what the ticket holds reserved, by store), the parts used (issued on it)
+    and, for planned maintenance, the tasks with their checklists to answer (``PUT``
+    each item's ``answer_url``)."""
     _engineer_only(user)
-    jobs = await dispatch_store.jobs_of(conn, login=user.login, statuses=MY_JOB_STATUSES)
+    found = await dispatch_store.jobs_of(
+        conn,
+        login=user.login,
+        statuses=MY_JOB_STATUSES,
+        limit=page.fetch_limit,
+        offset=page.offset,
+    )
+    jobs = page_of(found, page, request, response)
     waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[j.ticket_id for j in jobs])
     answer = []
     for job in jobs:

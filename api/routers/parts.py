@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 
 from alerts.parts_catalogue_import import part_problem
 from api.access_scope import machine_for, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
+from api.pagination import PageDep, page_of
 from api.parts_access import require_parts_authority, require_staff
 from api.schemas.parts import InstalledPartPublic, PartBody, PartCreate, PartPublic
 from api.ticket_clock import NowDep
@@ -30,16 +31,28 @@ _IDEMPOTENCY_KIND = "part"
 async def list_parts(
     user: CurrentUser,
     conn: ConnDep,
-    machine_model: Annotated[str | None, Query(max_length=100)] = None,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    machine_model: Annotated[
+        str | None, Query(max_length=100, description="Only the parts that fit this model")
+    ] = None,
 ) -> list[PartPublic]:
-    """The catalogue by part number; with ``machine_model`` only the parts that fit it."""
+    """The spare parts catalogue by part number, a page at a time (``Link`` header).
+
+    With ``machine_model`` only the parts that fit it. Staff only: customers get 403."""
     require_staff(user)
-    entries = await parts_store.list_parts(conn, machine_model=machine_model)
-    return [PartPublic.of(entry) for entry in entries]
+    found = await parts_store.list_parts(
+        conn, machine_model=machine_model, limit=page.fetch_limit, offset=page.offset
+    )
+    return [PartPublic.of(entry) for entry in page_of(found, page, request, response)]
 
 
 @router.get("/parts/{part_number}")
 async def get_part(part_number: PartNumber, user: CurrentUser, conn: ConnDep) -> PartPublic:
+    """One catalogue part with its prices, supplier and the machine models it fits.
+
+    404 for a part number that is not in the catalogue. Staff only: customers get 403."""
     require_staff(user)
     entry = await parts_store.get_part(conn, part_number=part_number)
     if entry is None:

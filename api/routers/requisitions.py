@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 
 from alerts import requisition_commands
 from alerts.stock_ledger_rules import Refusal
 from api.access_scope import not_found
 from api.deps import ConnDep, CurrentUser
+from api.pagination import PageDep, page_of
 from api.parts_access import refused, require_parts_authority, require_staff
 from api.schemas.stock import DecisionBody, ReceiptBody, RequisitionBody, RequisitionPublic
 from api.ticket_clock import NowDep
@@ -31,19 +32,44 @@ _IDEMPOTENCY_KIND = "requisition"
 async def list_requisitions(
     user: CurrentUser,
     conn: ConnDep,
-    status_: Annotated[list[RequisitionStatus] | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    status_: Annotated[
+        list[RequisitionStatus] | None,
+        Query(alias="status", description="Only these states (repeatable)"),
+    ] = None,
+    store_id: Annotated[
+        str | None, Query(max_length=100, description="Only those for this store")
+    ] = None,
+    ticket_id: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="Only those of this ticket")
+    ] = None,
 ) -> list[RequisitionPublic]:
-    """Newest first; ``status`` (repeatable) keeps only those, e.g. ``?status=pending``."""
+    """Requisitions newest first, a page at a time (``Link`` header).
+
+    ``status`` (repeatable) keeps only those, e.g. ``?status=pending``; ``store_id`` and
+    ``ticket_id`` narrow to one store's or one ticket's."""
     require_staff(user)
-    found = await requisition_store.list_requisitions(conn, statuses=status_ or (), limit=limit)
-    return [RequisitionPublic.of(r) for r in found]
+    found = await requisition_store.list_requisitions(
+        conn,
+        statuses=status_ or (),
+        store_id=store_id,
+        ticket_id=ticket_id,
+        limit=page.fetch_limit,
+        offset=page.offset,
+    )
+    return [RequisitionPublic.of(r) for r in page_of(found, page, request, response)]
 
 
 @router.get("/{requisition_id}")
 async def get_requisition(
     requisition_id: RequisitionId, user: CurrentUser, conn: ConnDep
 ) -> RequisitionPublic:
+    """One requisition: the part and quantity asked for, the store, the ticket, and how it
+    was decided, transferred or ordered and received.
+
+    404 for a requisition that does not exist. Staff only: customers get 403."""
     require_staff(user)
     found = await requisition_store.get_requisition(conn, requisition_id=requisition_id)
     if found is None:

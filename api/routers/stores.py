@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 
 from alerts import stock_commands
 from alerts.stock_ledger_rules import Refusal
 from alerts.stock_permissions import may_book
 from api.access_scope import not_found
 from api.deps import ConnDep, CurrentUser
+from api.pagination import PageDep, page_of
 from api.parts_access import refused, require_parts_authority, require_staff
 from api.schemas.stock import (
     BookingPublic,
@@ -43,14 +44,29 @@ _IDEMPOTENCY_KIND = "movement"
 
 
 @router.get("/stores")
-async def list_stores(user: CurrentUser, conn: ConnDep) -> list[StorePublic]:
-    """Central, regional, then vans."""
+async def list_stores(
+    user: CurrentUser,
+    conn: ConnDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    kind: Annotated[StoreKind | None, Query(description="Only stores of this kind")] = None,
+) -> list[StorePublic]:
+    """The stores: central, regional, then vans, by name, a page at a time (``Link``).
+
+    Staff only: customers get 403."""
     require_staff(user)
-    return [StorePublic.of(store) for store in await stock_store.list_stores(conn)]
+    found = await stock_store.list_stores(
+        conn, kind=kind, limit=page.fetch_limit, offset=page.offset
+    )
+    return [StorePublic.of(store) for store in page_of(found, page, request, response)]
 
 
 @router.get("/stores/{store_id}")
 async def get_store(store_id: StoreId, user: CurrentUser, conn: ConnDep) -> StorePublic:
+    """One store: its name, kind, region and, for a van, the field engineer who drives it.
+
+    404 for a store that does not exist. Staff only: customers get 403."""
     require_staff(user)
     return StorePublic.of(await _store(conn, store_id))
 
@@ -94,24 +110,41 @@ async def create_store(
 async def list_stock(
     user: CurrentUser,
     conn: ConnDep,
-    store_id: Annotated[str | None, Query(max_length=100)] = None,
-    part_number: Annotated[str | None, Query(max_length=64)] = None,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    store_id: Annotated[str | None, Query(max_length=100, description="Only this store")] = None,
+    part_number: Annotated[str | None, Query(max_length=64, description="Only this part")] = None,
 ) -> list[StockLevelPublic]:
-    """Stock levels by store and part, with availability and the low-stock flags."""
+    """Stock levels by store and part, with availability and the low-stock flags, a page
+    at a time (``Link`` header)."""
     require_staff(user)
-    levels = await stock_store.stock_levels(conn, store_id=store_id, part_number=part_number)
-    return [StockLevelPublic.of(level) for level in levels]
+    levels = await stock_store.stock_levels(
+        conn,
+        store_id=store_id,
+        part_number=part_number,
+        limit=page.fetch_limit,
+        offset=page.offset,
+    )
+    return [StockLevelPublic.of(level) for level in page_of(levels, page, request, response)]
 
 
 @router.get("/stock/warnings")
 async def low_stock(
     user: CurrentUser,
     conn: ConnDep,
-    store_id: Annotated[str | None, Query(max_length=100)] = None,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    store_id: Annotated[str | None, Query(max_length=100, description="Only this store")] = None,
 ) -> list[LowStockPublic]:
-    """Levels below their safety stock, each with the requisition already open for it."""
+    """Levels below their safety stock, each with the requisition already open for it, a
+    page at a time (``Link`` header)."""
     require_staff(user)
-    return [LowStockPublic.of(w) for w in await stock_store.low_stock(conn, store_id=store_id)]
+    warnings = await stock_store.low_stock(
+        conn, store_id=store_id, limit=page.fetch_limit, offset=page.offset
+    )
+    return [LowStockPublic.of(w) for w in page_of(warnings, page, request, response)]
 
 
 @router.put("/stock/{store_id}/{part_number}")
@@ -142,13 +175,18 @@ async def set_thresholds(
 async def list_ledger(
     user: CurrentUser,
     conn: ConnDep,
-    store_id: Annotated[str | None, Query(max_length=100)] = None,
-    part_number: Annotated[str | None, Query(max_length=64)] = None,
-    ticket_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    serial: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    store_id: Annotated[str | None, Query(max_length=100, description="Only this store")] = None,
+    part_number: Annotated[str | None, Query(max_length=64, description="Only this part")] = None,
+    ticket_id: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="Only movements booked on this ticket")
+    ] = None,
+    serial: Annotated[str | None, Query(max_length=100, description="Only this serial")] = None,
 ) -> list[LedgerEntryPublic]:
-    """Ledger entries, newest first."""
+    """Ledger entries, newest first, a page at a time (``Link`` header), filtered by any of
+    store, part, ticket and serial."""
     require_staff(user)
     entries = await stock_store.ledger(
         conn,
@@ -156,9 +194,10 @@ async def list_ledger(
         part_number=part_number,
         ticket_id=ticket_id,
         serial=serial,
-        limit=limit,
+        limit=page.fetch_limit,
+        offset=page.offset,
     )
-    return [LedgerEntryPublic.of(entry) for entry in entries]
+    return [LedgerEntryPublic.of(entry) for entry in page_of(entries, page, request, response)]
 
 
 @router.post("/ledger", status_code=status.HTTP_201_CREATED, responses={409: {}})

@@ -5,6 +5,7 @@
 #   TimescaleDB, Apache edition, built from Debian's trixie source package
 #   .venv with the project and its dev tools             (pip)
 #   uPlot for the diagnosis page's charts, pinned          (npm, sha256 checked)
+#   axe-core for the browser accessibility test, pinned   (npm, sha256 checked)
 # A second run checks and returns in seconds. Needs root (or sudo) for apt.
 set -euo pipefail
 
@@ -124,8 +125,38 @@ fetch_uplot() {
     || { echo "uPlot files do not match their pinned sha256" >&2; exit 1; }
 }
 
+# axe-core, pinned, vendored into tests/browser/vendor/axe-core (committed, like uPlot): the
+# accessibility test injects it into each page; never served by the app.
+axe_version=4.14.1
+axe_tarball_sha256=e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745
+axe_files=(
+  "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c  axe.min.js"
+  "af175b9d96ee93c21a036152e1b905b0b95304d4ae8c2c921c7609100ba8df7e  LICENSE"
+)
+
+fetch_axe_core() {
+  local dir="$root/tests/browser/vendor/axe-core"
+  if (cd "$dir" 2>/dev/null && printf '%s\n' "${axe_files[@]}" | sha256sum --check --status 2>/dev/null); then
+    return
+  fi
+  command -v npm >/dev/null || { echo "npm is needed to fetch axe-core $axe_version" >&2; exit 1; }
+  say "fetching axe-core $axe_version from npm"
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "axe-core@$axe_version" >/dev/null)
+  echo "$axe_tarball_sha256  $tmp/axe-core-$axe_version.tgz" | sha256sum --check --status \
+    || { echo "axe-core-$axe_version.tgz does not match its pinned sha256" >&2; rm -rf "$tmp"; exit 1; }
+  tar -xzf "$tmp/axe-core-$axe_version.tgz" -C "$tmp"
+  mkdir -p "$dir"
+  cp "$tmp/package/axe.min.js" "$tmp/package/LICENSE" "$dir/"
+  rm -rf "$tmp"
+  (cd "$dir" && printf '%s\n' "${axe_files[@]}" | sha256sum --check --status) \
+    || { echo "axe-core files do not match their pinned sha256" >&2; exit 1; }
+}
+
 install_apt_packages
 build_timescaledb
 install_venv
 fetch_uplot
+fetch_axe_core
 say "ready"

@@ -2,9 +2,9 @@
 // GET /api/fleet, the lines needing attention first. Refreshes itself; rows open the
 // console on the line's most pressing machine, deadlines open their ticket.
 // Vanilla JS, no build step; strings from the API enter the page as text.
-import { apiGet, goToSignIn, showSignOut, SignedOut, takeTokenFromLink } from "./api_client.js";
+import { apiGet, goToSignIn, SignedOut, takeTokenFromLink } from "./api_client.js";
 import { $, el, fill } from "./dom.js";
-import { renderNav } from "./page_nav.js";
+import { showSignedIn } from "./top_bar.js";
 import { fmtSiteTime, zoneAbbreviation } from "./plant_time.js";
 
 const REFRESH_MS = 15000;
@@ -161,10 +161,7 @@ async function start() {
     showStatus(err.message);
     return;
   }
-  showSignOut();
-  renderNav($("topnav"), view.me);
-  $("user-chip").textContent = view.me.display_name;
-  $("user-chip").hidden = false;
+  showSignedIn(view.me);
   if (!STAFF.has(view.me.role)) {
     showRefusal("The fleet overview is for support and the service desk. Your lines are on the console.");
     return;

@@ -7,10 +7,10 @@ import { $, el, fill } from "./dom.js";
 import { fmtSiteTime } from "./plant_time.js";
 import { signalLabel } from "./signal_labels.js";
 import {
-  apiGet, apiPost, apiPut, ApiError, goToSignIn, newIdempotencyKey, showSignOut, SignedOut,
+  apiGet, apiPost, apiPut, ApiError, goToSignIn, newIdempotencyKey, SignedOut,
   takeTokenFromLink,
 } from "./api_client.js";
-import { renderNav } from "./page_nav.js";
+import { showSignedIn } from "./top_bar.js";
 
 const WRITERS = new Set(["support", "admin"]);
 const SIGNALS = ["vibration_rms", "bearing_temp", "motor_current", "speed"];
@@ -440,13 +440,6 @@ function fillFilters(lines) {
   $("f-status").value = p.get("status") || "";
 }
 
-function renderUser(me) {
-  const chip = $("user-chip");
-  fill(chip, el("span", {}, me.display_name), el("span", { class: "user-role" }, me.customer_name || me.role));
-  chip.hidden = false;
-  showSignOut();
-}
-
 function bind() {
   $("search-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -481,8 +474,7 @@ async function start() {
   }
   view.staff = view.me.role !== "customer";
   view.writer = WRITERS.has(view.me.role);
-  renderNav($("page-nav"), view.me);
-  renderUser(view.me);
+  showSignedIn(view.me);
   $("f-status-box").hidden = !view.staff;
   $("new-entry").hidden = !view.writer;
   $("review-queue").hidden = !view.writer;

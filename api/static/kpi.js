@@ -2,10 +2,11 @@
 // complaints and backlog from /api/kpis/service, per month, engineer, customer, line model
 // or fault type, and the monthly review as PDF or CSV.
 // Vanilla JS, no build step; strings from the API enter the page as text.
-import { apiFetch, goToSignIn, showSignOut, SignedOut, takeTokenFromLink } from "./api_client.js";
+import { apiFetch, goToSignIn, SignedOut, takeTokenFromLink } from "./api_client.js";
 import { $, el, fmtNumber, svg } from "./dom.js";
 import { fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
 import { renderCosts } from "./kpi_costs.js";
+import { showSignedIn } from "./top_bar.js";
 
 const GROUPS = { month: "Month", engineer: "Engineer", customer: "Customer", line_model: "Line model", fault_type: "Fault type" };
 // The console's thresholds for rates: green from 85 %, amber from 60 %, red below.
@@ -414,7 +415,7 @@ async function start() {
   takeTokenFromLink();
   try {
     view.me = await api("/me");
-    showSignOut();
+    showSignedIn(view.me);
   } catch (err) {
     if (err instanceof SignedOut) { goToSignIn(); return; }
     showStatus(err.message, "error");
@@ -423,8 +424,6 @@ async function start() {
     showRefusal("Service KPIs are for the service desk, support and customers.");
     return;
   }
-  $("user-chip").textContent = view.me && view.me.customer_name ? `${view.me.display_name} · ${view.me.customer_name}` : (view.me ? view.me.display_name : "");
-  $("user-chip").hidden = !view.me;
   // Staffing is internal: customers see no figures per engineer.
   if (view.me && view.me.role === "customer") {
     for (const button of $("group-by").querySelectorAll("[data-staff]")) button.remove();

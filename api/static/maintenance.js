@@ -5,8 +5,9 @@
 import { $, el, fill, fmtNumber } from "./dom.js";
 import { fmtSiteDate, fmtSiteTime } from "./plant_time.js";
 import {
-  ApiError, SignedOut, apiGet, apiPost, goToSignIn, newIdempotencyKey, showSignOut, takeTokenFromLink,
+  ApiError, SignedOut, apiGet, apiPost, goToSignIn, newIdempotencyKey, takeTokenFromLink,
 } from "./api_client.js";
+import { showSignedIn } from "./top_bar.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 const STAFF = new Set(["desk", "support", "admin"]);
@@ -343,9 +344,7 @@ async function start() {
     view.lines = lines;
     view.template = templates[0] || null;
   } catch (err) { handle(err); return; }
-  $("user-chip").textContent = `${view.me.display_name} · ${view.me.role}`;
-  $("user-chip").hidden = false;
-  showSignOut();
+  showSignedIn(view.me);
   $("maintenance-page").hidden = false;
   if (!view.lines.length) { showStatus($("page-status"), "No lines to show."); return; }
   if (!line()) view.lineId = view.lines[0].id;

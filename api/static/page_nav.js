@@ -4,16 +4,19 @@ import { el } from "./dom.js";
 
 const STAFF = new Set(["desk", "support", "admin"]);
 
+// Short labels: the whole row fits beside the brand and the user at 1400 px.
 export function pageLinks(me) {
   const links = [["/", me.role === "customer" ? "My lines" : "Monitoring"]];
   if (STAFF.has(me.role)) links.push(["/fleet", "Fleet"]);
-  if (STAFF.has(me.role)) links.push(["/tickets", "Ticket queue"]);
+  if (STAFF.has(me.role)) links.push(["/diagnosis", "Diagnosis"]);
+  if (STAFF.has(me.role)) links.push(["/tickets", "Tickets"]);
   if (me.role === "customer") links.push(["/tickets", "My tickets"]);
   if (me.role === "field_engineer" || me.role === "admin") links.push(["/my-jobs", "My jobs"]);
-  if (STAFF.has(me.role) || me.role === "customer") links.push(["/kpis", "Service KPIs"]);
-  if (me.role === "parts_manager" || STAFF.has(me.role)) links.push(["/parts", "Spare parts"]);
+  if (STAFF.has(me.role) || me.role === "customer") links.push(["/kpis", "KPIs"]);
+  if (me.role === "customer") links.push(["/report", "OEE report"]);
+  if (me.role === "parts_manager" || STAFF.has(me.role)) links.push(["/parts", "Parts"]);
   if (me.role !== "parts_manager") links.push(["/maintenance", "Maintenance"]);
-  if (me.role !== "parts_manager") links.push(["/knowledge", "Knowledge base"]);
+  if (me.role !== "parts_manager") links.push(["/knowledge", "Knowledge"]);
   return links;
 }
 

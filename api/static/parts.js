@@ -6,9 +6,9 @@
 import { $, el, fill, fmtNumber } from "./dom.js";
 import { fmtPlantTime } from "./plant_time.js";
 import {
-  ApiError, SignedOut, apiFetch, apiGet, apiPost, goToSignIn, newIdempotencyKey, showSignOut, takeTokenFromLink,
+  ApiError, SignedOut, apiFetch, apiGet, apiPost, goToSignIn, newIdempotencyKey, takeTokenFromLink,
 } from "./api_client.js";
-import { renderNav } from "./page_nav.js";
+import { showSignedIn } from "./top_bar.js";
 
 const AUTHORITY = new Set(["parts_manager", "admin"]);
 const TABS = ["stock", "ledger", "requisitions", "trace", "planning", "consumption"];
@@ -351,10 +351,7 @@ function wire() {
 async function start() {
   takeTokenFromLink();
   try { view.me = await apiGet("/me"); } catch (err) { handle(err); return; }
-  showSignOut();
-  renderNav($("page-nav"), view.me);
-  $("user-chip").textContent = `${view.me.display_name} · ${view.me.role.replace("_", " ")}`;
-  $("user-chip").hidden = false;
+  showSignedIn(view.me);
   if (view.me.role === "customer") { refuse("Spare parts and stock are for the service team."); return; }
   view.authority = AUTHORITY.has(view.me.role);
   if (!view.authority) {

@@ -1,6 +1,7 @@
 // LineCare OEE report page: one line over a range, from /api/reports/lines/{id}.
 // Vanilla JS, no build step, no external assets; strings from the API enter the page as text.
-import { apiFetch, goToSignIn, showSignOut, SignedOut, takeTokenFromLink } from "./api_client.js";
+import { apiFetch, goToSignIn, SignedOut, takeTokenFromLink } from "./api_client.js";
+import { showSignedIn } from "./top_bar.js";
 import { $, el, fmtNumber, fmtPct, svg } from "./dom.js";
 import { fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
 
@@ -527,9 +528,7 @@ async function start() {
   takeTokenFromLink();
   try {
     const [me, lines] = await Promise.all([api("/me"), api("/lines")]);
-    $("user-chip").textContent = me.customer_name ? `${me.display_name} · ${me.customer_name}` : me.display_name;
-    $("user-chip").hidden = false;
-    showSignOut();
+    showSignedIn(me);
     if (!lines.length) { showRefusal("There is no line you may see."); return; }
     // A line asked for by address that is not one of the user's is said to be unknown,
     // never quietly swapped for another line: a reader must not mistake whose report this is.

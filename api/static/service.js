@@ -2,33 +2,19 @@
 // and the customer's tickets. One shell: it signs the user in, picks the page for the
 // address and the role, and refreshes the page every few seconds.
 
-import { apiGet, goToSignIn, showSignOut, SignedOut, takeTokenFromLink } from "./api_client.js";
+import { apiGet, goToSignIn, SignedOut, takeTokenFromLink } from "./api_client.js";
 import { $, el } from "./dom.js";
 import { fmtAgo, fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
 import { mountCustomerTicket, mountCustomerTickets } from "./customer_tickets.js";
 import { mountMyJobs } from "./my_jobs.js";
 import { mountTicketPage } from "./ticket_page.js";
 import { mountTicketQueue } from "./ticket_queue.js";
-import { renderNav } from "./page_nav.js";
+import { showSignedIn } from "./top_bar.js";
 
 const REFRESH_MS = 15000;
-const ROLE_LABELS = {
-  support: "Technical support", desk: "Service desk", customer: "Customer",
-  admin: "Administrator", field_engineer: "Field engineer",
-};
 const STAFF = new Set(["desk", "support", "admin"]);
 
 const state = { refreshedAt: null, error: null, page: null, busy: false };
-
-function renderUser(me) {
-  const role = ROLE_LABELS[me.role] || me.role;
-  $("user-chip").replaceChildren(
-    el("span", { class: "user-name" }, me.display_name),
-    el("span", { class: "user-role" }, me.customer_name ? `${role} · ${me.customer_name}` : role));
-  $("user-chip").title = `Signed in as ${me.login}`;
-  $("user-chip").hidden = false;
-  showSignOut();
-}
 
 function renderRefreshStatus() {
   const status = $("refresh-status");
@@ -114,8 +100,7 @@ async function start() {
     $("page").replaceChildren(el("p", { class: "error" }, `LineCare is not reachable: ${err.message}`));
     return;
   }
-  renderNav($("topnav"), me);
-  renderUser(me);
+  showSignedIn(me);
   const ctx = context(me, lines);
   const [mount, param] = pageFor(window.location.pathname, me);
   state.page = await mount($("page"), ctx, param);

@@ -1,0 +1,62 @@
+"""One top bar on every signed-in page: the page links, who is signed in and Sign out,
+filled by one module (api/static/top_bar.js) so the pages cannot drift apart again."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from api.routers.console import STATIC_DIR
+
+# Each page and the script that fills its top bar.
+PAGES = {
+    "index.html": "console.js",
+    "fleet.html": "fleet.js",
+    "service.html": "service.js",
+    "diagnosis.html": "diagnosis.js",
+    "report.html": "report.js",
+    "kpi.html": "kpi.js",
+    "maintenance.html": "maintenance.js",
+    "kb.html": "kb.js",
+    "parts.html": "parts.js",
+}
+SHARED_BAR = {"fleet.html", "service.html", "report.html", "kpi.html",
+              "maintenance.html", "kb.html", "parts.html"}  # fmt: skip
+
+
+def _top_bar(name: str) -> str:
+    html = (STATIC_DIR / name).read_text(encoding="utf-8")
+    return html[html.index('<header class="topbar">') : html.index("</header>")]
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_each_page_has_the_page_links_the_user_and_sign_out(name: str) -> None:
+    bar = _top_bar(name)
+    for part in ('<nav class="topnav" id="topnav"', 'id="user-chip"', 'id="sign-out"'):
+        assert part in bar, (name, part)
+    # The old per-page "Console" button is gone: the links say where to go.
+    assert ">Console<" not in bar, name
+
+
+@pytest.mark.parametrize("name", sorted(SHARED_BAR))
+def test_each_page_fills_its_top_bar_with_the_shared_module(name: str) -> None:
+    script = (STATIC_DIR / PAGES[name]).read_text(encoding="utf-8")
+    assert re.search(r'import \{[^}]*\bshowSignedIn\b[^}]*\} from "\./top_bar\.js"', script), name
+    assert "user-chip" not in script, name  # nobody fills the chip their own way
+
+
+def test_role_names_are_words_not_codes() -> None:
+    script = (STATIC_DIR / "top_bar.js").read_text(encoding="utf-8")
+    for code, words in (
+        ("field_engineer", "Field engineer"),
+        ("parts_manager", "Parts manager"),
+        ("support", "Technical support"),
+        ("desk", "Service desk"),
+    ):
+        assert f'{code}: "{words}"' in script, code
+
+
+def test_staff_find_the_diagnosis_page_in_the_page_links() -> None:
+    nav = (STATIC_DIR / "page_nav.js").read_text(encoding="utf-8")
+    assert 'links.push(["/diagnosis", "Diagnosis"])' in nav

@@ -33,17 +33,23 @@ _bearer = HTTPBearer(
 )
 
 
-def get_pool(request: Request) -> Pool:
+def pool_of(request: Request) -> Pool:
     pool: Pool = request.app.state.pool
     return pool
 
 
-def get_plant(request: Request) -> Plant:
+# The dependencies are coroutines although they only read app.state: FastAPI runs a
+# plain function in its thread pool, a thread hop per dependency on every request.
+async def get_pool(request: Request) -> Pool:
+    return pool_of(request)
+
+
+async def get_plant(request: Request) -> Plant:
     plant: Plant = request.app.state.plant
     return plant
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -119,7 +125,7 @@ async def get_current_user_released(
     for streams, which would otherwise hold a connection for as long as they run."""
     # Not switched to the customer: the connection serves only this look-up. What the
     # stream sends is checked against the user before its first byte.
-    async with get_pool(request).connection() as conn:
+    async with pool_of(request).connection() as conn:
         return await _signed_in_user(conn, credentials, request)
 
 

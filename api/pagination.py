@@ -37,7 +37,7 @@ class PageRequest:
         return self.limit + 1
 
 
-def page_request(
+async def page_request(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description=f"At most this many items (1-{MAX_LIMIT})")
     ] = DEFAULT_LIMIT,

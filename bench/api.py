@@ -5,7 +5,7 @@ Starts its own TimescaleDB cluster, loads one week (``--quick``: one day) of
 ``storage.telemetry_writer``, and serves the app with uvicorn in a process of
 its own. Then it measures:
 
-- trends: ``clients`` concurrent clients request GET /api/machines/{id}/trends
+- trends: ``clients`` concurrent clients request GET /api/v1/machines/{id}/trends
   of one signal over random ranges (lengths log-uniform from a minute to the
   whole history, so short and long ranges both count), at most 1,000 points
   each; p50 and p99 latency in wall milliseconds;
@@ -15,7 +15,7 @@ its own. Then it measures:
   what the API adds to the database's own work. ``ratio_under_load`` sets the
   trend p50 under the concurrent clients against the same database p50, so
   it also holds the queueing on two cores;
-- SSE fan-out: ``sse`` clients hold GET /api/machines/{id}/live/stream open;
+- SSE fan-out: ``sse`` clients hold GET /api/v1/machines/{id}/live/stream open;
   a new sample is written, and ``sse_clients`` counts the clients that
   received the update within 1 s of its commit.
 
@@ -167,7 +167,7 @@ async def _wait_until_up(url: str, process: asyncio.subprocess.Process) -> None:
             if process.returncode is not None:
                 raise RuntimeError("the API process ended before it served")
             try:
-                response = await http.get("/api/health")
+                response = await http.get("/api/v1/health")
                 if response.status_code == 200:
                     return
             except httpx.TransportError:
@@ -190,7 +190,7 @@ async def _trend_latencies(url: str, requests: Sequence[TrendRequest], clients: 
             request = queue.get_nowait()
             started = time.perf_counter()
             response = await http.get(
-                f"/api/machines/{MACHINE}/trends",
+                f"/api/v1/machines/{MACHINE}/trends",
                 params={
                     "signals": request.signal,
                     "from": request.since.isoformat(),
@@ -235,7 +235,7 @@ class _SseClient:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(
             (
-                f"GET /api/machines/{MACHINE}/live/stream HTTP/1.1\r\n"
+                f"GET /api/v1/machines/{MACHINE}/live/stream HTTP/1.1\r\n"
                 f"Host: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n"
                 "Accept: text/event-stream\r\n\r\n"
             ).encode()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from storage.connections import Connection
 from storage.trend_rollups import LEVELS_S, ceil_to, floor_to
@@ -90,7 +90,6 @@ FROM telemetry
 WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
   AND time >= %(since)s AND time <= %(until)s
 GROUP BY signal, bucket
-ORDER BY signal, bucket
 """
 
 # Three parts, each an index range: the stored level's whole buckets inside the
@@ -126,24 +125,60 @@ SELECT signal, time_bucket(%(width)s::interval, time) AS bucket,
        sum(total) / sum(samples), min(low), max(high), sum(samples)
 FROM parts
 GROUP BY signal, bucket
-ORDER BY signal, bucket
 """
+
+# The buckets laid on the grid in the database: one row per signal with a column per
+# figure, null where a bucket had no sample, so the API passes arrays through instead
+# of placing a thousand buckets one by one.
+_ALIGNED = """
+WITH buckets (signal, bucket, avg, low, high, samples) AS ({buckets}),
+slots AS (
+    SELECT i, %(first)s::timestamptz + i * %(width)s::interval AS bucket
+    FROM generate_series(0, %(count)s - 1) AS i
+)
+SELECT wanted.signal,
+       array_agg(b.avg::float8 ORDER BY slots.i),
+       array_agg(b.low::float8 ORDER BY slots.i),
+       array_agg(b.high::float8 ORDER BY slots.i),
+       array_agg(COALESCE(b.samples, 0)::bigint ORDER BY slots.i)
+FROM unnest(%(signals)s::text[]) AS wanted (signal)
+CROSS JOIN slots
+LEFT JOIN buckets AS b ON b.signal = wanted.signal AND b.bucket = slots.bucket
+GROUP BY wanted.signal
+"""
+
+
+# time_bucket's default origin for timestamptz: buckets of every width line up on it.
+_BUCKET_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
+
+
+def grid_slots(grid: BucketGrid) -> tuple[datetime, int]:
+    """The first bucket start touching ``since..until`` and how many buckets cover it."""
+    first = _BUCKET_ORIGIN + ((grid.since - _BUCKET_ORIGIN) // grid.width) * grid.width
+    return first, (grid.until - first) // grid.width + 1
+
+
+def _bucket_statement(grid: BucketGrid) -> str:
+    return _RAW_BUCKETS if rollup_level(grid) is None else _ROLLUP_BUCKETS
 
 
 def trend_statement(grid: BucketGrid) -> str:
     """The SQL one trend request runs (also timed alone by the benchmark)."""
-    return _RAW_BUCKETS if rollup_level(grid) is None else _ROLLUP_BUCKETS
+    return _ALIGNED.format(buckets=_bucket_statement(grid))
 
 
 def trend_parameters(
     grid: BucketGrid, *, machine_id: str, signals: Sequence[str]
 ) -> dict[str, object]:
+    first, count = grid_slots(grid)
     parameters: dict[str, object] = {
         "width": grid.width,
         "machine": machine_id,
         "signals": list(signals),
         "since": grid.since,
         "until": grid.until,
+        "first": first,
+        "count": count,
     }
     level = rollup_level(grid)
     if level is not None:
@@ -155,13 +190,36 @@ def trend_parameters(
     return parameters
 
 
+@dataclass(frozen=True, slots=True)
+class AlignedSeries:
+    """One signal on the whole grid: a figure per bucket, None where it had no sample."""
+
+    signal: str
+    avg: list[float | None]
+    min: list[float | None]
+    max: list[float | None]
+    samples: list[int]
+
+
+async def aligned_series(
+    conn: Connection, *, machine_id: str, signals: Sequence[str], grid: BucketGrid
+) -> list[AlignedSeries]:
+    """Each signal's figures on every bucket of the grid, in the order of ``signals``."""
+    cursor = await conn.execute(
+        trend_statement(grid), trend_parameters(grid, machine_id=machine_id, signals=signals)
+    )
+    rows = {row[0]: row for row in await cursor.fetchall()}
+    return [AlignedSeries(*rows[signal]) for signal in signals]
+
+
 async def signal_buckets(
     conn: Connection, *, machine_id: str, signals: Sequence[str], grid: BucketGrid
 ) -> list[SignalBuckets]:
     """The buckets of each signal on the grid, in the order of ``signals``; empty buckets
-    are left out (the caller aligns them on the grid)."""
+    are left out."""
     cursor = await conn.execute(
-        trend_statement(grid), trend_parameters(grid, machine_id=machine_id, signals=signals)
+        _bucket_statement(grid) + " ORDER BY 1, 2",
+        trend_parameters(grid, machine_id=machine_id, signals=signals),
     )
     by_signal: dict[str, list[Bucket]] = {signal: [] for signal in signals}
     for signal, time, avg, low, high, samples in await cursor.fetchall():

@@ -132,10 +132,10 @@ async def trends(
     times = grid_times(grid)
 
     async def series(of: Machine) -> MachineSeriesPublic:
-        buckets = await trend_queries.signal_buckets(
+        aligned = await trend_queries.aligned_series(
             conn, machine_id=of.id, signals=names, grid=grid
         )
-        return MachineSeriesPublic.of(of, times, buckets)
+        return MachineSeriesPublic.of(of, aligned)
 
     return TrendsPublic(
         machine_id=machine.id,

@@ -8,7 +8,7 @@ shape a time-series chart takes directly and shares one cursor over.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import Field
@@ -16,16 +16,12 @@ from pydantic import Field
 from api.schemas.base import PublicModel
 from models.condition_model import ConditionModel
 from models.plant import Machine, SignalKind
-from storage.trend_queries import BucketGrid, SignalBuckets
-
-# time_bucket's default origin for timestamptz: buckets of every width line up on it.
-_BUCKET_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
+from storage.trend_queries import AlignedSeries, BucketGrid, SignalBuckets, grid_slots
 
 
 def grid_times(grid: BucketGrid) -> list[datetime]:
     """The start of every bucket touching ``since..until``, as ``time_bucket`` numbers them."""
-    first = _BUCKET_ORIGIN + ((grid.since - _BUCKET_ORIGIN) // grid.width) * grid.width
-    count = (grid.until - first) // grid.width + 1
+    first, count = grid_slots(grid)
     return [first + i * grid.width for i in range(count)]
 
 
@@ -49,30 +45,31 @@ class SeriesPublic(PublicModel):
         unit: str,
         kind: SignalKind | None,
     ) -> SeriesPublic:
-        # Buckets sit on the grid's own starts, so each one's place is arithmetic, not a
-        # lookup: a thousand points per signal at every chart refresh.
-        count = len(times)
-        avg: list[float | None] = [None] * count
-        low: list[float | None] = [None] * count
-        high: list[float | None] = [None] * count
-        samples = [0] * count
-        if count:
-            first = times[0]
-            width = times[1] - first if count > 1 else None
-            for bucket in buckets.buckets:
-                offset = bucket.time - first
-                index = offset // width if width is not None else (0 if not offset else -1)
-                if 0 <= index < count and times[index] == bucket.time:
-                    avg[index], low[index], high[index] = bucket.avg, bucket.min, bucket.max
-                    samples[index] = bucket.samples
+        by_time = {b.time: b for b in buckets.buckets}
+        cells = [by_time.get(t) for t in times]
         return cls(
             signal=buckets.signal,
             unit=unit,
             kind=kind,
-            avg=avg,
-            min=low,
-            max=high,
-            samples=samples,
+            avg=[c.avg if c else None for c in cells],
+            min=[c.min if c else None for c in cells],
+            max=[c.max if c else None for c in cells],
+            samples=[c.samples if c else 0 for c in cells],
+        )
+
+    @classmethod
+    def of_aligned(
+        cls, series: AlignedSeries, *, unit: str, kind: SignalKind | None
+    ) -> SeriesPublic:
+        """A series the database already laid on the grid (storage.trend_queries)."""
+        return cls(
+            signal=series.signal,
+            unit=unit,
+            kind=kind,
+            avg=series.avg,
+            min=series.min,
+            max=series.max,
+            samples=series.samples,
         )
 
 
@@ -83,17 +80,17 @@ class MachineSeriesPublic(PublicModel):
     series: list[SeriesPublic]
 
     @classmethod
-    def of(
-        cls, machine: Machine, times: Sequence[datetime], buckets: Sequence[SignalBuckets]
-    ) -> MachineSeriesPublic:
+    def of(cls, machine: Machine, series: Sequence[AlignedSeries]) -> MachineSeriesPublic:
         specs = {s.name: s for s in machine.signals}
         return cls(
             machine_id=machine.id,
             machine_name=machine.name,
             machine_model=machine.model,
             series=[
-                SeriesPublic.on_grid(times, b, unit=specs[b.signal].unit, kind=specs[b.signal].kind)
-                for b in buckets
+                SeriesPublic.of_aligned(
+                    one, unit=specs[one.signal].unit, kind=specs[one.signal].kind
+                )
+                for one in series
             ],
         )
 

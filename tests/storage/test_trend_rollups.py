@@ -12,7 +12,9 @@ from storage.connections import Connection, Pool
 from storage.telemetry_writer import write_readings
 from storage.trend_queries import (
     SignalBuckets,
+    aligned_series,
     bucket_grid,
+    grid_slots,
     rollup_level,
     signal_buckets,
     trend_parameters,
@@ -167,3 +169,33 @@ async def test_a_long_backlog_is_rolled_up_a_bounded_number_of_days_per_call(
         assert (second.since, second.steps) == (start + timedelta(days=2), 1)
         since, until = start, start + timedelta(days=3)
         assert await _via_rollups(conn, since, until, 500) == await _raw(conn, since, until, 500)
+
+
+async def test_the_grid_laid_out_in_the_database_holds_every_bucket_in_its_slot(
+    db_pool: Pool,
+) -> None:
+    async with db_pool.connection() as conn:
+        # Samples every 7 s with an hour missing: slots without a sample stay empty.
+        readings = _readings(START, HOURS * 3600, seed=4)
+        gap = (START + timedelta(hours=2), START + timedelta(hours=3))
+        await write_readings(
+            conn,
+            [r for r in readings if r.time.second % 7 == 0 and not gap[0] <= r.time < gap[1]],
+        )
+        await conn.commit()
+        await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
+        for points in (40, 300, 1000):
+            grid = bucket_grid(START, START + timedelta(hours=HOURS), points=points)
+            first, count = grid_slots(grid)
+            aligned = await aligned_series(conn, machine_id=MACHINE, signals=SIGNALS, grid=grid)
+            buckets = await signal_buckets(conn, machine_id=MACHINE, signals=SIGNALS, grid=grid)
+            for series, sparse in zip(aligned, buckets, strict=True):
+                assert series.signal == sparse.signal
+                assert len(series.avg) == len(series.samples) == count
+                placed = {
+                    first + i * grid.width: (series.avg[i], series.min[i], series.max[i], n)
+                    for i, n in enumerate(series.samples)
+                    if n
+                }
+                assert placed == {b.time: (b.avg, b.min, b.max, b.samples) for b in sparse.buckets}
+                assert None in series.avg  # the missing hour

@@ -11,7 +11,21 @@ from storage.annotation_store import Annotation
 
 
 class AnnotationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A moment on the machine's chart, optionally on one signal, with a note."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "machine_id": "l1-filler",
+                    "at": "2026-11-30T08:12:00+01:00",
+                    "signal": "vibration_rms",
+                    "note": "vibration steps up here",
+                }
+            ]
+        },
+    )
 
     machine_id: str = Field(min_length=1, max_length=100, examples=["l1-filler"])
     at: datetime = Field(description="The moment marked, with its offset")

@@ -142,7 +142,19 @@ class DispatchRequest(BaseModel):
     """Dispatch the ticket to the field engineer with login ``engineer``, with the tools and
     spare parts to bring (free part numbers) and a note for the job."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "engineer": "demo-field-1",
+                    "tools": ["bearing puller", "torque wrench"],
+                    "parts": [{"part_number": "FIL12-BRG-KIT", "quantity": 1}],
+                    "note": "Main drive bearing runs hot; the line stops for the swap at 14:00.",
+                }
+            ]
+        },
+    )
 
     engineer: Text
     tools: list[Text] = Field(default_factory=list, max_length=50)

@@ -26,7 +26,19 @@ class ChecklistAnswerBody(BaseModel):
     since); ``note`` is required for ``not_ok`` (what was found) and ``not_applicable``
     (why not)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"item": "Check the main drive belt tension", "outcome": "ok"},
+                {
+                    "item": "Inspect the filling valve seals",
+                    "outcome": "not_ok",
+                    "note": "Valves 3 and 7 drip after cleaning; seals to replace.",
+                },
+            ]
+        },
+    )
 
     item: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     outcome: ChecklistOutcome

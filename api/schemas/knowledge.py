@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -25,29 +25,25 @@ Text = Annotated[str, Field(max_length=20_000)]
 FaultCode = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
+_ENTRY_EXAMPLE: dict[str, Any] = {
+    "kind": "fault_code",
+    "audience": "customers",
+    "title": "F-217 Filler valve does not close",
+    "machine_models": ["FIL-12"],
+    "fault_codes": [217],
+    "signals": ["valve_position"],
+    "symptoms": "The filler drips after the cleaning cycle.",
+    "causes": "Worn valve seal or residue on the seat.",
+    "checks": "Watch valve_position during the first cycle after cleaning.",
+    "remedies": "Clean the seat; replace the seal if it is worn.",
+    "change_note": "First version",
+}
+
+
 class EntryBody(BaseModel):
     """What an entry says and what it applies to (a write replaces all of it)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "fault_code",
-                    "audience": "customers",
-                    "title": "F-217 Filler valve does not close",
-                    "machine_models": ["FIL-12"],
-                    "fault_codes": [217],
-                    "signals": ["valve_position"],
-                    "symptoms": "The filler drips after the cleaning cycle.",
-                    "causes": "Worn valve seal or residue on the seat.",
-                    "checks": "Watch valve_position during the first cycle after cleaning.",
-                    "remedies": "Clean the seat; replace the seal if it is worn.",
-                    "change_note": "First version",
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_ENTRY_EXAMPLE]})
 
     kind: EntryKind
     audience: Audience = Audience.INTERNAL
@@ -84,6 +80,14 @@ class EntryEdit(EntryBody):
     """An edit names the version it was made on: an edit of an older one is refused (409),
     so nobody overwrites a colleague's change unseen."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {**_ENTRY_EXAMPLE, "change_note": "Seal part number added", "base_version": 1}
+            ]
+        }
+    )
+
     base_version: int = Field(ge=1)
 
 
@@ -100,7 +104,9 @@ class EntryTransition(BaseModel):
 
 
 class ProposalRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Propose an entry drafted from a closed ticket's report."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"ticket_id": 42}]})
 
     ticket_id: int = Field(ge=1, le=2**63 - 1)
 

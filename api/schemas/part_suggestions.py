@@ -185,6 +185,22 @@ class DispatchWithPartsRequest(DispatchRequest):
     same transaction: a reservation the stock cannot cover refuses the whole dispatch.
     Reserved parts join the parts to bring."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "engineer": "demo-field-1",
+                    "tools": ["bearing puller"],
+                    "parts": [],
+                    "note": "Main drive bearing runs hot; the line stops for the swap at 14:00.",
+                    "reserve": [
+                        {"part_number": "FIL12-BRG-KIT", "store_id": "central", "quantity": 1}
+                    ],
+                }
+            ]
+        }
+    )
+
     reserve: list[ReservationBody] = Field(default_factory=list, max_length=50)
 
     def reservations(self) -> list[PartReservation]:

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.base import PublicModel
 from models.parts import CatalogueEntry, InstalledPart, Money, Part, PartClass, PartFit
 from models.stock import SerialState, SerialTrace, TraceEvent, TraceEventKind
+
+_PART_EXAMPLE: dict[str, Any] = {
+    "description": "Filler main drive bearing kit (2 angular contact bearings, seals, grease)",
+    "part_class": "critical",
+    "serialized": True,
+    "unit_cost": "1480.00",
+    "currency": "EUR",
+    "supplier": "SKF Industrial Service",
+    "lead_time_days": 21,
+    "fits": [{"machine_model": "FIL-12", "position": "main-drive"}],
+}
 
 
 class PartFitBody(BaseModel):
@@ -24,7 +36,10 @@ class PartFitBody(BaseModel):
 class PartBody(BaseModel):
     """A part's fields as the catalogue keeps them (PUT replaces them all)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [_PART_EXAMPLE]},
+    )
 
     description: str = Field(min_length=1, max_length=500)
     part_class: PartClass
@@ -49,6 +64,12 @@ class PartBody(BaseModel):
 
 
 class PartCreate(PartBody):
+    """A new catalogue part: its number and its fields."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"part_number": "FIL12-BRG-KIT", **_PART_EXAMPLE}]}
+    )
+
     part_number: str = Field(min_length=2, max_length=64, examples=["FIL12-BRG-KIT"])
 
 
@@ -177,7 +198,23 @@ class ReplacementBody(BaseModel):
     """A part swapped at a machine position on a ticket; ``removed_serial`` names the unit
     that came out when it is serialized, ``serial`` the one that went in."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "ticket_id": 42,
+                    "machine_id": "l1-filler",
+                    "position": "main-drive",
+                    "removed_serial": "BRG-2023-0042",
+                    "part_number": "FIL12-BRG-KIT",
+                    "serial": "BRG-2026-0117",
+                    "failure_reason": "outer race pitted",
+                    "store_id": "van-demo-field-1",
+                }
+            ]
+        },
+    )
 
     ticket_id: int = Field(ge=1, le=2**63 - 1)
     machine_id: str = Field(min_length=1, max_length=200)

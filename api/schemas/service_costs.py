@@ -38,7 +38,21 @@ class MoneyPublic(PublicModel):
 class CostEntryBody(BaseModel):
     """Labour and travel on one day. ``engineer``: who worked (default: you)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "work_date": "2026-11-30",
+                    "engineer": "demo-field-1",
+                    "labour_hours": "2.50",
+                    "travel_hours": "1.25",
+                    "travel_km": "84.0",
+                    "note": "bearing swap and test run",
+                }
+            ]
+        },
+    )
 
     work_date: date
     engineer: str | None = Field(default=None, min_length=1, max_length=200)

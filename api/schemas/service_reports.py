@@ -65,6 +65,34 @@ class PartIn(_Input):
 class ReportWrite(_Input):
     """The service report as the engineer files it (PUT replaces it with a new version)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "symptoms": "Main drive bearing 15 K warmer than usual, grinding noise.",
+                    "diagnosis": "Outer race of the drive-side bearing pitted.",
+                    "root_cause": "Grease dried out: the relubrication was missed.",
+                    "actions_taken": "Bearing kit replaced, drive aligned, test run 30 min.",
+                    "state_before": "Line at 60 % speed.",
+                    "state_after": "Line at full speed, bearing temperature normal.",
+                    "arrived_at": "2026-11-30T09:40:00+01:00",
+                    "restored_at": "2026-11-30T12:15:00+01:00",
+                    "advice": "Relubricate every 500 h.",
+                    "measurements": [{"name": "vibration_rms", "value": 2.1, "unit": "mm/s"}],
+                    "parts": [
+                        {
+                            "part_number": "FIL12-BRG-KIT",
+                            "serial": "BRG-2026-0117",
+                            "position": "main-drive",
+                            "removed_serial": "BRG-2023-0042",
+                            "failure_reason": "outer race pitted",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     symptoms: str = Field(max_length=_TEXT)
     diagnosis: str = Field(max_length=_TEXT)
     root_cause: str = Field(default="", max_length=_TEXT)

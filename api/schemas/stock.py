@@ -107,7 +107,29 @@ class MovementBody(BaseModel):
     difference the count found). ``faulty``: a return of a failed unit, or a scrap or
     transfer of faulty units. ``to_store_id`` only for a transfer (kind transfer_out)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "reservation",
+                    "store_id": "central",
+                    "part_number": "FIL12-VALVE-SEAL",
+                    "quantity": 2,
+                    "ticket_id": 42,
+                    "reason": "for the filler's valve service on Thursday",
+                },
+                {
+                    "kind": "transfer_out",
+                    "store_id": "central",
+                    "part_number": "FIL12-VALVE-SEAL",
+                    "quantity": 4,
+                    "to_store_id": "regional-hamburg",
+                    "reason": "refill safety stock",
+                },
+            ]
+        },
+    )
 
     kind: MovementKind
     store_id: str = Field(min_length=1, max_length=100)
@@ -187,7 +209,22 @@ class RequisitionBody(BaseModel):
     """Parts asked into ``store_id``: from ``from_store_id`` (a transfer) or, without it,
     from the supplier (a receipt order)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "part_number": "FIL12-BRG-KIT",
+                    "quantity": 1,
+                    "purpose": "bearing swap on ticket 42",
+                    "store_id": "van-demo-field-1",
+                    "from_store_id": "regional-hamburg",
+                    "ticket_id": 42,
+                    "emergency": True,
+                }
+            ]
+        },
+    )
 
     part_number: str = Field(min_length=1, max_length=64)
     quantity: int = Field(ge=1, le=1_000_000)
@@ -199,7 +236,12 @@ class RequisitionBody(BaseModel):
 
 
 class DecisionBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Approve or reject a pending requisition, with a note why."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"approve": True, "note": "urgent: line down"}]},
+    )
 
     approve: bool
     note: str = Field(default="", max_length=2000)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
 
+import api.routers
 from api.problem_details import PROBLEM_JSON
 
 pytestmark = pytest.mark.integration
@@ -25,6 +29,17 @@ MAIN_WRITES = [
     ("post", "/api/v1/knowledge/{entry_id}/transitions"),
     ("post", "/api/v1/api-keys"),
     ("post", "/api/v1/token"),
+    ("post", "/api/v1/tickets/{ticket_id}/dispatch"),
+    ("put", "/api/v1/tickets/{ticket_id}/report"),
+    ("post", "/api/v1/tickets/{ticket_id}/costs"),
+    ("put", "/api/v1/tickets/{ticket_id}/checklist/{occurrence_id}/{position}"),
+    ("post", "/api/v1/tickets/{ticket_id}/annotations"),
+    ("post", "/api/v1/parts"),
+    ("put", "/api/v1/parts/{part_number}"),
+    ("post", "/api/v1/ledger"),
+    ("post", "/api/v1/requisitions"),
+    ("post", "/api/v1/requisitions/{requisition_id}/decision"),
+    ("post", "/api/v1/serials/replacements"),
 ]
 
 
@@ -98,3 +113,18 @@ def test_lists_document_their_paging(document: dict[str, Any]) -> None:
     assert names["limit"]["schema"]["maximum"] == 500
     assert names["offset"]["schema"]["minimum"] == 0
     assert "Link" in tickets["description"]
+
+
+def test_every_example_body_is_one_its_operation_accepts() -> None:
+    checked = 0
+    for module in pkgutil.iter_modules(api.routers.__path__, "api.routers."):
+        for route in getattr(importlib.import_module(module.name), "router", APIRouter()).routes:
+            body = getattr(route, "body_field", None)
+            model = body.field_info.annotation if body is not None else None
+            if not (isinstance(model, type) and issubclass(model, BaseModel)):
+                continue
+            for example in model.model_json_schema().get("examples", []):
+                model.model_validate(example)  # raises for an example the API would refuse
+                checked += 1
+
+    assert checked >= len(MAIN_WRITES)

@@ -1,7 +1,9 @@
-"""The lines overview: each visible line with its machines' newest state and anomaly score.
+"""The lines overview: each visible line with its machines' newest state, newest sample
+and anomaly score.
 
-Two queries serve any number of lines: one for the newest state and fault
-samples of every machine, one for the newest anomaly scores.
+Two queries serve any number of lines: one for the newest sample of every
+signal of every machine (state and fault among them), one for the newest
+anomaly scores.
 """
 
 from __future__ import annotations
@@ -35,12 +37,7 @@ async def line_overviews(conn: Connection, placements: Sequence[LinePlacement]) 
     """The given lines with live machine states, in the order given."""
     machines = [m for p in placements for m in p.line.machines]
     machine_ids = [m.id for m in machines]
-    signals = {
-        name
-        for m in machines
-        for name in (_signal_of(m, SignalKind.STATE), _signal_of(m, SignalKind.FAULT))
-        if name is not None
-    }
+    signals = {signal.name for m in machines for signal in m.signals}
     latest = await telemetry_queries.latest_values(
         conn, machine_ids=machine_ids, signals=sorted(signals)
     )
@@ -77,6 +74,8 @@ def _machine(
     state = latest.get((machine.id, _signal_of(machine, SignalKind.STATE) or ""))
     fault = latest.get((machine.id, _signal_of(machine, SignalKind.FAULT) or ""))
     score = scores.get(machine.id)
+    samples = (latest.get((machine.id, signal.name)) for signal in machine.signals)
+    newest = [sample.time for sample in samples if sample is not None]
     return MachinePublic(
         id=machine.id,
         name=machine.name,
@@ -87,4 +86,5 @@ def _machine(
         if state is not None and math.isfinite(state.value)
         else None,
         anomaly=AnomalyBriefPublic.of(score) if score is not None else None,
+        last_sample_at=max(newest, default=None),
     )

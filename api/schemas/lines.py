@@ -70,6 +70,9 @@ class MachinePublic(PublicModel):
     serial: str
     state: MachineStatePublic | None
     anomaly: AnomalyBriefPublic | None
+    # The newest sample of any of the machine's signals: whether its data arrives, even
+    # when its state signal has none, and a customer's page's "plant time".
+    last_sample_at: datetime | None = None
 
 
 class LinePublic(PublicModel):

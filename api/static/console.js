@@ -3,8 +3,9 @@
 import { drawChart, sparkline } from "./charts.js";
 import { $, el, fmtNumber, fmtPct } from "./dom.js";
 import { fmtAgo, fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
-import { nextPage, renderNav } from "./page_nav.js";
-import { apiGet as api, apiGetAll, goToSignIn, showSignOut, SignedOut, takeTokenFromLink } from "./api_client.js";
+import { nextPage } from "./page_nav.js";
+import { apiGet as api, apiGetAll, goToSignIn, SignedOut, takeTokenFromLink } from "./api_client.js";
+import { showSignedIn } from "./top_bar.js";
 import { clockBadge, urgentClock } from "./sla_view.js";
 import { severityPill, statusPill } from "./ticket_badges.js";
 import { customerStatus } from "./ticket_texts.js";
@@ -17,9 +18,9 @@ const DEFAULT_ALERT_SCORE = 0.5;
 const NORMAL_SCORE = 0.05;
 // Trends average their samples: meaningless for codes, so states, faults and products have none.
 const CODED_KINDS = new Set(["state", "fault", "product"]);
-const ROLE_LABELS = {
-  support: "Technical support", desk: "Service desk", customer: "Customer", admin: "Administrator",
-};
+// Data this much older than the plant's newest sample no longer counts as arriving.
+const ARRIVING_MS = 5 * 60 * 1000;
+const STAFF = new Set(["desk", "support", "admin"]);
 
 // Deep links: /?machine=l1-capper&signal=bearing_temp&hours=8 open on that machine and trend.
 const linkParams = new URLSearchParams(window.location.search);
@@ -30,6 +31,8 @@ const view = {
   // Machine id → whether its data arrives (GET /api/machine-status).
   status: new Map(),
   machineId: linkParams.get("machine"),
+  // A machine asked for by address that is none of the user's: said so, never swapped.
+  missingMachine: null,
   trendSignal: linkParams.get("signal"),
   trendHours: [1, 8, 24, 168].includes(Number(linkParams.get("hours"))) ? Number(linkParams.get("hours")) : 1,
   plantTime: null,
@@ -58,8 +61,10 @@ function stateClass(code) {
 
 function capitalized(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
 
-function stateLabel(state) {
-  return state ? capitalized(state.name) : "no data";
+// A machine whose state signal is silent while its other signals arrive is no "no data".
+function stateLabel(machine) {
+  if (machine.state) return capitalized(machine.state.name);
+  return machine.last_sample_at ? "state not reported" : "no data";
 }
 
 function scoreClass(score) {
@@ -134,15 +139,8 @@ async function start() {
   // An old link sent here to sign in from a service page (/?next=...): back to it.
   const next = nextPage();
   if (next) { window.location.replace(next); return; }
-  renderNav($("topnav"), view.me);
+  showSignedIn(view.me);
   $("console").hidden = false;
-  const role = ROLE_LABELS[view.me.role] || capitalized(view.me.role);
-  $("user-chip").replaceChildren(
-    el("span", { class: "user-name" }, view.me.display_name),
-    el("span", { class: "user-role" }, view.me.customer_name ? `${role} · ${view.me.customer_name}` : role));
-  $("user-chip").title = `Signed in as ${view.me.login}`;
-  $("user-chip").hidden = false;
-  showSignOut();
   await refresh();
   view.timer = setInterval(refresh, REFRESH_MS);
   view.ticker = setInterval(renderRefreshStatus, 1000);
@@ -162,12 +160,18 @@ async function refresh() {
       apiGetAll("/machine-status").catch(() => []),
     ]);
     view.status = new Map(status.map((s) => [s.machine_id, s]));
-    // Staff get the plant's time from /health; a customer's page takes its newest sample.
-    view.plantTime = (health && health.plant_time) || newestStateTime(lines) || view.plantTime;
+    // Staff get the plant's time from /health; a customer's page takes the newest sample
+    // of their own machines.
+    view.plantTime = (health && health.plant_time) || newestSampleTime(lines) || view.plantTime;
     view.lines = lines;
-    if (!view.machineId || !findMachine(view.machineId)) {
+    if (view.machineId && !findMachine(view.machineId) && !view.refreshedAt) {
+      view.missingMachine = view.machineId;
+      view.machineId = null;
+    }
+    if (!view.missingMachine && (!view.machineId || !findMachine(view.machineId))) {
       view.machineId = lines.length && lines[0].machines.length ? lines[0].machines[0].id : null;
     }
+    renderMissingMachine();
     renderClock();
     renderLines();
     view.ticketNumbers = new Map(tickets.map((t) => [t.id, t.number]));
@@ -220,8 +224,18 @@ async function refreshMachine() {
   }
 }
 
-function newestStateTime(lines) {
-  return newestTime(lines.flatMap((line) => line.machines.map((m) => m.state || {})));
+function newestSampleTime(lines) {
+  return newestTime(lines.flatMap((line) => line.machines.map((m) => ({ time: m.last_sample_at }))));
+}
+
+// The address named a machine that is none of the user's: say so in place of the machine's
+// cards, and show nothing of it.
+function renderMissingMachine() {
+  $("console").classList.toggle("machine-missing", Boolean(view.missingMachine));
+  if (!view.missingMachine) return;
+  $("machine-header").replaceChildren(el("div", { role: "alert" },
+    el("h2", {}, "Machine not found"),
+    el("div", { class: "sub" }, `There is no machine "${view.missingMachine}" among the lines you may see. Choose one of your machines on the left.`)));
 }
 
 function newestTime(values) {
@@ -231,6 +245,8 @@ function newestTime(values) {
 
 function selectMachine(id) {
   view.machineId = id;
+  view.missingMachine = null;
+  renderMissingMachine();
   view.trendSignal = null;
   renderLines();
   renderClock();
@@ -317,7 +333,7 @@ function machineTile(machine) {
   },
   el("i", { class: `dot ${stateClass(code)}` }),
   el("span", {}, el("span", { class: "name" }, machine.name), " ",
-    el("span", { class: "state" }, `${stateLabel(machine.state)}${fault}`),
+    el("span", { class: "state" }, `${stateLabel(machine)}${fault}`),
     offline ? el("span", { class: "offline-note" }, offlineText(offline)) : null),
   el("span", {
     class: `score ${scoreClass(score)}`,
@@ -327,26 +343,42 @@ function machineTile(machine) {
 
 function renderMachineHeader({ machine, line }) {
   const code = machine.state ? machine.state.code : null;
+  const diagnosis = STAFF.has(view.me.role)
+    ? el("a", { class: "diag-link", href: `/diagnosis?machine=${encodeURIComponent(machine.id)}`,
+      title: "Several signals on one time axis, the healthy baseline, a sister machine, live values pushed" }, "Remote diagnosis")
+    : null;
   $("machine-header").replaceChildren(
     el("div", {},
       el("h2", {}, `${line.name} · ${machine.name}`),
       el("div", { class: "sub" },
         `${line.customer.name} · ${line.site.name} · ${machine.model} · S/N ${machine.serial}`)),
     el("span", { class: "pills" },
-      connectionPill(machine.id),
+      diagnosis,
+      connectionPill(machine),
       el("span", { class: `state-pill ${stateClass(code)}` },
-        stateLabel(machine.state),
+        stateLabel(machine),
         machine.state && machine.state.fault_code ? ` · fault ${machine.state.fault_code}` : "")));
 }
 
-// Online, or offline since when and why (the collector's line as tooltip).
-function connectionPill(machineId) {
-  const status = view.status.get(machineId);
-  if (!status || status.status === "unknown") {
-    return el("span", { class: "conn-pill unknown", title: "No collector has reported this machine yet" }, "status unknown");
-  }
+// Online, or offline since when and why (the collector's line as tooltip). Without a word
+// from a collector, the machine's newest sample decides: arriving, or since when none came.
+function connectionPill(machine) {
+  const status = view.status.get(machine.id);
+  if (!status || status.status === "unknown") return arrivalPill(machine);
   if (status.status === "online") return el("span", { class: "conn-pill online" }, "online");
   return el("span", { class: "conn-pill offline", title: status.detail || "" }, offlineText(status));
+}
+
+function arrivalPill(machine) {
+  const zone = selectedZone();
+  const newest = machine.last_sample_at;
+  if (!newest) return el("span", { class: "conn-pill unknown", title: "No collector has reported this machine and no sample is stored" }, "no data yet");
+  const when = `${fmtPlantTime(newest, zone, { seconds: true })} ${zoneAbbreviation(zone, newest)}`;
+  const behind = view.plantTime ? new Date(view.plantTime) - new Date(newest) : 0;
+  if (behind <= ARRIVING_MS) {
+    return el("span", { class: "conn-pill online", title: `Newest sample ${when}; no collector status recorded` }, "data arriving");
+  }
+  return el("span", { class: "conn-pill offline", title: "No collector status recorded" }, `no data since ${when}`);
 }
 
 // Coded values read as "name (code)": "Execute (6)", "Bottle 0.5 l (1)", "Infeed jam (101)".

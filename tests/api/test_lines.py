@@ -123,3 +123,24 @@ async def test_a_bad_state_sample_without_a_value_shows_as_unknown_state(
     assert response.status_code == 200, response.text
     capper = next(m for m in response.json()["machines"] if m["id"] == "l1-capper")
     assert capper["state"] is None
+
+
+async def test_a_machine_says_when_its_newest_sample_of_any_signal_came(
+    client: httpx.AsyncClient, seeded_pool: Pool
+) -> None:
+    # The filler reports vibration but no state: its data arrives all the same.
+    async with seeded_pool.connection() as conn:
+        await insert_samples(
+            conn,
+            machine_id="l1-filler",
+            signal="vibration_rms",
+            samples=[(T0 - timedelta(seconds=20), 3.1), (T0 - timedelta(seconds=10), 3.2)],
+        )
+        await insert_samples(
+            conn, machine_id="l1-capper", signal="state", samples=[(T0 - timedelta(hours=2), 6)]
+        )
+    line = (await client.get("/api/lines/line-1", headers=NORDBRAU)).json()
+    filler, capper, labeller = line["machines"]
+    assert (filler["state"], filler["last_sample_at"]) == (None, "2026-03-02T11:59:50Z")
+    assert capper["last_sample_at"] == "2026-03-02T10:00:00Z"
+    assert labeller["last_sample_at"] is None

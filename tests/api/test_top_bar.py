@@ -21,7 +21,7 @@ PAGES = {
     "kb.html": "kb.js",
     "parts.html": "parts.js",
 }
-SHARED_BAR = {"fleet.html", "service.html", "report.html", "kpi.html",
+SHARED_BAR = {"index.html", "fleet.html", "service.html", "report.html", "kpi.html",
               "maintenance.html", "kb.html", "parts.html"}  # fmt: skip
 
 

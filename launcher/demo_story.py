@@ -68,7 +68,7 @@ class DemoStory:
         if ticket["status"] != "registered":
             log.info("story: ticket %s is already being worked; nothing to show", ticket["number"])
             return
-        number, path = ticket["number"], f"/api/tickets/{ticket['id']}"
+        number, path = ticket["number"], f"/api/v1/tickets/{ticket['id']}"
         log.info("story: the early warning opened %s; the desk takes it", number)
         await self._move(desk, path, "classified", "Warning confirmed with the customer by phone.")
         await self._move(
@@ -81,7 +81,7 @@ class DemoStory:
         engineer = await self._dispatch(desk, ticket)
         field = self.as_user(engineer)
         await self._pause()
-        await field.call("POST", f"/api/my-jobs/{ticket['id']}/accept")
+        await field.call("POST", f"/api/v1/my-jobs/{ticket['id']}/accept")
         log.info("story: %s accepts the job", engineer)
         await self._move(field, path, "en_route", "On the way.")
         await self._move(field, path, "on_site", "Arrived; checking the drive with the operator.")
@@ -97,7 +97,7 @@ class DemoStory:
         while True:
             try:
                 tickets = await desk.call(
-                    "GET", "/api/tickets", params={"machine_id": self.machine_id, "limit": "50"}
+                    "GET", "/api/v1/tickets", params={"machine_id": self.machine_id, "limit": "50"}
                 )
             except ApiUnreachable:  # the API is still starting
                 tickets = []
@@ -121,7 +121,7 @@ class DemoStory:
 
     async def _dispatch(self, desk: ApiClient, ticket: dict[str, Any]) -> str:
         await self._pause()
-        path = f"/api/tickets/{ticket['id']}"
+        path = f"/api/v1/tickets/{ticket['id']}"
         ranked = await desk.call("GET", f"{path}/dispatch-candidates")
         if not ranked["candidates"]:
             raise StoryStopped("no field engineer to dispatch")
@@ -186,7 +186,7 @@ class DemoStory:
         support = self.as_user(SUPPORT)
         waited = 0.0
         while True:
-            live = await support.call("GET", f"/api/machines/{self.machine_id}/live")
+            live = await support.call("GET", f"/api/v1/machines/{self.machine_id}/live")
             state = next(
                 (v for v in live["values"] if v["kind"] == "state" and v["time"] is not None), None
             )
@@ -234,14 +234,14 @@ class DemoStory:
         """The report's parts line: the reserved unit (its serial read off the box) into
         the position the old one comes out of, the old one back to the central store."""
         ticket_id = int(path.rsplit("/", 1)[1])
-        jobs = await field.call("GET", "/api/my-jobs")
+        jobs = await field.call("GET", "/api/v1/my-jobs")
         job = next((j for j in jobs if j["order"]["ticket_id"] == ticket_id), None)
         held = job["parts_to_bring"][:1] if job else []
         if not held:
             return []
         part, store = held[0]["part_number"], held[0]["store_id"]
         serial = await self._unit_in(field, part, store)
-        installed = await field.call("GET", f"/api/machines/{self.machine_id}/installed-parts")
+        installed = await field.call("GET", f"/api/v1/machines/{self.machine_id}/installed-parts")
         old = next((p for p in installed if p["part_number"] == part), None)
         if serial is None or old is None:
             return []
@@ -261,10 +261,10 @@ class DemoStory:
     async def _unit_in(self, field: ApiClient, part: str, store: str) -> str | None:
         """A serial of the part on the store's shelf."""
         entries = await field.call(
-            "GET", "/api/ledger", params={"store_id": store, "part_number": part}
+            "GET", "/api/v1/ledger", params={"store_id": store, "part_number": part}
         )
         for serial in dict.fromkeys(e["serial"] for e in entries if e["serial"]):
-            unit = await field.call("GET", f"/api/serials/{part}/{serial}")
+            unit = await field.call("GET", f"/api/v1/serials/{part}/{serial}")
             if unit["state"] == "in_store" and unit["store_id"] == store:
                 return str(serial)
         return None

@@ -3,7 +3,7 @@ stock per part and region, and the parts used per month, customer and part.
 
 Like the rest of ``linecare parts`` they read the database directly, with the plant
 file for the sites' regions and the customers' names; the figures are those of
-``GET /api/stock-planning`` and ``GET /api/parts-consumption`` (docs/spare_parts.md).
+``GET /api/v1/stock-planning`` and ``GET /api/v1/parts-consumption`` (docs/spare_parts.md).
 """
 
 from __future__ import annotations

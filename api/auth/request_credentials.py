@@ -50,7 +50,7 @@ async def user_of_bearer(
         if user is None:
             raise unauthorized(
                 "The access token is not valid or has expired: get a new one from"
-                " POST /api/token/refresh."
+                " POST /api/v1/token/refresh."
             )
         return user
     found = await sign_in_with_key(conn, key=credential)

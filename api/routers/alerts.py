@@ -1,4 +1,4 @@
-"""GET /api/alerts: alerts newest first, of the user's own customer only for customers."""
+"""GET /api/v1/alerts: alerts newest first, of the user's own customer only for customers."""
 
 from __future__ import annotations
 

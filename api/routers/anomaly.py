@@ -1,4 +1,4 @@
-"""GET /api/machines/{id}/anomaly: how unusual the machine looks, and which signals say so."""
+"""GET /api/v1/machines/{id}/anomaly: how unusual the machine looks, and which signals say so."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GET /api/audit: the audit log of sign-ins and account changes, for administrators."""
+"""GET /api/v1/audit: the audit log of sign-ins and account changes, for administrators."""
 
 from __future__ import annotations
 

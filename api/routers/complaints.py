@@ -1,4 +1,4 @@
-"""/api/complaints: register a complaint, read it, and move it through its handling.
+"""/api/v1/complaints: register a complaint, read it, and move it through its handling.
 
 Customers register complaints for themselves and read their own; another
 customer's complaint answers 404 like a missing one. Moving a complaint is the

@@ -1,14 +1,14 @@
 """Dispatch: ranked engineers for a ticket, dispatching it, the dispatch order, and the
 desk's bulk assignment of owners.
 
-- ``GET  /api/tickets/{id}/dispatch-candidates``: engineers ranked, with reasons.
-- ``POST /api/tickets/{id}/dispatch``: dispatch to an engineer (``Idempotency-Key``),
+- ``GET  /api/v1/tickets/{id}/dispatch-candidates``: engineers ranked, with reasons.
+- ``POST /api/v1/tickets/{id}/dispatch``: dispatch to an engineer (``Idempotency-Key``),
   reserving the parts chosen (``reserve``: part, store, quantity) in the same
   transaction; a move the state machine refuses answers 409 with the allowed next
   steps, a reservation the stock cannot cover 409 with the reason (nothing is done).
-- ``GET  /api/tickets/{id}/dispatch``: the order the engineer receives.
-- ``POST /api/tickets/assignments``: make one person the owner of many tickets.
-- ``GET  /api/ticket-owners``: who owns which ticket.
+- ``GET  /api/v1/tickets/{id}/dispatch``: the order the engineer receives.
+- ``POST /api/v1/tickets/assignments``: make one person the owner of many tickets.
+- ``GET  /api/v1/ticket-owners``: who owns which ticket.
 
 Dispatch is internal work: customers get 404 on all of it, like a missing id. A
 field engineer reads only the orders of their own jobs.

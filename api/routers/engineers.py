@@ -1,4 +1,4 @@
-"""/api/engineers: field engineers' skills, certificates, base and open jobs.
+"""/api/v1/engineers: field engineers' skills, certificates, base and open jobs.
 
 The desk, support and admins read every profile; a field engineer reads their own;
 the desk and admins edit them. Customers get 404, as if there were no engineers.

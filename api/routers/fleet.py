@@ -1,4 +1,4 @@
-"""GET /api/fleet: the fleet overview for support and the desk; GET /fleet: its page."""
+"""GET /api/v1/fleet: the fleet overview for support and the desk; GET /fleet: its page."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/api/tickets/{id}/checklist: the maintenance checklist of a job, answered on site.
+"""/api/v1/tickets/{id}/checklist: the maintenance checklist of a job, answered on site.
 
 Staff read it on the ticket page, the engineer on their job; a customer gets 404 (it is
 the vendor's work record; the service report tells them what was done), and so does

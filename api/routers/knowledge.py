@@ -1,4 +1,4 @@
-"""/api/knowledge: the fault-code manual and symptom articles; the links of a ticket or a
+"""/api/v1/knowledge: the fault-code manual and symptom articles; the links of a ticket or a
 machine's fault to them.
 
 Staff read every entry (drafts included, newest version); technical support and

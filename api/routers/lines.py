@@ -1,4 +1,4 @@
-"""GET /api/lines and /api/lines/{line_id}: the installed base with live machine states."""
+"""GET /api/v1/lines and /api/v1/lines/{line_id}: the installed base with live machine states."""
 
 from __future__ import annotations
 

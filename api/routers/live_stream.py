@@ -1,6 +1,6 @@
 """Live values and status pushed as Server-Sent Events, of a machine or of a whole line.
 
-Each ``live`` event carries what GET /api/machines/{id}/live answers, plus the
+Each ``live`` event carries what GET /api/v1/machines/{id}/live answers, plus the
 machine's status (api/schemas/live.py), and comes when something changed (a
 line's stream sends its machines' events interleaved); a
 comment line every ``HEARTBEAT_S`` keeps proxies from closing a quiet stream.

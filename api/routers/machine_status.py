@@ -1,4 +1,4 @@
-"""GET /api/machine-status: online, or offline since when and why, per visible machine."""
+"""GET /api/v1/machine-status: online, or offline since when and why, per visible machine."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GET /api/machines/{id}/live and /trend: what a machine's signals read now and over time."""
+"""GET /api/v1/machines/{id}/live and /trend: what a machine's signals read now and over time."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GET /api/me: who the token belongs to, so the console can greet and scope itself."""
+"""GET /api/v1/me: who the token belongs to, so the console can greet and scope itself."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""/api/my-jobs: the signed-in field engineer's jobs, and accepting one.
+"""/api/v1/my-jobs: the signed-in field engineer's jobs, and accepting one.
 
 A job is a ticket currently dispatched to them, from dispatched until the desk
-verifies the repair. They move it with ``POST /api/tickets/{id}/transitions``
+verifies the repair. They move it with ``POST /api/v1/tickets/{id}/transitions``
 (en route, on site, repaired); accepting is recorded on the assignment. Another
 engineer's job answers 404, like a missing id.
 """

@@ -1,4 +1,4 @@
-"""/api/notifications/deliveries: the delivery log of ticket notices (webhooks and e-mails).
+"""/api/v1/notifications/deliveries: the delivery log of ticket notices (webhooks and e-mails).
 
 Each entry is one notice to one receiver: its tries, the last status code or
 error, and when it is tried next. The service desk, support and administrators

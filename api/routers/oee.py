@@ -1,4 +1,4 @@
-"""GET /api/oee?line_id=..: availability, performance, quality and OEE per shift."""
+"""GET /api/v1/oee?line_id=..: availability, performance, quality and OEE per shift."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GET /api/tickets/{id}/part-suggestions: the parts to bring for the ticket's fault.
+"""GET /api/v1/tickets/{id}/part-suggestions: the parts to bring for the ticket's fault.
 
 The service team's: the desk, support, the parts manager, and the field engineer the
 ticket is dispatched to (another engineer's job answers 404, as in

@@ -1,4 +1,5 @@
-"""/api/parts: the spare parts catalogue; /api/machines/{id}/installed-parts: the installed base.
+"""/api/v1/parts: the spare parts catalogue; /api/v1/machines/{id}/installed-parts: the
+installed base.
 
 Staff read the catalogue; a parts manager or an administrator adds and edits
 parts. A machine's installed parts are readable by whoever may see the machine.

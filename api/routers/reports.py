@@ -1,4 +1,4 @@
-"""GET /api/reports/lines/{line_id}: a line's OEE report as JSON, or as a CSV or PDF download.
+"""GET /api/v1/reports/lines/{line_id}: a line's OEE report as JSON, or as a CSV or PDF download.
 
 All three take the same query and answer the same way: 404 for a line the user
 may not see, 422 for a range the report cannot cover.

@@ -1,4 +1,4 @@
-"""/api/requisitions: parts asked for a store, per ticket or to refill safety stock.
+"""/api/v1/requisitions: parts asked for a store, per ticket or to refill safety stock.
 
 Staff ask; a parts manager or an administrator approves or rejects. Approval
 books the transfer from the named store at once (emergency transfers flagged),

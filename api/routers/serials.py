@@ -1,4 +1,4 @@
-"""/api/serials: a serialized part's whole life, and replacing a part in a machine.
+"""/api/v1/serials: a serialized part's whole life, and replacing a part in a machine.
 
 ``GET /{part_number}/{serial}`` reads where the unit is and every step it took.
 ``POST /replacements`` books a part swap on a ticket (issue from the store, old unit

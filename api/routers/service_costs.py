@@ -1,4 +1,4 @@
-"""/api/service-costs: service cost KPIs split by warranty and billable work, per
+"""/api/v1/service-costs: service cost KPIs split by warranty and billable work, per
 customer, line model or month.
 
 For the service desk, support, the parts manager and administrators; customers and

@@ -1,4 +1,4 @@
-"""/api/kpis/service: service KPIs per engineer, customer, line model, fault type or month,
+"""/api/v1/kpis/service: service KPIs per engineer, customer, line model, fault type or month,
 and the monthly service review as PDF or CSV.
 
 The service desk, technical support and administrators see every customer. A

@@ -1,4 +1,4 @@
-"""/api/tickets/{id}/report, /sign-off, /survey, /callbacks and /rca: closing a ticket.
+"""/api/v1/tickets/{id}/report, /sign-off, /survey, /callbacks and /rca: closing a ticket.
 
 A ticket of another customer answers 404 on every path, like a missing one. A
 step the ticket's state does not allow answers 409 with the message and the moves

@@ -1,11 +1,11 @@
 """Signing in and out: the console's session cookie, and tokens for API clients.
 
-POST /api/sign-in      login + password -> HttpOnly session cookie (the console)
-POST /api/sign-out     ends the cookie's session
-POST /api/token        login + password -> JWT access token + refresh token (API clients)
-POST /api/token/refresh  a refresh token -> a new pair; the old refresh token is spent
-POST /api/token/revoke   ends a refresh token and every token refreshed from it
-GET  /api/sign-in/demo-tokens  the public demo tokens, as hints on the sign-in page
+POST /api/v1/sign-in      login + password -> HttpOnly session cookie (the console)
+POST /api/v1/sign-out     ends the cookie's session
+POST /api/v1/token        login + password -> JWT access token + refresh token (API clients)
+POST /api/v1/token/refresh  a refresh token -> a new pair; the old refresh token is spent
+POST /api/v1/token/revoke   ends a refresh token and every token refreshed from it
+GET  /api/v1/sign-in/demo-tokens  the public demo tokens, as hints on the sign-in page
 
 Rules and reasons: docs/access.md.
 """
@@ -198,7 +198,7 @@ async def refresh_token(
             await conn.commit()
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "The refresh token is not valid: sign in again with POST /api/token.",
+            "The refresh token is not valid: sign in again with POST /api/v1/token.",
         )
     await audit_store.record(
         conn,

@@ -1,10 +1,10 @@
-"""/api/stock-planning: recommended safety stock per part and region;
-/api/parts-consumption: parts used per month, customer and part (JSON or CSV).
+"""/api/v1/stock-planning: recommended safety stock per part and region;
+/api/v1/parts-consumption: parts used per month, customer and part (JSON or CSV).
 
 For the parts manager and administrators only (403 for everyone else, customers
 included: stock is closed to them as a whole). The formula: docs/spare_parts.md,
-"Stock planning". The consumption report lives beside ``/api/parts`` rather than
-under it, where ``/api/parts/{part_number}`` would take the word for a part number.
+"Stock planning". The consumption report lives beside ``/api/v1/parts`` rather than
+under it, where ``/api/v1/parts/{part_number}`` would take the word for a part number.
 """
 
 from __future__ import annotations

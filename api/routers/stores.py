@@ -1,6 +1,6 @@
-"""/api/stores, /api/stock and /api/ledger: where the parts are, and every movement booked.
+"""/api/v1/stores, /api/v1/stock and /api/v1/ledger: where the parts are, and every movement booked.
 
-Staff read everything; customers get 403. Booking a movement (``POST /api/ledger``)
+Staff read everything; customers get 403. Booking a movement (``POST /api/v1/ledger``)
 follows ``alerts.stock_permissions.may_book``: parts managers and administrators
 book anything, the desk and support reserve and release, a field engineer books on
 their own van. A movement the ledger's rules refuse answers 409 with the reason.

@@ -1,7 +1,7 @@
 """Annotations: a moment on a machine's chart, attached to a ticket by staff.
 
-POST /api/tickets/{id}/annotations and GET the ticket's list; GET
-/api/machines/{id}/annotations draws them back on the machine's chart. They
+POST /api/v1/tickets/{id}/annotations and GET the ticket's list; GET
+/api/v1/machines/{id}/annotations draws them back on the machine's chart. They
 are diagnosis notes of the service team: a customer is refused them (403 on
 their own tickets, 404 on anybody else's, like a ticket that does not exist).
 """

@@ -1,4 +1,4 @@
-"""/api/tickets/{id}/costs: what a ticket's work cost and what the customer pays for it.
+"""/api/v1/tickets/{id}/costs: what a ticket's work cost and what the customer pays for it.
 
 Whoever may see the ticket reads its costs (another customer's ticket, or another
 engineer's job, is 404 like a missing one). The service team gets every item, the

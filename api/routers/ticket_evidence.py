@@ -1,4 +1,4 @@
-"""/api/tickets/{id}/evidence: what a warning showed when it opened or joined the ticket.
+"""/api/v1/tickets/{id}/evidence: what a warning showed when it opened or joined the ticket.
 
 Staff see every figure; the ticket's customer sees the same evidence in plain
 language; another customer gets 404, as for a ticket that does not exist. A

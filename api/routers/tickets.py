@@ -1,4 +1,4 @@
-"""/api/tickets: service tickets with SLA clocks, next steps and audit trail, and moving them.
+"""/api/v1/tickets: service tickets with SLA clocks, next steps and audit trail, and moving them.
 
 Reads show each ticket's clocks as of the service desk's "now" and the moves the
 signed-in user may make. ``POST /{id}/transitions`` moves a ticket; a move the

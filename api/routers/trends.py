@@ -1,4 +1,4 @@
-"""GET /api/machines/{id}/trends and /contributions: any range, reduced in the database.
+"""GET /api/v1/machines/{id}/trends and /contributions: any range, reduced in the database.
 
 The older ``/trend`` (one signal, api/routers/machines.py) keeps its contract;
 these draw several signals on one grid, a sister machine beside them and the

@@ -1,4 +1,4 @@
-"""/api/webhooks: signed webhook subscriptions for ticket notices.
+"""/api/v1/webhooks: signed webhook subscriptions for ticket notices.
 
 Administrators manage every webhook: staff ones (every ticket) and ones bound
 to a customer. A customer user manages their own customer's webhooks only,

@@ -328,7 +328,7 @@ class DispatchOrderPublic(PublicModel):
             resolution_due=draft.deadlines.resolution_due,
             assignment=assignment,
             documents=[DocumentPublic(title=d.title, url=d.url, kind=d.kind) for d in documents],
-            service_history_url=f"/api/tickets?machine_id={machine.id}",
+            service_history_url=f"/api/v1/tickets?machine_id={machine.id}",
             service_history=[
                 PastTicketPublic(
                     id=t.id,
@@ -353,7 +353,7 @@ class DispatchedPublic(PublicModel):
 
 class MyJobPublic(PublicModel):
     """One of the signed-in engineer's jobs: the order, its SLA clocks, and the moves they may
-    make now (``POST /api/tickets/{id}/transitions``); accept with ``accept_url``."""
+    make now (``POST /api/v1/tickets/{id}/transitions``); accept with ``accept_url``."""
 
     order: DispatchOrderPublic
     sla: list[SlaClockPublic]
@@ -375,7 +375,7 @@ class MyJobPublic(PublicModel):
             order=order,
             sla=[SlaClockPublic.of(c) for c in clocks],
             allowed_next=list(allowed_next),
-            accept_url=f"/api/my-jobs/{order.ticket_id}/accept" if may_accept else None,
+            accept_url=f"/api/v1/my-jobs/{order.ticket_id}/accept" if may_accept else None,
         )
 
 

@@ -76,7 +76,7 @@ class ChecklistItemPublic(PublicModel):
             position=item.position,
             text=item.text,
             answer=ChecklistAnswerPublic.of(item.answer) if item.answer else None,
-            answer_url=f"/api/tickets/{ticket_id}/checklist/{occurrence_id}/{item.position}",
+            answer_url=f"/api/v1/tickets/{ticket_id}/checklist/{occurrence_id}/{item.position}",
         )
 
 

@@ -28,7 +28,7 @@ class LiveStatusPublic(PublicModel):
 
 
 class LiveUpdatePublic(PublicModel):
-    """One ``live`` event of GET /api/machines/{id}/live/stream."""
+    """One ``live`` event of GET /api/v1/machines/{id}/live/stream."""
 
     live: MachineLivePublic
     status: LiveStatusPublic

@@ -80,7 +80,7 @@ class OccurrencePublic(PublicModel):
 class CalendarEntryPublic(PublicModel):
     """One task occurrence: ``status`` is due (projected, no ticket yet), planned (ticket
     open), overdue, done, done_late or skipped. ``occurrence_id`` is what
-    POST /api/maintenance/tasks/{id}/skip takes."""
+    POST /api/v1/maintenance/tasks/{id}/skip takes."""
 
     machine_id: str
     machine_name: str

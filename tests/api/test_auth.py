@@ -189,7 +189,7 @@ async def test_an_expired_access_token_answers_401(
     response = await client.get("/api/me", headers=_bearer(expired))
 
     assert response.status_code == 401
-    assert "/api/token/refresh" in response.json()["detail"]
+    assert "/api/v1/token/refresh" in response.json()["detail"]
     assert (await client.get("/api/me", headers=_bearer(fresh))).status_code == 200
 
 

@@ -131,7 +131,7 @@ async def test_a_dispatch_moves_the_ticket_records_what_to_bring_and_writes_the_
     assert assignment["note"] == "bring the laptop"
     assert assignment["accepted_at"] is None
     assert [d["kind"] for d in order["documents"]] == ["manual", "drawing"]
-    assert order["service_history_url"] == "/api/tickets?machine_id=l1-filler"
+    assert order["service_history_url"] == "/api/v1/tickets?machine_id=l1-filler"
 
     engineer = (await client.get("/api/engineers/demo-field-1", headers=DESK)).json()
     assert engineer["open_jobs"] == 1

@@ -104,7 +104,7 @@ async def on_site(client: httpx.AsyncClient, pm_job: tuple[int, int], clock: Clo
 
 
 def _url(ticket: int, occurrence: int, position: int) -> str:
-    return f"/api/tickets/{ticket}/checklist/{occurrence}/{position}"
+    return f"/api/v1/tickets/{ticket}/checklist/{occurrence}/{position}"
 
 
 async def _answer(

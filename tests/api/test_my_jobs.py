@@ -67,7 +67,7 @@ async def test_the_engineer_sees_their_job_with_the_order_and_the_next_moves(
         "waiting_for_customer",
         "escalated",
     ]
-    assert mine["accept_url"] == f"/api/my-jobs/{job}/accept"
+    assert mine["accept_url"] == f"/api/v1/my-jobs/{job}/accept"
     assert {c["kind"] for c in mine["sla"]} == {"response", "arrival", "resolution"}
 
 

@@ -45,11 +45,11 @@ def test_a_read_only_key_changes_nothing(method: str) -> None:
 @pytest.mark.parametrize(
     ("path", "may"),
     [
-        ("/api/tickets", True),
-        ("/api/tickets/12/transitions", True),
-        ("/api/ticketsx", False),
-        ("/api/api-keys", False),
-        ("/api/webhooks", False),
+        ("/api/v1/tickets", True),
+        ("/api/v1/tickets/12/transitions", True),
+        ("/api/v1/ticketsx", False),
+        ("/api/v1/api-keys", False),
+        ("/api/v1/webhooks", False),
     ],
 )
 def test_a_tickets_write_key_changes_only_tickets(path: str, may: bool) -> None:

@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.api_versions import API_V1, DeprecatedApiAliasMiddleware
 from api.auth.access_tokens import token_secret
+from api.cors_problems import ProblemCORSMiddleware
 from api.live_broadcast import close_broadcaster
 from api.openapi_document import problem_openapi
 from api.pagination import LINK_HEADER
@@ -155,7 +155,7 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.add_middleware(DeprecatedApiAliasMiddleware)
     if settings.cors_allowed_origins:
         app.add_middleware(
-            CORSMiddleware,
+            ProblemCORSMiddleware,
             allow_origins=settings.cors_allowed_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],

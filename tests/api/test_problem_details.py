@@ -222,3 +222,27 @@ async def test_cors_answers_the_configured_origin_only(
     assert allowed.headers["access-control-allow-origin"] == "https://portal.example.com"
     assert "access-control-allow-origin" not in other.headers
     assert "access-control-allow-origin" not in by_default.headers
+    assert other.status_code == 400
+    assert other.headers["content-type"] == PROBLEM_JSON
+    assert other.json()["detail"] == (
+        "This cross-origin request is not allowed: the API does not accept its origin."
+    )
+
+
+async def test_a_refused_preflight_names_each_refused_part(
+    small_client: httpx.AsyncClient,
+) -> None:
+    refused = await small_client.options(
+        "/api/v1/lines",
+        headers={
+            "Origin": "https://portal.example.com",
+            "Access-Control-Request-Method": "TRACE",
+            "Access-Control-Request-Headers": "x-forwarded-host",
+        },
+    )
+
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == (
+        "This cross-origin request is not allowed: the API does not accept its method and a"
+        " header it wants to send."
+    )

@@ -3,9 +3,12 @@
 // beside them, the anomaly contributions, and a moment annotated onto a ticket.
 
 import uPlot from "/static/vendor/uplot/uPlot.esm.js";
-import { ApiError, SignedOut, apiGet, apiPath, apiPost, forgetToken, goToSignIn, newIdempotencyKey, showSignOut, storedToken, takeTokenFromLink } from "/static/api_client.js";
+import { ApiError, SignedOut, apiGet, apiPath, apiPost, forgetToken, goToSignIn, newIdempotencyKey, storedToken, takeTokenFromLink } from "/static/api_client.js";
 import { $, el, fill, fmtNumber } from "/static/dom.js";
 import { fmtPlantTime, fmtSiteTime, zoneAbbreviation } from "/static/plant_time.js";
+import { signalLabel } from "/static/signal_labels.js";
+import { label, STATUS_LABELS } from "/static/ticket_texts.js";
+import { showSignedIn } from "/static/top_bar.js";
 
 const CURSOR_KEY = "diagnosis";
 const CHART_HEIGHT = 150;
@@ -15,6 +18,9 @@ const TREND_KINDS = new Set(["condition", "process", "counter"]);
 const STATE_WORDS = {
   online: "online", offline: "offline", stale: "score stale", learning: "learning", unknown: "status unknown",
 };
+// A break in a series shorter than this many of its sample intervals is joined: a signal
+// sampled every 10 s leaves every other 5 s bucket empty, and that is no outage.
+const JOINED_INTERVALS = 3;
 
 const view = {
   machine: new URLSearchParams(window.location.search).get("machine"),
@@ -82,7 +88,7 @@ function streamFromSession(path, onLive) {
 function showLive(update) {
   const { live, status } = update;
   view.signals = live.values;
-  $("machine-title").textContent = `${live.machine_name} · ${live.machine_id}`;
+  $("machine-title").textContent = view.lineName ? `${view.lineName} · ${live.machine_name}` : live.machine_name;
   const state = $("live-state");
   state.dataset.state = status.state;
   state.textContent = STATE_WORDS[status.state] || status.state;
@@ -98,7 +104,7 @@ function showLive(update) {
     class: `diag-value${before.has(v.signal) && before.get(v.signal) !== (v.time || "") ? " flash" : ""}`,
     "data-signal": v.signal, "data-time": v.time || "", "data-quality": v.quality || "",
   },
-  el("div", { class: "muted small" }, v.signal.replaceAll("_", " ")),
+  el("div", { class: "muted small" }, signalLabel(v.signal)),
   el("div", { class: "v" }, v.value_name || fmtNumber(v.value), " ", el("span", { class: "small muted" }, v.value_name ? "" : v.unit)),
   el("div", { class: "muted small" }, v.time ? fmtPlantTime(v.time, view.zone, { date: false, seconds: true }) : "—"))));
   if (!$("signals").querySelector("input")) buildSignalPicker();
@@ -113,7 +119,7 @@ function buildSignalPicker() {
     el("input", { type: "checkbox", value: v.signal, checked: view.shown.has(v.signal), onchange: (e) => {
       if (e.target.checked) view.shown.add(v.signal); else view.shown.delete(v.signal);
       loadTrends().catch(showError);
-    } }), v.signal.replaceAll("_", " "))));
+    } }), signalLabel(v.signal))));
   loadTrends().catch(showError);
 }
 
@@ -136,11 +142,31 @@ function timeLabels(u, splits) {
 
 function tzDate(seconds) { return uPlot.tzDate(new Date(seconds * 1000), view.zone); }
 
-function chartOptions(title, unit, series, bands, width, onSelect) {
+// uPlot's gap filter: of the breaks in a series (pixel spans between the samples either
+// side of empty buckets), only those longer than `seconds` stay breaks; shorter ones are
+// joined. A real outage of the machine's data stays visible as a gap.
+function gapsLongerThan(seconds) {
+  return (u, seriesIdx, idx0, idx1, gaps) => {
+    const origin = u.scales.x.min;
+    const width = u.valToPos(origin + seconds, "x", true) - u.valToPos(origin, "x", true);
+    return gaps.filter(([from, to]) => to - from > width);
+  };
+}
+
+// The usual spacing of a series' samples, in seconds: the median step between its filled
+// buckets (never finer than a bucket).
+function sampleSpacing(times, values, bucket) {
+  const filled = times.filter((t, i) => values[i] !== null && values[i] !== undefined);
+  const steps = filled.slice(1).map((t, i) => t - filled[i]).sort((a, b) => a - b);
+  return Math.max(bucket, steps.length ? steps[Math.floor(steps.length / 2)] : bucket);
+}
+
+function chartOptions(title, unit, series, bands, width, onSelect, range) {
   return {
     title, width, height: CHART_HEIGHT, tzDate, bands,
     cursor: { sync: { key: CURSOR_KEY, setSeries: false }, drag: { x: true, y: false } },
-    scales: { x: { time: true } },
+    // Every chart spans the range asked for, so the shared cursor points at one moment.
+    scales: { x: { time: true, ...(range ? { range: () => range } : {}) } },
     axes: [{ space: 80, values: timeLabels }, { label: unit, size: 60 }],
     series: [{ label: "time", value: (u, v) => (v === null ? "—" : fmtPlantTime(new Date(v * 1000).toISOString(), view.zone, { seconds: true })) }, ...series],
     hooks: {
@@ -176,22 +202,25 @@ function drawAnnotations(u) {
 function markAt(signal, seconds) {
   view.mark = { signal, at: new Date(seconds * 1000).toISOString() };
   $("mark-time").textContent = fmtSiteTime(view.mark.at, view.zone, { seconds: true });
-  $("mark-signal").textContent = signal || "—";
+  $("mark-signal").textContent = signal ? signalLabel(signal) : "—";
+  $("mark-signal").dataset.signal = signal || "";
 }
 
-function signalChart(times, series, index, trends, width) {
+function signalChart(times, series, index, trends, width, range) {
   const color = COLORS[index % COLORS.length];
   const data = [times, series.max, series.min, series.avg];
+  const gaps = gapsLongerThan(JOINED_INTERVALS * sampleSpacing(times, series.avg, trends.bucket_s));
   const parts = [
-    { label: "max", stroke: `${color}55`, width: 1, value: (u, v) => fmtNumber(v) },
-    { label: "min", stroke: `${color}55`, width: 1, value: (u, v) => fmtNumber(v) },
-    { label: "avg", stroke: color, width: 1.5, value: (u, v) => fmtNumber(v) },
+    { label: "max", stroke: `${color}55`, width: 1, gaps, value: (u, v) => fmtNumber(v) },
+    { label: "min", stroke: `${color}55`, width: 1, gaps, value: (u, v) => fmtNumber(v) },
+    { label: "avg", stroke: color, width: 1.5, gaps, value: (u, v) => fmtNumber(v) },
   ];
   const bands = [{ series: [1, 2], fill: `${color}22` }];
   const sister = trends.compare && trends.compare.series.find((s) => s.signal === series.signal);
   if (sister) {
     data.push(sister.avg);
-    parts.push({ label: trends.compare.machine_id, stroke: "#5d6879", dash: [6, 4], width: 1.5, value: (u, v) => fmtNumber(v) });
+    const sisterGaps = gapsLongerThan(JOINED_INTERVALS * sampleSpacing(times, sister.avg, trends.bucket_s));
+    parts.push({ label: trends.compare.machine_id, stroke: "#5d6879", dash: [6, 4], width: 1.5, gaps: sisterGaps, value: (u, v) => fmtNumber(v) });
   }
   const normal = trends.baseline && trends.baseline.signals.find((s) => s.signal === series.signal);
   if (normal && normal.normals.length) {
@@ -203,7 +232,7 @@ function signalChart(times, series, index, trends, width) {
     bands.push({ series: [data.length - 2, data.length - 1], fill: "#2e9e5b14" });
   }
   const holder = el("div", {});
-  const chart = new uPlot(chartOptions(series.signal.replaceAll("_", " "), series.unit, parts, bands, width, zoomTo), data, holder);
+  const chart = new uPlot(chartOptions(signalLabel(series.signal), series.unit, parts, bands, width, zoomTo, range), data, holder);
   chart.over.addEventListener("click", () => {
     const idx = chart.cursor.idx;
     if (idx !== null && idx !== undefined) markAt(series.signal, times[idx]);
@@ -233,11 +262,12 @@ async function loadTrends() {
   if (!trends) { fill($("charts")); return; }
   const times = trends.times.map((t) => Date.parse(t) / 1000);
   const width = $("charts").clientWidth || 1200;
-  const built = trends.machine.series.map((s, i) => signalChart(times, s, i, trends, width));
+  const span = [Date.parse(trends.since) / 1000, Date.parse(trends.until) / 1000];
+  const built = trends.machine.series.map((s, i) => signalChart(times, s, i, trends, width, span));
   view.charts = built.map((b) => b.chart);
   fill($("charts"), built.map((b) => b.holder));
   $("trend-note").textContent = `${fmtSiteTime(trends.since, view.zone)} – ${fmtSiteTime(trends.until, view.zone)}`
-    + ` · buckets of ${describeSeconds(trends.bucket_s)} (${trends.source === "rollup" ? "1-minute rollup" : "raw samples"})`
+    + ` · buckets of ${describeSeconds(trends.bucket_s)}, ${trends.source === "rollup" ? "from stored rollups" : "from raw samples"}`
     + (trends.baseline === null && $("baseline").checked ? " · no active model: no baseline" : "");
   await loadContributions(range, width);
 }
@@ -258,9 +288,10 @@ async function loadContributions(range, width) {
   const holder = el("div", {});
   fill($("contributions"), holder);
   const times = body.times.map((t) => Date.parse(t) / 1000);
-  const chart = new uPlot(chartOptions("share of the anomaly score", "share", body.series.map((s, i) => ({
-    label: s.signal.replaceAll("_", " "), stroke: COLORS[i % COLORS.length], width: 1.5, value: (u, v) => fmtNumber(v),
-  })), [], width, zoomTo), [times, ...body.series.map((s) => s.avg)], holder);
+  const span = [Date.parse(range.from) / 1000, Date.parse(range.to) / 1000];
+  const chart = new uPlot(chartOptions("Share of the anomaly score", "share", body.series.map((s, i) => ({
+    label: signalLabel(s.signal), stroke: COLORS[i % COLORS.length], width: 1.5, value: (u, v) => fmtNumber(v),
+  })), [], width, zoomTo, span), [times, ...body.series.map((s) => s.avg)], holder);
   view.charts.push(chart);
 }
 
@@ -273,7 +304,7 @@ async function loadTickets() {
   const listed = tickets.filter((t) => t.status !== "archived")
     .sort((a, b) => finished.has(a.status) - finished.has(b.status));
   fill($("mark-ticket"), listed.length
-    ? listed.map((t) => el("option", { value: t.id }, `${t.number} · ${t.status.replaceAll("_", " ")} · ${t.summary}`))
+    ? listed.map((t) => el("option", { value: t.id }, `${t.number} · ${label(STATUS_LABELS, t.status)} · ${t.summary}`))
     : el("option", { value: "" }, "no ticket of this machine"));
 }
 
@@ -299,24 +330,44 @@ async function annotate(event) {
 
 function reload() { loadTrends().catch(showError); }
 
+// Opened without a machine (from the page links): every machine the user may see, by line.
+function showMachinePicker(lines) {
+  $("page").hidden = false;
+  for (const section of $("page").querySelectorAll("section")) section.hidden = true;
+  $("machine-title").textContent = "Remote diagnosis";
+  $("live-state").hidden = true;
+  $("page").append(el("section", { class: "card diag-pick", "aria-labelledby": "pick-head" },
+    el("h2", { id: "pick-head" }, "Choose a machine"),
+    ...lines.map((line) => el("div", { class: "diag-pick-line" },
+      el("h3", {}, `${line.name} · ${line.customer.name} · ${line.site.name}`),
+      el("ul", {}, line.machines.map((m) => el("li", {},
+        el("a", { href: `/diagnosis?machine=${encodeURIComponent(m.id)}` }, m.name),
+        el("span", { class: "muted small" }, ` ${m.model} · S/N ${m.serial}`))))))));
+}
+
 async function start() {
   takeTokenFromLink();
-  if (!view.machine) throw new ApiError(400, "Open the page with ?machine=<machine id>.");
-  let live;
+  let me;
+  let lines;
   try {
-    live = await apiGet(`/machines/${encodeURIComponent(view.machine)}/live`);
+    [me, lines] = await Promise.all([apiGet("/me"), apiGet("/lines")]);
   } catch (error) {
     if (error instanceof SignedOut) { goToSignIn(); return; }
     throw error;
   }
+  showSignedIn(me);
+  if (!view.machine) { showMachinePicker(lines); return; }
+  // Looked up among the user's machines first: another customer's machine is not found.
+  const line = lines.find((l) => l.machines.some((m) => m.id === view.machine));
+  if (!line) throw new ApiError(404, `Machine "${view.machine}" not found among the lines you may see.`);
+  const live = await apiGet(`/machines/${encodeURIComponent(view.machine)}/live`);
   $("page").hidden = false;
-  showSignOut();
-  const lines = await apiGet("/lines");
-  const line = lines.find((l) => l.id === live.line_id);
-  if (line) view.zone = line.site.timezone;
+  view.zone = line.site.timezone;
+  view.lineName = line.name;
   $("range").before(el("span", { class: "muted small" }, `times in ${zoneAbbreviation(view.zone)}`));
   const sisters = await apiGet(`/machines/${encodeURIComponent(view.machine)}/sisters`);
-  $("compare").append(...sisters.map((id) => el("option", { value: id }, id)));
+  const names = new Map(lines.flatMap((l) => l.machines.map((m) => [m.id, `${l.name} · ${m.name}`])));
+  $("compare").append(...sisters.map((id) => el("option", { value: id }, names.get(id) || id)));
   for (const id of ["range", "compare", "baseline"]) $(id).addEventListener("change", () => { view.zoom = null; $("reset-zoom").hidden = true; reload(); });
   $("reset-zoom").addEventListener("click", () => { view.zoom = null; $("reset-zoom").hidden = true; reload(); });
   $("annotate").addEventListener("submit", annotate);
@@ -325,4 +376,12 @@ async function start() {
   loadTickets().catch(() => fill($("mark-ticket"), el("option", { value: "" }, "tickets not available")));
 }
 
-start().catch((error) => { $("page").hidden = false; showError(error); });
+start().catch((error) => {
+  $("page").hidden = false;
+  // Nothing to show of a machine that is not found: only the message.
+  if (error instanceof ApiError && error.status === 404) {
+    for (const section of $("page").querySelectorAll("section")) section.hidden = true;
+    $("machine-title").textContent = "Machine not found";
+  }
+  showError(error);
+});

@@ -84,12 +84,14 @@ async def test_support_diagnoses_a_machine(
 
     # The condition signals, one chart each, on one time axis.
     charts = page.locator("#charts .u-title")
-    await expect(charts).to_have_text(["vibration rms", "bearing temp", "motor current"])
+    await expect(charts).to_have_text(["Vibration RMS", "Bearing temperature", "Motor current"])
     await expect(page.locator("#charts canvas")).to_have_count(3)
     bearing = _live_value(page.locator('[data-signal="bearing_temp"]'))
     await expect(bearing).to_have_text(re.compile(r"^61"))
     note = page.locator("#trend-note")
-    await expect(note).to_contain_text("buckets of")
+    await expect(note).to_contain_text(
+        re.compile(r"buckets of \d+ (s|min), from (stored rollups|raw samples)")
+    )
     day_note = await note.inner_text()
     assert _span(day_note) == timedelta(hours=24), day_note
     # The data fills the last two of the 24 hours: drawn there.
@@ -112,8 +114,8 @@ async def test_support_diagnoses_a_machine(
     await expect(page.locator("#charts canvas")).to_have_count(3)
     await _expect_drawn(page)
     # One signal fewer: its chart goes.
-    await page.locator("#signals").get_by_label("motor current").uncheck()
-    await expect(charts).to_have_text(["vibration rms", "bearing temp"])
+    await page.locator("#signals").get_by_label("Motor current").uncheck()
+    await expect(charts).to_have_text(["Vibration RMS", "Bearing temperature"])
     await screenshots.take(page, "support", "one hour, two signals")
 
     # A click in the middle of the first chart marks that moment; the note goes to the ticket.
@@ -123,7 +125,7 @@ async def test_support_diagnoses_a_machine(
     await page.locator("#mark-note").fill("vibration steps up here")
     await page.get_by_role("button", name="Attach to ticket").click()
     await expect(page.locator("#mark-result")).to_have_text("Attached to the ticket.")
-    marked = await page.locator("#mark-signal").inner_text()
+    marked = await page.locator("#mark-signal").get_attribute("data-signal")
     await screenshots.take(page, "support", "moment attached to the ticket")
     watch.expect_clean()
 
@@ -133,3 +135,56 @@ async def test_support_diagnoses_a_machine(
             (ticket_id,),
         )
         assert await cursor.fetchall() == [("l1-filler", marked, "vibration steps up here")]
+
+
+# Coloured pixels of the first chart in a strip one plot-width wide around a moment, given as
+# its share of the range: the plot area is the .u-over box inside the canvas.
+STRIP_PIXELS = """(share) => {
+  const canvas = document.querySelector("#charts canvas");
+  const over = document.querySelector("#charts .u-over").getBoundingClientRect();
+  const box = canvas.getBoundingClientRect();
+  const scale = canvas.width / box.width;
+  const x = Math.round((over.left - box.left + share * over.width) * scale);
+  const { data } = canvas.getContext("2d").getImageData(x - 3, 0, 7, canvas.height);
+  let n = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+    if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 60) n++;
+  }
+  return n;
+}"""
+
+
+async def test_a_signal_sampled_every_ten_seconds_is_drawn_and_its_outage_stays_a_gap(
+    context: BrowserContext, seeded_pool: Pool, screenshots: ScreenshotBook
+) -> None:
+    # One hour at 10 s, finer than which the hour is bucketed (5 s): every other bucket is
+    # empty. From 40 to 30 minutes before the end the machine sent nothing.
+    outage = (T0 - timedelta(minutes=40), T0 - timedelta(minutes=30))
+    samples = [
+        (T0 - timedelta(seconds=10 * i), 2.0 + (i % 7) / 10)
+        for i in range(360)
+        if not outage[0] < T0 - timedelta(seconds=10 * i) < outage[1]
+    ]
+    async with seeded_pool.connection() as conn:
+        await insert_samples(conn, machine_id="l1-filler", signal="vibration_rms", samples=samples)
+    page = await context.new_page()
+    watch = PageWatch.on(page)
+    await sign_in(page, "demo-support", "/diagnosis?machine=l1-filler")
+    for silent in ("Bearing temperature", "Motor current"):  # no samples: no chart
+        await page.locator("#signals").get_by_label(silent).uncheck()
+    await page.get_by_label("Range").select_option(label="1 hour")
+    await expect(page.locator("#trend-note")).to_contain_text("buckets of 5 s")
+    await expect(page.locator("#charts .u-title")).to_have_text(["Vibration RMS"])
+    await _expect_drawn(page)
+    # The range ends at the newest sample (T0) and spans the hour before it.
+    drawn_before = await page.evaluate(STRIP_PIXELS, 10 / 60)
+    in_outage = await page.evaluate(STRIP_PIXELS, 25 / 60)
+    drawn_after = await page.evaluate(STRIP_PIXELS, 45 / 60)
+    await screenshots.take(page, "support", "10 s samples over one hour, with an outage")
+    assert (drawn_before > 0, in_outage, drawn_after > 0) == (True, 0, True), (
+        drawn_before,
+        in_outage,
+        drawn_after,
+    )
+    watch.expect_clean()

@@ -99,7 +99,9 @@ function lineRow(line) {
   return el("tr", { class: `fleet-row attention-${line.attention}` },
     el("th", { scope: "row" },
       el("a", { href: target ? `/?machine=${encodeURIComponent(target.id)}` : "/" }, line.name),
-      el("div", { class: "muted small" }, line.model)),
+      el("div", { class: "muted small" }, line.model),
+      // The machine needing attention first, straight into remote diagnosis.
+      target ? el("a", { class: "small fleet-diagnose", href: `/diagnosis?machine=${encodeURIComponent(target.id)}` }, `Diagnose ${target.name}`) : null),
     el("td", {}, line.customer.name, el("div", { class: "muted small" }, line.site.name)),
     el("td", {},
       el("span", { class: `pill tone-${attention.tone}` }, attention.label),

@@ -61,6 +61,9 @@ async def test_support_drills_down_from_the_fleet_to_a_machine(
     bern = page.locator("tr", has=page.get_by_role("link", name="Case packing line", exact=True))
     await expect(bern).to_contain_text("Alpenpack AG")
     await expect(bern).to_contain_text("1 (serious)")
+    # Straight into remote diagnosis of the machine needing attention first.
+    diagnose = bern.get_by_role("link", name="Diagnose Case packer")
+    await expect(diagnose).to_have_attribute("href", "/diagnosis?machine=l3-packer")
     await screenshots.take(page, "support", "fleet overview")
 
     # A click on the case packer opens it on the monitoring console.
@@ -70,6 +73,8 @@ async def test_support_drills_down_from_the_fleet_to_a_machine(
     header = page.locator("#machine-header h2")
     await expect(header).to_have_text("Case packing line · Case packer")
     await expect(page.locator("#machine-header")).to_contain_text("PK-9 · S/N PK9-52201")
+    remote = page.locator("#machine-header").get_by_role("link", name="Remote diagnosis")
+    await expect(remote).to_have_attribute("href", "/diagnosis?machine=l3-packer")
     vibration = page.locator("#live-table tr", has_text="Vibration RMS")
     await expect(vibration).to_contain_text("4.")
     await expect(page.locator("#trend-chart path.series")).to_have_count(1)

@@ -31,7 +31,7 @@ from api.schemas.reports import (
 from api.time_ranges import TimeRange
 from models.oee import OeeResult, OeeScope, ParetoEntry
 from models.oee_ratios import combine
-from models.plant import Line, SignalKind
+from models.plant import Line
 from storage import downtime_store, oee_store, reliability_store, telemetry_queries
 from storage.connections import Connection
 
@@ -40,12 +40,13 @@ DOWNTIME_LIMIT = 500
 
 
 async def line_clock(conn: Connection, line: Line) -> datetime | None:
-    """The newest state sample of the line's machines: where the line's data ends.
+    """The newest sample of any signal of the line's machines: where the line's data ends.
 
-    Machines report their state all the time, so this is the line's own clock,
-    which in a simulated or replayed plant runs ahead of the wall clock.
+    This is the line's own clock, which in a simulated or replayed plant runs ahead of
+    the wall clock and in a lagging one behind it; a line whose state signal is silent
+    while its other signals arrive still has one.
     """
-    signals = sorted({name for m in line.machines for name in m.signals_of(SignalKind.STATE)})
+    signals = sorted({signal.name for m in line.machines for signal in m.signals})
     latest = await telemetry_queries.latest_values(
         conn, machine_ids=[m.id for m in line.machines], signals=signals
     )

@@ -118,6 +118,14 @@ function filters() {
   };
 }
 
+// Nothing found: for words or filters, how to find more; with nothing asked yet, that the
+// knowledge base is empty (never "no entry matches" before anything was typed).
+function emptyText(asked) {
+  if (Object.values(asked).some(Boolean)) return "No entry matches. Try fewer words or clear a filter.";
+  if (view.writer) return "The knowledge base has no published entries yet. Write the first with “New entry”.";
+  return "The knowledge base has no published entries yet.";
+}
+
 async function search() {
   const ticket = params().get("ticket");
   const machine = params().get("machine");
@@ -131,7 +139,7 @@ async function search() {
     if (request !== view.request) return;
     const what = asked.q ? `for “${asked.q}”, best match first` : "by title";
     $("result-status").textContent = hits.length ? `${hits.length} ${hits.length === 1 ? "entry" : "entries"} ${what}` : "";
-    fill($("results"), hits.length ? hits.map((hit) => resultItem(hit.entry, snippet(hit.snippet))) : el("li", { class: "empty" }, "No entry matches. Try fewer words or clear a filter."));
+    fill($("results"), hits.length ? hits.map((hit) => resultItem(hit.entry, snippet(hit.snippet))) : el("li", { class: "empty" }, emptyText(asked)));
     openBest(hits.map((hit) => hit.entry));
   } catch (err) {
     showError($("results"), err);

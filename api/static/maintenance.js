@@ -92,8 +92,12 @@ function timeline(calendar) {
     cursor.setUTCMonth(cursor.getUTCMonth() + 1);
   }
   const axis = el("div", { class: "mt-axis" },
-    ...months.map((ms) => el("span", { class: "mt-tick", style: `left:${at(new Date(ms).toISOString())}` },
-      fmtSiteDate(new Date(ms).toISOString(), zone()))),
+    // A month starting in the last tenth of the range writes its date to the left of its
+    // tick, so the label is never cut off at the right edge.
+    ...months.map((ms) => el("span", {
+      class: (ms - start) / (end - start) > 0.9 ? "mt-tick mt-tick-end" : "mt-tick",
+      style: `left:${at(new Date(ms).toISOString())}`,
+    }, fmtSiteDate(new Date(ms).toISOString(), zone()))),
     el("span", { class: "mt-now", style: `left:${at(calendar.now)}`, title: `now: ${when(calendar.now)}` }));
   const rows = machines.map((machine) => {
     const mine = calendar.entries.filter((e) => e.machine_id === machine.id && e.due_at);

@@ -78,6 +78,20 @@ function tiles(entries) {
   ];
 }
 
+// The last month's label would run past the calendar's right edge: it is written to the
+// left of its tick instead, and a label it would then cover keeps only its tick line.
+function fitTicks(axis) {
+  const ticks = axis ? [...axis.querySelectorAll(".mt-tick")] : [];
+  const last = ticks[ticks.length - 1];
+  if (!last || last.getBoundingClientRect().right <= axis.getBoundingClientRect().right) return;
+  last.classList.add("mt-tick-end");
+  const before = ticks[ticks.length - 2];
+  if (before && before.getBoundingClientRect().right > last.getBoundingClientRect().left) {
+    before.classList.add("mt-tick-bare");
+    before.setAttribute("aria-hidden", "true");
+  }
+}
+
 // One row per machine, each occurrence a marker placed by its due date.
 function timeline(calendar) {
   const start = Date.parse(calendar.since);
@@ -92,12 +106,9 @@ function timeline(calendar) {
     cursor.setUTCMonth(cursor.getUTCMonth() + 1);
   }
   const axis = el("div", { class: "mt-axis" },
-    // A month starting in the last tenth of the range writes its date to the left of its
-    // tick, so the label is never cut off at the right edge.
-    ...months.map((ms) => el("span", {
-      class: (ms - start) / (end - start) > 0.9 ? "mt-tick mt-tick-end" : "mt-tick",
-      style: `left:${at(new Date(ms).toISOString())}`,
-    }, fmtSiteDate(new Date(ms).toISOString(), zone()))),
+    // Month ticks read as ISO year-month ("2027-03"); fitTicks keeps the last one whole.
+    ...months.map((ms) => el("span", { class: "mt-tick", style: `left:${at(new Date(ms).toISOString())}` },
+      fmtSiteDate(new Date(ms).toISOString(), zone()).slice(0, 7))),
     el("span", { class: "mt-now", style: `left:${at(calendar.now)}`, title: `now: ${when(calendar.now)}` }));
   const rows = machines.map((machine) => {
     const mine = calendar.entries.filter((e) => e.machine_id === machine.id && e.due_at);
@@ -170,6 +181,7 @@ function renderCalendar() {
   const past = calendar.entries.filter((e) => ["done", "done_late", "skipped"].includes(e.status));
   fill($("tiles"), ...tiles(calendar.entries));
   fill($("timeline"), ...timeline(calendar));
+  fitTicks($("timeline").querySelector(".mt-axis"));
   fill($("timeline-legend"), ...["overdue", "planned", "due", "done", "done_late", "skipped"].map((s) =>
     el("span", { class: "mt-legend-item" }, el("span", { class: `mt-dot mt-${s}` }), STATUS_TEXT[s])));
   fill($("agenda"), upcoming.length

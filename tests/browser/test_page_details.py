@@ -12,11 +12,14 @@ from tests.browser.sign_in_steps import sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-# How far each month label reaches past the calendar's right edge, in CSS pixels.
+# How far each shown month label reaches past the calendar's right edge, and how far it
+# runs into the next shown label, in CSS pixels (0 or less: whole and apart).
 OVERHANG = """() => {
   const axis = document.querySelector("#timeline .mt-axis").getBoundingClientRect();
-  return [...document.querySelectorAll("#timeline .mt-tick")]
-    .map((tick) => tick.getBoundingClientRect().right - axis.right);
+  const shown = [...document.querySelectorAll("#timeline .mt-tick:not(.mt-tick-bare)")]
+    .map((tick) => tick.getBoundingClientRect());
+  return shown.map((box, i) => Math.max(
+    box.right - axis.right, i + 1 < shown.length ? box.right - shown[i + 1].left : -1));
 }"""
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
@@ -94,7 +95,12 @@ def _fuzz(document: dict[str, Any], base_url: str, headers: dict[str, str]) -> F
             | operation.as_strategy(GenerationMode.NEGATIVE)
         )
         def call(case: Any) -> None:
-            response = case.call(base_url=base_url, headers=headers, timeout=30)
+            try:
+                response = case.call(base_url=base_url, headers=headers, timeout=30)
+            except requests.exceptions.RequestException:
+                # A connection the loaded CI machine dropped is no answer of the app's:
+                # asked once more, and a second loss fails the run.
+                response = case.call(base_url=base_url, headers=headers, timeout=60)
             if response.status_code < 300:
                 run.answered.add(label)  # noqa: B023 (each operation runs its own call at once)
             case.validate_response(response, checks=[not_a_server_error])
@@ -103,8 +109,17 @@ def _fuzz(document: dict[str, Any], base_url: str, headers: dict[str, str]) -> F
             call()
         # Schemathesis groups what it found (a BaseExceptionGroup); all are collected first.
         except (Exception, BaseExceptionGroup) as failure:
-            failures.append(f"{label}: {failure}")
+            failures.append(f"{label}: {_described(failure)}")
     return run
+
+
+def _described(failure: BaseException) -> str:
+    """The failure with every grouped sub-failure and its notes (the response, the
+    reproducing call): a 5xx seen once and not again must still say what it was."""
+    lines = [f"{type(failure).__name__}: {failure}", *getattr(failure, "__notes__", [])]
+    if isinstance(failure, BaseExceptionGroup):
+        lines += ["  " + _described(inner).replace("\n", "\n  ") for inner in failure.exceptions]
+    return "\n".join(lines)
 
 
 def _streams(document: dict[str, Any], path: str, method: str) -> bool:

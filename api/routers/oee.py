@@ -10,15 +10,15 @@ from fastapi import APIRouter, Query
 from api.access_scope import line_for
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.oee_report import shifts_newest_first
+from api.oee_report_builder import line_clock
 from api.schemas.oee import OeeReportPublic
 from api.time_ranges import resolve_range
 from models.oee import OeeScope
-from storage import oee_store, telemetry_queries
+from storage import oee_store
 
 router = APIRouter(prefix="/oee", tags=["oee"])
 
 DEFAULT_SPAN = timedelta(hours=24)
-STATE_SIGNAL = "state"
 
 
 @router.get("")
@@ -33,11 +33,9 @@ async def line_oee(
     """The line's and its machines' OEE for every shift in the range, newest shift first."""
     line = line_for(plant, user, line_id).line
     machine_ids = [m.id for m in line.machines]
-    # Machines report their state all the time: its newest sample is the line's clock,
-    # the default end of the range and the mark of a shift still in progress.
-    line_now = await telemetry_queries.latest_time(
-        conn, machine_ids=machine_ids, signal=STATE_SIGNAL
-    )
+    # The newest sample of any of the line's signals is the line's clock (as for the
+    # report): the default end of the range and the mark of a shift still in progress.
+    line_now = await line_clock(conn, line)
     anchor = line_now if until is None else None
     window = resolve_range(since, until, anchor=anchor, default_span=DEFAULT_SPAN)
     line_results = await oee_store.list_oee(

@@ -10,6 +10,7 @@ import { clockBadge, urgentClock } from "./sla_view.js";
 import { severityPill, statusPill } from "./ticket_badges.js";
 import { customerStatus } from "./ticket_texts.js";
 import { signalLabel } from "./signal_labels.js";
+import { renderMyLines } from "./my_lines.js";
 
 const REFRESH_MS = 5000;
 // Until the anomaly API says otherwise: scores are on 0..1 and the calibrated limit is 0.5.
@@ -60,6 +61,8 @@ function stateClass(code) {
 }
 
 function capitalized(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
+
+function customerView() { return Boolean(view.me) && view.me.role === "customer"; }
 
 // A machine whose state signal is silent while its other signals arrive is no "no data".
 function stateLabel(machine) {
@@ -140,7 +143,8 @@ async function start() {
   const next = nextPage();
   if (next) { window.location.replace(next); return; }
   showSignedIn(view.me);
-  $("console").hidden = false;
+  // A customer reads their lines in plain words; the staff console is the service team's.
+  $(customerView() ? "my-lines" : "console").hidden = false;
   await refresh();
   view.timer = setInterval(refresh, REFRESH_MS);
   view.ticker = setInterval(renderRefreshStatus, 1000);
@@ -173,6 +177,12 @@ async function refresh() {
     }
     renderMissingMachine();
     renderClock();
+    if (customerView()) {
+      await renderMyLines(api, lines, view.status, view.plantTime);
+      view.refreshedAt = Date.now();
+      view.refreshError = null;
+      return;
+    }
     renderLines();
     view.ticketNumbers = new Map(tickets.map((t) => [t.id, t.number]));
     renderAlerts(alerts);
@@ -232,7 +242,9 @@ function newestSampleTime(lines) {
 // cards, and show nothing of it.
 function renderMissingMachine() {
   $("console").classList.toggle("machine-missing", Boolean(view.missingMachine));
+  $("my-lines-notice").hidden = !view.missingMachine;
   if (!view.missingMachine) return;
+  $("my-lines-notice").textContent = `Machine "${view.missingMachine}" not found: it is none of the machines of your lines below.`;
   $("machine-header").replaceChildren(el("div", { role: "alert" },
     el("h2", {}, "Machine not found"),
     el("div", { class: "sub" }, `There is no machine "${view.missingMachine}" among the lines you may see. Choose one of your machines on the left.`)));

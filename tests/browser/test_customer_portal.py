@@ -17,7 +17,7 @@ from playwright.async_api import BrowserContext, Page, Route, expect
 
 from storage.connections import Pool
 from tests.api.dispatch_factories import FILLER_FAULT, registered_ticket
-from tests.api.factories import T0, insert_alert, insert_series
+from tests.api.factories import T0, insert_alert, insert_oee, insert_series
 from tests.browser.customer_words import internal_terms
 from tests.browser.page_watch import PageWatch
 from tests.browser.screenshots import ScreenshotBook
@@ -37,6 +37,9 @@ ALPENPACK_CALL = {
 # Words that would only reach Nordbrau's browser through a leak.
 ALPENPACK = ("Alpenpack", "Case packing", "Case packer", "PK9-52201", "Bern", "gripper",
              "Luca Moser", "l3-erector", "l3-sealer")  # fmt: skip
+# The staff console's words a customer's "My lines" does without.
+SIGMA = "\N{GREEK SMALL LETTER SIGMA}"
+INTERNALS = ("Anomaly", "anomaly", "lifetime counter", "uncertain", SIGMA, "score", "Signal")
 NOT_FOUND = re.compile(r"not found|no such|does not exist|not yours|you may see", re.IGNORECASE)
 
 
@@ -55,6 +58,11 @@ async def _plant_with_two_customers(pool: Pool, api: httpx.AsyncClient) -> tuple
                 start=T0 - timedelta(hours=1),
                 step=timedelta(seconds=10),
                 values=[3.0 + (i % 5) / 10 for i in range(360)],
+            )
+        # Line 1's early shift, under way at T0 (06:00-14:00 UTC).
+        for scope, subject in (("line", "line-1"), ("machine", "l1-filler")):
+            await insert_oee(
+                conn, scope=scope, subject_id=subject, shift_start=T0 - timedelta(hours=6)
             )
         await insert_alert(
             conn,
@@ -77,15 +85,26 @@ async def test_a_customer_sees_their_lines_and_requests_in_plain_words(
     watch = PageWatch.on(page)
     await sign_in(page, "demo-nordbrau", "/")
 
-    # My lines: both of Nordbrau's, with their live values, and no one else's.
+    # My lines: both of Nordbrau's and no one else's, each in a plant manager's words.
     for line in ("Filling line 1", "Filling line 2"):
-        await expect(page.get_by_text(line, exact=True).first).to_be_visible()
-    await expect(page.locator("#live-table")).to_contain_text("Vibration RMS")
+        await expect(page.get_by_role("heading", name=line, exact=True)).to_be_visible()
+    first = page.locator("section.my-line", has_text="Filling line 1")
     # Samples seconds old: the data arrives, and the plant's clock reads their time, though
     # no collector has recorded the machine and its state signal is silent.
-    await expect(page.locator("#machine-header")).to_contain_text("data arriving")
-    await expect(page.locator("#machine-header")).to_contain_text("state not reported")
+    await expect(first.locator("li.my-machine", has_text="Filler")).to_contain_text("data arriving")
     await expect(page.locator("#plant-clock")).to_contain_text("2026-03-02 12:59")
+    # The shift under way, said to be one; the request in plain words; the report a click away.
+    await expect(first).to_contain_text("OEE · Early shift")
+    await expect(first).to_contain_text("in progress")
+    await expect(first.locator(".my-oee-value")).to_have_text("68.4 %")
+    await expect(first).to_contain_text("We have received your request")
+    await expect(first.get_by_role("link", name="OEE report")).to_have_attribute(
+        "href", "/report?line=line-1"
+    )
+    # None of the service team's internals.
+    my_lines = await page.locator("#my-lines").inner_text()
+    assert [w for w in INTERNALS if w in my_lines] == [], my_lines
+    assert internal_terms(my_lines) == []
     await _expect_nothing_of_alpenpack(page)
     await screenshots.take(page, "customer", "my lines")
 
@@ -110,7 +129,9 @@ async def test_a_customer_sees_their_lines_and_requests_in_plain_words(
     lines = page.get_by_label("Line", exact=True).locator("option")
     await expect(lines).to_have_text([re.compile("^Filling line 1"), re.compile("^Filling line 2")])
     await expect(page.get_by_text("Loading…")).to_have_count(0)
-    await expect(page.locator("body")).to_contain_text("No OEE results")
+    # The week up to the line's newest data (T0), with the shift under way in it.
+    await expect(page.locator("#line-title")).to_have_text("OEE report · Filling line 1")
+    await expect(page.locator("#line-sub")).to_contain_text("2026-02-23")
     await _expect_nothing_of_alpenpack(page)
     await screenshots.take(page, "customer", "OEE report")
     watch.expect_clean()

@@ -59,9 +59,17 @@ PlantDep = Annotated[Plant, Depends(get_plant)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def get_conn(pool: PoolDep) -> AsyncIterator[Connection]:
+# Reads run in autocommit: under READ COMMITTED each statement sees its own snapshot
+# either way, and a read spared BEGIN and COMMIT makes two round trips fewer. Writes
+# keep their transaction; the pool puts every connection back out of autocommit.
+_READS = frozenset({"GET", "HEAD"})
+
+
+async def get_conn(pool: PoolDep, request: Request) -> AsyncIterator[Connection]:
     """One pooled connection per request, shared by every dependency of that request."""
     async with pool.connection() as conn:
+        if request.method in _READS:
+            await conn.set_autocommit(True)
         yield conn
 
 

@@ -11,7 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from models.plant import Plant
 from storage.asset_registry import sync_assets
-from storage.connections import Pool
+from storage.connections import Connection, Pool
 from storage.customer_scope import leave_customer_scope
 from storage.schema_migrations import MIGRATION_LOCK, migrate
 from storage.timescale_features import FeatureSetup, setup_features
@@ -49,5 +49,13 @@ def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
     switched it to (storage/customer_scope.py), whether the request ended well or not.
     """
     return AsyncConnectionPool(
-        dsn, min_size=min_size, max_size=max_size, open=False, reset=leave_customer_scope
+        dsn, min_size=min_size, max_size=max_size, open=False, reset=_reset_connection
     )
+
+
+async def _reset_connection(conn: Connection) -> None:
+    """A connection taken back leaves the customer scope and autocommit (the API's reads
+    run in it): the next user gets it as the pool first made it."""
+    await leave_customer_scope(conn)
+    if conn.autocommit:
+        await conn.set_autocommit(False)

@@ -23,7 +23,7 @@ async def sign_in(page: Page, login: str, next_page: str = "/") -> None:
     await page.goto(f"/sign-in?next={next_page}")
     await submit_sign_in(page, login)
     await page.wait_for_url(lambda url: "/sign-in" not in url, timeout=SIGN_IN_TIMEOUT_MS)
-    # Every page's top bar has Sign out (the diagnosis page shows no user chip).
+    # Every page's top bar has Sign out (and the user chip, see expect_signed_in).
     await expect(page.locator("#sign-out")).to_be_visible()
 
 

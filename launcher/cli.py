@@ -198,6 +198,12 @@ def _parser() -> argparse.ArgumentParser:
     api = commands.add_parser("api", help="run the REST API and web console")
     api.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     api.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    api.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes sharing the port, e.g. one per core (default 1)",
+    )
     demo = commands.choices["demo"]
     demo.add_argument(
         "--reset", action="store_true", help="start from an empty database (drops the demo data)"
@@ -322,9 +328,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "knowledge":
             return knowledge_cli.run_knowledge(args, settings)
         # Imported here so that `services` and `migrate` work before the rest is set up.
-        from launcher import demo
+        from launcher import api_workers, demo
 
         plant = load_plant(settings.plant_file)
+        if args.command == "api" and args.workers > 1:
+            asyncio.run(demo.prepare_api_database(settings, plant))
+            api_workers.serve_api_workers(
+                settings, args.workers, api_workers.worker_environment(settings)
+            )
+            return 0
         runners = {
             "demo": lambda: demo.run_demo(settings, plant, reset=args.reset, story=args.story),
             "simulate": lambda: demo.run_simulator_only(settings, plant),

@@ -294,6 +294,12 @@ async def run_analytics_only(settings: Settings, plant: Plant) -> None:
         await pool.close()
 
 
+async def prepare_api_database(settings: Settings, plant: Plant) -> None:
+    """Migrations and the plant's assets, once, before API workers start."""
+    pool, _ = await _prepared_pool(settings, plant)
+    await pool.close()
+
+
 async def run_api_only(settings: Settings, plant: Plant) -> None:
     pool, _ = await _prepared_pool(settings, plant)
     try:

@@ -15,14 +15,16 @@ TINY = Sizes(history=timedelta(hours=1), clients=4, requests=20, sse=8, sequenti
 KEYS = ("trend_p50_ms", "trend_p99_ms", "ratio_to_db_query", "sse_clients")
 
 
-async def test_a_tiny_run_reports_every_figure() -> None:
-    figures = await run_benchmark(TINY, say=lambda _: None)
+@pytest.mark.parametrize("processes", [1, 2])
+async def test_a_tiny_run_reports_every_figure(processes: int) -> None:
+    figures = await run_benchmark(TINY, processes, say=lambda _: None)
 
     for key in KEYS:
         value = figures[key]
         assert isinstance(value, int | float), key
         assert value > 0, key
     assert figures["requests"] == TINY.requests
+    assert figures["api_processes"] == processes
     assert figures["sse_clients"] in range(TINY.sse + 1)
     assert "\n" not in json.dumps(figures)
 

@@ -145,6 +145,9 @@ class TicketCosts:
     totals: CostTotals
     charged: tuple[Money, ...]
     labour_estimated: bool
+    # A visit was made, the contract charges travel by time and distance, and neither
+    # is recorded: the travel is owed but cannot be priced yet (never shown as 0.00).
+    travel_unrecorded: bool = False
 
 
 def cost_items(facts: TicketCostFacts, *, zone: ZoneInfo) -> list[CostItem]:
@@ -166,6 +169,7 @@ def ticket_costs(facts: TicketCostFacts, *, zone: ZoneInfo) -> TicketCosts:
         totals=totals,
         charged=() if facts.under_warranty else totals.value,
         labour_estimated=any(i.estimated for i in items if i.kind is CostKind.LABOUR),
+        travel_unrecorded=travel_unrecorded(facts),
     )
 
 
@@ -244,20 +248,30 @@ def _report_items(facts: TicketCostFacts, zone: ZoneInfo) -> list[CostItem]:
         items.append(
             _labour(facts, day, hours, "Labour on site (from the service report)", estimated=True)
         )
-    if not any(e.draft.is_trip for e in facts.entries):
-        flat = facts.pricing.travel_flat_per_trip
+    flat = facts.pricing.travel_flat_per_trip
+    if flat is not None and not any(e.draft.is_trip for e in facts.entries):
         items.append(
             CostItem(
                 ticket_id=facts.ticket_id,
                 day=day,
                 kind=CostKind.TRAVEL,
                 label="Trip to site (from the service report)",
-                price=Money(_cents(flat or Decimal(0)), facts.pricing.currency),
+                price=Money(_cents(flat), facts.pricing.currency),
                 trips=1,
                 estimated=True,
             )
         )
     return items
+
+
+def travel_unrecorded(facts: TicketCostFacts) -> bool:
+    """A visit on the report, travel charged by time and distance, and none recorded."""
+    visited = facts.report is not None and facts.report.arrived_at is not None
+    return (
+        visited
+        and facts.pricing.travel_flat_per_trip is None
+        and not any(e.draft.is_trip for e in facts.entries)
+    )
 
 
 def _labour(

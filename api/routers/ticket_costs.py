@@ -114,6 +114,7 @@ async def _costs_public(
             items=[CostItemPublic.of(item) for item in costs.items],
             totals=CostTotalsPublic.of(costs.totals),
             labour_estimated=costs.labour_estimated,
+            travel_unrecorded=costs.travel_unrecorded,
             entries=[CostEntryPublic.of(entry) for entry in facts.entries],
             pricing=PricingPublic.of(pricing_of(plant, draft.customer_id)),
         )
@@ -137,7 +138,8 @@ def charge_sentence(ticket: Ticket, costs: TicketCosts) -> str:
         )
     contract = ticket.draft.contract_number
     if not costs.charged:
-        return f"Billable under contract {contract}: nothing charged so far."
+        travel = " (the travel is still to be added)" if costs.travel_unrecorded else ""
+        return f"Billable under contract {contract}: nothing charged so far{travel}."
     totals = costs.totals
     work = [
         counted(totals.labour_hours, "hour of labour", "hours of labour"),
@@ -145,7 +147,8 @@ def charge_sentence(ticket: Ticket, costs: TicketCosts) -> str:
         counted(totals.parts_units, "part", "parts"),
     ]
     estimate = " (labour estimated from the service report)" if costs.labour_estimated else ""
+    travel = "; the travel is still to be added" if costs.travel_unrecorded else ""
     return (
         f"Billable under contract {contract}: {money_text(costs.charged)} so far, for"
-        f" {', '.join(work[:-1])} and {work[-1]}{estimate}."
+        f" {', '.join(work[:-1])} and {work[-1]}{estimate}{travel}."
     )

@@ -183,6 +183,9 @@ class TicketCostDetailPublic(PublicModel):
     items: list[CostItemPublic]
     totals: CostTotalsPublic
     labour_estimated: bool
+    travel_unrecorded: bool = Field(
+        description="Travel is charged by time and distance and none is recorded yet"
+    )
     entries: list[CostEntryPublic]
     pricing: PricingPublic
 

@@ -63,6 +63,8 @@ export async function costsPanel(ticket, ctx, reload) {
   return el("section", { class: "card", "aria-labelledby": "costs-title" },
     el("h2", { class: "card-title", id: "costs-title" }, "Costs"),
     el("p", {}, costs.summary),
+    d.travel_unrecorded ? el("p", { class: "error small", role: "note" },
+      "Travel not recorded yet: this contract charges it by time and distance. Record the hours and kilometres below.") : null,
     rows.length ? el("table", { class: "table" },
       el("thead", {}, el("tr", {}, ...["Day", "Kind", "What", "Quantity", "Cost", "At contract rates"].map((h, i) => el("th", { class: i >= 3 ? "num" : "" }, h)))),
       el("tbody", {}, ...rows),

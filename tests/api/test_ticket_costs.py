@@ -173,8 +173,11 @@ async def test_without_entries_the_service_report_time_on_site_is_the_estimate(
     body = (await costs.get(f"/api/tickets/{ticket}/costs", headers=DESK)).json()
     assert body["detail"]["labour_estimated"] is True
     assert Decimal(body["detail"]["totals"]["labour_hours"]) == Decimal("2.5")
-    assert body["detail"]["totals"]["trips"] == 1
+    # Nordbrau's contract charges travel by time and distance: owed, not priced at 0.
+    assert body["detail"]["totals"]["trips"] == 0
+    assert body["detail"]["travel_unrecorded"] is True
     assert "labour estimated from the service report" in body["summary"]
+    assert "travel is still to be added" in body["summary"]
 
 
 async def test_who_may_record_labour_and_travel(

@@ -115,6 +115,16 @@ def test_without_entries_the_report_time_on_site_stands_in() -> None:
     assert recorded.totals.labour_hours == D("3.5")
 
 
+def test_travel_charged_by_time_and_distance_is_flagged_not_priced_at_nothing() -> None:
+    report = ReportVisit(arrived_at=T0, restored_at=T0 + timedelta(hours=2))
+    costs = ticket_costs(facts(report=report), zone=BERLIN)  # per hour and km
+    assert [i.kind for i in costs.items] == [CostKind.LABOUR]
+    assert costs.travel_unrecorded
+    recorded = ticket_costs(facts(report=report, entries=[entry()]), zone=BERLIN)
+    assert not recorded.travel_unrecorded
+    assert not ticket_costs(facts(pricing=FLAT, report=report), zone=BERLIN).travel_unrecorded
+
+
 def test_a_remote_fix_has_no_visit_to_estimate() -> None:
     costs = ticket_costs(facts(report=ReportVisit(None, T0)), zone=BERLIN)
     assert costs.items == ()

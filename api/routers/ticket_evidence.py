@@ -11,8 +11,14 @@ from fastapi import APIRouter
 
 from api.access_scope import customer_filter
 from api.deps import ConnDep, CurrentUser, PlantDep
+from api.fault_meanings import fault_meanings
+from api.routers.knowledge import viewer_of
 from api.routers.tickets import TicketId
-from api.schemas.ticket_evidence import TicketEvidenceCustomerPublic, TicketEvidencePublic
+from api.schemas.ticket_evidence import (
+    TicketEvidenceCustomerPublic,
+    TicketEvidencePublic,
+    fault_codes_of,
+)
 from api.ticket_access import visible_ticket
 from storage import ticket_evidence_store
 
@@ -27,6 +33,10 @@ async def get_ticket_evidence(
     form: "staff" or "customer"); 404 when the ticket does not exist or the user may not see it."""
     await visible_ticket(conn, user, ticket_id)
     evidence = await ticket_evidence_store.evidence_of(conn, ticket_id=ticket_id)
+    # Alarms carry the fault code's meaning as far as the manual tells this user.
+    meanings = await fault_meanings(
+        conn, wanted=fault_codes_of(evidence, plant), viewer=viewer_of(plant, user)
+    )
     if customer_filter(user) is not None:
-        return TicketEvidenceCustomerPublic.of(ticket_id, evidence, plant)
-    return TicketEvidencePublic.of(ticket_id, evidence)
+        return TicketEvidenceCustomerPublic.of(ticket_id, evidence, plant, meanings)
+    return TicketEvidencePublic.of(ticket_id, evidence, plant, meanings)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
+from api.fault_meanings import FaultMeanings
 from api.schemas.base import PublicModel
 from models.oee import OeeScope
 from models.plant import Plant, Severity
@@ -133,10 +134,15 @@ class OutlookPublic(PublicModel):
 
 
 class PlcAlarmPublic(PublicModel):
+    """A PLC alarm: ``message`` as the PLC sent it, ``text`` in words ("Filler: fault 104
+    Outfeed blocked"), with the meaning from the fault-code manual when it has one."""
+
     time: datetime
     severity: int
     fault_code: int | None
     message: str
+    meaning: str | None
+    text: str
 
 
 class StopPublic(PublicModel):
@@ -205,7 +211,11 @@ class EvidenceSnapshotPublic(PublicModel):
     oee: list[OeeImpactPublic]
 
     @classmethod
-    def of(cls, evidence: TicketEvidence) -> EvidenceSnapshotPublic:
+    def of(
+        cls, evidence: TicketEvidence, plant: Plant, meanings: FaultMeanings
+    ) -> EvidenceSnapshotPublic:
+        machine = _names(evidence, plant)[evidence.machine_id]
+        model = _model(evidence, plant)
         found = evidence.contributions
         outlook = evidence.outlook
         return cls(
@@ -260,7 +270,14 @@ class EvidenceSnapshotPublic(PublicModel):
             ),
             alarms=[
                 PlcAlarmPublic(
-                    time=a.time, severity=a.severity, fault_code=a.fault_code, message=a.message
+                    time=a.time,
+                    severity=a.severity,
+                    fault_code=a.fault_code,
+                    message=a.message,
+                    meaning=(meaning := _meaning(meanings, model, a.fault_code)),
+                    text=_staff_alarm_text(
+                        machine, evidence.machine_id, a.message, a.fault_code, meaning
+                    ),
                 )
                 for a in evidence.alarms
             ],
@@ -287,8 +304,17 @@ class TicketEvidencePublic(PublicModel):
     snapshots: list[EvidenceSnapshotPublic]
 
     @classmethod
-    def of(cls, ticket_id: int, evidence: Sequence[TicketEvidence]) -> TicketEvidencePublic:
-        return cls(ticket_id=ticket_id, snapshots=[EvidenceSnapshotPublic.of(e) for e in evidence])
+    def of(
+        cls,
+        ticket_id: int,
+        evidence: Sequence[TicketEvidence],
+        plant: Plant,
+        meanings: FaultMeanings,
+    ) -> TicketEvidencePublic:
+        return cls(
+            ticket_id=ticket_id,
+            snapshots=[EvidenceSnapshotPublic.of(e, plant, meanings) for e in evidence],
+        )
 
 
 class CustomerTrendPublic(PublicModel):
@@ -333,7 +359,9 @@ class CustomerSnapshotPublic(PublicModel):
     oee: list[CustomerOeePublic]
 
     @classmethod
-    def of(cls, evidence: TicketEvidence, plant: Plant) -> CustomerSnapshotPublic:
+    def of(
+        cls, evidence: TicketEvidence, plant: Plant, meanings: FaultMeanings
+    ) -> CustomerSnapshotPublic:
         signs = _signs(evidence)
         subjects = _names(evidence, plant)
         machine = subjects[evidence.machine_id]
@@ -356,7 +384,7 @@ class CustomerSnapshotPublic(PublicModel):
                 )
                 for t in evidence.trends
             ],
-            events=_events(evidence),
+            events=_events(evidence, _model(evidence, plant), meanings),
             oee=[_customer_oee(i, subjects.get(i.subject_id, i.subject_id)) for i in evidence.oee],
         )
 
@@ -370,10 +398,15 @@ class TicketEvidenceCustomerPublic(PublicModel):
 
     @classmethod
     def of(
-        cls, ticket_id: int, evidence: Sequence[TicketEvidence], plant: Plant
+        cls,
+        ticket_id: int,
+        evidence: Sequence[TicketEvidence],
+        plant: Plant,
+        meanings: FaultMeanings,
     ) -> TicketEvidenceCustomerPublic:
         return cls(
-            ticket_id=ticket_id, snapshots=[CustomerSnapshotPublic.of(e, plant) for e in evidence]
+            ticket_id=ticket_id,
+            snapshots=[CustomerSnapshotPublic.of(e, plant, meanings) for e in evidence],
         )
 
 
@@ -400,6 +433,62 @@ def _names(evidence: TicketEvidence, plant: Plant) -> dict[str, str]:
     except KeyError:
         return {evidence.machine_id: evidence.machine_id, evidence.line_id: evidence.line_id}
     return {evidence.machine_id: placement.machine.name, evidence.line_id: placement.line.name}
+
+
+def _model(evidence: TicketEvidence, plant: Plant) -> str | None:
+    """The machine's model; None once the plant file no longer has the machine."""
+    try:
+        return plant.placement_of(evidence.machine_id).machine.model
+    except KeyError:
+        return None
+
+
+def fault_codes_of(evidence: Sequence[TicketEvidence], plant: Plant) -> set[tuple[str, int]]:
+    """The (machine model, fault code) of every alarm in the evidence, to look their meanings up."""
+    return {
+        (model, a.fault_code)
+        for e in evidence
+        if (model := _model(e, plant)) is not None
+        for a in e.alarms
+        if a.fault_code is not None
+    }
+
+
+def _meaning(meanings: FaultMeanings, model: str | None, code: int | None) -> str | None:
+    if model is None or code is None:
+        return None
+    return meanings.get((model, code))
+
+
+def _staff_alarm_text(
+    machine: str, machine_id: str, message: str, code: int | None, meaning: str | None
+) -> str:
+    """ "Filler: fault 104 Outfeed blocked": the machine's name, never its id, and the
+    manual's meaning of the code, else the PLC's own words when they say more."""
+    words = meaning or _plc_words(message, machine_id, code)
+    if code is None:
+        return f"{machine}: {words}"
+    return f"{machine}: fault {code}" + (f" {words}" if words else "")
+
+
+def _customer_alarm_text(
+    machine_id: str, message: str, code: int | None, meaning: str | None
+) -> str:
+    """ "Outfeed blocked (fault 104)", else "fault 104" when neither the manual (its entries
+    for customers) nor the PLC has words for it; the ticket names the machine already."""
+    words = meaning or _plc_words(message, machine_id, code)
+    if code is None:
+        return words or message
+    return f"{words[:1].upper()}{words[1:]} (fault {code})" if words else f"fault {code}"
+
+
+def _plc_words(message: str, machine_id: str, code: int | None) -> str | None:
+    """The PLC's message without the machine's id; None when it only repeats the code
+    ("l1-filler: fault 104")."""
+    words = message.removeprefix(f"{machine_id}:").strip()
+    if not words or (code is not None and words.lower() == f"fault {code}"):
+        return None
+    return words
 
 
 def _signs(evidence: TicketEvidence) -> list[str]:
@@ -446,13 +535,19 @@ def _when(hours: float) -> str:
     return f"in about {hours / 24:.0f} days"
 
 
-def _events(evidence: TicketEvidence) -> list[CustomerEventPublic]:
+def _events(
+    evidence: TicketEvidence, model: str | None, meanings: FaultMeanings
+) -> list[CustomerEventPublic]:
     alarms = [
         CustomerEventPublic(
             start=a.time,
             end=None,
-            text=f"Machine alarm: {a.message}"
-            + (f" (fault code {a.fault_code})" if a.fault_code is not None else ""),
+            text=_customer_alarm_text(
+                evidence.machine_id,
+                a.message,
+                a.fault_code,
+                _meaning(meanings, model, a.fault_code),
+            ),
         )
         for a in evidence.alarms
     ]

@@ -59,7 +59,7 @@ function outlook(data) {
 
 function alarmsAndStops(snapshot, zone) {
   const rows = [
-    ...snapshot.alarms.map((a) => ({ at: a.time, what: "PLC alarm", code: a.fault_code, text: a.message, lost: null })),
+    ...snapshot.alarms.map((a) => ({ at: a.time, what: "PLC alarm", code: a.fault_code, text: a.text || a.message, lost: null })),
     ...snapshot.stops.map((s) => ({ at: s.start, end: s.end, what: `Stop · ${s.category.replaceAll("_", " ")}`, code: s.fault_code, text: s.reason, lost: s.lost_s })),
   ].sort((a, b) => new Date(b.at) - new Date(a.at));
   if (!rows.length) return el("div", { class: "evidence-block" }, el("h3", {}, "PLC alarms and stops"), el("p", { class: "muted" }, "None in the window before the warning."));

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
 from alerts.alert_job import run_alert_cycle
+from alerts.parts_catalogue_import import read_catalogue
+from api.fault_meanings import fault_meanings
 from api.schemas.ticket_evidence import signal_label
+from launcher.knowledge_cli import seed_demo_knowledge
 from models.condition_forecast import HealthForecast, SignalForecast
+from models.knowledge import STAFF_VIEWER, Audience, EntryContent, EntryKind, Viewer
 from models.plant import Plant
 from models.plc_events import PlcEvent
 from models.readings import Reading
+from storage import knowledge_store, parts_store
 from storage.anomaly_store import insert_scores
 from storage.connections import Pool
 from storage.forecast_store import save_forecast
@@ -28,6 +34,7 @@ from tests.api.factories import T0, insert_ticket
 
 pytestmark = pytest.mark.integration
 
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 NOW = FRIDAY_0800 + timedelta(minutes=20)
 ANOMALY_START = NOW - 10 * WINDOW
 
@@ -106,6 +113,7 @@ async def test_staff_see_every_figure_of_the_warning(
         90.0,
     )
     assert [a["message"] for a in snapshot["alarms"]] == ["bearing overtemperature"]
+    assert [a["text"] for a in snapshot["alarms"]] == ["Filler: fault 31 bearing overtemperature"]
     assert [i["scope"] for i in snapshot["oee"]] == ["machine", "line"]
 
 
@@ -131,9 +139,7 @@ async def test_the_customer_reads_it_in_plain_language(
         "Bearing temperature",
         "Motor current",
     ]
-    assert [e["text"] for e in snapshot["events"]] == [
-        "Machine alarm: bearing overtemperature (fault code 31)"
-    ]
+    assert [e["text"] for e in snapshot["events"]] == ["Bearing overtemperature (fault 31)"]
     assert [o["subject"] for o in snapshot["oee"]] == ["Filler", "Filling line 1"]
     text = json.dumps(body, ensure_ascii=False)
     for internal in ("\u03c3", "sigma", "sustained_anomaly", "alert", "#", "rule", "score"):
@@ -197,3 +203,91 @@ async def test_signing_in_is_required(client: httpx.AsyncClient, warned: int) ->
 )
 def test_signal_labels_read_as_the_console_shows_them(name: str, label: str) -> None:
     assert signal_label(name) == label
+
+
+@pytest.fixture
+async def fault_104_and_105(seeded_pool: Pool, plant: Plant) -> int:
+    """The demo manual plus a page on fault 105 kept internal, and a warning on the filler
+    with PLC alarms 104 and 105 as the PLC words them ("l1-filler: fault 104")."""
+    catalogue = read_catalogue((CONFIG_DIR / "parts_catalogue.csv").read_text(encoding="utf-8"))
+    async with seeded_pool.connection() as conn:
+        await parts_store.import_catalogue(conn, parts=catalogue.rows, by="test", at=T0)
+        await seed_demo_knowledge(conn, config_dir=CONFIG_DIR, at=T0)
+        await knowledge_store.create_entry(
+            conn,
+            content=EntryContent(
+                kind=EntryKind.FAULT_CODE,
+                audience=Audience.INTERNAL,
+                machine_models=("FIL-12",),
+                title="FIL-12 fault 105: guard door interlock bridged",
+                fault_codes=(105,),
+            ),
+            by="test",
+            by_name="Test",
+            at=T0,
+            published=True,
+        )
+        await write_plc_events(
+            conn,
+            events=[
+                PlcEvent(
+                    NOW - timedelta(minutes=m),
+                    "l1-filler",
+                    "ns=2;s=Filler",
+                    "AlarmConditionType",
+                    500,
+                    code,
+                    f"l1-filler: fault {code}",
+                    f"e{code}".encode(),
+                    {},
+                )
+                for m, code in ((30, 104), (20, 105))
+            ],
+        )
+        await insert_scores(
+            conn, scores=score_series("l1-filler", start=ANOMALY_START, windows=10, score=0.7)
+        )
+    await run_alert_cycle(seeded_pool, plant, now=NOW)
+    async with seeded_pool.connection() as conn:
+        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
+    return ticket.id
+
+
+async def test_staff_read_the_machines_name_and_the_manuals_meaning_of_each_alarm(
+    client: httpx.AsyncClient, fault_104_and_105: int
+) -> None:
+    response = await client.get(f"/api/tickets/{fault_104_and_105}/evidence", headers=DESK)
+
+    (snapshot,) = response.json()["snapshots"]
+    assert [(a["fault_code"], a["meaning"], a["text"]) for a in snapshot["alarms"]] == [
+        (105, "Guard door interlock bridged", "Filler: fault 105 Guard door interlock bridged"),
+        (104, "Outfeed blocked", "Filler: fault 104 Outfeed blocked"),
+    ]
+
+
+async def test_the_customer_reads_only_meanings_the_manual_publishes_for_customers(
+    client: httpx.AsyncClient, fault_104_and_105: int
+) -> None:
+    response = await client.get(f"/api/tickets/{fault_104_and_105}/evidence", headers=NORDBRAU)
+
+    (snapshot,) = response.json()["snapshots"]
+    alarms = [e["text"] for e in snapshot["events"] if e["end"] is None]
+    assert alarms == ["fault 105", "Outfeed blocked (fault 104)"]
+    assert "l1-filler" not in json.dumps(response.json())
+
+
+async def test_a_fault_page_on_several_codes_gives_each_code_its_own_meaning(
+    seeded_pool: Pool,
+) -> None:
+    catalogue = read_catalogue((CONFIG_DIR / "parts_catalogue.csv").read_text(encoding="utf-8"))
+    async with seeded_pool.connection() as conn:
+        await parts_store.import_catalogue(conn, parts=catalogue.rows, by="test", at=T0)
+        await seed_demo_knowledge(conn, config_dir=CONFIG_DIR, at=T0)
+        wanted = [("PK-9", 103), ("PK-9", 104), ("FIL-12", 999)]
+        staff = await fault_meanings(conn, wanted=wanted, viewer=STAFF_VIEWER)
+        stranger = await fault_meanings(
+            conn, wanted=wanted, viewer=Viewer(staff=False, owned_models=frozenset({"LAB-2"}))
+        )
+
+    assert staff == {("PK-9", 103): "Sensor blocked", ("PK-9", 104): "Outfeed blocked"}
+    assert stranger == {}

@@ -11,7 +11,10 @@
 | ``production_notice`` (planned work stops the line) | production notice | yes     | yes   |
 
 The 80 % warning is the staff's cue to act, not news for the customer; a breach
-is, since the customer's promise was missed. Customer notices go to the
+is, since the customer's promise was missed. An event of a ticket that is
+already archived when the job first reads it calls for no notice: it is history
+(imported or seeded, or read after the job was down for the ticket's whole life),
+and an archived ticket has nothing left to tell anyone. Customer notices go to the
 ticket's contact e-mail and to webhooks bound to that customer; staff notices
 go to the configured addresses and to staff webhooks (bound to no customer).
 """
@@ -29,6 +32,7 @@ from models.notifications import (
     TicketNoticeFacts,
     WebhookSubscription,
 )
+from models.tickets import TicketStatus
 from notifications.message_texts import MessageText, customer_message, staff_message
 from notifications.webhook_payload import webhook_payload
 
@@ -68,7 +72,9 @@ class Recipients:
 
 
 def notice_kind(facts: TicketNoticeFacts) -> NoticeKind | None:
-    """The notice an event calls for, if any."""
+    """The notice an event calls for, if any; none for an archived ticket's history."""
+    if facts.ticket_status == TicketStatus.ARCHIVED.value:
+        return None
     if facts.event_kind == "registered":
         return NoticeKind.TICKET_OPENED
     if facts.event_kind == "sla_warning":

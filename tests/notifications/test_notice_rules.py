@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -143,3 +144,19 @@ def test_a_persons_request_is_read_back_with_its_confirmation() -> None:
     (notice,) = [n for n in notices_for(event, STAFF) if n.audience is Audience.CUSTOMER]
     assert notice.body.startswith(confirmation)
     assert json.loads(notice.payload)["ticket"]["request"] == "Capper loses torque"
+
+
+@pytest.mark.parametrize(
+    ("event_kind", "field", "new_value"),
+    [
+        ("registered", "status", "registered"),
+        ("transition", "status", "repaired"),
+        ("sla_breach", "resolution_clock", "breach"),
+    ],
+)
+def test_an_archived_tickets_events_are_history_and_call_for_no_notice(
+    event_kind: str, field: str, new_value: str
+) -> None:
+    event = facts(event_kind=event_kind, field=field, new_value=new_value)
+    assert notice_kind(event) is not None
+    assert notices_for(replace(event, ticket_status="archived"), STAFF) == []

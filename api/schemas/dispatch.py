@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from alerts.dispatch_commands import OwnerResult
 from alerts.dispatch_ranking import ROAD_FACTOR, TRAVEL_SPEED_KMH, DispatchNeed, weights_for
+from api.region_names import region_name
 from api.schemas.base import PublicModel
 from api.schemas.tickets import SlaClockPublic, TicketDetailPublic
 from models.dispatch import (
@@ -65,6 +66,7 @@ class CandidatePublic(PublicModel):
     estimated_arrival: datetime | None
     same_region: bool | None
     home_region: str
+    home_region_name: str
     open_jobs: int
     parts: list[ScorePartPublic]
     reasons: list[str]
@@ -85,6 +87,7 @@ class CandidatePublic(PublicModel):
             estimated_arrival=candidate.estimated_arrival,
             same_region=candidate.same_region,
             home_region=engineer.profile.home_region,
+            home_region_name=region_name(engineer.profile.home_region),
             open_jobs=engineer.open_jobs,
             parts=[ScorePartPublic.of(p) for p in candidate.parts],
             reasons=list(candidate.reasons),
@@ -102,6 +105,7 @@ class DispatchCandidatesPublic(PublicModel):
     machine_model: str
     site_name: str
     site_region: str | None
+    site_region_name: str | None
     site_location: Location | None
     arrival_due: datetime | None
     weights: dict[ScoreFactor, float]
@@ -121,6 +125,7 @@ class DispatchCandidatesPublic(PublicModel):
             machine_model=need.machine_model,
             site_name=need.site_name,
             site_region=need.site_region,
+            site_region_name=region_name(need.site_region) if need.site_region else None,
             site_location=need.site_location,
             arrival_due=need.arrival_due,
             weights=weights_for(need.severity),
@@ -229,6 +234,7 @@ class SiteRef(PublicModel):
     name: str
     timezone: str
     region: str | None
+    region_name: str | None  # the region as people read it ("North Germany")
     location: Location | None
 
 
@@ -311,6 +317,7 @@ class DispatchOrderPublic(PublicModel):
                 name=site.name,
                 timezone=site.timezone,
                 region=site.region,
+                region_name=region_name(site.region) if site.region else None,
                 location=site.location,
             ),
             line=EquipmentRef(id=line.id, name=line.name, model=line.model, serial=line.serial),

@@ -26,7 +26,7 @@ function candidateRow(candidate, zone, choose, chosen) {
     el("label", { for: radio.id, class: "candidate-head" }, radio,
       el("span", { class: "candidate-rank" }, `#${candidate.rank}`),
       el("strong", {}, candidate.display_name),
-      el("span", { class: "muted small" }, `${candidate.home_region || "no region"} · ${candidate.open_jobs} open job${candidate.open_jobs === 1 ? "" : "s"} · ${travel}`),
+      el("span", { class: "muted small" }, `${candidate.home_region_name || candidate.home_region || "no region"} · ${candidate.open_jobs} open job${candidate.open_jobs === 1 ? "" : "s"} · ${travel}`),
       el("span", { class: "candidate-score" }, `${fmtNumber(candidate.score, 0)} points`)),
     el("div", { class: "score-parts" }, candidate.parts.map(scoreBar)),
     el("ul", { class: "reasons" },
@@ -86,7 +86,7 @@ function dispatchForm(ticket, ctx, reload, candidates) {
   else showSuggestions(null);
   const form = el("form", { class: "dispatch-form" },
     el("p", { class: "muted small" },
-      `${label(SEVERITY_LABELS, candidates.severity)} ${candidates.machine_model} at ${candidates.site_name}${candidates.site_region ? ` (${candidates.site_region})` : ""}`,
+      `${label(SEVERITY_LABELS, candidates.severity)} ${candidates.machine_model} at ${candidates.site_name}${candidates.site_region ? ` (${candidates.site_region_name || candidates.site_region})` : ""}`,
       candidates.arrival_due ? ` · on site by ${fmtSiteTime(candidates.arrival_due, zone)}` : " · no arrival deadline",
       ` · ranked by ${Object.entries(candidates.weights).map(([f, w]) => `${label(FACTOR_LABELS, f).toLowerCase()} ${Math.round(w * 100)} %`).join(", ")}`),
     candidates.candidates.length ? list : el("p", { class: "error" }, "No active field engineer to dispatch to."),

@@ -95,7 +95,7 @@ function jobCard(job, ctx, reload) {
       arrival && arrival.state !== "not_needed" ? clockBadge(arrival, zone, { withLabel: true }) : null,
       resolution ? clockBadge(resolution, zone, { withLabel: true }) : null),
     el("dl", { class: "record job-facts" },
-      el("dt", {}, "Customer"), el("dd", {}, `${order.customer.name} · ${order.site.name}${order.site.region ? ` (${order.site.region})` : ""}`),
+      el("dt", {}, "Customer"), el("dd", {}, `${order.customer.name} · ${order.site.name}${order.site.region ? ` (${order.site.region_name || order.site.region})` : ""}`),
       el("dt", {}, "Contact"), el("dd", {}, order.contact.name || "—",
         order.contact.phone ? el("a", { class: "btn btn-secondary btn-call", href: `tel:${order.contact.phone}` }, `Call ${order.contact.phone}`) : null),
       el("dt", {}, "Machine"), el("dd", {}, `${order.line.name} · ${order.machine.name}`, el("div", { class: "muted small" }, `${order.machine.model} · S/N ${order.machine.serial}`)),

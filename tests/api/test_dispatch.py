@@ -50,6 +50,7 @@ async def test_the_desk_sees_engineers_ranked_with_reasons_and_the_late_one_flag
         "serious",
         "north-germany",
     )
+    assert body["site_region_name"] == "North Germany"
     assert body["weights"]["proximity"] == 0.4  # serious: distance weighs more
     ranked = [(c["rank"], c["login"], c["misses_arrival_deadline"]) for c in body["candidates"]]
     # Hamburg is next door; Munich makes the 12 h arrival; Zurich cannot and comes last.
@@ -119,6 +120,11 @@ async def test_a_dispatch_moves_the_ticket_records_what_to_bring_and_writes_the_
         "serial": "FIL12-88121",
     }
     assert order["site"]["location"] == {"lat": 53.5461, "lon": 9.9661}
+    # The job card names the region; the plant file gives only its id.
+    assert (order["site"]["region"], order["site"]["region_name"]) == (
+        "north-germany",
+        "North Germany",
+    )
     assert order["symptoms"].startswith("Bearing temperature up 15 K")
     assert order["arrival_due"] == "2026-03-03T00:00:00Z"  # serious: 12 h by contract
     assignment = order["assignment"]

@@ -8,7 +8,9 @@ cannot deadlock with the alert job, which locks an alert before its ticket.
   the ticket is escalated to the technical support centre; each once per clock.
 - Impact: a breakdown of the ticket's machine while the ticket is open is added
   to it with its PLC fault code, and re-grades it (``alerts.ticket_impact``);
-  the SLA deadlines stay those of the opening.
+  the SLA deadlines stay those of the opening. A stop still going on is written
+  as such; when the machine runs again a second event gives the real end and
+  length (``machine_running``).
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from datetime import datetime
 
 from alerts.sla_clocks import clock_notices, describe_left
 from alerts.ticket_escalation import is_past_repair, regrade_for
-from alerts.ticket_impact import impact_grade, stop_note
+from alerts.ticket_impact import impact_grade, running_note, stop_note
 from alerts.ticket_sla import ticket_clocks
 from models.plant import Line, Plant
-from models.tickets import SlaClockKind, Ticket, TicketStatus
+from models.tickets import MachineStop, SlaClockKind, Ticket, TicketStatus
 from storage import ticket_store, ticket_workflow_store
 from storage.connections import Connection, Pool
 
@@ -101,50 +103,88 @@ def _notice_note(kind: SlaClockKind, notice: str, left: str, due: datetime) -> s
 
 
 async def _add_stops(conn: Connection, plant: Plant, ticket: Ticket, now: datetime) -> bool:
-    """Add the machine's new breakdowns to the ticket; True when one re-graded it.
+    """Add the machine's new breakdowns to the ticket, and their ends once it runs again;
+    True when a stop re-graded it.
 
     Only fault tickets hear of stops: a breakdown during planned maintenance work
-    that is still to come is no news for that ticket.
+    that is still to come is no news for that ticket. After the repair no new stop
+    is added (a new fault is a new ticket), but a stop already on the ticket still
+    gets its end.
     """
-    if is_past_repair(ticket.status) or not ticket.draft.ticket_type.is_fault:
+    if not ticket.draft.ticket_type.is_fault:
         return False
     site = plant.placement_of(ticket.draft.machine_id).site
     machine_lines = {m.id: line.id for line in site.lines for m in line.machines}
     stops = await ticket_workflow_store.breakdown_stops(
         conn, machine_lines=machine_lines, since=ticket.draft.received_at, until=now
     )
+    claimed = await ticket_workflow_store.claimed_stop_starts(
+        conn, ticket_id=ticket.id, machine_id=ticket.draft.machine_id
+    )
+    events = await ticket_store.ticket_events(conn, ticket_id=ticket.id)
+    running_again = [e.at for e in events if e.kind == "machine_running"]
     regraded = False
     current = ticket
     for stop in (s for s in stops if s.machine_id == ticket.draft.machine_id):
-        if not await ticket_workflow_store.claim_stop(conn, ticket_id=ticket.id, stop=stop):
-            continue
-        await ticket_store.append_event(
-            conn,
-            ticket_id=ticket.id,
-            at=stop.started,
-            kind="machine_stop",
-            note=stop_note(stop, plant),
-            field="fault_code",
-            new_value=str(stop.fault_code) if stop.fault_code is not None else None,
-        )
-        regrade = regrade_for(current, impact_grade(stop, stops))
-        if regrade is None:
-            continue
-        await ticket_store.regrade_ticket(
-            conn,
-            ticket_id=ticket.id,
-            old_severity=current.draft.severity,
-            severity=regrade.severity,
-            ticket_type=regrade.ticket_type,
-            at=stop.started,
-            kind="regraded",
-            note=(
-                f"the stop re-grades the ticket {current.draft.severity} -> {regrade.severity}"
-                f" (type {regrade.ticket_type}); SLA deadlines unchanged (measured as at opening)"
-            ),
-        )
-        log.info("stop of %s re-graded ticket %s", stop.machine_id, ticket.number)
-        reread = await ticket_store.get_ticket(conn, ticket_id=ticket.id)
-        current = reread if reread is not None else current
-        regraded = True
+        if stop.started not in claimed:
+            if is_past_repair(ticket.status) or not await ticket_workflow_store.claim_stop(
+                conn, ticket_id=ticket.id, stop=stop
+            ):
+                continue
+            regrade = await _add_stop(conn, plant, current, stop, stops, now=now)
+            if regrade is not None:
+                current, regraded = regrade, True
+        # A stop still going on lasts until the analysis' newest sample: its end is
+        # known only once a later sample shows the machine running again.
+        if stop.ended < now and not any(stop.started < at <= stop.ended for at in running_again):
+            await ticket_store.append_event(
+                conn,
+                ticket_id=ticket.id,
+                at=stop.ended,
+                kind="machine_running",
+                note=running_note(stop, plant),
+                field="machine_state",
+                old_value="stopped",
+                new_value="running",
+            )
     return regraded
+
+
+async def _add_stop(
+    conn: Connection,
+    plant: Plant,
+    ticket: Ticket,
+    stop: MachineStop,
+    site_stops: list[MachineStop],
+    *,
+    now: datetime,
+) -> Ticket | None:
+    """Write the stop on the ticket and re-grade it; the re-graded ticket, or None."""
+    await ticket_store.append_event(
+        conn,
+        ticket_id=ticket.id,
+        at=stop.started,
+        kind="machine_stop",
+        note=stop_note(stop, plant, ongoing=stop.ended >= now),
+        field="fault_code",
+        new_value=str(stop.fault_code) if stop.fault_code is not None else None,
+    )
+    regrade = regrade_for(ticket, impact_grade(stop, site_stops))
+    if regrade is None:
+        return None
+    await ticket_store.regrade_ticket(
+        conn,
+        ticket_id=ticket.id,
+        old_severity=ticket.draft.severity,
+        severity=regrade.severity,
+        ticket_type=regrade.ticket_type,
+        at=stop.started,
+        kind="regraded",
+        note=(
+            f"the stop re-grades the ticket {ticket.draft.severity} -> {regrade.severity}"
+            f" (type {regrade.ticket_type}); SLA deadlines unchanged (measured as at opening)"
+        ),
+    )
+    log.info("stop of %s re-graded ticket %s", stop.machine_id, ticket.number)
+    reread = await ticket_store.get_ticket(conn, ticket_id=ticket.id)
+    return reread if reread is not None else ticket

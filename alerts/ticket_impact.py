@@ -25,14 +25,35 @@ def impact_grade(stop: MachineStop, site_stops: Sequence[MachineStop]) -> Severi
     return Severity.MAJOR if len(lines_down) > 1 else Severity.SERIOUS
 
 
-def stop_note(stop: MachineStop, plant: Plant) -> str:
-    """'Filler stopped 14:02-14:37 (35 min) on PLC fault 201: Main drive bearing failure'."""
+def stop_note(stop: MachineStop, plant: Plant, *, ongoing: bool) -> str:
+    """'Filler stopped since 2026-03-02 14:02 CET on PLC fault 201: Main drive bearing
+    failure, still stopped' while it lasts; without 'since ... still stopped' when the
+    stop is first seen over (its end follows in ``running_note``). Never a guessed end."""
+    placement = plant.placement_of(stop.machine_id)
+    start = stop.started.astimezone(ZoneInfo(placement.site.timezone))
+    fault = f"PLC fault {stop.fault_code}: {stop.reason}" if stop.fault_code else stop.reason
+    if ongoing:
+        return (
+            f"{placement.machine.name} stopped since {start:%Y-%m-%d %H:%M %Z} on {fault},"
+            " still stopped"
+        )
+    return f"{placement.machine.name} stopped {start:%Y-%m-%d %H:%M %Z} on {fault}"
+
+
+def running_note(stop: MachineStop, plant: Plant) -> str:
+    """'Filler running again 2026-03-02 14:37 CET after 35 min (stopped since 14:02)'."""
     placement = plant.placement_of(stop.machine_id)
     zone = ZoneInfo(placement.site.timezone)
     start, end = stop.started.astimezone(zone), stop.ended.astimezone(zone)
-    minutes = round((stop.ended - stop.started).total_seconds() / 60)
-    fault = f"PLC fault {stop.fault_code}: {stop.reason}" if stop.fault_code else stop.reason
     return (
-        f"{placement.machine.name} stopped {start:%Y-%m-%d %H:%M}-{end:%H:%M} {end:%Z}"
-        f" ({minutes} min) on {fault}"
+        f"{placement.machine.name} running again {end:%Y-%m-%d %H:%M %Z}"
+        f" after {stop_length(stop)} (stopped since {start:%H:%M})"
     )
+
+
+def stop_length(stop: MachineStop) -> str:
+    """'35 min', or '2 h 05 min' for a long stop."""
+    minutes = round((stop.ended - stop.started).total_seconds() / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"

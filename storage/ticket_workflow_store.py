@@ -171,3 +171,14 @@ async def claim_stop(conn: Connection, *, ticket_id: int, stop: MachineStop) -> 
         (ticket_id, stop.machine_id, stop.started),
     )
     return cursor.rowcount == 1
+
+
+async def claimed_stop_starts(
+    conn: Connection, *, ticket_id: int, machine_id: str
+) -> set[datetime]:
+    """When the machine's stops that reached the ticket began."""
+    cursor = await conn.execute(
+        "SELECT started FROM ticket_stops WHERE ticket_id = %s AND machine_id = %s",
+        (ticket_id, machine_id),
+    )
+    return {row[0] for row in await cursor.fetchall()}

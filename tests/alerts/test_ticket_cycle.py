@@ -122,10 +122,89 @@ async def test_a_breakdown_of_the_machine_reaches_its_ticket_and_regrades_it(
     assert ticket.draft.deadlines == _draft(plant).deadlines  # as at opening
     stops = [e for e in events if e.kind == "machine_stop"]
     assert len(stops) == 1 and stops[0].new_value == "201"
-    assert "Filler stopped 2026-03-02 09:20-09:55 CET (35 min)" in stops[0].note
-    assert "PLC fault 201: Main drive bearing failure" in stops[0].note
+    assert stops[0].note == (
+        "Filler stopped 2026-03-02 09:20 CET on PLC fault 201: Main drive bearing failure"
+    )
+    running = [e for e in events if e.kind == "machine_running"]
+    assert [(e.at, e.note) for e in running] == [
+        (
+            T0 + timedelta(minutes=55),
+            "Filler running again 2026-03-02 09:55 CET after 35 min (stopped since 09:20)",
+        )
+    ]
     regrade = next(e for e in events if e.kind == "regraded")
     assert (regrade.old_value, regrade.new_value) == ("general", "serious")
+
+
+async def _extend_stop(conn: Connection, machine_id: str, started: datetime, minutes: int) -> None:
+    """The analytics' recompute of a stop that went on: its end moves to the newer sample."""
+    await conn.execute(
+        "UPDATE downtime_events SET ended = %s, lost_s = %s WHERE machine_id = %s AND started = %s",
+        (started + timedelta(minutes=minutes), minutes * 60.0, machine_id, started),
+    )
+
+
+async def test_a_stop_going_on_says_so_and_its_real_end_follows_once_it_runs_again(
+    db_pool: Pool, plant: Plant, ticket_id: int
+) -> None:
+    line = _line(plant)
+    started = T0 + timedelta(minutes=20)
+    async with db_pool.connection() as conn:
+        await _stop(conn, "l1-filler", started, 1)  # first seen one minute in
+
+    await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=1), line=line)
+    async with db_pool.connection() as conn:
+        await _extend_stop(conn, "l1-filler", started, 30)
+    await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=30), line=line)
+    async with db_pool.connection() as conn:
+        during = await ticket_events(conn, ticket_id=ticket_id)
+        await _extend_stop(conn, "l1-filler", started, 45)  # runs again after 45 min
+    await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=47), line=line)
+    await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=60), line=line)
+
+    async with db_pool.connection() as conn:
+        events = await ticket_events(conn, ticket_id=ticket_id)
+    assert not [e for e in during if e.kind == "machine_running"]
+    stops = [e for e in events if e.kind == "machine_stop"]
+    assert [(e.at, e.note) for e in stops] == [
+        (
+            started,
+            "Filler stopped since 2026-03-02 09:20 CET on PLC fault 201:"
+            " Main drive bearing failure, still stopped",
+        )
+    ]
+    running = [e for e in events if e.kind == "machine_running"]
+    assert [(e.at, e.note, e.new_value) for e in running] == [
+        (
+            started + timedelta(minutes=45),
+            "Filler running again 2026-03-02 10:05 CET after 45 min (stopped since 09:20)",
+            "running",
+        )
+    ]
+
+
+async def test_a_stop_on_the_ticket_gets_its_end_after_the_repair_but_no_new_stop_is_added(
+    db_pool: Pool, plant: Plant, ticket_id: int
+) -> None:
+    line = _line(plant)
+    started = T0 + timedelta(minutes=20)
+    async with db_pool.connection() as conn:
+        await _stop(conn, "l1-filler", started, 5)
+    await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=5), line=line)
+    async with db_pool.connection() as conn:
+        await conn.execute("UPDATE tickets SET status = 'repaired' WHERE id = %s", (ticket_id,))
+        await _extend_stop(conn, "l1-filler", started, 70)
+        await _stop(conn, "l1-filler", started + timedelta(minutes=80), 10)
+
+    await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=100), line=line)
+
+    async with db_pool.connection() as conn:
+        events = await ticket_events(conn, ticket_id=ticket_id)
+    assert [e.at for e in events if e.kind == "machine_stop"] == [started]
+    running = [e for e in events if e.kind == "machine_running"]
+    assert [e.note for e in running] == [
+        "Filler running again 2026-03-02 10:30 CET after 1 h 10 min (stopped since 09:20)"
+    ]
 
 
 async def test_two_lines_down_at_once_make_it_major(

@@ -128,10 +128,34 @@ export async function mountCustomerTickets(root, ctx) {
   return { refresh: load };
 }
 
+const SEVERITY_ORDER = ["minor", "general", "serious", "major"];
+const sameInstant = (a, b) => new Date(a).getTime() === new Date(b).getTime();
+
+// Whether this stop raised the request's priority: a re-grade upwards written at the
+// stop's own time. A priority raised earlier (e.g. by a worsening warning) is not the stop's.
+function stopRaisedPriority(stop, events) {
+  return events.some((e) => e.kind === "regraded" && sameInstant(e.at, stop.at)
+    && SEVERITY_ORDER.indexOf(e.new_value) > SEVERITY_ORDER.indexOf(e.old_value));
+}
+
+// "Your machine runs again at 17:25 CET, after 45 min": the length from the stop before it.
+function runningAgain(event, events, zone) {
+  const at = fmtSiteTime(event.at, zone, { date: false });
+  const stop = events.filter((e) => e.kind === "machine_stop" && new Date(e.at) <= new Date(event.at)).pop();
+  if (!stop) return `Your machine runs again at ${at}`;
+  const minutes = Math.round((new Date(event.at) - new Date(stop.at)) / 60000);
+  const length = minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+  return `Your machine runs again at ${at}, after ${length}`;
+}
+
 const PLAIN_EVENTS = {
   registered: () => "We received your request",
   confirmation: () => "We confirmed your request",
-  machine_stop: () => "Your machine stopped: we raised the priority",
+  machine_stop: (event, events, zone) => {
+    const stopped = `Your machine stopped at ${fmtSiteTime(event.at, zone, { date: false })}`;
+    return stopRaisedPriority(event, events) ? `${stopped}: we raised the priority` : stopped;
+  },
+  machine_running: runningAgain,
   escalated: () => "Our specialists took over",
 };
 
@@ -142,7 +166,7 @@ function plainHistory(ticket, zone) {
   for (const event of ticket.events) {
     let text = null;
     if (event.kind === "transition" && event.field === "status") text = customerStatus(event.new_value);
-    else if (PLAIN_EVENTS[event.kind]) text = PLAIN_EVENTS[event.kind]();
+    else if (PLAIN_EVENTS[event.kind]) text = PLAIN_EVENTS[event.kind](event, ticket.events, zone);
     if (text && (!items.length || items[items.length - 1].text !== text)) items.push({ at: event.at, text });
   }
   return el("ol", { class: "timeline plain" }, items.reverse().map((item) => el("li", {},

@@ -116,6 +116,7 @@ export const EVENT_LABELS = {
   change_approval: "Change approval",
   warranty_override: "Warranty overridden",
   machine_stop: "Machine stopped",
+  machine_running: "Machine running again",
   alert_joined: "Another warning joined",
   alert_worsened: "Warning worsened",
   alert_recovered: "Warning recovered",

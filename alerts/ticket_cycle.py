@@ -25,7 +25,7 @@ from alerts.ticket_impact import impact_grade, running_note, stop_note
 from alerts.ticket_sla import ticket_clocks
 from models.plant import Line, Plant
 from models.tickets import MachineStop, SlaClockKind, Ticket, TicketStatus
-from storage import ticket_store, ticket_workflow_store
+from storage import machine_event_reader, ticket_store, ticket_workflow_store
 from storage.connections import Connection, Pool
 
 log = logging.getLogger(__name__)
@@ -126,17 +126,20 @@ async def _add_stops(conn: Connection, plant: Plant, ticket: Ticket, now: dateti
     regraded = False
     current = ticket
     for stop in (s for s in stops if s.machine_id == ticket.draft.machine_id):
-        if stop.started not in claimed:
+        if stop.started in claimed:
+            if any(stop.started < at <= stop.ended for at in running_again):
+                continue
+            over = await _is_over(conn, stop, now)
+        else:
             if is_past_repair(ticket.status) or not await ticket_workflow_store.claim_stop(
                 conn, ticket_id=ticket.id, stop=stop
             ):
                 continue
-            regrade = await _add_stop(conn, plant, current, stop, stops, now=now)
+            over = await _is_over(conn, stop, now)
+            regrade = await _add_stop(conn, plant, current, stop, stops, ongoing=not over)
             if regrade is not None:
                 current, regraded = regrade, True
-        # A stop still going on lasts until the analysis' newest sample: its end is
-        # known only once a later sample shows the machine running again.
-        if stop.ended < now and not any(stop.started < at <= stop.ended for at in running_again):
+        if over:
             await ticket_store.append_event(
                 conn,
                 ticket_id=ticket.id,
@@ -150,6 +153,15 @@ async def _add_stops(conn: Connection, plant: Plant, ticket: Ticket, now: dateti
     return regraded
 
 
+async def _is_over(conn: Connection, stop: MachineStop, now: datetime) -> bool:
+    """Whether the machine runs again. A stop still going on is cut where the analysis'
+    data ended (its newest sample, or an older one when the stop's shift was not
+    recomputed since), so its end is real only where the machine's state changed."""
+    return stop.ended <= now and await machine_event_reader.state_changed_at(
+        conn, machine_id=stop.machine_id, started=stop.started, ended=stop.ended
+    )
+
+
 async def _add_stop(
     conn: Connection,
     plant: Plant,
@@ -157,7 +169,7 @@ async def _add_stop(
     stop: MachineStop,
     site_stops: list[MachineStop],
     *,
-    now: datetime,
+    ongoing: bool,
 ) -> Ticket | None:
     """Write the stop on the ticket and re-grade it; the re-graded ticket, or None."""
     await ticket_store.append_event(
@@ -165,7 +177,7 @@ async def _add_stop(
         ticket_id=ticket.id,
         at=stop.started,
         kind="machine_stop",
-        note=stop_note(stop, plant, ongoing=stop.ended >= now),
+        note=stop_note(stop, plant, ongoing=ongoing),
         field="fault_code",
         new_value=str(stop.fault_code) if stop.fault_code is not None else None,
     )

@@ -61,3 +61,39 @@ async def machine_events(
         faults=tuple(FaultChange(t, int(v)) for t, v in rows[FAULT_SIGNAL]),
         products=tuple(ProductChange(t, int(v)) for t, v in rows[PRODUCT_SIGNAL]),
     )
+
+
+# A good state sample at ``ended`` holding another state than the one in force at ``started``.
+_STATE_CHANGED = """
+SELECT EXISTS (
+    SELECT 1 FROM telemetry
+    WHERE machine_id = %(machine)s AND signal = %(signal)s AND time = %(ended)s
+      AND quality < %(bad)s
+      AND value IS DISTINCT FROM (
+          SELECT value FROM telemetry
+          WHERE machine_id = %(machine)s AND signal = %(signal)s AND time <= %(started)s
+            AND quality < %(bad)s
+          ORDER BY time DESC LIMIT 1
+      )
+)
+"""
+
+
+async def state_changed_at(
+    conn: Connection, *, machine_id: str, started: datetime, ended: datetime
+) -> bool:
+    """Whether the machine's state changed at ``ended`` from the one it entered at
+    ``started``: a stop really ended then, rather than being cut at the end of the data
+    an analysis read."""
+    cursor = await conn.execute(
+        _STATE_CHANGED,
+        {
+            "machine": machine_id,
+            "signal": STATE_SIGNAL,
+            "started": started,
+            "ended": ended,
+            "bad": int(Quality.BAD),
+        },
+    )
+    row = await cursor.fetchone()
+    return bool(row and row[0])

@@ -15,6 +15,7 @@ from storage.alert_store import open_alert
 from storage.asset_registry import sync_assets
 from storage.connections import Connection, Pool
 from storage.ticket_store import get_ticket, register_ticket, ticket_events
+from tests.api.factories import insert_samples
 
 pytestmark = pytest.mark.integration
 
@@ -43,9 +44,29 @@ def _draft(plant: Plant, machine_id: str = "l1-filler") -> TicketDraft:
     )
 
 
+STOPPED, RUNNING = 8.0, 6.0  # PackML aborted, execute
+
+
+async def _state(conn: Connection, machine_id: str, at: datetime, state: float) -> None:
+    """A state sample of the PLC's, as the collector stores it."""
+    await insert_samples(conn, machine_id=machine_id, signal="state", samples=[(at, state)])
+
+
 async def _stop(
-    conn: Connection, machine_id: str, started: datetime, minutes: int, code: int | None = 201
+    conn: Connection,
+    machine_id: str,
+    started: datetime,
+    minutes: int,
+    code: int | None = 201,
+    *,
+    ran_again: bool = True,
 ) -> None:
+    """A breakdown as the analytics store it, with the state samples that bound it: the
+    machine running again at its end, or still stopped at the newest sample read."""
+    await _state(conn, machine_id, started, STOPPED)
+    await _state(
+        conn, machine_id, started + timedelta(minutes=minutes), RUNNING if ran_again else STOPPED
+    )
     await conn.execute(
         "INSERT INTO downtime_events (machine_id, shift_start, started, ended, category,"
         " fault_code, reason, lost_s, counted) VALUES (%s, %s, %s, %s, 'breakdown', %s, %s, %s,"
@@ -136,11 +157,15 @@ async def test_a_breakdown_of_the_machine_reaches_its_ticket_and_regrades_it(
     assert (regrade.old_value, regrade.new_value) == ("general", "serious")
 
 
-async def _extend_stop(conn: Connection, machine_id: str, started: datetime, minutes: int) -> None:
+async def _extend_stop(
+    conn: Connection, machine_id: str, started: datetime, minutes: int, *, ran_again: bool
+) -> None:
     """The analytics' recompute of a stop that went on: its end moves to the newer sample."""
+    ended = started + timedelta(minutes=minutes)
+    await _state(conn, machine_id, ended, RUNNING if ran_again else STOPPED)
     await conn.execute(
         "UPDATE downtime_events SET ended = %s, lost_s = %s WHERE machine_id = %s AND started = %s",
-        (started + timedelta(minutes=minutes), minutes * 60.0, machine_id, started),
+        (ended, minutes * 60.0, machine_id, started),
     )
 
 
@@ -150,15 +175,16 @@ async def test_a_stop_going_on_says_so_and_its_real_end_follows_once_it_runs_aga
     line = _line(plant)
     started = T0 + timedelta(minutes=20)
     async with db_pool.connection() as conn:
-        await _stop(conn, "l1-filler", started, 1)  # first seen one minute in
+        await _stop(conn, "l1-filler", started, 1, ran_again=False)  # first seen a minute in
 
     await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=1), line=line)
     async with db_pool.connection() as conn:
-        await _extend_stop(conn, "l1-filler", started, 30)
-    await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=30), line=line)
+        await _extend_stop(conn, "l1-filler", started, 30, ran_again=False)
+    # Later, while the stop's shift was not recomputed: its end is where the data ended.
+    await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=40), line=line)
     async with db_pool.connection() as conn:
         during = await ticket_events(conn, ticket_id=ticket_id)
-        await _extend_stop(conn, "l1-filler", started, 45)  # runs again after 45 min
+        await _extend_stop(conn, "l1-filler", started, 45, ran_again=True)
     await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=47), line=line)
     await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=60), line=line)
 
@@ -189,11 +215,11 @@ async def test_a_stop_on_the_ticket_gets_its_end_after_the_repair_but_no_new_sto
     line = _line(plant)
     started = T0 + timedelta(minutes=20)
     async with db_pool.connection() as conn:
-        await _stop(conn, "l1-filler", started, 5)
+        await _stop(conn, "l1-filler", started, 5, ran_again=False)
     await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=5), line=line)
     async with db_pool.connection() as conn:
         await conn.execute("UPDATE tickets SET status = 'repaired' WHERE id = %s", (ticket_id,))
-        await _extend_stop(conn, "l1-filler", started, 70)
+        await _extend_stop(conn, "l1-filler", started, 70, ran_again=True)
         await _stop(conn, "l1-filler", started + timedelta(minutes=80), 10)
 
     await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=100), line=line)

@@ -142,6 +142,9 @@ async function start() {
   // An old link sent here to sign in from a service page (/?next=...): back to it.
   const next = nextPage();
   if (next) { window.location.replace(next); return; }
+  // The monitoring console is a desktop page; a field engineer works from /my-jobs on a
+  // phone (a link to one machine, "/?machine=…", still opens here).
+  if (view.me.role === "field_engineer" && !window.location.search) { window.location.replace("/my-jobs"); return; }
   showSignedIn(view.me);
   // A customer reads their lines in plain words; the staff console is the service team's.
   $(customerView() ? "my-lines" : "console").hidden = false;

@@ -85,6 +85,14 @@ function streamFromSession(path, onLive) {
   source.onerror = () => { $("live-note").textContent = "reconnecting…"; };
 }
 
+// The value in its tile: the number kept whole (see .diag-value .v in diagnosis.css).
+function liveValue(v) {
+  if (v.value_name) return el("div", { class: "v" }, v.value_name);
+  const text = fmtNumber(v.value);
+  return el("div", { class: `v${text.length > 9 ? " long" : ""}` },
+    el("span", { class: "num" }, text), " ", el("span", { class: "small muted" }, v.unit));
+}
+
 function showLive(update) {
   const { live, status } = update;
   view.signals = live.values;
@@ -105,7 +113,7 @@ function showLive(update) {
     "data-signal": v.signal, "data-time": v.time || "", "data-quality": v.quality || "",
   },
   el("div", { class: "muted small" }, signalLabel(v.signal)),
-  el("div", { class: "v" }, v.value_name || fmtNumber(v.value), " ", el("span", { class: "small muted" }, v.value_name ? "" : v.unit)),
+  liveValue(v),
   el("div", { class: "muted small" }, v.time ? fmtPlantTime(v.time, view.zone, { date: false, seconds: true }) : "—"))));
   if (!$("signals").querySelector("input")) buildSignalPicker();
 }
@@ -356,6 +364,13 @@ async function start() {
     throw error;
   }
   showSignedIn(me);
+  // Remote diagnosis is the service team's tool (raw signals, annotations on tickets);
+  // a customer follows their lines on My lines and their tickets' evidence.
+  if (me.role === "customer") {
+    $("refused-message").textContent = "Remote diagnosis is for the LineCare service team. Your lines and their state are on My lines.";
+    $("refused").hidden = false;
+    return;
+  }
   if (!view.machine) { showMachinePicker(lines); return; }
   // Looked up among the user's machines first: another customer's machine is not found.
   const line = lines.find((l) => l.machines.some((m) => m.id === view.machine));

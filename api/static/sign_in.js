@@ -1,5 +1,6 @@
 // The sign-in page: posts login and password to /api/v1/sign-in, which sets the
-// HttpOnly session cookie, then goes to `next` (a path of this site) or to '/'.
+// HttpOnly session cookie, then goes to `next` (a path of this site) or to the page of
+// the user's role (LANDING).
 
 const DEMO_PASSWORD = "linecare-demo";
 // This page loads before anyone is signed in, on its own, without the API client.
@@ -12,6 +13,19 @@ const ROLE_NAMES = {
   parts_manager: "parts manager",
   customer: "customer",
 };
+
+// Where each role starts its day when no `next` is given: a field engineer's phone opens
+// on their jobs, not on the desktop monitoring console.
+export const LANDING = {
+  admin: "/fleet",
+  support: "/fleet",
+  desk: "/tickets",
+  field_engineer: "/my-jobs",
+  parts_manager: "/parts",
+  customer: "/",
+};
+
+export function landingOf(role) { return LANDING[role] ?? "/"; }
 
 // Only a path of this site: "/x" but not "//evil.example" or "/\evil.example".
 export function safeNext(raw) {
@@ -64,7 +78,9 @@ async function signIn(event) {
       return;
     }
     const next = new URLSearchParams(window.location.search).get("next");
-    window.location.assign(safeNext(next));
+    if (next) { window.location.assign(safeNext(next)); return; }
+    const signedIn = await response.json().catch(() => null);
+    window.location.assign(landingOf(signedIn?.user?.role));
   } catch {
     showError("The server cannot be reached. Check the connection and try again.");
   } finally {

@@ -188,3 +188,18 @@ async def test_a_signal_sampled_every_ten_seconds_is_drawn_and_its_outage_stays_
         drawn_after,
     )
     watch.expect_clean()
+
+
+async def test_a_customer_is_told_remote_diagnosis_is_for_the_service_team(
+    context: BrowserContext, screenshots: ScreenshotBook
+) -> None:
+    page = await context.new_page()
+    watch = PageWatch.on(page)
+    await sign_in(page, "demo-nordbrau", "/diagnosis?machine=l1-filler")
+
+    await expect(page.locator("#refused-message")).to_contain_text("for the LineCare service team")
+    await expect(page.locator("#page")).to_be_hidden()
+    await page.wait_for_load_state("networkidle")
+    await screenshots.take(page, "customer", "diagnosis refused")
+    # No annotation form, so no refused call to the annotations API on the console.
+    assert (watch.refusals(), watch.errors, watch.assets) == ([], [], [])

@@ -58,3 +58,32 @@ async def test_a_person_signs_in_and_out(
     assert (await page.request.get("/api/me")).status == 401
     # The refusals above were asked for; nothing else went wrong on the way.
     assert (watch.errors, watch.assets) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("login", "landing"),
+    [
+        ("demo-field-1", "/my-jobs"),
+        ("demo-desk", "/tickets"),
+        ("demo-support", "/fleet"),
+        ("demo-nordbrau", "/"),
+    ],
+)
+async def test_without_next_each_role_lands_on_its_own_page(
+    context: BrowserContext, console_url: str, screenshots: ScreenshotBook, login: str, landing: str
+) -> None:
+    page = await context.new_page()
+    watch = PageWatch.on(page)
+    await page.goto("/sign-in")
+    await expect(page.locator("#demo-list button").first).to_be_visible()
+
+    await submit_sign_in(page, login)
+
+    await page.wait_for_url(f"{console_url}{landing}", timeout=SIGN_IN_TIMEOUT_MS)
+    await page.wait_for_load_state("networkidle")
+    await screenshots.take(page, login, f"landing {landing}")
+    if login == "demo-field-1":
+        # The desktop monitoring console sends a field engineer on to their jobs.
+        await page.goto("/")
+        await page.wait_for_url(f"{console_url}/my-jobs", timeout=SIGN_IN_TIMEOUT_MS)
+    assert (watch.errors, watch.assets) == ([], [])

@@ -27,6 +27,16 @@ def _page(name: str) -> FileResponse:
     return FileResponse(STATIC_DIR / name, headers={"Cache-Control": "no-cache"})
 
 
+@router.get("/favicon.ico")
+async def favicon() -> FileResponse:
+    # Browsers ask for /favicon.ico whatever the page links; the site's mark is an SVG.
+    return FileResponse(
+        STATIC_DIR / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 @router.get("/")
 async def console_page() -> FileResponse:
     return _page("index.html")

@@ -30,7 +30,6 @@ const SECTIONS = [
   ["remedies", "Remedies"],
   ["body", "Notes"],
 ];
-const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
 const view = {
   me: null,
@@ -39,11 +38,14 @@ const view = {
   entry: null, // the open entry's detail as the API sent it
   editing: false,
   request: 0,
+  // Entries belong to no one site: times read in the zone of the user's (first) site, as
+  // the ticket pages do; the browser's zone until the lines arrive.
+  zone: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC",
 };
 
 // ---------- small pieces ----------
 
-function when(iso) { return fmtSiteTime(iso, ZONE); }
+function when(iso) { return fmtSiteTime(iso, view.zone); }
 
 function statusPill(status) {
   return el("span", { class: `status-pill kb-st-${status}` }, STATUS_TEXT[status] || status);
@@ -480,6 +482,7 @@ async function start() {
     document.body.append(el("p", { class: "error kb-error" }, `LineCare is not reachable: ${err.message}`));
     return;
   }
+  if (lines.length) view.zone = lines[0].site.timezone;
   view.staff = view.me.role !== "customer";
   view.writer = WRITERS.has(view.me.role);
   showSignedIn(view.me);

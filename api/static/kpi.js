@@ -424,10 +424,11 @@ async function start() {
     showRefusal("Service KPIs are for the service desk, support and customers.");
     return;
   }
-  // Staffing is internal: customers see no figures per engineer.
+  // Staffing is internal, and a customer's figures are their own: no grouping by engineer
+  // or by customer for them.
   if (view.me && view.me.role === "customer") {
     for (const button of $("group-by").querySelectorAll("[data-staff]")) button.remove();
-    if (view.groupBy === "engineer") view.groupBy = "month";
+    if (view.groupBy === "engineer" || view.groupBy === "customer") view.groupBy = "month";
   }
   $("kpi-page").hidden = false;
   await load();

@@ -166,3 +166,15 @@ async def test_health_tells_anyone_up_and_staff_the_plant_time(
     assert empty.json() == {"status": "up", "database": True, "plant_time": None}
     assert filled.status_code == 200
     assert filled.json()["plant_time"] == "2026-03-02T12:00:00Z"
+
+
+async def test_every_page_has_the_sites_icon_and_favicon_ico_answers_it(
+    client: httpx.AsyncClient,
+) -> None:
+    icon = await client.get("/favicon.ico")
+
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.content == (STATIC_DIR / "favicon.svg").read_bytes()
+    for page in sorted(STATIC_DIR.glob("*.html")):
+        assert '<link rel="icon" href="/static/favicon.svg"' in page.read_text(), page.name

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Error, Page, Request, Response
 
+_TAB_ICONS = frozenset({"/static/favicon.svg", "/favicon.ico"})
+
 
 @dataclass(frozen=True, slots=True)
 class ApiRequest:
@@ -70,8 +72,9 @@ class PageWatch:
 
     def _not_answered(self, request: Request) -> None:
         path = urlsplit(request.url).path
-        # Leaving a page aborts its API calls in flight: that is no missing asset.
-        if not path.startswith("/api/"):
+        # Leaving a page aborts its API calls in flight, and the browser's fetch of the
+        # tab icon: that is no missing asset (a missing icon still answers 404 above).
+        if not path.startswith("/api/") and path not in _TAB_ICONS:
             self.assets.append(f"{request.failure} {path}")
 
     def _failed(self, error: Error) -> None:

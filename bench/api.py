@@ -397,8 +397,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--processes",
         type=int,
-        default=os.cpu_count() or 1,
-        help="API processes, as `linecare api --workers N` (default: one per core)",
+        default=1,
+        help="API processes, as `linecare api --workers N` (default 1, as `linecare api`)",
     )
     parser.add_argument(
         "--serve",

@@ -6,7 +6,8 @@ const STAFF = new Set(["desk", "support", "admin"]);
 
 // Short labels: the whole row fits beside the brand and the user at 1400 px.
 export function pageLinks(me) {
-  const links = [["/", me.role === "customer" ? "My lines" : "Monitoring"]];
+  // A field engineer's "/" is their jobs (console.js sends them on): no Monitoring link.
+  const links = me.role === "field_engineer" ? [] : [["/", me.role === "customer" ? "My lines" : "Monitoring"]];
   if (STAFF.has(me.role)) links.push(["/fleet", "Fleet"]);
   if (STAFF.has(me.role)) links.push(["/diagnosis", "Diagnosis"]);
   if (STAFF.has(me.role)) links.push(["/tickets", "Tickets"]);

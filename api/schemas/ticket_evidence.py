@@ -463,22 +463,23 @@ def _meaning(meanings: FaultMeanings, model: str | None, code: int | None) -> st
 def _staff_alarm_text(
     machine: str, machine_id: str, message: str, code: int | None, meaning: str | None
 ) -> str:
-    """ "Filler: fault 104 Outfeed blocked": the machine's name, never its id, and the
-    manual's meaning of the code, else the PLC's own words when they say more."""
+    """The alarm as "Filler: fault 104 Outfeed blocked": the machine's name, never its id,
+    and the manual's meaning of the code, else the PLC's own words when they say more."""
     words = meaning or _plc_words(message, machine_id, code)
     if code is None:
-        return f"{machine}: {words}"
+        return f"{machine}: {words or 'alarm'}"
     return f"{machine}: fault {code}" + (f" {words}" if words else "")
 
 
 def _customer_alarm_text(
     machine_id: str, message: str, code: int | None, meaning: str | None
 ) -> str:
-    """ "Outfeed blocked (fault 104)", else "fault 104" when neither the manual (its entries
-    for customers) nor the PLC has words for it; the ticket names the machine already."""
+    """The alarm as "Outfeed blocked (fault 104)", else "fault 104" when neither the
+    manual (its entries for customers) nor the PLC has words for it; the ticket names
+    the machine already."""
     words = meaning or _plc_words(message, machine_id, code)
     if code is None:
-        return words or message
+        return words or "Machine alarm"
     return f"{words[:1].upper()}{words[1:]} (fault {code})" if words else f"fault {code}"
 
 

@@ -18,6 +18,7 @@ from models.alerts import Alert
 from models.anomaly import SignalContribution
 from models.condition_forecast import SignalForecast
 from models.plant import Line, MachinePlacement, Plant, Severity
+from models.signal_words import signal_words
 from models.tickets import Channel, TicketDraft, TicketType
 
 _EMERGENCY_GRADES = frozenset({Severity.SERIOUS, Severity.MAJOR})
@@ -139,7 +140,7 @@ def ticket_summary(placement: MachinePlacement, drivers: tuple[SignalContributio
     """One line naming the machine, its model and serial, the line, and the signals' trend.
 
     e.g. "Condition anomaly on Filler (FIL-12, FIL12-88121), line Filling line 1:
-    vibration_rms, bearing_temp rising".
+    vibration RMS, bearing temperature rising".
     """
     machine, line = placement.machine, placement.line
     head = (
@@ -169,8 +170,8 @@ def ticket_symptoms(alert: Alert, episode: AnomalyEpisode, placement: MachinePla
 
 
 def _trend(drivers: tuple[SignalContribution, ...]) -> str:
-    rising = [d.signal for d in drivers if d.deviation > 0]
-    falling = [d.signal for d in drivers if d.deviation < 0]
+    rising = [signal_words(d.signal) for d in drivers if d.deviation > 0]
+    falling = [signal_words(d.signal) for d in drivers if d.deviation < 0]
     parts = [f"{', '.join(rising)} rising"] if rising else []
     if falling:
         parts.append(f"{', '.join(falling)} falling")

@@ -21,7 +21,7 @@ def test_a_general_anomaly_drafts_a_general_fault_for_the_customer(plant: Plant)
 
     assert draft.summary == (
         "Condition anomaly on Filler (FIL-12, FIL12-88121), line Filling line 1: "
-        "vibration_rms, bearing_temp rising"
+        "vibration RMS, bearing temperature rising"
     )
     assert (draft.customer_id, draft.contract_number, draft.contact_name) == (
         "nordbrau",

@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from api.schemas.stock_planning import ConsumptionPublic, ConsumptionRowPublic
+from models.calendar_days import midnight, months_after
 from models.plant import Plant
 from storage import parts_usage_reader
 from storage.connections import Connection
@@ -48,7 +49,7 @@ def month_range(
     """The first days of the range's first and last months; by default the twelve months
     up to ``today``'s."""
     last = _month(last_month, "to") if last_month else date(today.year, today.month, 1)
-    first = _month(first_month, "from") if first_month else shift(last, -(DEFAULT_MONTHS - 1))
+    first = _month(first_month, "from") if first_month else months_after(last, 1 - DEFAULT_MONTHS)
     if first > last:
         raise BadRange("'from' lies after 'to'")
     if (last.year - first.year) * 12 + last.month - first.month >= LONGEST_MONTHS:
@@ -69,8 +70,8 @@ async def consumption_report(
     """Months ``first``-``last`` (both first days, included) in ``zone``."""
     records = await parts_usage_reader.consumption(
         conn,
-        since=_midnight(first, zone),
-        until=_midnight(shift(last, 1), zone),
+        since=midnight(first, zone),
+        until=midnight(months_after(last, 1), zone),
         zone=zone.key,
         customer_id=customer_id,
         part_number=part_number,
@@ -114,18 +115,8 @@ def render_consumption_csv(report: ConsumptionPublic) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def shift(month: date, count: int) -> date:
-    """The first of the month ``count`` months after (negative: before) ``month``."""
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _month(text: str, name: str) -> date:
     matched = _MONTH.match(text)
     if matched is None:
         raise BadRange(f"'{name}' must be a month, YYYY-MM")
     return date(int(matched[1]), int(matched[2]), 1)
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)

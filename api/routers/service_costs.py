@@ -8,15 +8,14 @@ costs".
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, status
 
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.routers.service_kpis import service_zone
 from api.schemas.service_costs import ServiceCostsPublic
+from api.service_days import FirstDay, LastDay, day_range
 from api.ticket_clock import NowDep
 from api.ticket_cost_facts import costed_tickets
 from models.service_costs import CostDimension, service_cost_kpis
@@ -26,7 +25,6 @@ from storage import ticket_cost_store
 router = APIRouter(tags=["service KPIs"])
 
 _MAY_SEE = frozenset({Role.DESK, Role.SUPPORT, Role.ADMIN, Role.PARTS_MANAGER})
-_LONGEST = timedelta(days=3 * 366)
 
 
 @router.get("/service-costs")
@@ -38,13 +36,8 @@ async def service_costs(
     group_by: Annotated[CostDimension, Query(description="How the figures are grouped")] = (
         CostDimension.MONTH
     ),
-    first_day: Annotated[
-        date | None,
-        Query(alias="from", description="First day (service time zone); default: 6 months back"),
-    ] = None,
-    last_day: Annotated[
-        date | None, Query(alias="to", description="Last day, included; default: today")
-    ] = None,
+    first_day: FirstDay = None,
+    last_day: LastDay = None,
     customer_id: Annotated[str | None, Query(max_length=100)] = None,
 ) -> ServiceCostsPublic:
     """Labour hours, travel, parts at cost, and the value at the contracts' rates, for
@@ -54,31 +47,17 @@ async def service_costs(
             status.HTTP_403_FORBIDDEN, f"service costs are internal, not for a {user.role}"
         )
     zone = service_zone(plant)
-    last = last_day or now.astimezone(zone).date()
-    first = first_day or _months_back(date(last.year, last.month, 1), 5)
-    if first > last:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "'from' lies after 'to'")
-    if last - first > _LONGEST:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "the range may cover at most three years"
-        )
+    days = day_range(first_day, last_day, now=now, zone=zone)
     records = await ticket_cost_store.tickets_with_costs(
         conn,
-        since=_midnight(first, zone),
-        until=_midnight(last + timedelta(days=1), zone),
-        first_day=first,
-        last_day=last,
+        since=days.since,
+        until=days.until,
+        first_day=days.first,
+        last_day=days.last,
         customer_id=customer_id,
     )
     tickets = await costed_tickets(conn, plant, records, zone=zone)
-    breakdown = service_cost_kpis(tickets, first_day=first, last_day=last, dimension=group_by)
+    breakdown = service_cost_kpis(
+        tickets, first_day=days.first, last_day=days.last, dimension=group_by
+    )
     return ServiceCostsPublic.of(breakdown, timezone=zone.key)
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
-
-
-def _months_back(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 - count
-    return date(index // 12, index % 12 + 1, 1)

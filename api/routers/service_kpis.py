@@ -10,7 +10,7 @@ have no KPI access. Definitions: docs/service_kpis.md.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -21,9 +21,11 @@ from alerts.ticket_sla import ticket_clocks
 from api.access_scope import customer_filter
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.schemas.service_kpis import KpiGroupPublic, ServiceKpisPublic, ServiceReviewPublic
+from api.service_days import FirstDay, LastDay, day_range
 from api.service_review_csv import render_review_csv
 from api.service_review_pdf import render_review_pdf
 from api.ticket_clock import NowDep
+from models.calendar_days import midnight, months_after
 from models.plant import Plant
 from models.service_kpis import (
     ClockOutcome,
@@ -48,8 +50,6 @@ from storage.service_kpi_reader import ComplaintRecord, TicketServiceHistory
 router = APIRouter(prefix="/kpis/service", tags=["service KPIs"])
 
 _MAY_SEE = frozenset({Role.DESK, Role.SUPPORT, Role.ADMIN, Role.CUSTOMER})
-_LONGEST = timedelta(days=3 * 366)
-_DEFAULT_MONTHS = 6
 _TREND_MONTHS = 6
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -63,29 +63,14 @@ async def service_kpis_report(
     group_by: Annotated[KpiDimension, Query(description="How the figures are grouped")] = (
         KpiDimension.MONTH
     ),
-    first_day: Annotated[
-        date | None,
-        Query(alias="from", description="First day (service time zone); default: 6 months back"),
-    ] = None,
-    last_day: Annotated[
-        date | None, Query(alias="to", description="Last day, included; default: today")
-    ] = None,
+    first_day: FirstDay = None,
+    last_day: LastDay = None,
 ) -> ServiceKpisPublic:
     """The service KPIs over whole days ``from``-``to``, in total and per group."""
     customer = _kpi_scope(user, group_by)
     zone = service_zone(plant)
-    today = now.astimezone(zone).date()
-    last = last_day or today
-    first = first_day or _months_back(date(last.year, last.month, 1), _DEFAULT_MONTHS - 1)
-    if first > last:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "'from' lies after 'to'")
-    if last - first > _LONGEST:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "the range may cover at most three years"
-        )
-    period = _clipped(
-        Period(_midnight(first, zone), _midnight(last + timedelta(days=1), zone)), now
-    )
+    days = day_range(first_day, last_day, now=now, zone=zone)
+    period = _clipped(Period(days.since, days.until), now)
     tickets, complaints = await _load(conn, plant, period, customer=customer, now=now)
     breakdown = service_kpis(
         tickets, period=period, dimension=group_by, zone=zone, complaints=complaints
@@ -136,12 +121,12 @@ async def build_review(
         )
     zone = service_zone(plant)
     first = date(int(matched[1]), int(matched[2]), 1)
-    start = _midnight(first, zone)
+    start = midnight(first, zone)
     if start > now:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{month} has not begun yet")
-    end = _midnight(_months_back(first, -1), zone)
+    end = midnight(months_after(first, 1), zone)
     period = _clipped(Period(start, end), now)
-    trend_period = Period(_midnight(_months_back(first, _TREND_MONTHS - 1), zone), period.end)
+    trend_period = Period(midnight(months_after(first, 1 - _TREND_MONTHS), zone), period.end)
     tickets, complaints = await _load(conn, plant, trend_period, customer=customer, now=now)
 
     def groups(dimension: KpiDimension, over: Period) -> list[KpiGroupPublic]:
@@ -259,13 +244,3 @@ def _complaint(record: ComplaintRecord, customers: dict[str, str]) -> Complaint:
 def _clipped(period: Period, now: datetime) -> Period:
     """The period up to now at most: the backlog of a month not over yet is today's."""
     return Period(period.start, max(period.start, min(period.end, now)))
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=zone)
-
-
-def _months_back(month: date, count: int) -> date:
-    """The first of the month ``count`` months before (negative: after) ``month``."""
-    index = month.year * 12 + month.month - 1 - count
-    return date(index // 12, index % 12 + 1, 1)

@@ -19,10 +19,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from storage.connections import Connection
-from storage.trend_rollups import LEVELS_S, ceil_to, floor_to
+from storage.trend_rollups import COARSEST, LEVELS_S, ceil_to, floor_to
 
 # Round bucket widths, in seconds: a grid stays put while a range is nudged.
 _WIDTH_LADDER_S = (
@@ -100,7 +100,7 @@ WITH complete AS (
     SELECT LEAST(
         COALESCE((SELECT rolled_up_until FROM trend_rollup_state
                   WHERE machine_id = %(machine)s), '-infinity'),
-        COALESCE((SELECT time_bucket(INTERVAL '15 minutes', since) FROM trend_rollups_pending
+        COALESCE((SELECT time_bucket(%(coarsest)s::interval, since) FROM trend_rollups_pending
                   WHERE machine_id = %(machine)s), 'infinity')
     ) AS rolled_up
 ), parts (signal, time, total, low, high, samples) AS (
@@ -148,13 +148,9 @@ GROUP BY wanted.signal
 """
 
 
-# time_bucket's default origin for timestamptz: buckets of every width line up on it.
-_BUCKET_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
-
-
 def grid_slots(grid: BucketGrid) -> tuple[datetime, int]:
     """The first bucket start touching ``since..until`` and how many buckets cover it."""
-    first = _BUCKET_ORIGIN + ((grid.since - _BUCKET_ORIGIN) // grid.width) * grid.width
+    first = floor_to(grid.since, grid.width)
     return first, (grid.until - first) // grid.width + 1
 
 
@@ -184,6 +180,8 @@ def trend_parameters(
     if level is not None:
         parameters |= {
             "level": int(level.total_seconds()),
+            # Rollups end on the coarsest level's boundaries, late data too.
+            "coarsest": COARSEST,
             "head_end": ceil_to(grid.since, level),
             "tail_start": floor_to(grid.until, level),
         }

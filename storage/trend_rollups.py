@@ -25,17 +25,17 @@ from storage.plant_clock import latest_time_of
 
 # Finest first: each level is rolled up from the one before it (raw for the first).
 LEVELS_S = (5, 60, 900)
-_COARSEST = timedelta(seconds=LEVELS_S[-1])
+COARSEST = timedelta(seconds=LEVELS_S[-1])
 # How much history one transaction rolls up: short enough for a steady refresh,
 # long enough that a first backfill of a year takes a few hundred steps.
 STEP = timedelta(days=1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# time_bucket's default origin for timestamptz: buckets of every width line up on it.
+_BUCKET_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
 
 
 def floor_to(moment: datetime, width: timedelta) -> datetime:
-    """``moment`` rounded down to a multiple of ``width`` (time_bucket's boundaries for
-    widths that divide a day, as every rollup level does)."""
-    return moment - (moment - _EPOCH) % width
+    """``moment`` rounded down to the start of its ``time_bucket`` of ``width``."""
+    return moment - (moment - _BUCKET_ORIGIN) % width
 
 
 def ceil_to(moment: datetime, width: timedelta) -> datetime:
@@ -48,7 +48,7 @@ WITH claimed AS (
     DELETE FROM trend_rollups_pending WHERE machine_id = %(machine)s RETURNING since
 )
 UPDATE trend_rollup_state AS s
-SET rolled_up_until = LEAST(s.rolled_up_until, time_bucket(INTERVAL '15 minutes', c.since))
+SET rolled_up_until = LEAST(s.rolled_up_until, time_bucket(%(coarsest)s::interval, c.since))
 FROM claimed AS c
 WHERE s.machine_id = %(machine)s
 """
@@ -116,7 +116,7 @@ async def refresh_machine_rollups(
     await conn.commit()  # the reads end here: each step below commits on its own
     if since is None or newest is None:
         return RollupProgress(machine_id, None, None, 0)
-    end = floor_to(newest, _COARSEST)
+    end = floor_to(newest, COARSEST)
     started, steps = since, 0
     while since < end and (max_steps is None or steps < max_steps):
         until = min(since + STEP, end)
@@ -130,7 +130,7 @@ async def refresh_machine_rollups(
 
 async def _claim_late_data(conn: Connection, machine_id: str) -> None:
     async with conn.transaction():
-        await conn.execute(_CLAIM_LATE_DATA, {"machine": machine_id})
+        await conn.execute(_CLAIM_LATE_DATA, {"machine": machine_id, "coarsest": COARSEST})
 
 
 async def _rolled_up_until(conn: Connection, machine_id: str) -> datetime | None:
@@ -142,7 +142,7 @@ async def _rolled_up_until(conn: Connection, machine_id: str) -> datetime | None
         return known
     cursor = await conn.execute(_EARLIEST, {"machine": machine_id})
     row = await cursor.fetchone()
-    return floor_to(row[0], _COARSEST) if row is not None else None
+    return floor_to(row[0], COARSEST) if row is not None else None
 
 
 async def _roll_up(conn: Connection, machine_id: str, since: datetime, until: datetime) -> None:

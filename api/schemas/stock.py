@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.region_names import region_name
 from api.schemas.base import PublicModel
 from models.stock import (
     LedgerEntry,
@@ -40,6 +41,7 @@ class StorePublic(PublicModel):
     name: str
     kind: StoreKind
     region: str
+    region_name: str = Field(description="The region as people read it")
     owner_login: str | None
 
     @classmethod
@@ -49,6 +51,7 @@ class StorePublic(PublicModel):
             name=store.name,
             kind=store.kind,
             region=store.region,
+            region_name=region_name(store.region) if store.region else "",
             owner_login=store.owner_login,
         )
 

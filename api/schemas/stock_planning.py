@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from pydantic import Field
+
+from api.region_names import region_name
 from api.schemas.base import PublicModel
 from models.parts import PartClass
 from models.stock_planning import StockRecommendation
@@ -19,6 +22,7 @@ class StockRecommendationPublic(PublicModel):
     description: str
     part_class: PartClass
     region: str
+    region_name: str = Field(description="The region as people read it")
     pooled: bool
     installed_units: int
     units_used: int
@@ -45,6 +49,7 @@ class StockRecommendationPublic(PublicModel):
             description=description,
             part_class=part_class,
             region=item.region,
+            region_name=region_name(item.region),
             pooled=item.pooled,
             installed_units=item.installed_units,
             units_used=units_used,

@@ -10,11 +10,6 @@ import {
 } from "./api_client.js";
 import { showSignedIn } from "./top_bar.js";
 
-// Regions are ids in the plant file ("north-germany"): written out as api/region_names.py does.
-function regionName(region) {
-  if (!region || region !== region.toLowerCase() || region.includes(" ")) return region;
-  return region.replace(/_/g, "-").split("-").filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(" ");
-}
 
 const AUTHORITY = new Set(["parts_manager", "admin"]);
 const TABS = ["stock", "ledger", "requisitions", "trace", "planning", "consumption"];
@@ -251,7 +246,7 @@ async function loadPlan() {
   const rows = shown.map((r) => el("tr", { class: r.pooled ? "pt-pooled" : "" },
     el("td", {}, r.part_number, el("span", { class: "pt-desc", title: r.description }, r.description)),
     el("td", { class: `pt-class-${r.part_class}` }, r.part_class),
-    el("td", {}, r.pooled ? "All regions (central)" : regionName(r.region)),
+    el("td", {}, r.pooled ? "All regions (central)" : r.region_name),
     el("td", { class: "num" }, String(r.installed_units)),
     el("td", { class: "num" }, String(r.units_used), el("div", { class: "sub" }, `${fmtNumber(r.unit_years, 1)} unit-yrs`)),
     el("td", { class: "num" }, fmtNumber(r.rate_per_unit_year, 3)),
@@ -368,7 +363,7 @@ async function start() {
     [view.stores, view.parts] = await Promise.all([apiGet("/stores"), apiGet("/parts")]);
     if (view.authority) view.customers = await apiGet("/lines").then((lines) => [...new Map(lines.map((l) => [l.customer.id, l.customer.name])).entries()]).catch(() => []);
   } catch (err) { handle(err); return; }
-  const storeOptions = view.stores.map((s) => [s.id, s.kind === "van" ? `${s.name}` : `${s.name}${s.region ? ` · ${regionName(s.region)}` : ""}`]);
+  const storeOptions = view.stores.map((s) => [s.id, s.kind === "van" ? `${s.name}` : `${s.name}${s.region_name ? ` · ${s.region_name}` : ""}`]);
   options($("stock-store"), storeOptions, { all: "All stores" });
   options($("ledger-store"), storeOptions, { all: "All stores" });
   options($("ledger-part"), view.parts.map((p) => [p.part_number, p.part_number]), { all: "All parts" });

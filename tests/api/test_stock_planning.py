@@ -94,6 +94,7 @@ async def test_the_plan_counts_use_net_of_unused_returns_and_installed_units_per
     plan = answer.json()
     assert plan["service_level"] == 0.95
     seals = _row(plan, "FIL12-VALVE-SEAL", "north-germany")
+    assert seals["region_name"] == "North Germany"
     # Both Hamburg fillers carry a seal set; the faulty return is the old set coming back.
     assert seals["installed_units"] == 2
     assert seals["units_used"] == 2

@@ -8,14 +8,12 @@ that saves one picture per step and role.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.async_api import (
     Browser,
     BrowserContext,
@@ -24,14 +22,6 @@ from playwright.async_api import (
     expect,
 )
 
-from api.app import create_app
-from models.plant import Plant
-from services.free_ports import free_port
-from settings.linecare_settings import Settings
-from storage.asset_registry import sync_assets
-from storage.connections import Pool
-from storage.database import open_pool
-from storage.user_store import seed_demo_users
 from tests.browser.screenshots import ScreenshotBook
 
 # Debian's package, installed by scripts/setup.sh: Playwright's own browser builds cannot
@@ -66,51 +56,9 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-async def seeded_pool(database_dsn: str, plant: Plant) -> AsyncIterator[Pool]:
-    """This test's own database with the plant's assets and the demo users."""
-    pool = open_pool(database_dsn)
-    await pool.open(wait=True)
-    async with pool.connection() as conn:
-        await sync_assets(conn, plant)
-        await seed_demo_users(conn)
-    try:
-        yield pool
-    finally:
-        await pool.close()
-
-
-@pytest.fixture
-async def console_url(
-    database_dsn: str, seeded_pool: Pool, plant: Plant, tmp_path: Path
-) -> AsyncIterator[str]:
-    """The app served by uvicorn on a free port, as a person's browser reaches it."""
-    settings = Settings(
-        database_url=database_dsn,
-        state_dir=tmp_path,
-        manage_services=False,
-        api_host="127.0.0.1",
-        api_port=8000,
-    )
-    port = free_port()
-    app = create_app(settings, plant, pool=seeded_pool)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    for _ in range(200):  # uvicorn offers no event to await its start
-        if server.started:
-            break
-        await asyncio.sleep(0.05)
-    assert server.started, "the console did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
-
-
-@pytest.fixture
-async def context(browser: Browser, console_url: str) -> AsyncIterator[BrowserContext]:
+async def context(browser: Browser, api_url: str) -> AsyncIterator[BrowserContext]:
     """A fresh browser profile (no cookies, no storage) on a desktop-sized window."""
-    opened = await browser.new_context(base_url=console_url, viewport=DESKTOP)
+    opened = await browser.new_context(base_url=api_url, viewport=DESKTOP)
     opened.set_default_timeout(STEP_TIMEOUT_MS)
     try:
         yield opened
@@ -119,9 +67,9 @@ async def context(browser: Browser, console_url: str) -> AsyncIterator[BrowserCo
 
 
 @pytest.fixture
-async def api(console_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def api(api_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """Plain HTTP to the served app, for the data a test needs before the browser looks."""
-    async with httpx.AsyncClient(base_url=console_url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
         yield client
 
 

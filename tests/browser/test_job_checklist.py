@@ -92,7 +92,7 @@ async def _pm_job_on_site(api: httpx.AsyncClient, pool: Pool, plant: Plant) -> t
 async def test_the_engineer_answers_the_checklist_on_a_phone_and_the_desk_reads_it(
     browser: Browser,
     context: BrowserContext,
-    console_url: str,
+    api_url: str,
     api: httpx.AsyncClient,
     seeded_pool: Pool,
     plant: Plant,
@@ -100,7 +100,7 @@ async def test_the_engineer_answers_the_checklist_on_a_phone_and_the_desk_reads_
 ) -> None:
     ticket, number = await _pm_job_on_site(api, seeded_pool, plant)
     phone = await browser.new_context(
-        base_url=console_url, viewport=PHONE, is_mobile=True, has_touch=True
+        base_url=api_url, viewport=PHONE, is_mobile=True, has_touch=True
     )
     try:
         page = await phone.new_page()

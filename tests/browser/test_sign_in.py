@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 async def test_a_person_signs_in_and_out(
-    context: BrowserContext, console_url: str, screenshots: ScreenshotBook
+    context: BrowserContext, api_url: str, screenshots: ScreenshotBook
 ) -> None:
     page = await context.new_page()
     watch = PageWatch.on(page)
@@ -48,7 +48,7 @@ async def test_a_person_signs_in_and_out(
     # ?next=//evil.example leads home instead.
     await page.goto("/sign-in?next=//evil.example/x")
     await submit_sign_in(page, "demo-nordbrau")
-    await page.wait_for_url(f"{console_url}/", timeout=SIGN_IN_TIMEOUT_MS)
+    await page.wait_for_url(f"{api_url}/", timeout=SIGN_IN_TIMEOUT_MS)
     await screenshots.take(page, "customer", "signed in home")
 
     # Signing out with the browser's cookie ends the session (the page itself then goes
@@ -70,7 +70,7 @@ async def test_a_person_signs_in_and_out(
     ],
 )
 async def test_without_next_each_role_lands_on_its_own_page(
-    context: BrowserContext, console_url: str, screenshots: ScreenshotBook, login: str, landing: str
+    context: BrowserContext, api_url: str, screenshots: ScreenshotBook, login: str, landing: str
 ) -> None:
     page = await context.new_page()
     watch = PageWatch.on(page)
@@ -79,11 +79,11 @@ async def test_without_next_each_role_lands_on_its_own_page(
 
     await submit_sign_in(page, login)
 
-    await page.wait_for_url(f"{console_url}{landing}", timeout=SIGN_IN_TIMEOUT_MS)
+    await page.wait_for_url(f"{api_url}{landing}", timeout=SIGN_IN_TIMEOUT_MS)
     await page.wait_for_load_state("networkidle")
     await screenshots.take(page, login, f"landing {landing}")
     if login == "demo-field-1":
         # The desktop monitoring console sends a field engineer on to their jobs.
         await page.goto("/")
-        await page.wait_for_url(f"{console_url}/my-jobs", timeout=SIGN_IN_TIMEOUT_MS)
+        await page.wait_for_url(f"{api_url}/my-jobs", timeout=SIGN_IN_TIMEOUT_MS)
     assert (watch.errors, watch.assets) == ([], [])

@@ -73,10 +73,10 @@ async def _desk_classifies_and_dispatches(
 
 
 async def _engineer_works_the_job_on_a_phone(
-    browser: Browser, console_url: str, number: str, screenshots: ScreenshotBook
+    browser: Browser, api_url: str, number: str, screenshots: ScreenshotBook
 ) -> None:
     phone = await browser.new_context(
-        base_url=console_url, viewport=PHONE, is_mobile=True, has_touch=True
+        base_url=api_url, viewport=PHONE, is_mobile=True, has_touch=True
     )
     try:
         page = await phone.new_page()
@@ -103,9 +103,9 @@ async def _engineer_works_the_job_on_a_phone(
 
 
 async def _customer_reads_it_in_plain_words(
-    browser: Browser, console_url: str, number: str, screenshots: ScreenshotBook
+    browser: Browser, api_url: str, number: str, screenshots: ScreenshotBook
 ) -> None:
-    context = await browser.new_context(base_url=console_url, viewport=DESKTOP)
+    context = await browser.new_context(base_url=api_url, viewport=DESKTOP)
     try:
         page = await context.new_page()
         watch = PageWatch.on(page)
@@ -123,7 +123,7 @@ async def _customer_reads_it_in_plain_words(
 async def test_a_ticket_is_worked_through_the_buttons(
     browser: Browser,
     context: BrowserContext,
-    console_url: str,
+    api_url: str,
     api: httpx.AsyncClient,
     screenshots: ScreenshotBook,
 ) -> None:
@@ -133,7 +133,7 @@ async def test_a_ticket_is_worked_through_the_buttons(
     watch = PageWatch.on(desk)
 
     await _desk_classifies_and_dispatches(desk, number, screenshots)
-    await _engineer_works_the_job_on_a_phone(browser, console_url, number, screenshots)
+    await _engineer_works_the_job_on_a_phone(browser, api_url, number, screenshots)
 
     # Back at the desk, the ticket reads on site, with the engineer's moves on its timeline.
     await desk.reload()
@@ -149,4 +149,4 @@ async def test_a_ticket_is_worked_through_the_buttons(
 
     watch.expect_clean()
 
-    await _customer_reads_it_in_plain_words(browser, console_url, number, screenshots)
+    await _customer_reads_it_in_plain_words(browser, api_url, number, screenshots)

@@ -1,4 +1,5 @@
-"""The API fixtures, a local SMTP server (aiosmtpd), an administrator, and ticket helpers."""
+"""A local SMTP server (aiosmtpd), an administrator, and ticket helpers; the app fixtures come
+from the plugin tests/fixtures/fix_app.py."""
 
 from __future__ import annotations
 
@@ -19,9 +20,6 @@ from models.users import Role
 from services.free_ports import free_port
 from storage.connections import Pool
 from storage.user_store import create_user
-from tests.api.conftest import app, assets_pool, client, seeded_pool, settings
-
-__all__ = ["app", "assets_pool", "client", "seeded_pool", "settings"]
 
 ADMIN = {"Authorization": "Bearer test-admin"}
 ENGINEER = {"Authorization": "Bearer test-engineer"}

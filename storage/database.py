@@ -11,7 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from models.plant import Plant
 from storage.asset_registry import sync_assets
-from storage.connections import Connection, Pool
+from storage.connections import Connection, Pool, PooledConnection
 from storage.customer_scope import leave_customer_scope
 from storage.schema_migrations import MIGRATION_LOCK, migrate
 from storage.timescale_features import FeatureSetup, setup_features
@@ -48,8 +48,13 @@ def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
     Every connection it takes back leaves the customer scope a request may have
     switched it to (storage/customer_scope.py), whether the request ended well or not.
     """
-    return AsyncConnectionPool(
-        dsn, min_size=min_size, max_size=max_size, open=False, reset=_reset_connection
+    return AsyncConnectionPool[Connection](
+        dsn,
+        connection_class=PooledConnection,
+        min_size=min_size,
+        max_size=max_size,
+        open=False,
+        reset=_reset_connection,
     )
 
 

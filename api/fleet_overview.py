@@ -31,6 +31,7 @@ from models.plant import Plant, Severity
 from models.tickets import SlaClock, SlaClockState, Ticket
 from storage import fleet_queries, machine_status_store, ticket_store, ticket_workflow_store
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope
 from storage.fleet_queries import OpenAlerts
 
 RUNNING_STATE = 6  # PackML Execute
@@ -46,17 +47,27 @@ class TicketClocks:
 
 
 async def fleet_overview(
-    conn: Connection, plant: Plant, placements: Sequence[LinePlacement], *, now: datetime
+    conn: Connection,
+    plant: Plant,
+    placements: Sequence[LinePlacement],
+    *,
+    now: datetime,
+    scope: CustomerScope,
 ) -> FleetPublic:
-    """The given lines, what needs attention first, with the fleet's totals."""
-    overviews = await line_overviews(conn, placements)
+    """The given lines, what needs attention first, with the fleet's totals; every store
+    read is confined to ``scope``."""
+    overviews = await line_overviews(conn, placements, scope=scope)
     machine_ids = [m.id for line in overviews for m in line.machines]
     status = {
         s.machine_id: s
-        for s in await machine_status_store.list_machine_status(conn, machine_ids=machine_ids)
+        for s in await machine_status_store.list_machine_status(
+            conn, machine_ids=machine_ids, scope=scope
+        )
     }
-    alerts = await fleet_queries.open_alerts_by_machine(conn, machine_ids=machine_ids)
-    tickets = await ticket_store.open_tickets(conn, line_ids=[line.id for line in overviews])
+    alerts = await fleet_queries.open_alerts_by_machine(conn, machine_ids=machine_ids, scope=scope)
+    tickets = await ticket_store.open_tickets(
+        conn, line_ids=[line.id for line in overviews], scope=scope
+    )
     waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[t.id for t in tickets])
     clocked = [
         TicketClocks(t, ticket_clocks(t, plant, waits=waits.get(t.id, []), now=now))

@@ -25,6 +25,7 @@ from models.plant import Machine, SignalKind
 from models.readings import LatestValue
 from storage import anomaly_store, telemetry_queries
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope
 
 
 def _signal_of(machine: Machine, kind: SignalKind) -> str | None:
@@ -33,16 +34,19 @@ def _signal_of(machine: Machine, kind: SignalKind) -> str | None:
     return names[0] if names else None
 
 
-async def line_overviews(conn: Connection, placements: Sequence[LinePlacement]) -> list[LinePublic]:
-    """The given lines with live machine states, in the order given."""
+async def line_overviews(
+    conn: Connection, placements: Sequence[LinePlacement], *, scope: CustomerScope
+) -> list[LinePublic]:
+    """The given lines with live machine states, in the order given; states read within
+    ``scope`` only."""
     machines = [m for p in placements for m in p.line.machines]
     machine_ids = [m.id for m in machines]
     signals = {signal.name for m in machines for signal in m.signals}
     latest = await telemetry_queries.latest_values(
-        conn, machine_ids=machine_ids, signals=sorted(signals)
+        conn, machine_ids=machine_ids, signals=sorted(signals), scope=scope
     )
     by_series = {(v.machine_id, v.signal): v for v in latest}
-    scores = await anomaly_store.latest_scores(conn, machine_ids=machine_ids)
+    scores = await anomaly_store.latest_scores(conn, machine_ids=machine_ids, scope=scope)
     return [_line(p, by_series, scores) for p in placements]
 
 

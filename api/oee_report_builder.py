@@ -34,12 +34,13 @@ from models.oee_ratios import combine
 from models.plant import Line
 from storage import downtime_store, oee_store, reliability_store, telemetry_queries
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope
 
 # The downtime table lists at most this many stops; the Pareto still counts all of them.
 DOWNTIME_LIMIT = 500
 
 
-async def line_clock(conn: Connection, line: Line) -> datetime | None:
+async def line_clock(conn: Connection, line: Line, *, scope: CustomerScope) -> datetime | None:
     """The newest sample of any signal of the line's machines: where the line's data ends.
 
     This is the line's own clock, which in a simulated or replayed plant runs ahead of
@@ -48,24 +49,40 @@ async def line_clock(conn: Connection, line: Line) -> datetime | None:
     """
     signals = sorted({signal.name for m in line.machines for signal in m.signals})
     latest = await telemetry_queries.latest_values(
-        conn, machine_ids=[m.id for m in line.machines], signals=signals
+        conn, machine_ids=[m.id for m in line.machines], signals=signals, scope=scope
     )
     return max((v.time for v in latest), default=None)
 
 
 async def build_line_report(
-    conn: Connection, *, placement: LinePlacement, window: TimeRange, period: ReportPeriod
+    conn: Connection,
+    *,
+    placement: LinePlacement,
+    window: TimeRange,
+    period: ReportPeriod,
+    scope: CustomerScope,
 ) -> LineReportPublic:
-    """Everything the report shows about one line over ``window``, trend grouped by ``period``."""
+    """Everything the report shows about one line over ``window``, trend grouped by ``period``;
+    every store read is confined to ``scope``."""
     line, site = placement.line, placement.site
     machine_ids = [m.id for m in line.machines]
     names = {m.id: m.name for m in line.machines}
     since, until = window.since, window.end_exclusive
     line_total = await oee_store.oee_for_range(
-        conn, scope=OeeScope.LINE, subject_ids=[line.id], since=since, until=until
+        conn,
+        scope=OeeScope.LINE,
+        subject_ids=[line.id],
+        since=since,
+        until=until,
+        customer_scope=scope,
     )
     machine_totals = await oee_store.oee_for_range(
-        conn, scope=OeeScope.MACHINE, subject_ids=machine_ids, since=since, until=until
+        conn,
+        scope=OeeScope.MACHINE,
+        subject_ids=machine_ids,
+        since=since,
+        until=until,
+        customer_scope=scope,
     )
     periods = await oee_store.oee_by_period(
         conn,
@@ -75,6 +92,7 @@ async def build_line_report(
         until=until,
         period=period,
         timezone=site.timezone,
+        customer_scope=scope,
     )
     shifts = periods
     if period != "shift":
@@ -86,15 +104,21 @@ async def build_line_report(
             until=until,
             period="shift",
             timezone=site.timezone,
+            customer_scope=scope,
         )
     pareto = await downtime_store.downtime_pareto(
-        conn, machine_ids=machine_ids, since=since, until=until
+        conn, machine_ids=machine_ids, since=since, until=until, scope=scope
     )
     downtimes = await downtime_store.list_downtimes(
-        conn, machine_ids=machine_ids, since=since, until=until, limit=DOWNTIME_LIMIT + 1
+        conn,
+        machine_ids=machine_ids,
+        since=since,
+        until=until,
+        limit=DOWNTIME_LIMIT + 1,
+        scope=scope,
     )
     reliability = await reliability_store.machine_reliability(
-        conn, machine_ids=machine_ids, since=since, until=until
+        conn, machine_ids=machine_ids, since=since, until=until, scope=scope
     )
     return LineReportPublic(
         line=ReportLineRef(id=line.id, name=line.name, model=line.model, serial=line.serial),

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope, scope_filter
 from storage.ticket_store import append_event
 
 _COLUMNS = "id, ticket_id, machine_id, at, signal, note, created_by, created_at"
@@ -23,11 +24,19 @@ _BY_KEY = f"""
 SELECT {_COLUMNS} FROM ticket_annotations WHERE created_by = %s AND idempotency_key = %s
 """
 
-_OF_TICKET = f"SELECT {_COLUMNS} FROM ticket_annotations WHERE ticket_id = %s ORDER BY at, id"
+_OF_TICKET = f"""
+SELECT {_COLUMNS} FROM ticket_annotations
+WHERE ticket_id = %(ticket)s AND {scope_filter("ticket", "ticket_id")}
+ORDER BY at, id
+"""
 
+# A machine's marks are its tickets' notes: the customer of the ticket must be the
+# scope's, not only the machine's owner.
 _OF_MACHINE = f"""
 SELECT {_COLUMNS} FROM ticket_annotations
-WHERE machine_id = %s AND at >= %s AND at <= %s ORDER BY at, id
+WHERE machine_id = %(machine)s AND at >= %(since)s AND at <= %(until)s
+  AND {scope_filter("ticket", "ticket_id")}
+ORDER BY at, id
 """
 
 
@@ -105,14 +114,20 @@ async def add_annotation(
     return _annotation(row), True
 
 
-async def annotations_of_ticket(conn: Connection, *, ticket_id: int) -> list[Annotation]:
-    cursor = await conn.execute(_OF_TICKET, (ticket_id,))
+async def annotations_of_ticket(
+    conn: Connection, *, ticket_id: int, scope: CustomerScope
+) -> list[Annotation]:
+    """A ticket's marks, oldest moment first; none for a ticket outside the scope."""
+    cursor = await conn.execute(_OF_TICKET, {"ticket": ticket_id, **scope.params})
     return [_annotation(row) for row in await cursor.fetchall()]
 
 
 async def annotations_of_machine(
-    conn: Connection, *, machine_id: str, since: datetime, until: datetime
+    conn: Connection, *, machine_id: str, since: datetime, until: datetime, scope: CustomerScope
 ) -> list[Annotation]:
-    """A machine's marks in a range, both ends included, to draw on its chart."""
-    cursor = await conn.execute(_OF_MACHINE, (machine_id, since, until))
+    """A machine's marks in a range, both ends included, to draw on its chart; only those
+    on the scope's tickets."""
+    cursor = await conn.execute(
+        _OF_MACHINE, {"machine": machine_id, "since": since, "until": until, **scope.params}
+    )
     return [_annotation(row) for row in await cursor.fetchall()]

@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 
 from models.anomaly import AnomalyScore, SignalContribution
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
 
 _INSERT_SCORE = """
 INSERT INTO anomaly_scores (time, machine_id, score, contributions, model_version)
@@ -30,22 +31,24 @@ _CLEAR_SCORES = """
 DELETE FROM anomaly_scores WHERE machine_id = %s AND time > %s AND time <= %s
 """
 
-_HISTORY = """
+_HISTORY = f"""
 SELECT time, machine_id, score, contributions, model_version FROM anomaly_scores
-WHERE machine_id = %s AND time >= %s AND time < %s
+WHERE machine_id = %(machine)s AND time >= %(since)s AND time < %(until)s
+  AND {scope_filter("machine", "machine_id")}
 ORDER BY time
 """
 
 # One index probe per machine instead of sorting every machine's history.
-_LATEST = """
+_LATEST = f"""
 SELECT latest.time, latest.machine_id, latest.score, latest.contributions,
        latest.model_version
-FROM unnest(%s::text[]) AS wanted (machine_id)
+FROM unnest(%(machines)s::text[]) AS wanted (machine_id)
 CROSS JOIN LATERAL (
     SELECT time, machine_id, score, contributions, model_version FROM anomaly_scores
     WHERE machine_id = wanted.machine_id
     ORDER BY time DESC LIMIT 1
 ) AS latest
+WHERE {scope_filter("machine", "wanted.machine_id")}
 """
 
 _RECENT = """
@@ -116,16 +119,25 @@ async def replace_scores(
 
 
 async def score_history(
-    conn: Connection, *, machine_id: str, since: datetime, until: datetime
+    conn: Connection,
+    *,
+    machine_id: str,
+    since: datetime,
+    until: datetime,
+    scope: CustomerScope = EVERY_CUSTOMER,
 ) -> list[AnomalyScore]:
-    """A machine's scores timed in ``[since, until)``, oldest first."""
-    cursor = await conn.execute(_HISTORY, (machine_id, since, until))
+    """A machine's scores timed in ``[since, until)``, oldest first; none outside the scope."""
+    cursor = await conn.execute(
+        _HISTORY, {"machine": machine_id, "since": since, "until": until, **scope.params}
+    )
     return [_score(row) for row in await cursor.fetchall()]
 
 
-async def latest_scores(conn: Connection, *, machine_ids: Sequence[str]) -> dict[str, AnomalyScore]:
-    """The newest score of each machine; machines never scored are absent."""
-    cursor = await conn.execute(_LATEST, (list(machine_ids),))
+async def latest_scores(
+    conn: Connection, *, machine_ids: Sequence[str], scope: CustomerScope = EVERY_CUSTOMER
+) -> dict[str, AnomalyScore]:
+    """The newest score of each of the scope's machines; machines never scored are absent."""
+    cursor = await conn.execute(_LATEST, {"machines": list(machine_ids), **scope.params})
     return {row[1]: _score(row) for row in await cursor.fetchall()}
 
 

@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 from models.condition_model import ConditionModel, ModelStatus, StoredModel
 from storage.condition_model_codec import ModelDecodeError, model_from_json, model_to_json
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
 
 _INSERT = """
 INSERT INTO condition_models
@@ -31,7 +32,8 @@ _COLUMNS = "id, machine_id, version, status, created_at, reason, model"
 
 _VERSIONS = f"""
 SELECT {_COLUMNS} FROM condition_models
-WHERE machine_id = %s ORDER BY version DESC
+WHERE machine_id = %(machine)s AND {scope_filter("machine", "machine_id")}
+ORDER BY version DESC
 """
 
 _ALL = f"SELECT {_COLUMNS} FROM condition_models ORDER BY machine_id, version"
@@ -115,9 +117,11 @@ async def _retire_active(conn: Connection, machine_id: str) -> None:
     )
 
 
-async def versions(conn: Connection, *, machine_id: str) -> list[ModelRow]:
-    """Every stored version of the machine's models, newest first."""
-    cursor = await conn.execute(_VERSIONS, (machine_id,))
+async def versions(
+    conn: Connection, *, machine_id: str, scope: CustomerScope = EVERY_CUSTOMER
+) -> list[ModelRow]:
+    """Every stored version of the machine's models, newest first; none outside the scope."""
+    cursor = await conn.execute(_VERSIONS, {"machine": machine_id, **scope.params})
     return [_row(r) for r in await cursor.fetchall()]
 
 
@@ -171,16 +175,20 @@ def _unusable_reason(row: ModelRow, signals: Collection[str]) -> tuple[StoredMod
 
 
 async def load_usable_model(
-    conn: Connection, *, machine_id: str, signals: Collection[str]
+    conn: Connection,
+    *,
+    machine_id: str,
+    signals: Collection[str],
+    scope: CustomerScope = EVERY_CUSTOMER,
 ) -> UsableModel | None:
     """The active model, or the newest earlier version that works; None without an
     active model. Raises ModelDecodeError when no version up to the active one works.
 
     Only versions up to the active one are tried: a candidate that was never
     promoted does not score behind people's backs. Without an active model
-    nothing scores.
+    nothing scores. A machine outside the scope has none.
     """
-    rows = await versions(conn, machine_id=machine_id)
+    rows = await versions(conn, machine_id=machine_id, scope=scope)
     active = next((r for r in rows if r.status is ModelStatus.ACTIVE), None)
     if active is None:
         return None

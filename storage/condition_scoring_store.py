@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 
 from models.condition_model import LearningProgress
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
 
 _UPSERT_PROGRESS = """
 INSERT INTO condition_scoring AS s
@@ -39,10 +40,11 @@ ON CONFLICT (machine_id) DO UPDATE SET
     note = EXCLUDED.note, updated_at = now()
 """
 
-_SELECT = """
+_SELECT = f"""
 SELECT machine_id, model_id, scored_until, state, observations_seen, observations_needed,
        running_seconds_seen, running_seconds_needed, note
-FROM condition_scoring WHERE machine_id = ANY(%s)
+FROM condition_scoring
+WHERE machine_id = ANY(%(machines)s) AND {scope_filter("machine", "machine_id")}
 """
 
 # Rows are locked in machine order, the order the writer marks them in, so a
@@ -69,8 +71,11 @@ class ScoringPosition:
     note: str
 
 
-async def positions(conn: Connection, *, machine_ids: Sequence[str]) -> dict[str, ScoringPosition]:
-    cursor = await conn.execute(_SELECT, (list(machine_ids),))
+async def positions(
+    conn: Connection, *, machine_ids: Sequence[str], scope: CustomerScope = EVERY_CUSTOMER
+) -> dict[str, ScoringPosition]:
+    """Where scoring stands for each of the scope's machines; machines not started are absent."""
+    cursor = await conn.execute(_SELECT, {"machines": list(machine_ids), **scope.params})
     result: dict[str, ScoringPosition] = {}
     for row in await cursor.fetchall():
         machine, model_id, until, state, seen, needed, run_seen, run_needed, note = row

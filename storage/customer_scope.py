@@ -119,6 +119,7 @@ async def leave_customer_scope(conn: Connection) -> None:
 
 
 _TICKET_WITHIN = scope_filter("customer", "customer_id")
+_MACHINE_WITHIN = scope_filter("machine", "id")
 
 
 async def ticket_within(conn: Connection, *, ticket_id: int, scope: CustomerScope) -> bool:
@@ -126,5 +127,15 @@ async def ticket_within(conn: Connection, *, ticket_id: int, scope: CustomerScop
     cursor = await conn.execute(
         f"SELECT 1 FROM tickets WHERE id = %(ticket)s AND {_TICKET_WITHIN}",
         {"ticket": ticket_id, **scope.params},
+    )
+    return await cursor.fetchone() is not None
+
+
+async def machine_within(conn: Connection, *, machine_id: str, scope: CustomerScope) -> bool:
+    """Whether the machine exists within the scope: for reads whose SQL lives elsewhere
+    (the trend rollups) and so cannot carry ``scope_filter`` themselves."""
+    cursor = await conn.execute(
+        f"SELECT 1 FROM machines WHERE id = %(machine)s AND {_MACHINE_WITHIN}",
+        {"machine": machine_id, **scope.params},
     )
     return await cursor.fetchone() is not None

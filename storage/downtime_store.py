@@ -13,6 +13,7 @@ from datetime import datetime
 
 from models.oee import DowntimeEvent, ParetoEntry, ShiftDowntime
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
 
 _COPY = (
     "COPY downtime_events (machine_id, shift_start, started, ended, category, fault_code,"
@@ -21,7 +22,7 @@ _COPY = (
 
 # The parts of each stop that overlaps the range, joined; category and reason from
 # the most recently computed part (they agree unless a recompute is under way).
-_LIST = """
+_LIST = f"""
 SELECT machine_id, started, max(ended),
        (array_agg(category ORDER BY shift_start DESC))[1],
        (array_agg(fault_code ORDER BY shift_start DESC))[1],
@@ -29,16 +30,18 @@ SELECT machine_id, started, max(ended),
        sum(lost_s)
 FROM downtime_events
 WHERE machine_id = ANY(%(machines)s) AND started < %(until)s AND ended > %(since)s
+  AND {scope_filter("machine", "machine_id")}
 GROUP BY machine_id, started
 ORDER BY started, machine_id
 LIMIT %(limit)s
 """
 
 # Like the OEE figures of a range, the Pareto holds the shifts starting in it.
-_PARETO = """
+_PARETO = f"""
 SELECT reason, fault_code, sum(lost_s) AS lost, count(*) FILTER (WHERE counted)
 FROM downtime_events
 WHERE machine_id = ANY(%(machines)s) AND shift_start >= %(since)s AND shift_start < %(until)s
+  AND {scope_filter("machine", "machine_id")}
 GROUP BY reason, fault_code
 HAVING sum(lost_s) > 0
 ORDER BY lost DESC, reason
@@ -87,14 +90,23 @@ async def list_downtimes(
     since: datetime,
     until: datetime,
     limit: int = 500,
+    scope: CustomerScope = EVERY_CUSTOMER,
 ) -> list[DowntimeEvent]:
-    """The machines' stops overlapping ``[since, until)``, oldest first, at most ``limit``.
+    """The machines' stops overlapping ``[since, until)``, oldest first, at most ``limit``;
+    none of machines outside the scope.
 
     ``seconds`` is the time each stop cost inside planned busy time, over all
     its shifts.
     """
     cursor = await conn.execute(
-        _LIST, {"machines": list(machine_ids), "since": since, "until": until, "limit": limit}
+        _LIST,
+        {
+            "machines": list(machine_ids),
+            "since": since,
+            "until": until,
+            "limit": limit,
+            **scope.params,
+        },
     )
     return [
         DowntimeEvent(
@@ -113,15 +125,21 @@ async def list_downtimes(
 
 
 async def downtime_pareto(
-    conn: Connection, *, machine_ids: Sequence[str], since: datetime, until: datetime
+    conn: Connection,
+    *,
+    machine_ids: Sequence[str],
+    since: datetime,
+    until: datetime,
+    scope: CustomerScope = EVERY_CUSTOMER,
 ) -> list[ParetoEntry]:
-    """Downtime per reason over the shifts starting in ``[since, until)``, largest first.
+    """Downtime per reason over the shifts starting in ``[since, until)``, largest first,
+    of the scope's machines.
 
     ``count`` counts stops (a stop across a shift change once); micro-stops are
     reasons of their own ("micro-stop: <reason>").
     """
     cursor = await conn.execute(
-        _PARETO, {"machines": list(machine_ids), "since": since, "until": until}
+        _PARETO, {"machines": list(machine_ids), "since": since, "until": until, **scope.params}
     )
     return [
         ParetoEntry(reason=reason, fault_code=fault_code, seconds=lost, count=count)

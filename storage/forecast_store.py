@@ -9,6 +9,7 @@ from psycopg.types.json import Jsonb
 
 from models.condition_forecast import HealthForecast, SignalForecast
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
 
 _UPSERT = """
 INSERT INTO condition_forecasts
@@ -20,9 +21,10 @@ ON CONFLICT (machine_id) DO UPDATE SET
     signals = EXCLUDED.signals
 """
 
-_SELECT = """
+_SELECT = f"""
 SELECT machine_id, computed_at, health_index, change_at, observations, signals
-FROM condition_forecasts WHERE machine_id = ANY(%s)
+FROM condition_forecasts
+WHERE machine_id = ANY(%(machines)s) AND {scope_filter("machine", "machine_id")}
 """
 
 
@@ -69,9 +71,10 @@ async def save_forecast(conn: Connection, *, forecast: HealthForecast) -> None:
 
 
 async def latest_forecasts(
-    conn: Connection, *, machine_ids: Sequence[str]
+    conn: Connection, *, machine_ids: Sequence[str], scope: CustomerScope = EVERY_CUSTOMER
 ) -> dict[str, HealthForecast]:
-    cursor = await conn.execute(_SELECT, (list(machine_ids),))
+    """The newest forecast of each of the scope's machines; machines without one are absent."""
+    cursor = await conn.execute(_SELECT, {"machines": list(machine_ids), **scope.params})
     return {
         machine_id: HealthForecast(
             machine_id=machine_id,

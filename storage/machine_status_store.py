@@ -9,6 +9,7 @@ from datetime import datetime
 
 from models.machine_status import MachineStatus, OfflineReason
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
 
 # A machine seen again after being offline: online from its first sample since.
 _BACK_ONLINE = """
@@ -60,9 +61,10 @@ WHERE s.online OR s.reason IS DISTINCT FROM EXCLUDED.reason
 RETURNING s.machine_id
 """
 
-_LIST = """
+_LIST = f"""
 SELECT machine_id, online, since, last_seen, reason, detail FROM machine_status
-WHERE machine_id = ANY(%(machines)s) ORDER BY machine_id
+WHERE machine_id = ANY(%(machines)s) AND {scope_filter("machine", "machine_id")}
+ORDER BY machine_id
 """
 
 
@@ -133,10 +135,11 @@ async def record_down(conn: Connection, *, downs: Sequence[MachineDown]) -> list
 
 
 async def list_machine_status(
-    conn: Connection, *, machine_ids: Sequence[str]
+    conn: Connection, *, machine_ids: Sequence[str], scope: CustomerScope = EVERY_CUSTOMER
 ) -> list[MachineStatus]:
-    """The recorded status of the given machines; machines never recorded are left out."""
-    cursor = await conn.execute(_LIST, {"machines": list(machine_ids)})
+    """The recorded status of the given machines of the scope; machines never recorded
+    (or outside the scope) are left out."""
+    cursor = await conn.execute(_LIST, {"machines": list(machine_ids), **scope.params})
     return [
         MachineStatus(
             machine_id,

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from models.oee import LossCategory, LossEntry, OeeResult, OeeScope
 from models.oee_ratios import OeeTotals, rate
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
 
 Period = Literal["shift", "day", "week", "month"]
 
@@ -59,16 +60,23 @@ _UPSERT = (
     + ", computed_at = now()"
 )
 
+# The subjects asked for, of the customer scope's machines or lines only. The keyword
+# ``scope`` already names what a result rates (OeeScope): the customer's is
+# ``customer_scope`` here.
+_SUBJECTS = f"""scope = %(scope)s AND subject_id = ANY(%(subjects)s)
+  AND CASE WHEN scope = 'machine' THEN {scope_filter("machine", "subject_id")}
+           ELSE {scope_filter("line", "subject_id")} END"""
+
 _LIST = f"""
 SELECT {", ".join(_COLUMNS)} FROM oee_results
-WHERE scope = %(scope)s AND subject_id = ANY(%(subjects)s)
+WHERE {_SUBJECTS}
   AND shift_end > %(since)s AND shift_start < %(until)s
 ORDER BY subject_id, shift_start
 """
 
 _SHIFTS_STARTING = f"""
 SELECT {", ".join(_COLUMNS)} FROM oee_results
-WHERE scope = %(scope)s AND subject_id = ANY(%(subjects)s)
+WHERE {_SUBJECTS}
   AND shift_start >= %(since)s AND shift_start < %(until)s
 ORDER BY subject_id, shift_start
 """
@@ -93,7 +101,7 @@ _SUMS = ", ".join(
 _RANGE = f"""
 SELECT subject_id, bool_or(performance_flagged), {_SUMS}
 FROM oee_results
-WHERE scope = %(scope)s AND subject_id = ANY(%(subjects)s)
+WHERE {_SUBJECTS}
   AND shift_start >= %(since)s AND shift_start < %(until)s
 GROUP BY subject_id
 ORDER BY subject_id
@@ -105,7 +113,7 @@ _PERIODS = f"""
 SELECT subject_id, date_trunc(%(unit)s, shift_start AT TIME ZONE %(zone)s) AS local_start,
        bool_or(performance_flagged), {_SUMS}
 FROM oee_results
-WHERE scope = %(scope)s AND subject_id = ANY(%(subjects)s)
+WHERE {_SUBJECTS}
   AND shift_start >= %(since)s AND shift_start < %(until)s
 GROUP BY subject_id, local_start
 ORDER BY subject_id, local_start
@@ -226,6 +234,22 @@ async def upsert_oee(conn: Connection, *, results: Sequence[OeeResult]) -> None:
         await cursor.executemany(_UPSERT, [_row(r) for r in results])
 
 
+def _params(
+    scope: OeeScope,
+    subject_ids: Sequence[str],
+    since: datetime,
+    until: datetime,
+    customer_scope: CustomerScope,
+) -> dict[str, object]:
+    return {
+        "scope": str(scope),
+        "subjects": list(subject_ids),
+        "since": since,
+        "until": until,
+        **customer_scope.params,
+    }
+
+
 async def list_oee(
     conn: Connection,
     *,
@@ -233,12 +257,11 @@ async def list_oee(
     subject_ids: Sequence[str],
     since: datetime,
     until: datetime,
+    customer_scope: CustomerScope = EVERY_CUSTOMER,
 ) -> list[OeeResult]:
     """Results of the given machines or lines for shifts overlapping ``[since, until)``,
-    ordered by subject and shift start."""
-    cursor = await conn.execute(
-        _LIST, {"scope": str(scope), "subjects": list(subject_ids), "since": since, "until": until}
-    )
+    ordered by subject and shift start; none of subjects outside the customer scope."""
+    cursor = await conn.execute(_LIST, _params(scope, subject_ids, since, until, customer_scope))
     return [_result(row) for row in await cursor.fetchall()]
 
 
@@ -249,16 +272,15 @@ async def oee_for_range(
     subject_ids: Sequence[str],
     since: datetime,
     until: datetime,
+    customer_scope: CustomerScope = EVERY_CUSTOMER,
 ) -> list[OeeResult]:
     """One result per subject over ``[since, until)``: the stored shifts starting in it,
     times, counts and losses added up and the ratios taken again.
 
     The result is named "range" and spans ``since`` to ``until``; a subject
-    without any stored shift in the range is absent.
+    without any stored shift in the range, or outside the customer scope, is absent.
     """
-    cursor = await conn.execute(
-        _RANGE, {"scope": str(scope), "subjects": list(subject_ids), "since": since, "until": until}
-    )
+    cursor = await conn.execute(_RANGE, _params(scope, subject_ids, since, until, customer_scope))
     return [
         _rated(scope, row[0], row[1], row[2:], name="range", start=since, end=until)
         for row in await cursor.fetchall()
@@ -304,6 +326,7 @@ async def oee_by_period(
     until: datetime,
     period: Period,
     timezone: str,
+    customer_scope: CustomerScope = EVERY_CUSTOMER,
 ) -> list[OeeResult]:
     """Results per shift, local day, ISO week or month for trend charts, ordered by
     subject and period start.
@@ -312,9 +335,9 @@ async def oee_by_period(
     began), and only shifts starting in ``[since, until)`` count. Each period
     result spans its whole local period and is named like "2026-01-05",
     "2026-W02" or "2026-01"; with ``period="shift"`` the stored shift results
-    are returned as they are.
+    are returned as they are. Subjects outside the customer scope have none.
     """
-    params = {"scope": str(scope), "subjects": list(subject_ids), "since": since, "until": until}
+    params = _params(scope, subject_ids, since, until, customer_scope)
     if period == "shift":
         cursor = await conn.execute(_SHIFTS_STARTING, params)
         return [_result(row) for row in await cursor.fetchall()]

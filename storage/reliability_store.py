@@ -13,8 +13,9 @@ from datetime import datetime
 
 from models.oee import DowntimeCategory, OeeScope, ReliabilityFigures
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
 
-_RELIABILITY = """
+_RELIABILITY = f"""
 WITH running AS (
     SELECT subject_id AS machine_id, sum(running_s) AS running_s
     FROM oee_results
@@ -33,15 +34,22 @@ SELECT wanted.machine_id, coalesce(f.failures, 0), coalesce(r.running_s, 0),
 FROM unnest(%(machines)s::text[]) WITH ORDINALITY AS wanted (machine_id, position)
 LEFT JOIN running AS r USING (machine_id)
 LEFT JOIN failures AS f USING (machine_id)
+WHERE {scope_filter("machine", "wanted.machine_id")}
 ORDER BY wanted.position
 """
 
 
 async def machine_reliability(
-    conn: Connection, *, machine_ids: Sequence[str], since: datetime, until: datetime
+    conn: Connection,
+    *,
+    machine_ids: Sequence[str],
+    since: datetime,
+    until: datetime,
+    scope: CustomerScope = EVERY_CUSTOMER,
 ) -> list[ReliabilityFigures]:
     """MTBF and MTTR of each machine over ``[since, until)``, in the order asked for;
-    a machine without data has zero running time and no failures."""
+    a machine without data has zero running time and no failures, a machine outside
+    the scope no figures at all."""
     cursor = await conn.execute(
         _RELIABILITY,
         {
@@ -50,6 +58,7 @@ async def machine_reliability(
             "since": since,
             "until": until,
             "breakdown": str(DowntimeCategory.BREAKDOWN),
+            **scope.params,
         },
     )
     return [

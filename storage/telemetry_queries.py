@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from models.readings import LatestValue, Quality, Trend, TrendPoint
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, machine_within, scope_filter
 from storage.trend_queries import BucketGrid, signal_buckets
 
 # Ranges up to this long are drawn from raw samples, longer ones from the rollup.
@@ -21,12 +23,18 @@ RAW_RANGE = timedelta(hours=1)
 # A chart needs no more points than it has pixels; wider ranges get wider buckets.
 MAX_POINTS = 1500
 _ROLLUP_WIDTH = timedelta(minutes=1)
+_MACHINE_IN_SCOPE = scope_filter("machine", "machine_id")
 
 
 async def latest_values(
-    conn: Connection, *, machine_ids: Sequence[str], signals: Sequence[str]
+    conn: Connection,
+    *,
+    machine_ids: Sequence[str],
+    signals: Sequence[str],
+    scope: CustomerScope = EVERY_CUSTOMER,
 ) -> list[LatestValue]:
-    """The newest sample of every (machine, signal) pair that has one.
+    """The newest sample of every (machine, signal) pair that has one, of the scope's
+    machines only.
 
     A LATERAL ``LIMIT 1`` per pair reads one index entry each instead of
     scanning the history, as ``DISTINCT ON`` would.
@@ -35,17 +43,22 @@ async def latest_values(
     if not pairs:
         return []
     cursor = await conn.execute(
-        """
+        f"""
         SELECT s.machine_id, s.signal, t.time, t.value, t.quality
-        FROM unnest(%s::text[], %s::text[]) AS s (machine_id, signal)
+        FROM unnest(%(machines)s::text[], %(signals)s::text[]) AS s (machine_id, signal)
         CROSS JOIN LATERAL (
             SELECT time, value, quality FROM telemetry
             WHERE telemetry.machine_id = s.machine_id AND telemetry.signal = s.signal
             ORDER BY time DESC
             LIMIT 1
         ) AS t
+        WHERE {scope_filter("machine", "s.machine_id")}
         """,
-        ([m for m, _ in pairs], [s for _, s in pairs]),
+        {
+            "machines": [m for m, _ in pairs],
+            "signals": [s for _, s in pairs],
+            **scope.params,
+        },
     )
     return [
         LatestValue(
@@ -56,10 +69,10 @@ async def latest_values(
 
 
 async def latest_time(
-    conn: Connection, *, machine_ids: Sequence[str], signal: str
+    conn: Connection, *, machine_ids: Sequence[str], signal: str, scope: CustomerScope
 ) -> datetime | None:
-    """When any of the machines last reported the signal; default ranges anchor here."""
-    latest = await latest_values(conn, machine_ids=machine_ids, signals=[signal])
+    """When any of the scope's machines last reported the signal; default ranges anchor here."""
+    latest = await latest_values(conn, machine_ids=machine_ids, signals=[signal], scope=scope)
     return max((v.time for v in latest), default=None)
 
 
@@ -70,40 +83,58 @@ def bucket_width(since: datetime, until: datetime, floor: timedelta) -> timedelt
 
 
 async def trend(
-    conn: Connection, *, machine_id: str, signal: str, since: datetime, until: datetime
-) -> Trend:
-    """Points of one series between ``since`` and ``until``, both inclusive, oldest first."""
-    if until - since > RAW_RANGE:
-        width = bucket_width(since, until, _ROLLUP_WIDTH)
-        points = await _rollup_points(conn, machine_id, signal, since, until, width)
-        return Trend(bucket=width, points=points)
-    raw = await _raw_points(conn, machine_id, signal, since, until, limit=MAX_POINTS + 1)
-    if len(raw) <= MAX_POINTS:
-        return Trend(bucket=None, points=raw)
-    # A dense short range: bucket the raw rows on the fly rather than send them all.
-    width = bucket_width(since, until, timedelta(seconds=1))
-    return Trend(
-        bucket=width, points=await _bucketed_raw(conn, machine_id, signal, since, until, width)
-    )
-
-
-async def _raw_points(
     conn: Connection,
+    *,
     machine_id: str,
     signal: str,
     since: datetime,
     until: datetime,
-    *,
-    limit: int,
-) -> tuple[TrendPoint, ...]:
+    scope: CustomerScope,
+) -> Trend:
+    """Points of one series between ``since`` and ``until``, both inclusive, oldest first;
+    no points for a machine outside the scope."""
+    series = _Series(machine_id, signal, since, until, scope)
+    if until - since > RAW_RANGE:
+        width = bucket_width(since, until, _ROLLUP_WIDTH)
+        return Trend(bucket=width, points=await _rollup_points(conn, series, width))
+    raw = await _raw_points(conn, series, limit=MAX_POINTS + 1)
+    if len(raw) <= MAX_POINTS:
+        return Trend(bucket=None, points=raw)
+    # A dense short range: bucket the raw rows on the fly rather than send them all.
+    width = bucket_width(since, until, timedelta(seconds=1))
+    return Trend(bucket=width, points=await _bucketed_raw(conn, series, width))
+
+
+@dataclass(frozen=True, slots=True)
+class _Series:
+    """One machine's signal over a range, as a trend query reads it."""
+
+    machine_id: str
+    signal: str
+    since: datetime
+    until: datetime
+    scope: CustomerScope
+
+    def params(self) -> dict[str, object]:
+        return {
+            "machine": self.machine_id,
+            "signal": self.signal,
+            "since": self.since,
+            "until": self.until,
+            **self.scope.params,
+        }
+
+
+async def _raw_points(conn: Connection, series: _Series, *, limit: int) -> tuple[TrendPoint, ...]:
     cursor = await conn.execute(
-        """
+        f"""
         SELECT time, value FROM telemetry
-        WHERE machine_id = %s AND signal = %s AND time >= %s AND time <= %s
+        WHERE machine_id = %(machine)s AND signal = %(signal)s
+          AND time >= %(since)s AND time <= %(until)s AND {_MACHINE_IN_SCOPE}
         ORDER BY time
-        LIMIT %s
+        LIMIT %(limit)s
         """,
-        (machine_id, signal, since, until, limit),
+        {**series.params(), "limit": limit},
     )
     return tuple(
         TrendPoint(time=row[0], value=row[1], min_value=row[1], max_value=row[1], samples=1)
@@ -112,41 +143,39 @@ async def _raw_points(
 
 
 async def _bucketed_raw(
-    conn: Connection,
-    machine_id: str,
-    signal: str,
-    since: datetime,
-    until: datetime,
-    width: timedelta,
+    conn: Connection, series: _Series, width: timedelta
 ) -> tuple[TrendPoint, ...]:
     cursor = await conn.execute(
-        """
-        SELECT time_bucket(%s::interval, time) AS bucket,
+        f"""
+        SELECT time_bucket(%(width)s::interval, time) AS bucket,
                avg(value), min(value), max(value), count(*)
         FROM telemetry
-        WHERE machine_id = %s AND signal = %s AND time >= %s AND time <= %s
+        WHERE machine_id = %(machine)s AND signal = %(signal)s
+          AND time >= %(since)s AND time <= %(until)s AND {_MACHINE_IN_SCOPE}
         GROUP BY bucket
         ORDER BY bucket
         """,
-        (width, machine_id, signal, since, until),
+        {**series.params(), "width": width},
     )
     return _points(await cursor.fetchall())
 
 
 async def _rollup_points(
-    conn: Connection,
-    machine_id: str,
-    signal: str,
-    since: datetime,
-    until: datetime,
-    width: timedelta,
+    conn: Connection, series: _Series, width: timedelta
 ) -> tuple[TrendPoint, ...]:
     # The stored trend rollups (storage/trend_rollups.py), exact at the range's edges.
-    grid = BucketGrid(since=since, until=until, width=width)
-    (series,) = await signal_buckets(conn, machine_id=machine_id, signals=[signal], grid=grid)
+    # Their SQL lives in storage/trend_queries.py: the scope is checked here first.
+    if not series.scope.everyone and not await machine_within(
+        conn, machine_id=series.machine_id, scope=series.scope
+    ):
+        return ()
+    grid = BucketGrid(since=series.since, until=series.until, width=width)
+    (buckets,) = await signal_buckets(
+        conn, machine_id=series.machine_id, signals=[series.signal], grid=grid
+    )
     return tuple(
         TrendPoint(time=b.time, value=b.avg, min_value=b.min, max_value=b.max, samples=b.samples)
-        for b in series.buckets
+        for b in buckets.buckets
     )
 
 

@@ -24,6 +24,7 @@ from models.tickets import (
     TicketWork,
 )
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope, scope_filter
 
 _COLUMNS = """
     id, number, status, customer_id, contract_number, contact_name, line_id, machine_id,
@@ -35,6 +36,7 @@ _COLUMNS = """
     resolved_at, arrival_needed, escalated_at
 """
 _EVENT_COLUMNS = "id, ticket_id, at, kind, note, actor, field, old_value, new_value"
+_CUSTOMER_IN_SCOPE = scope_filter("customer", "customer_id")
 
 
 def ticket_number(year: int, sequence_value: int) -> str:
@@ -210,15 +212,17 @@ async def list_tickets(
     return [_ticket(row) for row in await cursor.fetchall()]
 
 
-async def open_tickets(conn: Connection, *, line_ids: Sequence[str]) -> list[Ticket]:
-    """The tickets of these lines that are not archived yet, oldest first."""
+async def open_tickets(
+    conn: Connection, *, line_ids: Sequence[str], scope: CustomerScope
+) -> list[Ticket]:
+    """The scope's tickets of these lines that are not archived yet, oldest first."""
     cursor = await conn.execute(
         f"""
         SELECT {_COLUMNS} FROM tickets
-        WHERE line_id = ANY(%(lines)s) AND status <> 'archived'
+        WHERE line_id = ANY(%(lines)s) AND status <> 'archived' AND {_CUSTOMER_IN_SCOPE}
         ORDER BY received_at, id
         """,
-        {"lines": list(line_ids)},
+        {"lines": list(line_ids), **scope.params},
     )
     return [_ticket(row) for row in await cursor.fetchall()]
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from alerts.anomaly_rules import SustainedAnomalyRule
-from api.access_scope import machine_for
+from api.access_scope import machine_for, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.schemas.anomaly import AnomalyPublic
 from api.score_freshness import ScoreFreshness, score_freshness
@@ -26,6 +26,7 @@ from storage import (
 )
 from storage.condition_model_codec import ModelDecodeError
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope
 
 router = APIRouter(prefix="/machines", tags=["anomaly"])
 
@@ -45,10 +46,13 @@ async def anomaly(
 ) -> AnomalyPublic:
     """The newest score with its contributions, and the score history over the range."""
     placement = machine_for(plant, user, machine_id)
+    scope = scope_of(user)
     status, note, learning, model = await _model_state(
-        conn, machine_id, placement.machine.signals_of(SignalKind.CONDITION)
+        conn, machine_id, placement.machine.signals_of(SignalKind.CONDITION), scope
     )
-    latest = (await anomaly_store.latest_scores(conn, machine_ids=[machine_id])).get(machine_id)
+    latest = (await anomaly_store.latest_scores(conn, machine_ids=[machine_id], scope=scope)).get(
+        machine_id
+    )
     window = resolve_range(
         since,
         until,
@@ -56,7 +60,7 @@ async def anomaly(
         default_span=DEFAULT_HISTORY_SPAN,
     )
     history = await anomaly_store.score_history(
-        conn, machine_id=machine_id, since=window.since, until=window.end_exclusive
+        conn, machine_id=machine_id, since=window.since, until=window.end_exclusive, scope=scope
     )
     return AnomalyPublic.of(
         machine_id=machine_id,
@@ -67,11 +71,11 @@ async def anomaly(
         note=note,
         learning=learning,
         model=model,
-        forecast=(await forecast_store.latest_forecasts(conn, machine_ids=[machine_id])).get(
-            machine_id
-        ),
+        forecast=(
+            await forecast_store.latest_forecasts(conn, machine_ids=[machine_id], scope=scope)
+        ).get(machine_id),
         latest=latest,
-        freshness=await _freshness(conn, plant, placement.machine, latest, model)
+        freshness=await _freshness(conn, plant, placement.machine, latest, model, scope)
         if latest is not None
         else None,
         history=history,
@@ -79,15 +83,15 @@ async def anomaly(
 
 
 async def _model_state(
-    conn: Connection, machine_id: str, signals: tuple[str, ...]
+    conn: Connection, machine_id: str, signals: tuple[str, ...], scope: CustomerScope
 ) -> tuple[str, str, LearningProgress | None, StoredModel | None]:
     """Whether the machine is learning, scoring or cannot be scored, and with what."""
-    position = (await condition_scoring_store.positions(conn, machine_ids=[machine_id])).get(
-        machine_id
-    )
+    position = (
+        await condition_scoring_store.positions(conn, machine_ids=[machine_id], scope=scope)
+    ).get(machine_id)
     try:
         usable = await condition_model_store.load_usable_model(
-            conn, machine_id=machine_id, signals=signals
+            conn, machine_id=machine_id, signals=signals, scope=scope
         )
     except ModelDecodeError as error:
         return "unscored", str(error), None, None
@@ -104,15 +108,16 @@ async def _freshness(
     machine: Machine,
     latest: AnomalyScore,
     model: StoredModel | None,
+    scope: CustomerScope,
 ) -> ScoreFreshness:
     """The newest score against the machine's newest sample and its state now."""
     newest = await telemetry_queries.latest_values(
-        conn, machine_ids=[machine.id], signals=[s.name for s in machine.signals]
+        conn, machine_ids=[machine.id], signals=[s.name for s in machine.signals], scope=scope
     )
     state = next((v.value for v in newest if v.signal == "state"), None)
-    position = (await condition_scoring_store.positions(conn, machine_ids=[machine.id])).get(
-        machine.id
-    )
+    position = (
+        await condition_scoring_store.positions(conn, machine_ids=[machine.id], scope=scope)
+    ).get(machine.id)
     return score_freshness(
         score_time=latest.time,
         analysed_until=position.scored_until if position is not None else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse
 
-from api.access_scope import visible_lines
+from api.access_scope import scope_of, visible_lines
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.fleet_overview import fleet_overview
 from api.routers.console import STATIC_DIR
@@ -26,7 +26,9 @@ async def fleet(user: CurrentUser, plant: PlantDep, conn: ConnDep, now: NowDep) 
             status.HTTP_403_FORBIDDEN,
             f"the fleet overview is for support and the service desk, not a {user.role}",
         )
-    return await fleet_overview(conn, plant, visible_lines(plant, user), now=now)
+    return await fleet_overview(
+        conn, plant, visible_lines(plant, user), now=now, scope=scope_of(user)
+    )
 
 
 @page_router.get("/fleet")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.access_scope import line_for, visible_lines
+from api.access_scope import line_for, scope_of, visible_lines
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.pagination import PageDep, slice_page
 from api.schemas.machine_status import MachineStatusPublic
@@ -30,7 +30,9 @@ async def machine_status(
     lines = [line_for(plant, user, line_id)] if line_id is not None else visible_lines(plant, user)
     every = [(machine.id, p.line.id) for p in lines for machine in p.line.machines]
     machines = slice_page(every, page, request, response)
-    recorded = await list_machine_status(conn, machine_ids=[machine for machine, _ in machines])
+    recorded = await list_machine_status(
+        conn, machine_ids=[machine for machine, _ in machines], scope=scope_of(user)
+    )
     by_machine = {status.machine_id: status for status in recorded}
     return [
         MachineStatusPublic.of(machine, line, by_machine.get(machine)) for machine, line in machines

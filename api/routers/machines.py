@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.access_scope import machine_for, not_found
+from api.access_scope import machine_for, not_found, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.schemas.telemetry import MachineLivePublic, TrendPublic
 from api.time_ranges import resolve_range
@@ -36,6 +36,7 @@ async def live_values(
         conn,
         machine_ids=[placement.machine.id],
         signals=[s.name for s in placement.machine.signals],
+        scope=scope_of(user),
     )
     return MachineLivePublic.of(placement, latest, plant)
 
@@ -53,12 +54,20 @@ async def trend(
     """One signal over a range: raw samples for short ranges, the 1-minute rollup for long."""
     placement = machine_for(plant, user, machine_id)
     spec = _signal_spec(placement.machine, signal)
+    scope = scope_of(user)
     anchor = None
     if until is None:
-        anchor = await telemetry_queries.latest_time(conn, machine_ids=[machine_id], signal=signal)
+        anchor = await telemetry_queries.latest_time(
+            conn, machine_ids=[machine_id], signal=signal, scope=scope
+        )
     window = resolve_range(since, until, anchor=anchor, default_span=DEFAULT_TREND_SPAN)
     points = await telemetry_queries.trend(
-        conn, machine_id=machine_id, signal=signal, since=window.since, until=window.until
+        conn,
+        machine_id=machine_id,
+        signal=signal,
+        since=window.since,
+        until=window.until,
+        scope=scope,
     )
     return TrendPublic.of(
         machine_id=machine_id, spec=spec, since=window.since, until=window.until, trend=points

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.access_scope import line_for
+from api.access_scope import line_for, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.oee_report import shifts_newest_first
 from api.oee_report_builder import line_clock
@@ -35,7 +35,8 @@ async def line_oee(
     machine_ids = [m.id for m in line.machines]
     # The newest sample of any of the line's signals is the line's clock (as for the
     # report): the default end of the range and the mark of a shift still in progress.
-    line_now = await line_clock(conn, line)
+    scope = scope_of(user)
+    line_now = await line_clock(conn, line, scope=scope)
     anchor = line_now if until is None else None
     window = resolve_range(since, until, anchor=anchor, default_span=DEFAULT_SPAN)
     line_results = await oee_store.list_oee(
@@ -44,6 +45,7 @@ async def line_oee(
         subject_ids=[line.id],
         since=window.since,
         until=window.end_exclusive,
+        customer_scope=scope,
     )
     machine_results = await oee_store.list_oee(
         conn,
@@ -51,6 +53,7 @@ async def line_oee(
         subject_ids=machine_ids,
         since=window.since,
         until=window.end_exclusive,
+        customer_scope=scope,
     )
     return OeeReportPublic(
         line_id=line.id,

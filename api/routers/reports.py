@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from api.access_scope import line_for
+from api.access_scope import line_for, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.oee_report_builder import build_line_report, line_clock
 from api.report_csv import render_csv
@@ -36,9 +36,12 @@ async def load_line_report(
 ) -> LineReportPublic:
     """The report the query asks for; 404 for another customer's line, 422 for a bad range."""
     placement = line_for(plant, user, line_id)
-    anchor = await line_clock(conn, placement.line) if until is None else None
+    scope = scope_of(user)
+    anchor = await line_clock(conn, placement.line, scope=scope) if until is None else None
     window = report_range(since, until, anchor=anchor, period=period)
-    return await build_line_report(conn, placement=placement, window=window, period=period)
+    return await build_line_report(
+        conn, placement=placement, window=window, period=period, scope=scope
+    )
 
 
 LineReportDep = Annotated[LineReportPublic, Depends(load_line_report)]

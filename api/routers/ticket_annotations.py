@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 
-from api.access_scope import machine_for, not_found
+from api.access_scope import machine_for, not_found, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.routers.tickets import TicketId
 from api.schemas.annotations import AnnotationCreate, AnnotationPublic
@@ -92,7 +92,9 @@ async def ticket_annotations(
 ) -> list[AnnotationPublic]:
     """The ticket's annotations, by the moment they mark."""
     await _staff_ticket(conn, user, ticket_id)
-    found = await annotation_store.annotations_of_ticket(conn, ticket_id=ticket_id)
+    found = await annotation_store.annotations_of_ticket(
+        conn, ticket_id=ticket_id, scope=scope_of(user)
+    )
     return [AnnotationPublic.of(a) for a in found]
 
 
@@ -111,6 +113,6 @@ async def machine_annotations(
         raise HTTPException(status.HTTP_403_FORBIDDEN, "annotations are the service team's notes")
     window = resolve_range(since, until, anchor=None, default_span=DEFAULT_SPAN)
     found = await annotation_store.annotations_of_machine(
-        conn, machine_id=machine_id, since=window.since, until=window.until
+        conn, machine_id=machine_id, since=window.since, until=window.until, scope=scope_of(user)
     )
     return [AnnotationPublic.of(a) for a in found]

@@ -1,0 +1,317 @@
+"""The first wall of tenant isolation: storage reads apply the customer scope in their own
+SQL (storage/customer_scope.py, ``scope_filter``).
+
+Every read here runs on a staff connection, one that row-level security does not
+filter, and names another customer's machine, line or ticket: with that other
+customer's scope, or everyone's, it returns the rows; with the caller's own scope it
+returns nothing. So the emptiness comes from the query's own predicate, not from the
+database's second wall, and these tests fail if a predicate is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sized
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+
+from models.oee import OeeScope
+from models.plant import Plant
+from models.readings import Trend
+from storage import (
+    annotation_store,
+    anomaly_store,
+    condition_model_store,
+    condition_scoring_store,
+    downtime_store,
+    fleet_queries,
+    forecast_store,
+    machine_status_store,
+    oee_store,
+    reliability_store,
+    telemetry_queries,
+    ticket_store,
+)
+from storage.asset_registry import sync_assets
+from storage.connections import Connection, Pool
+from storage.customer_scope import (
+    CUSTOMER_ROLE,
+    EVERY_CUSTOMER,
+    CustomerScope,
+    is_switched,
+    machine_within,
+    ticket_within,
+)
+from tests.api.factories import (
+    T0,
+    insert_alert,
+    insert_anomaly_score,
+    insert_oee,
+    insert_samples,
+    insert_series,
+    insert_ticket,
+)
+
+pytestmark = pytest.mark.integration
+
+# Customer THEIRS owns the rows; a caller scoped to OURS names THEIRS' ids.
+THEIRS, OURS = "nordbrau", "alpenpack"
+LINE, MACHINE = "line-1", "l1-filler"
+SINCE, UNTIL = T0 - timedelta(hours=12), T0 + timedelta(hours=12)
+
+
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    pool: Pool
+    ticket_id: int
+
+
+@pytest.fixture
+async def seeded(db_pool: Pool, plant: Plant) -> Seeded:
+    """One row of THEIRS in every table a scoped read serves, written as the login role."""
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+        await insert_samples(conn, machine_id=MACHINE, signal="bearing_temp", samples=[(T0, 41.0)])
+        await insert_anomaly_score(conn, machine_id=MACHINE, time=T0, score=0.5)
+        await insert_alert(conn, machine_id=MACHINE)
+        await insert_oee(conn, scope="machine", subject_id=MACHINE, shift_start=T0)
+        await insert_oee(conn, scope="line", subject_id=LINE, shift_start=T0)
+        ticket_id = await insert_ticket(conn, customer_id=THEIRS, line_id=LINE, machine_id=MACHINE)
+        await conn.execute(
+            "INSERT INTO machine_status (machine_id, online, since, last_seen)"
+            " VALUES (%s, true, %s, %s)",
+            (MACHINE, T0, T0),
+        )
+        await conn.execute(
+            "INSERT INTO downtime_events (machine_id, shift_start, started, ended, category,"
+            " fault_code, reason, lost_s, counted)"
+            " VALUES (%s, %s, %s, %s, 'breakdown', 104, 'Outfeed blocked', 600, true)",
+            (MACHINE, T0, T0 + timedelta(hours=1), T0 + timedelta(hours=1, minutes=10)),
+        )
+        await conn.execute(
+            "INSERT INTO condition_forecasts (machine_id, computed_at, health_index, change_at,"
+            " observations, signals) VALUES (%s, %s, 0.8, NULL, 10, '[]')",
+            (MACHINE, T0),
+        )
+        cursor = await conn.execute(
+            "INSERT INTO condition_models (machine_id, version, status, trained_from,"
+            " trained_until, method, signals, metadata, model)"
+            " VALUES (%s, 1, 'active', %s, %s, 'test', '{bearing_temp}', '{}', '{}')"
+            " RETURNING id",
+            (MACHINE, SINCE, T0),
+        )
+        model = await cursor.fetchone()
+        assert model is not None
+        await conn.execute(
+            "INSERT INTO condition_scoring (machine_id, model_id, scored_until)"
+            " VALUES (%s, %s, %s)",
+            (MACHINE, model[0], T0),
+        )
+        await conn.execute(
+            "INSERT INTO ticket_annotations (ticket_id, machine_id, at, note, created_by,"
+            " created_at) VALUES (%s, %s, %s, 'seen here', 'demo-support', %s)",
+            (ticket_id, MACHINE, T0, T0),
+        )
+    return Seeded(db_pool, ticket_id)
+
+
+Read = Callable[[Connection, CustomerScope, int], Awaitable[Sized | bool]]
+
+# Each scoped read, called with THEIRS' machine, line or ticket and the scope given.
+READS: dict[str, Read] = {
+    "telemetry_queries.latest_values": lambda conn, scope, _: telemetry_queries.latest_values(
+        conn, machine_ids=[MACHINE], signals=["bearing_temp"], scope=scope
+    ),
+    "telemetry_queries.trend (raw)": lambda conn, scope, _: _points(
+        telemetry_queries.trend(
+            conn,
+            machine_id=MACHINE,
+            signal="bearing_temp",
+            since=T0 - timedelta(minutes=30),
+            until=T0 + timedelta(minutes=30),
+            scope=scope,
+        )
+    ),
+    "telemetry_queries.trend (rollup)": lambda conn, scope, _: _points(
+        telemetry_queries.trend(
+            conn, machine_id=MACHINE, signal="bearing_temp", since=SINCE, until=UNTIL, scope=scope
+        )
+    ),
+    "machine_status_store.list_machine_status": lambda conn, scope, _: (
+        machine_status_store.list_machine_status(conn, machine_ids=[MACHINE], scope=scope)
+    ),
+    "anomaly_store.latest_scores": lambda conn, scope, _: anomaly_store.latest_scores(
+        conn, machine_ids=[MACHINE], scope=scope
+    ),
+    "anomaly_store.score_history": lambda conn, scope, _: anomaly_store.score_history(
+        conn, machine_id=MACHINE, since=SINCE, until=UNTIL, scope=scope
+    ),
+    "forecast_store.latest_forecasts": lambda conn, scope, _: forecast_store.latest_forecasts(
+        conn, machine_ids=[MACHINE], scope=scope
+    ),
+    "condition_scoring_store.positions": lambda conn, scope, _: condition_scoring_store.positions(
+        conn, machine_ids=[MACHINE], scope=scope
+    ),
+    "condition_model_store.versions": lambda conn, scope, _: condition_model_store.versions(
+        conn, machine_id=MACHINE, scope=scope
+    ),
+    "oee_store.list_oee (machine)": lambda conn, scope, _: oee_store.list_oee(
+        conn,
+        scope=OeeScope.MACHINE,
+        subject_ids=[MACHINE],
+        since=SINCE,
+        until=UNTIL,
+        customer_scope=scope,
+    ),
+    "oee_store.list_oee (line)": lambda conn, scope, _: oee_store.list_oee(
+        conn,
+        scope=OeeScope.LINE,
+        subject_ids=[LINE],
+        since=SINCE,
+        until=UNTIL,
+        customer_scope=scope,
+    ),
+    "oee_store.oee_for_range": lambda conn, scope, _: oee_store.oee_for_range(
+        conn,
+        scope=OeeScope.LINE,
+        subject_ids=[LINE],
+        since=SINCE,
+        until=UNTIL,
+        customer_scope=scope,
+    ),
+    "oee_store.oee_by_period (shift)": lambda conn, scope, _: oee_store.oee_by_period(
+        conn,
+        scope=OeeScope.LINE,
+        subject_ids=[LINE],
+        since=SINCE,
+        until=UNTIL,
+        period="shift",
+        timezone="Europe/Berlin",
+        customer_scope=scope,
+    ),
+    "oee_store.oee_by_period (day)": lambda conn, scope, _: oee_store.oee_by_period(
+        conn,
+        scope=OeeScope.MACHINE,
+        subject_ids=[MACHINE],
+        since=SINCE,
+        until=UNTIL,
+        period="day",
+        timezone="Europe/Berlin",
+        customer_scope=scope,
+    ),
+    "downtime_store.list_downtimes": lambda conn, scope, _: downtime_store.list_downtimes(
+        conn, machine_ids=[MACHINE], since=SINCE, until=UNTIL, scope=scope
+    ),
+    "downtime_store.downtime_pareto": lambda conn, scope, _: downtime_store.downtime_pareto(
+        conn, machine_ids=[MACHINE], since=SINCE, until=UNTIL, scope=scope
+    ),
+    "reliability_store.machine_reliability": lambda conn, scope, _: (
+        reliability_store.machine_reliability(
+            conn, machine_ids=[MACHINE], since=SINCE, until=UNTIL, scope=scope
+        )
+    ),
+    "fleet_queries.open_alerts_by_machine": lambda conn, scope, _: (
+        fleet_queries.open_alerts_by_machine(conn, machine_ids=[MACHINE], scope=scope)
+    ),
+    "ticket_store.open_tickets": lambda conn, scope, _: ticket_store.open_tickets(
+        conn, line_ids=[LINE], scope=scope
+    ),
+    "annotation_store.annotations_of_ticket": lambda conn, scope, ticket: (
+        annotation_store.annotations_of_ticket(conn, ticket_id=ticket, scope=scope)
+    ),
+    "annotation_store.annotations_of_machine": lambda conn, scope, _: (
+        annotation_store.annotations_of_machine(
+            conn, machine_id=MACHINE, since=SINCE, until=UNTIL, scope=scope
+        )
+    ),
+    "customer_scope.ticket_within": lambda conn, scope, ticket: ticket_within(
+        conn, ticket_id=ticket, scope=scope
+    ),
+    "customer_scope.machine_within": lambda conn, scope, _: machine_within(
+        conn, machine_id=MACHINE, scope=scope
+    ),
+}
+
+
+async def _points(trend: Awaitable[Trend]) -> Sized:
+    return (await trend).points
+
+
+def _found(result: Sized | bool) -> bool:
+    return result if isinstance(result, bool) else len(result) > 0
+
+
+async def _staff_connection(conn: Connection) -> None:
+    """The connection is the login role's: row-level security filters nothing on it."""
+    assert not is_switched(conn)
+    cursor = await conn.execute("SELECT current_user <> %s", (CUSTOMER_ROLE,))
+    assert await cursor.fetchone() == (True,)
+
+
+@pytest.mark.parametrize("name", sorted(READS))
+async def test_a_read_scoped_to_another_customer_returns_nothing(seeded: Seeded, name: str) -> None:
+    read = READS[name]
+    async with seeded.pool.connection() as conn:
+        await _staff_connection(conn)
+        # The rows are there: the owner and staff read them on this very connection.
+        assert _found(await read(conn, CustomerScope(customer_id=THEIRS), seeded.ticket_id)), (
+            f"{name}: the seed has no row for {THEIRS}, so the check below proves nothing"
+        )
+        assert _found(await read(conn, EVERY_CUSTOMER, seeded.ticket_id)), name
+        # Another customer's scope, the same ids: the query's own predicate leaves it out.
+        found = await read(conn, CustomerScope(customer_id=OURS), seeded.ticket_id)
+        assert not _found(found), f"{name} returned {THEIRS}'s rows to {OURS}: {found!r}"
+
+
+async def test_a_dense_raw_trend_scoped_to_another_customer_returns_nothing(
+    db_pool: Pool, plant: Plant
+) -> None:
+    """The third way a trend is read: raw samples bucketed on the fly."""
+    async with db_pool.connection() as conn:
+        await sync_assets(conn, plant)
+        count = telemetry_queries.MAX_POINTS + 10
+        await insert_series(
+            conn,
+            machine_id=MACHINE,
+            signal="bearing_temp",
+            start=T0,
+            step=timedelta(seconds=1),
+            values=[40.0] * count,
+        )
+
+        async def points(scope: CustomerScope) -> Trend:
+            return await telemetry_queries.trend(
+                conn,
+                machine_id=MACHINE,
+                signal="bearing_temp",
+                since=T0,
+                until=T0 + timedelta(seconds=count),
+                scope=scope,
+            )
+
+        theirs = await points(CustomerScope(customer_id=THEIRS))
+        assert theirs.bucket is not None and theirs.points, "not the bucketed path"
+        assert (await points(CustomerScope(customer_id=OURS))).points == ()
+
+
+async def test_a_customer_scope_adds_no_rows_of_its_own(seeded: Seeded) -> None:
+    """Scoped to its owner, a read returns what the unscoped read returns, no more."""
+    async with seeded.pool.connection() as conn:
+        everyone = await oee_store.list_oee(
+            conn,
+            scope=OeeScope.MACHINE,
+            subject_ids=[MACHINE, "l3-packer"],
+            since=SINCE,
+            until=UNTIL,
+        )
+        owner = await oee_store.list_oee(
+            conn,
+            scope=OeeScope.MACHINE,
+            subject_ids=[MACHINE, "l3-packer"],
+            since=SINCE,
+            until=UNTIL,
+            customer_scope=CustomerScope(customer_id=THEIRS),
+        )
+    assert [r.subject_id for r in everyone] == [MACHINE]
+    assert owner == everyone

@@ -15,6 +15,7 @@ from typing import Any
 
 from models.parts import CatalogueEntry, InstalledPart, Money, Part, PartClass, PartFit
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
 
 _PART_COLUMNS = (
     "part_number, description, part_class, serialized, unit_cost, currency, supplier,"
@@ -186,16 +187,22 @@ def _entry(row: tuple[Any, ...], fits: tuple[PartFit, ...]) -> CatalogueEntry:
 
 
 async def installed_parts(
-    conn: Connection, *, machine_id: str, with_history: bool = False
+    conn: Connection,
+    *,
+    machine_id: str,
+    with_history: bool = False,
+    scope: CustomerScope = EVERY_CUSTOMER,
 ) -> list[InstalledPart]:
-    """What is in the machine now, by position; with history also what came out, newest last."""
+    """What is in the machine now, by position; with history also what came out, newest last.
+    Nothing for a machine outside the scope."""
     cursor = await conn.execute(
         f"""
         SELECT {_INSTALLED_COLUMNS} FROM installed_parts
-        WHERE machine_id = %s AND (%s OR removed_at IS NULL)
+        WHERE machine_id = %(machine)s AND (%(history)s OR removed_at IS NULL)
+          AND {scope_filter("machine", "machine_id")}
         ORDER BY position, installed_at, id
         """,
-        (machine_id, with_history),
+        {"machine": machine_id, "history": with_history, **scope.params},
     )
     return [_installed(row) for row in await cursor.fetchall()]
 

@@ -26,6 +26,10 @@ from models.service_report import (
     SurveyAnswers,
 )
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
+
+# The first wall: a read of a ticket's records names the ticket and its customer.
+_TICKET_IN_SCOPE = scope_filter("ticket", "ticket_id")
 
 _REPORT_COLUMNS = """
     ticket_id, version, filed_by, filed_by_role, filed_at, symptoms, diagnosis, root_cause,
@@ -104,13 +108,19 @@ async def insert_report(
 
 
 async def report(
-    conn: Connection, *, ticket_id: int, version: int | None = None
+    conn: Connection,
+    *,
+    ticket_id: int,
+    version: int | None = None,
+    scope: CustomerScope = EVERY_CUSTOMER,
 ) -> ServiceReport | None:
-    """A version of the ticket's report (None: the newest), or None when there is none."""
+    """A version of the ticket's report (None: the newest), or None when there is none or
+    the ticket is outside the scope."""
     cursor = await conn.execute(
-        f"SELECT {_REPORT_COLUMNS} FROM service_reports WHERE ticket_id = %s"
-        " AND (%s::integer IS NULL OR version = %s) ORDER BY version DESC LIMIT 1",
-        (ticket_id, version, version),
+        f"SELECT {_REPORT_COLUMNS} FROM service_reports WHERE ticket_id = %(ticket)s"
+        " AND (%(version)s::integer IS NULL OR version = %(version)s)"
+        f" AND {_TICKET_IN_SCOPE} ORDER BY version DESC LIMIT 1",
+        {"ticket": ticket_id, "version": version, **scope.params},
     )
     row = await cursor.fetchone()
     if row is None:
@@ -171,12 +181,14 @@ async def insert_sign_off(conn: Connection, *, sign_off: SignOff) -> None:
     )
 
 
-async def sign_offs(conn: Connection, *, ticket_id: int) -> list[SignOff]:
-    """Every answer the customer gave to the ticket's reports, oldest first."""
+async def sign_offs(conn: Connection, *, ticket_id: int, scope: CustomerScope) -> list[SignOff]:
+    """Every answer the customer gave to the ticket's reports, oldest first; none for a
+    ticket outside the scope."""
     cursor = await conn.execute(
         "SELECT ticket_id, report_version, accepted, comments, reason, signer_name, recorded_by,"
-        " on_behalf, at FROM ticket_sign_offs WHERE ticket_id = %s ORDER BY at, id",
-        (ticket_id,),
+        f" on_behalf, at FROM ticket_sign_offs WHERE ticket_id = %(ticket)s AND {_TICKET_IN_SCOPE}"
+        " ORDER BY at, id",
+        {"ticket": ticket_id, **scope.params},
     )
     return [SignOff(*row) for row in await cursor.fetchall()]
 
@@ -204,11 +216,15 @@ async def insert_survey(conn: Connection, *, survey: Survey) -> bool:
     return cursor.rowcount == 1
 
 
-async def survey(conn: Connection, *, ticket_id: int) -> Survey | None:
+async def survey(
+    conn: Connection, *, ticket_id: int, scope: CustomerScope = EVERY_CUSTOMER
+) -> Survey | None:
+    """The ticket's survey; None when unanswered or the ticket is outside the scope."""
     cursor = await conn.execute(
         "SELECT attitude, response_speed, technical_skill, effectiveness, overall, comments,"
-        " recorded_by, on_behalf, answered_at FROM ticket_surveys WHERE ticket_id = %s",
-        (ticket_id,),
+        " recorded_by, on_behalf, answered_at FROM ticket_surveys"
+        f" WHERE ticket_id = %(ticket)s AND {_TICKET_IN_SCOPE}",
+        {"ticket": ticket_id, **scope.params},
     )
     row = await cursor.fetchone()
     if row is None:
@@ -236,12 +252,13 @@ async def insert_callback(
     return Callback(int(row[0]), ticket_id, called_by, called_at, contact_name, problem_gone, notes)
 
 
-async def callbacks(conn: Connection, *, ticket_id: int) -> list[Callback]:
-    """The ticket's callbacks, oldest first."""
+async def callbacks(conn: Connection, *, ticket_id: int, scope: CustomerScope) -> list[Callback]:
+    """The ticket's callbacks, oldest first; none for a ticket outside the scope."""
     cursor = await conn.execute(
         "SELECT id, ticket_id, called_by, called_at, contact_name, problem_gone, notes"
-        " FROM ticket_callbacks WHERE ticket_id = %s ORDER BY called_at, id",
-        (ticket_id,),
+        f" FROM ticket_callbacks WHERE ticket_id = %(ticket)s AND {_TICKET_IN_SCOPE}"
+        " ORDER BY called_at, id",
+        {"ticket": ticket_id, **scope.params},
     )
     return [Callback(*row) for row in await cursor.fetchall()]
 
@@ -277,10 +294,15 @@ async def save_rca(conn: Connection, *, rca: RootCauseAnalysis) -> None:
         )
 
 
-async def rca(conn: Connection, *, ticket_id: int) -> RootCauseAnalysis | None:
+async def rca(
+    conn: Connection, *, ticket_id: int, scope: CustomerScope = EVERY_CUSTOMER
+) -> RootCauseAnalysis | None:
+    """The ticket's root cause analysis; None when there is none or the ticket is outside
+    the scope (its actions are read only behind that first row)."""
     cursor = await conn.execute(
-        "SELECT root_cause, method, analysed_by, analysed_at FROM ticket_rca WHERE ticket_id = %s",
-        (ticket_id,),
+        "SELECT root_cause, method, analysed_by, analysed_at FROM ticket_rca"
+        f" WHERE ticket_id = %(ticket)s AND {_TICKET_IN_SCOPE}",
+        {"ticket": ticket_id, **scope.params},
     )
     row = await cursor.fetchone()
     if row is None:
@@ -397,10 +419,12 @@ async def remember_key(conn: Connection, *, user_id: int, kind: str, key: str, r
     return cursor.rowcount == 1
 
 
-async def report_versions(conn: Connection, *, ticket_id: int) -> int:
-    """How many versions of the ticket's report were filed (0: none yet)."""
+async def report_versions(conn: Connection, *, ticket_id: int, scope: CustomerScope) -> int:
+    """How many versions of the ticket's report were filed (0: none yet, or the ticket is
+    outside the scope)."""
     cursor = await conn.execute(
-        "SELECT count(*) FROM service_reports WHERE ticket_id = %s", (ticket_id,)
+        f"SELECT count(*) FROM service_reports WHERE ticket_id = %(ticket)s AND {_TICKET_IN_SCOPE}",
+        {"ticket": ticket_id, **scope.params},
     )
     row = await cursor.fetchone()
     assert row is not None  # an aggregate always returns a row

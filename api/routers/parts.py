@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 
 from alerts.parts_catalogue_import import part_problem
-from api.access_scope import machine_for, not_found
+from api.access_scope import machine_for, not_found, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.pagination import PageDep, page_of
 from api.parts_access import require_parts_authority, require_staff
@@ -139,7 +139,7 @@ async def installed_parts(
     customer's machine, exactly like a missing one."""
     placement = machine_for(plant, user, machine_id)
     items = await parts_store.installed_parts(
-        conn, machine_id=placement.machine.id, with_history=history
+        conn, machine_id=placement.machine.id, with_history=history, scope=scope_of(user)
     )
     names = await _descriptions(conn, [item.part_number for item in items])
     return [InstalledPartPublic.of(item, names.get(item.part_number, "")) for item in items]

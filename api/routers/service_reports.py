@@ -19,7 +19,7 @@ from alerts.report_part_bookings import file_report_booking_parts
 from alerts.service_report_rules import MAY_FILE, ReportError, editing_refusal
 from alerts.stock_ledger_rules import Refusal as StockRefusal
 from alerts.ticket_lifecycle import Refusal
-from api.access_scope import not_found
+from api.access_scope import not_found, scope_of
 from api.deps import ConnDep, CurrentUser
 from api.schemas.service_reports import (
     AfterVisitPublic,
@@ -44,6 +44,7 @@ from models.tickets import Ticket, TicketStatus
 from models.users import Role, User
 from storage import service_report_store
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope
 
 router = APIRouter(prefix="/tickets", tags=["service closure"])
 
@@ -61,7 +62,7 @@ async def get_report(
 ) -> ReportStatePublic:
     """The newest report (or ``version``), whether it may still change, and the sign-offs."""
     ticket = await visible_ticket(conn, user, ticket_id)
-    return await _report_state(conn, ticket, version)
+    return await _report_state(conn, ticket, version, scope_of(user))
 
 
 @router.put("/{ticket_id}/report", responses=_REFUSED)
@@ -95,7 +96,7 @@ async def file_report(
         raise HTTPException(status.HTTP_409_CONFLICT, f"Refused: {result.message}.")
     await _refuse_if_refused(conn, user, ticket_id, result)
     ticket = await visible_ticket(conn, user, ticket_id)
-    return await _report_state(conn, ticket, None)
+    return await _report_state(conn, ticket, None, scope_of(user))
 
 
 @router.post("/{ticket_id}/sign-off", responses=_REFUSED)
@@ -122,7 +123,7 @@ async def sign_off(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     await _refuse_if_refused(conn, user, ticket_id, result)
     assert isinstance(result, Ticket)
-    signed = await service_report_store.sign_offs(conn, ticket_id=ticket_id)
+    signed = await service_report_store.sign_offs(conn, ticket_id=ticket_id, scope=scope_of(user))
     return SignOffOutcome(
         ticket_id=ticket_id, status=result.status, sign_off=SignOffPublic.of(signed[-1])
     )
@@ -132,7 +133,7 @@ async def sign_off(
 async def get_survey(ticket_id: TicketId, user: CurrentUser, conn: ConnDep) -> AfterVisitPublic:
     """The satisfaction survey (null until answered) and the callbacks made."""
     ticket = await visible_ticket(conn, user, ticket_id)
-    return await _after_visit(conn, ticket)
+    return await _after_visit(conn, ticket, scope_of(user))
 
 
 @router.post("/{ticket_id}/survey", status_code=status.HTTP_201_CREATED, responses=_REFUSED)
@@ -212,7 +213,7 @@ async def get_rca(ticket_id: TicketId, user: CurrentUser, conn: ConnDep) -> RcaS
     analysis recorded. Internal: not for customers."""
     ticket = await visible_ticket(conn, user, ticket_id)
     _require(user, closure_commands.MAY_ANALYSE, "the root cause analysis")
-    return await _rca_state(conn, ticket)
+    return await _rca_state(conn, ticket, scope_of(user))
 
 
 @router.put("/{ticket_id}/rca", responses=_REFUSED)
@@ -237,7 +238,7 @@ async def save_rca(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     await _refuse_if_refused(conn, user, ticket_id, result)
     ticket = await visible_ticket(conn, user, ticket_id)
-    return await _rca_state(conn, ticket)
+    return await _rca_state(conn, ticket, scope_of(user))
 
 
 def _require(user: User, roles: frozenset[Role], what: str) -> None:
@@ -261,8 +262,12 @@ async def _refuse_if_refused(
         raise HTTPException(status.HTTP_409_CONFLICT, detail=refusal.model_dump(mode="json"))
 
 
-async def _report_state(conn: Connection, ticket: Ticket, version: int | None) -> ReportStatePublic:
-    report = await service_report_store.report(conn, ticket_id=ticket.id, version=version)
+async def _report_state(
+    conn: Connection, ticket: Ticket, version: int | None, scope: CustomerScope
+) -> ReportStatePublic:
+    report = await service_report_store.report(
+        conn, ticket_id=ticket.id, version=version, scope=scope
+    )
     if version is not None and report is None:
         raise not_found("report version", version)
     why_not = editing_refusal(ticket)
@@ -270,20 +275,20 @@ async def _report_state(conn: Connection, ticket: Ticket, version: int | None) -
         ticket_id=ticket.id,
         status=ticket.status,
         report=ReportPublic.of(report) if report else None,
-        versions=await service_report_store.report_versions(conn, ticket_id=ticket.id),
+        versions=await service_report_store.report_versions(conn, ticket_id=ticket.id, scope=scope),
         editable=why_not is None,
         not_editable_because=why_not,
         sign_off_requested=ticket.status is TicketStatus.VERIFIED,
         sign_offs=[
             SignOffPublic.of(s)
-            for s in await service_report_store.sign_offs(conn, ticket_id=ticket.id)
+            for s in await service_report_store.sign_offs(conn, ticket_id=ticket.id, scope=scope)
         ],
     )
 
 
-async def _after_visit(conn: Connection, ticket: Ticket) -> AfterVisitPublic:
-    survey = await service_report_store.survey(conn, ticket_id=ticket.id)
-    calls = await service_report_store.callbacks(conn, ticket_id=ticket.id)
+async def _after_visit(conn: Connection, ticket: Ticket, scope: CustomerScope) -> AfterVisitPublic:
+    survey = await service_report_store.survey(conn, ticket_id=ticket.id, scope=scope)
+    calls = await service_report_store.callbacks(conn, ticket_id=ticket.id, scope=scope)
     return AfterVisitPublic(
         ticket_id=ticket.id,
         status=ticket.status,
@@ -292,8 +297,8 @@ async def _after_visit(conn: Connection, ticket: Ticket) -> AfterVisitPublic:
     )
 
 
-async def _rca_state(conn: Connection, ticket: Ticket) -> RcaStatePublic:
+async def _rca_state(conn: Connection, ticket: Ticket, scope: CustomerScope) -> RcaStatePublic:
     requirement = await ticket_closure.rca_requirement_of(conn, ticket=ticket)
-    rca = await service_report_store.rca(conn, ticket_id=ticket.id)
+    rca = await service_report_store.rca(conn, ticket_id=ticket.id, scope=scope)
     blocked = requirement.required and (rca is None or bool(rca_gaps(rca)))
     return RcaStatePublic.of(ticket.id, requirement, rca, blocked=blocked)

@@ -29,7 +29,9 @@ from storage import (
     forecast_store,
     machine_status_store,
     oee_store,
+    parts_store,
     reliability_store,
+    service_report_store,
     telemetry_queries,
     ticket_store,
 )
@@ -113,7 +115,53 @@ async def seeded(db_pool: Pool, plant: Plant) -> Seeded:
             " created_at) VALUES (%s, %s, %s, 'seen here', 'demo-support', %s)",
             (ticket_id, MACHINE, T0, T0),
         )
+        await _seed_ticket_records(conn, ticket_id)
     return Seeded(db_pool, ticket_id)
+
+
+async def _seed_ticket_records(conn: Connection, ticket_id: int) -> None:
+    """The ticket's closure records, and a part installed in its machine."""
+    await conn.execute(
+        "INSERT INTO service_reports (ticket_id, version, filed_by, filed_by_role, filed_at,"
+        " symptoms, diagnosis, root_cause, actions_taken, state_before, state_after,"
+        " remaining_issues, advice) VALUES (%s, 1, 'demo-field-1', 'field_engineer', %s,"
+        " 's', 'd', 'r', 'a', 'b', 'ok', '', '')",
+        (ticket_id, T0),
+    )
+    await conn.execute(
+        "INSERT INTO ticket_sign_offs (ticket_id, report_version, accepted, comments, reason,"
+        " signer_name, recorded_by, on_behalf, at)"
+        " VALUES (%s, 1, true, '', '', 'Plant manager', 'demo-nordbrau', false, %s)",
+        (ticket_id, T0),
+    )
+    await conn.execute(
+        "INSERT INTO ticket_surveys (ticket_id, attitude, response_speed, technical_skill,"
+        " effectiveness, overall, comments, recorded_by, on_behalf, answered_at)"
+        " VALUES (%s, 5, 5, 5, 5, 5, '', 'demo-nordbrau', false, %s)",
+        (ticket_id, T0),
+    )
+    await conn.execute(
+        "INSERT INTO ticket_callbacks (ticket_id, called_by, called_at, contact_name,"
+        " problem_gone, notes) VALUES (%s, 'demo-desk', %s, 'Contact', true, '')",
+        (ticket_id, T0),
+    )
+    await conn.execute(
+        "INSERT INTO ticket_rca (ticket_id, root_cause, method, analysed_by, analysed_at)"
+        " VALUES (%s, 'worn bearing', 'five_whys', 'demo-support', %s)",
+        (ticket_id, T0),
+    )
+    await conn.execute(
+        "INSERT INTO parts (part_number, description, part_class, serialized, unit_cost,"
+        " currency, supplier, lead_time_days, updated_at, updated_by)"
+        " VALUES ('FIL12-BRG-KIT', 'Bearing kit', 'wear', false, 10, 'EUR', 's', 1, %s, 'test')"
+        " ON CONFLICT DO NOTHING",
+        (T0,),
+    )
+    await conn.execute(
+        "INSERT INTO installed_parts (machine_id, position, part_number, installed_at)"
+        " VALUES (%s, 'main-bearing', 'FIL12-BRG-KIT', %s)",
+        (MACHINE, T0),
+    )
 
 
 Read = Callable[[Connection, CustomerScope, int], Awaitable[Sized | bool]]
@@ -225,6 +273,27 @@ READS: dict[str, Read] = {
             conn, machine_id=MACHINE, since=SINCE, until=UNTIL, scope=scope
         )
     ),
+    "service_report_store.report": lambda conn, scope, ticket: _one(
+        service_report_store.report(conn, ticket_id=ticket, scope=scope)
+    ),
+    "service_report_store.report_versions": lambda conn, scope, ticket: _positive(
+        service_report_store.report_versions(conn, ticket_id=ticket, scope=scope)
+    ),
+    "service_report_store.sign_offs": lambda conn, scope, ticket: service_report_store.sign_offs(
+        conn, ticket_id=ticket, scope=scope
+    ),
+    "service_report_store.survey": lambda conn, scope, ticket: _one(
+        service_report_store.survey(conn, ticket_id=ticket, scope=scope)
+    ),
+    "service_report_store.callbacks": lambda conn, scope, ticket: service_report_store.callbacks(
+        conn, ticket_id=ticket, scope=scope
+    ),
+    "service_report_store.rca": lambda conn, scope, ticket: _one(
+        service_report_store.rca(conn, ticket_id=ticket, scope=scope)
+    ),
+    "parts_store.installed_parts": lambda conn, scope, _: parts_store.installed_parts(
+        conn, machine_id=MACHINE, with_history=True, scope=scope
+    ),
     "customer_scope.ticket_within": lambda conn, scope, ticket: ticket_within(
         conn, ticket_id=ticket, scope=scope
     ),
@@ -236,6 +305,14 @@ READS: dict[str, Read] = {
 
 async def _points(trend: Awaitable[Trend]) -> Sized:
     return (await trend).points
+
+
+async def _one(found: Awaitable[object | None]) -> bool:
+    return await found is not None
+
+
+async def _positive(count: Awaitable[int]) -> bool:
+    return await count > 0
 
 
 def _found(result: Sized | bool) -> bool:

@@ -249,7 +249,7 @@ function renderMissingMachine() {
   if (!view.missingMachine) return;
   $("my-lines-notice").textContent = `Machine "${view.missingMachine}" not found: it is none of the machines of your lines below.`;
   $("machine-header").replaceChildren(el("div", { role: "alert" },
-    el("h2", {}, "Machine not found"),
+    el("h1", {}, "Machine not found"),
     el("div", { class: "sub" }, `There is no machine "${view.missingMachine}" among the lines you may see. Choose one of your machines on the left.`)));
 }
 
@@ -364,7 +364,7 @@ function renderMachineHeader({ machine, line }) {
     : null;
   $("machine-header").replaceChildren(
     el("div", {},
-      el("h2", {}, `${line.name} · ${machine.name}`),
+      el("h1", {}, `${line.name} · ${machine.name}`),
       el("div", { class: "sub" },
         `${line.customer.name} · ${line.site.name} · ${machine.model} · S/N ${machine.serial}`)),
     el("span", { class: "pills" },

@@ -8,7 +8,7 @@ import { $, el, fill, fmtNumber } from "/static/dom.js";
 import { fmtPlantTime, fmtSiteTime, zoneAbbreviation } from "/static/plant_time.js";
 import { signalLabel } from "/static/signal_labels.js";
 import { label, STATUS_LABELS } from "/static/ticket_texts.js";
-import { showSignedIn } from "/static/top_bar.js";
+import { showRefusal, showSignedIn } from "/static/top_bar.js";
 
 const CURSOR_KEY = "diagnosis";
 const CHART_HEIGHT = 150;
@@ -239,8 +239,12 @@ function signalChart(times, series, index, trends, width, range) {
       { label: "healthy −3σ", stroke: "#2e9e5b", dash: [2, 3], width: 1, value: (u, v) => fmtNumber(v) });
     bands.push({ series: [data.length - 2, data.length - 1], fill: "#2e9e5b14" });
   }
-  const holder = el("div", {});
+  const holder = el("div", { class: "diag-chart" });
   const chart = new uPlot(chartOptions(signalLabel(series.signal), series.unit, parts, bands, width, zoomTo, range), data, holder);
+  // An empty plot says why it is empty, instead of a blank grid.
+  if (!series.avg.some((v) => v !== null && v !== undefined)) {
+    holder.append(el("p", { class: "diag-chart-empty muted" }, `No ${signalLabel(series.signal)} readings in this range.`));
+  }
   chart.over.addEventListener("click", () => {
     const idx = chart.cursor.idx;
     if (idx !== null && idx !== undefined) markAt(series.signal, times[idx]);
@@ -267,7 +271,7 @@ async function loadTrends() {
   view.annotations = annotations;
   for (const c of view.charts) c.destroy();
   view.charts = [];
-  if (!trends) { fill($("charts")); return; }
+  if (!trends) { fill($("charts"), el("p", { class: "muted" }, "Tick a signal above to draw its trend.")); return; }
   const times = trends.times.map((t) => Date.parse(t) / 1000);
   const width = $("charts").clientWidth || 1200;
   const span = [Date.parse(trends.since) / 1000, Date.parse(trends.until) / 1000];
@@ -367,8 +371,7 @@ async function start() {
   // Remote diagnosis is the service team's tool (raw signals, annotations on tickets);
   // a customer follows their lines on My lines and their tickets' evidence.
   if (me.role === "customer") {
-    $("refused-message").textContent = "Remote diagnosis is for the LineCare service team. Your lines and their state are on My lines.";
-    $("refused").hidden = false;
+    showRefusal("Remote diagnosis is for the LineCare service team. Your lines and their state are on My lines.");
     return;
   }
   if (!view.machine) { showMachinePicker(lines); return; }

@@ -4,7 +4,7 @@
 // Vanilla JS, no build step; strings from the API enter the page as text.
 import { apiGet, goToSignIn, SignedOut, takeTokenFromLink } from "./api_client.js";
 import { $, el, fill } from "./dom.js";
-import { showSignedIn } from "./top_bar.js";
+import { showRefusal, showSignedIn } from "./top_bar.js";
 import { fmtSiteTime, zoneAbbreviation } from "./plant_time.js";
 
 const REFRESH_MS = 15000;
@@ -73,13 +73,12 @@ function machineChip(machine, zone) {
     state = machine.state.name;
   }
   const alerts = machine.open_alerts ? ` · ${machine.open_alerts} open alert${machine.open_alerts > 1 ? "s" : ""} (${machine.worst_alert})` : "";
-  return el("a", {
+  return el("li", {}, el("a", {
     class: `fleet-machine m-${tone}${machine.open_alerts ? " m-alert" : ""}`,
     href: `/?machine=${encodeURIComponent(machine.id)}`,
     title: `${machine.name}: ${state}${alerts}`,
-    role: "listitem",
   }, el("i", { class: "dot", "aria-hidden": "true" }), machine.name,
-  el("span", { class: "sr-only" }, `: ${state}${alerts}`));
+  el("span", { class: "sr-only" }, `: ${state}${alerts}`)));
 }
 
 function deadlineCell(line) {
@@ -107,7 +106,7 @@ function lineRow(line) {
       el("span", { class: `pill tone-${attention.tone}` }, attention.label),
       ...line.reasons.map((reason) => el("div", { class: "small reason" }, reason))),
     el("td", {},
-      el("div", { class: "fleet-machines", role: "list", "aria-label": `Machines of ${line.name}` },
+      el("ul", { class: "fleet-machines", "aria-label": `Machines of ${line.name}` },
         ...line.machines.map((m) => machineChip(m, line.site.timezone))),
       el("div", { class: "muted small" }, [running,
         line.machines_offline ? `${line.machines_offline} offline` : "",
@@ -149,11 +148,6 @@ function showStatus(message) {
   $("page-status").hidden = !message;
 }
 
-function showRefusal(message) {
-  $("refused-message").textContent = message;
-  $("refused").hidden = false;
-}
-
 async function start() {
   takeTokenFromLink();
   try {
@@ -165,7 +159,7 @@ async function start() {
   }
   showSignedIn(view.me);
   if (!STAFF.has(view.me.role)) {
-    showRefusal("The fleet overview is for support and the service desk. Your lines are on the console.");
+    showRefusal("The fleet overview is for support and the service desk.");
     return;
   }
   $("fleet-filter").value = view.filter;

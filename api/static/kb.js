@@ -142,6 +142,11 @@ async function search() {
     const what = asked.q ? `for “${asked.q}”, best match first` : "by title";
     $("result-status").textContent = hits.length ? `${hits.length} ${hits.length === 1 ? "entry" : "entries"} ${what}` : "";
     fill($("results"), hits.length ? hits.map((hit) => resultItem(hit.entry, snippet(hit.snippet))) : el("li", { class: "empty" }, emptyText(asked)));
+    // The reading pane must not invite a pick from an empty list.
+    if (!hits.length && !view.entry) {
+      fill($("pane"), el("div", { class: "kb-placeholder muted" },
+        Object.values(asked).some(Boolean) ? "No entry to show for this search." : "Nothing to read yet: entries show here once they are published."));
+    }
     openBest(hits.map((hit) => hit.entry));
   } catch (err) {
     showError($("results"), err);

@@ -6,7 +6,7 @@ import { apiFetch, goToSignIn, SignedOut, takeTokenFromLink } from "./api_client
 import { $, el, fmtNumber, svg } from "./dom.js";
 import { fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
 import { renderCosts } from "./kpi_costs.js";
-import { showSignedIn } from "./top_bar.js";
+import { showRefusal, showSignedIn } from "./top_bar.js";
 
 const GROUPS = { month: "Month", engineer: "Engineer", customer: "Customer", line_model: "Line model", fault_type: "Fault type" };
 // The console's thresholds for rates: green from 85 %, amber from 60 %, red below.
@@ -55,6 +55,8 @@ async function api(path, params) { return (await apiFetch(path, { params })).jso
 async function download(kind, button) {
   const month = $("review-month").value;
   if (!month) { showStatus("Choose the month of the review first.", "error"); return; }
+  // Typed as text (an ISO month, as every date on the console), not the browser's picker.
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) { showStatus(`"${month}" is no month: write it as YYYY-MM.`, "error"); return; }
   button.disabled = true;
   try {
     const response = await apiFetch("/kpis/service/review", { params: { month, format: kind }, headers: { Accept: "*/*" } });
@@ -278,7 +280,7 @@ function ratioCell(ratio, lowerIsBetter) {
 
 function renderTable(grouped) {
   $("table-title").textContent = `Figures by ${GROUPS[grouped.group_by].toLowerCase()}`;
-  const head = ["", "Received", "Resolved", "Response", "Arrival", "Resolution", "First-time fix", "MTTR", "Repeat faults", "Satisfaction", "Complaints", "Open"];
+  const head = [GROUPS[grouped.group_by], "Received", "Resolved", "Response", "Arrival", "Resolution", "First-time fix", "MTTR", "Repeat faults", "Satisfaction", "Complaints", "Open"];
   const row = (label, f, strong) => el("tr", { class: strong ? "total-row" : "" },
     el("td", { class: "group-label" }, label),
     el("td", { class: "num" }, String(f.received)),
@@ -362,13 +364,6 @@ function render() {
     const index = year * 12 + month - 2;
     $("review-month").value = `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, "0")}`;
   }
-}
-
-// A page this user may not see (a role without KPIs, no line): say why, keep the top bar.
-function showRefusal(message) {
-  $("kpi-page").hidden = true;
-  $("refused").hidden = false;
-  $("refused-message").textContent = message;
 }
 
 function monthsBack(count) {

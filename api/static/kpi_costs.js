@@ -57,8 +57,9 @@ export async function renderCosts({ from, to, groupBy }) {
     }, [])), `${warranty.parts_units + billable.parts_units} units used`));
   $("cost-title").textContent = `Service costs by ${GROUP_TEXT[dimension]}`;
   const head = el("thead", {},
-    el("tr", {}, el("th", {}, ""), el("th", { class: "num", colspan: "5" }, "Warranty (no charge)"), el("th", { class: "num", colspan: "5" }, "Billable")),
-    el("tr", {}, el("th", {}, GROUP_HEAD[dimension]),
+    el("tr", {}, el("th", { rowspan: "2", class: "group-head" }, GROUP_HEAD[dimension]),
+      el("th", { class: "num", colspan: "5" }, "Warranty (no charge)"), el("th", { class: "num", colspan: "5" }, "Billable")),
+    el("tr", {},
       ...["Tickets", "Labour", "Trips", "Parts at cost", "Value"].map((h) => el("th", { class: "num" }, h)),
       ...["Tickets", "Labour", "Trips", "Parts at cost", "Charged"].map((h) => el("th", { class: "num" }, h))));
   const row = (label, figures, strong) => el("tr", { class: strong ? "total-row" : "" },

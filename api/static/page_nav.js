@@ -12,7 +12,8 @@ export function pageLinks(me) {
   if (STAFF.has(me.role)) links.push(["/diagnosis", "Diagnosis"]);
   if (STAFF.has(me.role)) links.push(["/tickets", "Tickets"]);
   if (me.role === "customer") links.push(["/tickets", "My tickets"]);
-  if (me.role === "field_engineer" || me.role === "admin") links.push(["/my-jobs", "My jobs"]);
+  // Jobs are dispatched to field engineers only (the API refuses everyone else's My jobs).
+  if (me.role === "field_engineer") links.push(["/my-jobs", "My jobs"]);
   if (STAFF.has(me.role) || me.role === "customer") links.push(["/kpis", "KPIs"]);
   if (me.role === "customer") links.push(["/report", "OEE report"]);
   if (me.role === "parts_manager" || STAFF.has(me.role)) links.push(["/parts", "Parts"]);

@@ -8,7 +8,7 @@ import { fmtPlantTime } from "./plant_time.js";
 import {
   ApiError, SignedOut, apiFetch, apiGet, apiPost, goToSignIn, newIdempotencyKey, takeTokenFromLink,
 } from "./api_client.js";
-import { showSignedIn } from "./top_bar.js";
+import { showRefusal, showSignedIn } from "./top_bar.js";
 
 
 const AUTHORITY = new Set(["parts_manager", "admin"]);
@@ -213,7 +213,7 @@ async function trace(event) {
     const t = await apiGet(`/serials/${encodeURIComponent(part)}/${encodeURIComponent(serial)}`);
     const place = t.store_id ? storeName(t.store_id) : t.machine_id ? `${t.machine_id} at ${t.position}` : "";
     fill($("trace-result"), el("div", { class: "card" },
-      el("div", { class: "card-head" }, el("h3", {}, `${t.part_number} · serial ${t.serial}`), el("span", { class: "muted small" }, partName(t.part_number))),
+      el("div", { class: "card-head" }, el("h2", {}, `${t.part_number} · serial ${t.serial}`), el("span", { class: "muted small" }, partName(t.part_number))),
       el("p", { class: "pt-trace-now" }, "Now: ", el("strong", {}, STATE_TEXT[t.state] || t.state), place ? ` · ${place}` : "",
         t.ticket_id ? [" · ticket ", ticketLink(t.ticket_id)] : ""),
       el("ol", { class: "pt-timeline" }, ...t.events.map((e) => el("li", { class: `pt-ev-${e.kind}` },
@@ -330,12 +330,6 @@ async function showTab(tab) {
   try { await LOADERS[tab](); } catch (err) { handle(err); }
 }
 
-function refuse(message) {
-  $("parts-page").hidden = true;
-  $("refused").hidden = false;
-  $("refused-message").textContent = message;
-}
-
 function wire() {
   for (const b of $("tabs").querySelectorAll("button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   $("stock-store").addEventListener("change", () => loadStock().catch(handle));
@@ -353,7 +347,7 @@ async function start() {
   takeTokenFromLink();
   try { view.me = await apiGet("/me"); } catch (err) { handle(err); return; }
   showSignedIn(view.me);
-  if (view.me.role === "customer") { refuse("Spare parts and stock are for the service team."); return; }
+  if (view.me.role === "customer") { showRefusal("Spare parts and stock are for the service team."); return; }
   view.authority = AUTHORITY.has(view.me.role);
   if (!view.authority) {
     for (const b of $("tabs").querySelectorAll("[data-authority]")) b.remove();

@@ -1,7 +1,7 @@
 // LineCare OEE report page: one line over a range, from /api/reports/lines/{id}.
 // Vanilla JS, no build step, no external assets; strings from the API enter the page as text.
 import { apiFetch, goToSignIn, SignedOut, takeTokenFromLink } from "./api_client.js";
-import { showSignedIn } from "./top_bar.js";
+import { showRefusal, showSignedIn } from "./top_bar.js";
 import { $, el, fmtNumber, fmtPct, svg } from "./dom.js";
 import { fmtPlantTime, zoneAbbreviation } from "./plant_time.js";
 
@@ -466,13 +466,6 @@ async function load() {
   }
 }
 
-// Nothing this user may see (no line): say why, keep the top bar.
-function showRefusal(message) {
-  $("report").hidden = true;
-  $("refused").hidden = false;
-  $("refused-message").textContent = message;
-}
-
 function choosePreset(days) {
   const end = view.anchor || (view.report && view.report.until);
   if (!end) return;
@@ -533,7 +526,7 @@ async function start() {
     // A line asked for by address that is not one of the user's is said to be unknown,
     // never quietly swapped for another line: a reader must not mistake whose report this is.
     if (view.lineId && !lines.some((l) => l.id === view.lineId)) {
-      showRefusal(`There is no line "${view.lineId}" among the lines you may see. Choose one of your lines from the console.`);
+      showRefusal(`There is no line "${view.lineId}" among the lines you may see.`);
       return;
     }
     if (!view.lineId) view.lineId = lines[0].id;

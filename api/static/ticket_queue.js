@@ -170,7 +170,7 @@ export async function mountTicketQueue(root, ctx) {
     checkbox.checked = selected.has(ticket.id);
     const owner = ownerOf(ticket);
     return el("tr", { class: `${isBreached(ticket) ? "row-breached" : isAtRisk(ticket) ? "row-warning" : ""}${ticket.status === "archived" ? " closed" : ""}` },
-      maySelect ? el("td", { class: "select-cell" }, checkbox) : el("td", { class: "select-cell" }),
+      maySelect ? el("td", { class: "select-cell" }, checkbox) : null,
       el("td", { class: "nowrap" },
         el("a", { href: `/tickets/${ticket.id}`, class: "ticket-link" }, ticket.number),
         el("div", { class: "muted small" }, fmtSiteTime(ticket.received_at, zone))),
@@ -219,7 +219,7 @@ export async function mountTicketQueue(root, ctx) {
       ...CLOCK_KINDS.map((k) => label(CLOCK_LABELS, k)), "Owner"];
     table.replaceChildren(el("table", { class: "table queue" },
       el("caption", { class: "visually-hidden" }, "Open tickets, most urgent first"),
-      el("thead", {}, el("tr", {}, el("th", { class: "select-cell" }, all), heads.map((h) => el("th", { scope: "col" }, h)))),
+      el("thead", {}, el("tr", {}, all ? el("th", { class: "select-cell" }, all) : null, heads.map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, shown.map(row))));
   }
 

@@ -68,9 +68,9 @@ async def test_support_drills_down_from_the_fleet_to_a_machine(
 
     # A click on the case packer opens it on the monitoring console.
     machines = page.get_by_role("list", name="Machines of Case packing line")
-    await machines.get_by_role("listitem", name=re.compile("^Case packer")).click()
+    await machines.get_by_role("link", name=re.compile("^Case packer")).click()
     await page.wait_for_url("**/?machine=l3-packer")
-    header = page.locator("#machine-header h2")
+    header = page.locator("#machine-header h1")
     await expect(header).to_have_text("Case packing line · Case packer")
     await expect(page.locator("#machine-header")).to_contain_text("PK-9 · S/N PK9-52201")
     remote = page.locator("#machine-header").get_by_role("link", name="Remote diagnosis")

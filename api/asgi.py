@@ -8,6 +8,8 @@ the settings' plant file.
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 
 from api.app import create_app
@@ -18,4 +20,9 @@ from settings.linecare_settings import Settings
 def app_from_environment() -> FastAPI:
     """A ready app configured from ``LINECARE_*`` variables; it opens its own pool."""
     settings = Settings()
-    return create_app(settings, load_plant(settings.plant_file))
+    app = create_app(settings, load_plant(settings.plant_file))
+    # The modules, models and routes built so far live as long as the process: moved
+    # out of the collector's sight, they are not walked again on every full collection
+    # (some 4 % of a busy API process's time in a profile of bench.api).
+    gc.freeze()
+    return app

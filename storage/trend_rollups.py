@@ -1,7 +1,8 @@
 """Keeping the stored trend rollups (``trend_rollups``) up to date, machine by machine.
 
-Three levels, each built from the one below: 5-second buckets from raw samples,
-1-minute from 5-second, 15-minute from 1-minute. A machine's rollups are
+Five levels, each built from the one below: 5-second buckets from raw samples,
+then 30 seconds, 1 minute, 5 minutes and 15 minutes, so every width of the trend
+ladder up to 30 minutes re-buckets at most two stored rows a point. A machine's rollups are
 complete up to its ``rolled_up_until``, always on a 15-minute boundary, so every
 level holds whole buckets only; trend queries read raw samples from there on.
 
@@ -24,7 +25,7 @@ from storage.connections import Connection
 from storage.plant_clock import latest_time_of
 
 # Finest first: each level is rolled up from the one before it (raw for the first).
-LEVELS_S = (5, 60, 900)
+LEVELS_S = (5, 30, 60, 300, 900)
 COARSEST = timedelta(seconds=LEVELS_S[-1])
 # How much history one transaction rolls up: short enough for a steady refresh,
 # long enough that a first backfill of a year takes a few hundred steps.

@@ -10,25 +10,26 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from api.access_scope import machine_for, not_found, visible_lines
+from api.access_scope import machine_for, not_found, scope_of, visible_lines
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.schemas.trends import (
     BaselinePublic,
     ContributionsPublic,
-    MachineSeriesPublic,
     SeriesPublic,
     TrendsPublic,
     grid_times,
     seconds,
 )
 from api.time_ranges import TimeRange, resolve_range
+from api.trends_json import trends_document
 from models.plant import Machine, Plant, SignalKind
 from models.users import User
 from storage import anomaly_store, condition_model_store, telemetry_queries, trend_queries
 from storage.condition_model_codec import ModelDecodeError
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope
 
 router = APIRouter(prefix="/machines", tags=["trends"])
 
@@ -78,22 +79,23 @@ async def _window(
     signals: list[str],
     since: datetime | None,
     until: datetime | None,
+    scope: CustomerScope,
 ) -> TimeRange:
     anchor = None
     if until is None:
         latest = await telemetry_queries.latest_values(
-            conn, machine_ids=machine_ids, signals=signals
+            conn, machine_ids=machine_ids, signals=signals, scope=scope
         )
         anchor = max((v.time for v in latest), default=None)
     return resolve_range(since, until, anchor=anchor, default_span=DEFAULT_SPAN)
 
 
 async def _baseline(
-    conn: Connection, machine: Machine, signals: list[str]
+    conn: Connection, machine: Machine, signals: list[str], scope: CustomerScope
 ) -> BaselinePublic | None:
     try:
         usable = await condition_model_store.load_usable_model(
-            conn, machine_id=machine.id, signals=[s.name for s in machine.signals]
+            conn, machine_id=machine.id, signals=[s.name for s in machine.signals], scope=scope
         )
     except ModelDecodeError:
         return None
@@ -102,7 +104,7 @@ async def _baseline(
     return BaselinePublic.of(usable.stored.version, usable.stored.model, signals)
 
 
-@router.get("/{machine_id}/trends")
+@router.get("/{machine_id}/trends", response_model=TrendsPublic)
 async def trends(
     machine_id: str,
     user: CurrentUser,
@@ -119,7 +121,7 @@ async def trends(
         str | None, Query(description="Another machine the user may see, e.g. a sister")
     ] = None,
     baseline: Annotated[bool, Query(description="Add the healthy baseline")] = False,
-) -> TrendsPublic:
+) -> Response:
     """Each signal's average, minimum and maximum per bucket, on one grid of at most
     ``points`` buckets; a one-second spike survives in a month of 1 Hz data."""
     machine = machine_for(plant, user, machine_id).machine
@@ -127,27 +129,27 @@ async def trends(
     other = _sister(plant, user, machine, compare) if compare is not None else None
     if other is not None:
         _signal_names(other, ",".join(names))
-    window = await _window(conn, [machine.id], names, since, until)
+    scope = scope_of(user)
+    window = await _window(conn, [machine.id], names, since, until, scope)
     grid = trend_queries.bucket_grid(window.since, window.until, points=points)
-    times = grid_times(grid)
 
-    async def series(of: Machine) -> MachineSeriesPublic:
-        aligned = await trend_queries.aligned_series(
-            conn, machine_id=of.id, signals=names, grid=grid
+    async def aligned(of: Machine) -> trend_queries.AlignedJson:
+        series = await trend_queries.aligned_json(
+            conn, machine_id=of.id, signals=names, grid=grid, scope=scope
         )
-        return MachineSeriesPublic.of(of, aligned)
+        if series is None:  # the route's check and the query's disagree: show nothing
+            raise not_found("machine", repr(of.id))
+        return series
 
-    return TrendsPublic(
-        machine_id=machine.id,
-        since=window.since,
-        until=window.until,
-        bucket_s=seconds(grid.width),
+    document = trends_document(
+        machine=machine,
+        grid=grid,
         source="raw" if trend_queries.rollup_level(grid) is None else "rollup",
-        times=times,
-        machine=await series(machine),
-        compare=await series(other) if other is not None else None,
-        baseline=await _baseline(conn, machine, names) if baseline else None,
+        aligned=await aligned(machine),
+        compare=(other, await aligned(other)) if other is not None else None,
+        baseline=await _baseline(conn, machine, names, scope) if baseline else None,
     )
+    return Response(document, media_type="application/json")
 
 
 @router.get("/{machine_id}/sisters")
@@ -175,14 +177,19 @@ async def contributions(
     """Each signal's share of the anomaly score over time, per bucket: average, minimum
     and maximum of the shares of the scores in it."""
     machine = machine_for(plant, user, machine_id).machine
+    scope = scope_of(user)
     anchor = None
     if until is None:
-        latest = (await anomaly_store.latest_scores(conn, machine_ids=[machine.id])).get(machine.id)
+        latest = (
+            await anomaly_store.latest_scores(conn, machine_ids=[machine.id], scope=scope)
+        ).get(machine.id)
         anchor = latest.time if latest is not None else None
     window = resolve_range(since, until, anchor=anchor, default_span=DEFAULT_SPAN)
     grid = trend_queries.bucket_grid(window.since, window.until, points=points)
     times = grid_times(grid)
-    buckets = await trend_queries.contribution_buckets(conn, machine_id=machine.id, grid=grid)
+    buckets = await trend_queries.contribution_buckets(
+        conn, machine_id=machine.id, grid=grid, scope=scope
+    )
     return ContributionsPublic(
         machine_id=machine.id,
         since=window.since,

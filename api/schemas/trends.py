@@ -15,8 +15,8 @@ from pydantic import Field
 
 from api.schemas.base import PublicModel
 from models.condition_model import ConditionModel
-from models.plant import Machine, SignalKind
-from storage.trend_queries import AlignedSeries, BucketGrid, SignalBuckets, grid_slots
+from models.plant import SignalKind
+from storage.trend_queries import BucketGrid, SignalBuckets, grid_slots
 
 
 def grid_times(grid: BucketGrid) -> list[datetime]:
@@ -57,42 +57,12 @@ class SeriesPublic(PublicModel):
             samples=[c.samples if c else 0 for c in cells],
         )
 
-    @classmethod
-    def of_aligned(
-        cls, series: AlignedSeries, *, unit: str, kind: SignalKind | None
-    ) -> SeriesPublic:
-        """A series the database already laid on the grid (storage.trend_queries)."""
-        return cls(
-            signal=series.signal,
-            unit=unit,
-            kind=kind,
-            avg=series.avg,
-            min=series.min,
-            max=series.max,
-            samples=series.samples,
-        )
-
 
 class MachineSeriesPublic(PublicModel):
     machine_id: str
     machine_name: str
     machine_model: str
     series: list[SeriesPublic]
-
-    @classmethod
-    def of(cls, machine: Machine, series: Sequence[AlignedSeries]) -> MachineSeriesPublic:
-        specs = {s.name: s for s in machine.signals}
-        return cls(
-            machine_id=machine.id,
-            machine_name=machine.name,
-            machine_model=machine.model,
-            series=[
-                SeriesPublic.of_aligned(
-                    one, unit=specs[one.signal].unit, kind=specs[one.signal].kind
-                )
-                for one in series
-            ],
-        )
 
 
 class RegimeNormalPublic(PublicModel):

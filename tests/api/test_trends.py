@@ -10,7 +10,7 @@ import httpx
 import numpy as np
 import pytest
 
-from api.schemas.trends import grid_times
+from api.schemas.trends import TrendsPublic, grid_times
 from models.condition_model import ModelStatus
 from storage import condition_model_store
 from storage.connections import Connection, Pool
@@ -120,6 +120,12 @@ async def test_signals_and_a_sister_machine_share_one_grid(
     )
 
     assert response.status_code == 200, response.text
+    # The document is written around the database's JSON (api/trends_json.py): it is
+    # the model the OpenAPI document declares, field for field.
+    declared = TrendsPublic.model_validate_json(response.content)
+    assert declared.model_dump(mode="json") == response.json() | {
+        "times": [t.isoformat().replace("+00:00", "Z") for t in declared.times]
+    }
     body = response.json()
     times = body["times"]
     assert 100 <= len(times) <= 200
@@ -164,6 +170,7 @@ async def test_the_baseline_shows_the_active_models_normals(
         "/api/machines/l1-filler/trends", params={**base, "baseline": "true"}, headers=SUPPORT
     )
 
+    assert TrendsPublic.model_validate_json(with_model.content).baseline is not None
     baseline = with_model.json()["baseline"]
     assert baseline["model_version"] == 1
     # Speed is not a scored condition signal: only the bearing temperature has normals.
@@ -288,3 +295,12 @@ async def test_the_diagnosis_page_and_its_chart_library_are_served_locally(
         "5dd9b3281aa64b461b42d9945f6adb2649d346502b12281a9ae0d46599a80eba"
     )
     assert '"/static/vendor/uplot/uPlot.esm.js"' in script.text
+
+
+async def test_the_openapi_document_declares_the_trends_model(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    answer = document["paths"]["/api/v1/machines/{machine_id}/trends"]["get"]["responses"]["200"]
+
+    assert answer["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TrendsPublic"
+    }

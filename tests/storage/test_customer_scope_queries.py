@@ -34,6 +34,7 @@ from storage import (
     service_report_store,
     telemetry_queries,
     ticket_store,
+    trend_queries,
 )
 from storage.asset_registry import sync_assets
 from storage.connections import Connection, Pool
@@ -392,3 +393,37 @@ async def test_a_customer_scope_adds_no_rows_of_its_own(seeded: Seeded) -> None:
         )
     assert [r.subject_id for r in everyone] == [MACHINE]
     assert owner == everyone
+
+
+async def test_an_aligned_trend_and_its_contributions_scoped_to_another_customer_are_empty(
+    seeded: Seeded,
+) -> None:
+    """The diagnosis page's reads (storage/trend_queries.py): the grid the database lays
+    out answers nothing for a machine outside the scope."""
+    grid = trend_queries.bucket_grid(SINCE, UNTIL, points=100)
+
+    async with seeded.pool.connection() as conn:
+        await insert_anomaly_score(
+            conn,
+            machine_id=MACHINE,
+            time=T0 + timedelta(minutes=1),
+            score=0.6,
+            contributions=[("bearing_temp", 2.0, 0.4)],
+        )
+
+        async def aligned(scope: CustomerScope) -> trend_queries.AlignedJson | None:
+            return await trend_queries.aligned_json(
+                conn, machine_id=MACHINE, signals=["bearing_temp"], grid=grid, scope=scope
+            )
+
+        async def contributions(scope: CustomerScope) -> list[trend_queries.SignalBuckets]:
+            return await trend_queries.contribution_buckets(
+                conn, machine_id=MACHINE, grid=grid, scope=scope
+            )
+
+        theirs = await aligned(CustomerScope(customer_id=THEIRS))
+        assert theirs is not None and "41" in theirs.series[0].avg
+        assert await aligned(EVERY_CUSTOMER) == theirs
+        assert await aligned(CustomerScope(customer_id=OURS)) is None
+        assert await contributions(CustomerScope(customer_id=THEIRS))
+        assert await contributions(CustomerScope(customer_id=OURS)) == []

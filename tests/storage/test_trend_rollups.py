@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -9,10 +10,11 @@ import pytest
 
 from models.readings import Reading
 from storage.connections import Connection, Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.telemetry_writer import write_readings
 from storage.trend_queries import (
     SignalBuckets,
-    aligned_series,
+    aligned_json,
     bucket_grid,
     grid_slots,
     rollup_level,
@@ -79,7 +81,14 @@ async def _rolled_up_until(conn: Connection) -> datetime | None:
 
 
 def test_rollup_levels_fit_whole_in_every_ladder_width() -> None:
-    for span_s, points, level_s in ((100, 100, None), (3000, 1000, 5), (86400, 1000, 60)):
+    for span_s, points, level_s in (
+        (100, 100, None),
+        (3000, 1000, 5),
+        (29000, 1000, 30),
+        (86400, 1000, 60),
+        (290000, 1000, 300),
+        (7 * 86400, 1000, 900),
+    ):
         since = START
         grid = bucket_grid(since, since + timedelta(seconds=span_s), points=points)
         level = rollup_level(grid)
@@ -110,7 +119,7 @@ async def test_trends_from_rollups_equal_trends_from_raw_samples(db_pool: Pool) 
         # The equality above is read from the stored rollups, not from raw samples:
         # a stored bucket changed behind the refresher's back shows in the trend.
         await conn.execute(
-            "UPDATE trend_rollups SET max_value = 12345 WHERE level_s = 60 AND bucket = %s",
+            "UPDATE trend_rollups SET max_value = 12345 WHERE level_s = 300 AND bucket = %s",
             (datetime(2026, 3, 2, 8, 0, tzinfo=UTC),),
         )
         hours = await _via_rollups(conn, START, end, 100)
@@ -187,15 +196,20 @@ async def test_the_grid_laid_out_in_the_database_holds_every_bucket_in_its_slot(
         for points in (40, 300, 1000):
             grid = bucket_grid(START, START + timedelta(hours=HOURS), points=points)
             first, count = grid_slots(grid)
-            aligned = await aligned_series(conn, machine_id=MACHINE, signals=SIGNALS, grid=grid)
+            aligned = await aligned_json(
+                conn, machine_id=MACHINE, signals=SIGNALS, grid=grid, scope=EVERY_CUSTOMER
+            )
+            assert aligned is not None
             buckets = await signal_buckets(conn, machine_id=MACHINE, signals=SIGNALS, grid=grid)
-            for series, sparse in zip(aligned, buckets, strict=True):
+            times = [datetime.fromisoformat(t) for t in json.loads(aligned.times)]
+            assert times == [first + i * grid.width for i in range(count)]
+            for series, sparse in zip(aligned.series, buckets, strict=True):
                 assert series.signal == sparse.signal
-                assert len(series.avg) == len(series.samples) == count
+                avg, low, high = (json.loads(f) for f in (series.avg, series.min, series.max))
+                samples = json.loads(series.samples)
+                assert len(avg) == len(samples) == count
                 placed = {
-                    first + i * grid.width: (series.avg[i], series.min[i], series.max[i], n)
-                    for i, n in enumerate(series.samples)
-                    if n
+                    times[i]: (avg[i], low[i], high[i], n) for i, n in enumerate(samples) if n
                 }
                 assert placed == {b.time: (b.avg, b.min, b.max, b.samples) for b in sparse.buckets}
-                assert None in series.avg  # the missing hour
+                assert None in avg  # the missing hour

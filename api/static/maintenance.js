@@ -3,7 +3,7 @@
 // /api/inspections/templates, phone-sized, with a ticket per finding.
 // Vanilla JS, no build step; strings from the API enter the page as text.
 import { $, el, fill, fmtNumber } from "./dom.js";
-import { fmtSiteDate, fmtSiteTime } from "./plant_time.js";
+import { fmtSiteDate, fmtSiteTime, zoneAbbreviation } from "./plant_time.js";
 import {
   ApiError, SignedOut, apiGet, apiPost, goToSignIn, newIdempotencyKey, takeTokenFromLink,
 } from "./api_client.js";
@@ -205,6 +205,7 @@ async function loadCalendar() {
     if (request !== view.request) return;
     view.calendar = calendar;
     $("as-of").textContent = `as of ${when(calendar.now)}`;
+    $("due-zone").textContent = `times in the site's zone (${zoneAbbreviation(zone(), calendar.now)}, ${zone()})`;
     showStatus($("page-status"), "");
     renderCalendar();
   } catch (err) { handle(err); }

@@ -16,6 +16,7 @@ the partial buckets at the range's edges and for what is not rolled up yet.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,34 +94,48 @@ WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
 GROUP BY signal, bucket
 """
 
-# Three parts, each an index range: the stored level's whole buckets inside the
-# range and before the machine's rollups end (lowered by late data still pending),
-# and raw samples for the head (before the first whole bucket) and the tail.
-_ROLLUP_BUCKETS = """
-WITH complete AS (
+# Rollups are complete up to the machine's mark, lowered by late data still pending.
+_COMPLETE = """
+complete AS (
     SELECT LEAST(
         COALESCE((SELECT rolled_up_until FROM trend_rollup_state
                   WHERE machine_id = %(machine)s), '-infinity'),
         COALESCE((SELECT time_bucket(%(coarsest)s::interval, since) FROM trend_rollups_pending
                   WHERE machine_id = %(machine)s), 'infinity')
     ) AS rolled_up
-), parts (signal, time, total, low, high, samples) AS (
+)"""
+
+# The stored level's whole buckets inside the range and before the rollups end.
+_STORED = """
+SELECT signal, bucket, avg_value, min_value, max_value, samples
+FROM trend_rollups
+WHERE level_s = %(level)s AND machine_id = %(machine)s AND signal = ANY(%(signals)s)
+  AND bucket >= %(head_end)s
+  AND bucket < LEAST(%(tail_start)s, (SELECT rolled_up FROM complete))"""
+
+# Raw samples around them: the head before the first whole bucket, and the tail from
+# where the whole buckets or the rollups end.
+_EDGES = """
+SELECT signal, time, value
+FROM telemetry
+WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
+  AND time >= %(since)s AND time < %(head_end)s AND time <= %(until)s
+UNION ALL
+SELECT signal, time, value
+FROM telemetry
+WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
+  AND time >= GREATEST(%(head_end)s, LEAST(%(tail_start)s, (SELECT rolled_up FROM complete)))
+  AND time <= %(until)s"""
+
+# A width that is a multiple of the level: stored and raw rows re-bucketed together,
+# each a few rows a bucket.
+_ROLLUP_BUCKETS = f"""
+WITH {_COMPLETE},
+parts (signal, time, total, low, high, samples) AS (
     SELECT signal, bucket, avg_value * samples, min_value, max_value, samples
-    FROM trend_rollups
-    WHERE level_s = %(level)s AND machine_id = %(machine)s AND signal = ANY(%(signals)s)
-      AND bucket >= %(head_end)s
-      AND bucket < LEAST(%(tail_start)s, (SELECT rolled_up FROM complete))
+    FROM ({_STORED}) AS stored
     UNION ALL
-    SELECT signal, time, value, value, value, 1
-    FROM telemetry
-    WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
-      AND time >= %(since)s AND time < %(head_end)s AND time <= %(until)s
-    UNION ALL
-    SELECT signal, time, value, value, value, 1
-    FROM telemetry
-    WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
-      AND time >= GREATEST(%(head_end)s, LEAST(%(tail_start)s, (SELECT rolled_up FROM complete)))
-      AND time <= %(until)s
+    SELECT signal, time, value, value, value, 1 FROM ({_EDGES}) AS edges
 )
 SELECT signal, time_bucket(%(width)s::interval, time) AS bucket,
        sum(total) / sum(samples), min(low), max(high), sum(samples)
@@ -128,34 +143,49 @@ FROM parts
 GROUP BY signal, bucket
 """
 
-# The buckets laid on the grid and written as JSON in the database: one row per
-# signal with a JSON array per figure, null where a bucket had no sample, and the
-# grid's bucket starts once. The API passes the arrays through: parsing and
-# printing thousands of numbers in Python cost more than the query itself.
-# ``dense`` is ordered by signal and slot and the arrays are aggregated in that
-# input order (PostgreSQL 15 would sort once per ordered aggregate).
+# The width of the level itself: the stored rows are the buckets, and only the raw
+# edges, which fall in buckets of their own, are bucketed here.
+_LEVEL_BUCKETS = f"""
+WITH {_COMPLETE}
+{_STORED}
+UNION ALL
+SELECT signal, time_bucket(%(width)s::interval, time) AS bucket,
+       avg(value), min(value), max(value), count(*)
+FROM ({_EDGES}) AS edges
+GROUP BY signal, bucket
+"""
+
+# Each signal's buckets in time order, written as JSON arrays in the database: the
+# slot of each bucket on the grid, and its average, minimum, maximum and sample
+# count. The API passes the arrays through (``_on_grid`` only adds nulls where a
+# bucket had no sample): parsing and printing thousands of numbers in Python cost
+# more than the query itself. A first row, present only within the scope, holds the
+# grid's bucket starts. The buckets are sorted once, names compared bytewise, and
+# aggregated in that order: PostgreSQL 15 sorts once per ordered aggregate, and
+# laying them on the grid with a join cost more than the rest of the query.
 _ALIGNED = """
 WITH buckets (signal, bucket, avg, low, high, samples) AS ({buckets}),
-slots AS (
-    SELECT i, %(first)s::timestamptz + i * %(width)s::interval AS bucket
-    FROM generate_series(0, %(count)s - 1) AS i
-),
-dense AS (
-    SELECT wanted.ord, b.avg, b.low, b.high, b.samples
-    FROM unnest(%(signals)s::text[]) WITH ORDINALITY AS wanted (signal, ord)
-    CROSS JOIN slots
-    LEFT JOIN buckets AS b ON b.signal = wanted.signal AND b.bucket = slots.bucket
+ordered AS (
+    SELECT signal, bucket, avg, low, high, samples
+    FROM buckets
     WHERE {within_scope}
-    ORDER BY wanted.ord, slots.i
+    ORDER BY signal COLLATE "C", bucket
 )
-SELECT (SELECT to_json(array_agg(bucket ORDER BY i))::text FROM slots),
+SELECT NULL, (
+    SELECT to_json(array_agg(%(first)s::timestamptz + i * %(width)s::interval ORDER BY i))::text
+    FROM generate_series(0, %(count)s - 1) AS i
+), NULL, NULL, NULL, NULL
+WHERE {within_scope}
+UNION ALL
+SELECT signal,
+       to_json(array_agg(round(date_part('epoch', bucket - %(first)s::timestamptz)
+                               / %(width_s)s)::integer))::text,
        to_json(array_agg(avg::float8))::text,
        to_json(array_agg(low::float8))::text,
        to_json(array_agg(high::float8))::text,
-       to_json(array_agg(COALESCE(samples, 0)::bigint))::text
-FROM dense
-GROUP BY ord
-ORDER BY ord
+       to_json(array_agg(samples::bigint))::text
+FROM ordered
+GROUP BY signal
 """
 
 
@@ -166,7 +196,10 @@ def grid_slots(grid: BucketGrid) -> tuple[datetime, int]:
 
 
 def _bucket_statement(grid: BucketGrid) -> str:
-    return _RAW_BUCKETS if rollup_level(grid) is None else _ROLLUP_BUCKETS
+    level = rollup_level(grid)
+    if level is None:
+        return _RAW_BUCKETS
+    return _LEVEL_BUCKETS if level == grid.width else _ROLLUP_BUCKETS
 
 
 def trend_statement(grid: BucketGrid) -> str:
@@ -189,6 +222,7 @@ def trend_parameters(
         "until": grid.until,
         "first": first,
         "count": count,
+        "width_s": grid.width.total_seconds(),
     }
     level = rollup_level(grid)
     if level is not None:
@@ -238,12 +272,61 @@ async def aligned_json(
         trend_parameters(grid, machine_id=machine_id, signals=signals) | scope.params,
     )
     rows = await cursor.fetchall()
-    if not rows:
+    times = next((row[1] for row in rows if row[0] is None), None)
+    if times is None:
         return None
+    _, count = grid_slots(grid)
+    found = {row[0]: row[1:] for row in rows if row[0] is not None}
     return AlignedJson(
-        times=rows[0][0],
-        series=[SeriesJson(signal, *row[1:]) for signal, row in zip(signals, rows, strict=True)],
+        times=times,
+        series=[_on_grid(signal, found.get(signal), count) for signal in signals],
     )
+
+
+def _on_grid(signal: str, found: tuple[str, ...] | None, count: int) -> SeriesJson:
+    """A signal's arrays with an entry for every slot: null (0 samples) where its
+    buckets, given with their slots, left one empty."""
+    if found is None:
+        nulls = _filled([], [], count, "null")
+        return SeriesJson(signal, nulls, nulls, nulls, _filled([], [], count, "0"))
+    slots_json, avg, low, high, samples = found
+    slots: list[int] = json.loads(slots_json)
+    if slots[-1] - slots[0] + 1 == len(slots):
+        # One run of buckets, the common case (a range reaching past the newest sample
+        # ends in empty slots): pad the arrays as the database wrote them.
+        before, after = slots[0], count - 1 - slots[-1]
+        return SeriesJson(
+            signal,
+            avg=_padded(avg, before, after, "null"),
+            min=_padded(low, before, after, "null"),
+            max=_padded(high, before, after, "null"),
+            samples=_padded(samples, before, after, "0"),
+        )
+    return SeriesJson(
+        signal,
+        avg=_filled(slots, _entries(avg), count, "null"),
+        min=_filled(slots, _entries(low), count, "null"),
+        max=_filled(slots, _entries(high), count, "null"),
+        samples=_filled(slots, _entries(samples), count, "0"),
+    )
+
+
+def _padded(array_json: str, before: int, after: int, empty: str) -> str:
+    if before == after == 0:
+        return array_json
+    return "[" + f"{empty}," * before + array_json[1:-1] + f",{empty}" * after + "]"
+
+
+def _entries(array_json: str) -> list[str]:
+    """The entries of a flat JSON array of numbers, as written: no entry holds a comma."""
+    return array_json[1:-1].split(",")
+
+
+def _filled(slots: list[int], entries: list[str], count: int, empty: str) -> str:
+    dense = [empty] * count
+    for slot, entry in zip(slots, entries, strict=True):
+        dense[slot] = entry
+    return "[" + ",".join(dense) + "]"
 
 
 async def signal_buckets(

@@ -116,6 +116,16 @@ async def test_trends_from_rollups_equal_trends_from_raw_samples(db_pool: Pool) 
             assert await _via_rollups(conn, since, since + span, points) == await _raw(
                 conn, since, since + span, points
             )
+        # Every width a level serves: its own (stored rows read as the buckets) and
+        # its multiples (stored rows re-bucketed), both with raw edges.
+        for width_s in (5, 10, 30, 60, 120, 300, 600, 900):
+            points = min(1000, HOURS * 3500 // width_s)
+            span = timedelta(seconds=width_s * (points - 1) - 1)
+            since = START + (end - START - span) * rng.random()
+            assert bucket_grid(since, since + span, points=points).width.total_seconds() == width_s
+            assert await _via_rollups(conn, since, since + span, points) == await _raw(
+                conn, since, since + span, points
+            )
         # The equality above is read from the stored rollups, not from raw samples:
         # a stored bucket changed behind the refresher's back shows in the trend.
         await conn.execute(

@@ -2,9 +2,10 @@
 
 Five levels, each built from the one below: 5-second buckets from raw samples,
 then 30 seconds, 1 minute, 5 minutes and 15 minutes, so every width of the trend
-ladder up to 30 minutes re-buckets at most two stored rows a point. A machine's rollups are
-complete up to its ``rolled_up_until``, always on a 15-minute boundary, so every
-level holds whole buckets only; trend queries read raw samples from there on.
+ladder up to 30 minutes re-buckets at most two stored rows a point. A machine's
+rollups are complete up to its ``rolled_up_until``, always on a 15-minute
+boundary, so every level holds whole buckets only; trend queries read raw
+samples from there on.
 
 Late data is found through the writer's mark (``trend_rollups_pending``): the
 refresher first lowers ``rolled_up_until`` to the mark, in a short transaction

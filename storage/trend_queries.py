@@ -21,6 +21,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from storage.connections import Connection
 from storage.customer_scope import CustomerScope, scope_filter
@@ -155,31 +156,33 @@ FROM ({_EDGES}) AS edges
 GROUP BY signal, bucket
 """
 
-# Each signal's buckets in time order, written as JSON arrays in the database: the
-# slot of each bucket on the grid, and its average, minimum, maximum and sample
-# count. The API passes the arrays through (``_on_grid`` only adds nulls where a
-# bucket had no sample): parsing and printing thousands of numbers in Python cost
-# more than the query itself. A first row, present only within the scope, holds the
+# Each signal's buckets in time order, written as JSON arrays in the database: its
+# average, minimum, maximum and sample count, with the first and last slot they
+# take on the grid, and the slot of each only when they are not one run. The API
+# passes the arrays through (``_on_grid`` only adds nulls where a bucket had no
+# sample): parsing and printing thousands of numbers in Python cost more than the
+# query itself. A first row, present only within the scope, holds the
 # grid's bucket starts. The buckets are sorted once, names compared bytewise, and
 # aggregated in that order: PostgreSQL 15 sorts once per ordered aggregate, and
 # laying them on the grid with a join cost more than the rest of the query.
 _ALIGNED = """
 WITH buckets (signal, bucket, avg, low, high, samples) AS ({buckets}),
 ordered AS (
-    SELECT signal, bucket, avg, low, high, samples
+    SELECT signal, avg, low, high, samples,
+           round(date_part('epoch', bucket - %(first)s::timestamptz) / %(width_s)s)::integer
+               AS slot
     FROM buckets
     WHERE {within_scope}
     ORDER BY signal COLLATE "C", bucket
 )
-SELECT NULL, (
+SELECT NULL, NULL::integer, NULL::integer, (
     SELECT to_json(array_agg(%(first)s::timestamptz + i * %(width)s::interval ORDER BY i))::text
     FROM generate_series(0, %(count)s - 1) AS i
 ), NULL, NULL, NULL, NULL
 WHERE {within_scope}
 UNION ALL
-SELECT signal,
-       to_json(array_agg(round(date_part('epoch', bucket - %(first)s::timestamptz)
-                               / %(width_s)s)::integer))::text,
+SELECT signal, min(slot), max(slot),
+       CASE WHEN max(slot) - min(slot) + 1 > count(*) THEN to_json(array_agg(slot))::text END,
        to_json(array_agg(avg::float8))::text,
        to_json(array_agg(low::float8))::text,
        to_json(array_agg(high::float8))::text,
@@ -272,7 +275,7 @@ async def aligned_json(
         trend_parameters(grid, machine_id=machine_id, signals=signals) | scope.params,
     )
     rows = await cursor.fetchall()
-    times = next((row[1] for row in rows if row[0] is None), None)
+    times = next((row[3] for row in rows if row[0] is None), None)
     if times is None:
         return None
     _, count = grid_slots(grid)
@@ -283,18 +286,18 @@ async def aligned_json(
     )
 
 
-def _on_grid(signal: str, found: tuple[str, ...] | None, count: int) -> SeriesJson:
+def _on_grid(signal: str, found: tuple[Any, ...] | None, count: int) -> SeriesJson:
     """A signal's arrays with an entry for every slot: null (0 samples) where its
-    buckets, given with their slots, left one empty."""
+    buckets left one empty. ``found`` is the database's row: the first and last slot
+    the buckets take, their slots when these are not one run, and the figures."""
     if found is None:
         nulls = _filled([], [], count, "null")
         return SeriesJson(signal, nulls, nulls, nulls, _filled([], [], count, "0"))
-    slots_json, avg, low, high, samples = found
-    slots: list[int] = json.loads(slots_json)
-    if slots[-1] - slots[0] + 1 == len(slots):
+    first_slot, last_slot, slots_json, avg, low, high, samples = found
+    if slots_json is None:
         # One run of buckets, the common case (a range reaching past the newest sample
         # ends in empty slots): pad the arrays as the database wrote them.
-        before, after = slots[0], count - 1 - slots[-1]
+        before, after = first_slot, count - 1 - last_slot
         return SeriesJson(
             signal,
             avg=_padded(avg, before, after, "null"),
@@ -302,6 +305,7 @@ def _on_grid(signal: str, found: tuple[str, ...] | None, count: int) -> SeriesJs
             max=_padded(high, before, after, "null"),
             samples=_padded(samples, before, after, "0"),
         )
+    slots: list[int] = json.loads(slots_json)
     return SeriesJson(
         signal,
         avg=_filled(slots, _entries(avg), count, "null"),

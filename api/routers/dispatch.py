@@ -30,6 +30,7 @@ from api.access_scope import can_see, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.dispatch_orders import dispatch_order, placement_of_ticket, refusal_response
 from api.pagination import PageDep, page_of
+from api.routers.tickets import people_names
 from api.schemas.dispatch import (
     DispatchCandidatesPublic,
     DispatchOrderPublic,
@@ -43,7 +44,7 @@ from api.schemas.part_suggestions import (
     DispatchWithPartsRequest,
     ReservedPublic,
 )
-from api.schemas.tickets import RefusalPublic, TicketDetailPublic
+from api.schemas.tickets import RefusalPublic, TicketDetailPublic, logins_of
 from api.ticket_access import visible_ticket
 from api.ticket_clock import NowDep
 from models.tickets import Ticket
@@ -123,8 +124,11 @@ async def dispatch_ticket(
         events,
         clocks=ticket_clocks(ticket, plant, waits=waits.get(ticket_id, []), now=now),
         allowed_next=allowed_targets(ticket_commands.position_of(ticket), user.role),
+        names=await people_names(conn, user, logins_of([ticket], events)),
     )
-    order = await dispatch_order(conn, plant, ticket, dispatched.assignment)
+    order = await _with_names(
+        conn, user, await dispatch_order(conn, plant, ticket, dispatched.assignment)
+    )
     return DispatchedWithPartsPublic(
         ticket=detail,
         order=order,
@@ -144,7 +148,7 @@ async def get_dispatch_order(
     assignment = await dispatch_store.current_assignment(conn, ticket_id=ticket_id)
     if assignment is None:
         raise not_found("dispatch of ticket", ticket_id)
-    return await dispatch_order(conn, plant, ticket, assignment)
+    return await _with_names(conn, user, await dispatch_order(conn, plant, ticket, assignment))
 
 
 @router.post("/tickets/assignments")
@@ -165,8 +169,10 @@ async def assign_owners(
     except DispatchError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     done = sum(r.ok for r in results)
+    names = await people_names(conn, user, [body.owner])
     return OwnerAssignmentPublic(
         owner=body.owner,
+        owner_name=names.name(body.owner) or body.owner,
         assigned=done,
         failed=len(results) - done,
         results=[OwnerResultPublic.of(r) for r in results],
@@ -191,7 +197,23 @@ async def ticket_owners(
     found = await dispatch_store.ticket_owners(
         conn, owner=owner, limit=page.fetch_limit, offset=page.offset
     )
-    return [TicketOwnerPublic.of(o) for o in page_of(found, page, request, response)]
+    owners = page_of(found, page, request, response)
+    names = await people_names(
+        conn, user, {login for o in owners for login in (o.owner, o.assigned_by)}
+    )
+    return [TicketOwnerPublic.of(o, names) for o in owners]
+
+
+async def _with_names(
+    conn: Connection, user: User, order: DispatchOrderPublic
+) -> DispatchOrderPublic:
+    """The order with the name of who dispatched it (the order itself names the login)."""
+    dispatcher = order.assignment.dispatched_by
+    names = await people_names(conn, user, [dispatcher])
+    assignment = order.assignment.model_copy(
+        update={"dispatched_by_name": names.name(dispatcher) or dispatcher}
+    )
+    return order.model_copy(update={"assignment": assignment})
 
 
 async def _ticket(conn: Connection, ticket_id: int) -> Ticket:

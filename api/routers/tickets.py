@@ -7,6 +7,7 @@ state machine refuses answers 409 with the message and the moves open instead.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from alerts.ticket_sla import ticket_clocks
 from api.access_scope import customer_filter, line_for, not_found
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.pagination import PageDep, page_of
+from api.schemas.people import PeopleNames
 from api.schemas.tickets import (
     ChangeApprovalRequest,
     RefusalPublic,
@@ -27,6 +29,7 @@ from api.schemas.tickets import (
     TicketDetailPublic,
     TicketPublic,
     TransitionRequest,
+    logins_of,
 )
 from api.ticket_access import visible_ticket
 from api.ticket_clock import NowDep
@@ -72,11 +75,13 @@ async def list_tickets(
     )
     tickets = page_of(found, page, request, response)
     waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[t.id for t in tickets])
+    names = await people_names(conn, user, logins_of(tickets))
     return [
         TicketPublic.of(
             t,
             clocks=ticket_clocks(t, plant, waits=waits.get(t.id, []), now=now),
             allowed_next=allowed_targets(ticket_commands.position_of(t), user.role),
+            names=names,
         )
         for t in tickets
     ]
@@ -228,4 +233,10 @@ async def _detail(
         events,
         clocks=ticket_clocks(ticket, plant, waits=waits.get(ticket.id, []), now=now),
         allowed_next=allowed_targets(ticket_commands.position_of(ticket), user.role),
+        names=await people_names(conn, user, logins_of([ticket], events)),
     )
+
+
+async def people_names(conn: Connection, user: User, logins: Collection[str]) -> PeopleNames:
+    """The names of these people as ``user`` may read them."""
+    return PeopleNames.of(await ticket_store.people_named(conn, logins=logins), user)

@@ -13,6 +13,7 @@ from alerts.dispatch_commands import OwnerResult
 from alerts.dispatch_ranking import ROAD_FACTOR, TRAVEL_SPEED_KMH, DispatchNeed, weights_for
 from api.region_names import region_name
 from api.schemas.base import PublicModel
+from api.schemas.people import NO_NAMES, PeopleNames
 from api.schemas.tickets import SlaClockPublic, TicketDetailPublic
 from models.dispatch import (
     Assignment,
@@ -191,7 +192,10 @@ class AssignmentPublic(PublicModel):
 
     engineer: str
     engineer_name: str
-    dispatched_by: str
+    dispatched_by: str = Field(description="Login of who dispatched it")
+    dispatched_by_name: str = Field(
+        description="Name of who dispatched it; the login when the account is gone"
+    )
     dispatched_at: datetime
     accepted_at: datetime | None
     tools: list[str]
@@ -199,12 +203,15 @@ class AssignmentPublic(PublicModel):
     note: str
 
     @classmethod
-    def of(cls, assignment: Assignment, engineer_name: str) -> AssignmentPublic:
+    def of(
+        cls, assignment: Assignment, engineer_name: str, names: PeopleNames = NO_NAMES
+    ) -> AssignmentPublic:
         instructions = assignment.instructions
         return cls(
             engineer=assignment.engineer_login,
             engineer_name=engineer_name,
             dispatched_by=assignment.dispatched_by,
+            dispatched_by_name=names.name(assignment.dispatched_by) or assignment.dispatched_by,
             dispatched_at=assignment.dispatched_at,
             accepted_at=assignment.accepted_at,
             tools=list(instructions.tools),
@@ -421,23 +428,32 @@ class OwnerResultPublic(PublicModel):
 
 
 class OwnerAssignmentPublic(PublicModel):
-    owner: str
+    owner: str = Field(description="Login of the owner the tickets were assigned to")
+    owner_name: str = Field(description="Name of that owner; the login when it has no account")
     assigned: int
     failed: int
     results: list[OwnerResultPublic]
 
 
 class TicketOwnerPublic(PublicModel):
+    """Who owns a ticket in the desk's queue, and who made them its owner, when."""
+
     ticket_id: int
-    owner: str
-    assigned_by: str
+    owner: str = Field(description="Login of the ticket's owner")
+    owner_name: str = Field(description="Name of the owner; the login when it has no account")
+    assigned_by: str = Field(description="Login of who made them the owner")
+    assigned_by_name: str = Field(
+        description="Name of who made them the owner; the login when it has no account"
+    )
     assigned_at: datetime
 
     @classmethod
-    def of(cls, owner: TicketOwner) -> TicketOwnerPublic:
+    def of(cls, owner: TicketOwner, names: PeopleNames = NO_NAMES) -> TicketOwnerPublic:
         return cls(
             ticket_id=owner.ticket_id,
             owner=owner.owner,
+            owner_name=names.name(owner.owner) or owner.owner,
             assigned_by=owner.assigned_by,
+            assigned_by_name=names.name(owner.assigned_by) or owner.assigned_by,
             assigned_at=owner.assigned_at,
         )

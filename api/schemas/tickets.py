@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from alerts.sla_clocks import describe_left
 from api.schemas.base import PublicModel
+from api.schemas.people import NO_NAMES, PeopleNames
 from models.plant import Severity
 from models.tickets import (
     Channel,
@@ -89,9 +90,22 @@ class TicketPublic(PublicModel):
     arrival_due: datetime | None
     resolution_due: datetime
     alert_id: int | None
-    created_by: str | None
+    created_by: str | None = Field(
+        description="Login of who registered it; null for an automatic warning or the"
+        " maintenance plan, and for a customer when one of the service team registered it"
+    )
+    created_by_name: str | None = Field(
+        description="Name of who registered it (a customer reads the service team's people"
+        " as 'LineCare service team'); the login when the account is gone"
+    )
     needs_change_approval: bool
-    change_approved_by: str | None
+    change_approved_by: str | None = Field(
+        description="Login of the technical lead who approved the change (null: not"
+        " approved, or withheld from a customer)"
+    )
+    change_approved_by_name: str | None = Field(
+        description="Name of the technical lead who approved the change"
+    )
     escalated_at: datetime | None
     sla: list[SlaClockPublic]
     allowed_next: list[TicketStatus]
@@ -103,6 +117,7 @@ class TicketPublic(PublicModel):
         *,
         clocks: Sequence[SlaClock] = (),
         allowed_next: Sequence[TicketStatus] = (),
+        names: PeopleNames = NO_NAMES,
     ) -> TicketPublic:
         draft, work = ticket.draft, ticket.work
         return cls(
@@ -132,9 +147,11 @@ class TicketPublic(PublicModel):
             arrival_due=draft.deadlines.arrival_due,
             resolution_due=draft.deadlines.resolution_due,
             alert_id=draft.alert_id,
-            created_by=draft.created_by,
+            created_by=names.login(draft.created_by),
+            created_by_name=names.name(draft.created_by),
             needs_change_approval=work.needs_change_approval,
-            change_approved_by=work.change_approved_by,
+            change_approved_by=names.login(work.change_approved_by),
+            change_approved_by_name=names.name(work.change_approved_by),
             escalated_at=work.escalated_at,
             sla=[SlaClockPublic.of(c) for c in clocks],
             allowed_next=list(allowed_next),
@@ -147,18 +164,26 @@ class TicketEventPublic(PublicModel):
     at: datetime
     kind: str
     note: str
-    actor: str | None
+    actor: str | None = Field(
+        description="Login of who did it; null when LineCare did it itself, and for a"
+        " customer when one of the service team did it"
+    )
+    actor_name: str | None = Field(
+        description="Name of who did it (null: LineCare itself); a customer reads the"
+        " service team's people as 'LineCare service team'; the login when the account is gone"
+    )
     field: str | None
     old_value: str | None
     new_value: str | None
 
     @classmethod
-    def of(cls, event: TicketEvent) -> TicketEventPublic:
+    def of(cls, event: TicketEvent, names: PeopleNames = NO_NAMES) -> TicketEventPublic:
         return cls(
             at=event.at,
             kind=event.kind,
-            note=event.note,
-            actor=event.actor,
+            note=names.in_text(event.note, event.actor),
+            actor=names.login(event.actor),
+            actor_name=names.name(event.actor),
             field=event.field,
             old_value=event.old_value,
             new_value=event.new_value,
@@ -179,13 +204,21 @@ class TicketDetailPublic(TicketPublic):
         *,
         clocks: Sequence[SlaClock] = (),
         allowed_next: Sequence[TicketStatus] = (),
+        names: PeopleNames = NO_NAMES,
     ) -> TicketDetailPublic:
-        summary = TicketPublic.of(ticket, clocks=clocks, allowed_next=allowed_next)
+        summary = TicketPublic.of(ticket, clocks=clocks, allowed_next=allowed_next, names=names)
         return cls(
             **summary.model_dump(),
             symptoms=ticket.draft.symptoms,
-            events=[TicketEventPublic.of(e) for e in events],
+            events=[TicketEventPublic.of(e, names) for e in events],
         )
+
+
+def logins_of(tickets: Collection[Ticket], events: Collection[TicketEvent] = ()) -> set[str]:
+    """The logins these tickets and events name, to look their names up."""
+    named = {t.draft.created_by for t in tickets} | {t.work.change_approved_by for t in tickets}
+    named |= {e.actor for e in events}
+    return {login for login in named if login}
 
 
 class TransitionRequest(BaseModel):

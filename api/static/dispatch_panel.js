@@ -126,7 +126,7 @@ function dispatchForm(ticket, ctx, reload, candidates) {
 export function orderView(order, zone, { forEngineer = false } = {}) {
   const a = order.assignment;
   return el("div", { class: "order" },
-    forEngineer ? null : el("p", {}, el("strong", {}, a.engineer_name), ` · dispatched ${fmtSiteTime(a.dispatched_at, zone)} by ${a.dispatched_by} · `,
+    forEngineer ? null : el("p", {}, el("strong", {}, a.engineer_name), ` · dispatched ${fmtSiteTime(a.dispatched_at, zone)} by ${a.dispatched_by_name} · `,
       a.accepted_at ? el("span", { class: "approved" }, `✓ accepted ${fmtSiteTime(a.accepted_at, zone)}`) : el("span", { class: "awaiting-text" }, "not accepted yet")),
     a.tools.length ? el("p", {}, el("strong", {}, "Tools: "), a.tools.join(", ")) : null,
     a.parts.length ? el("div", {}, el("strong", {}, "Spare parts to bring:"),

@@ -118,7 +118,7 @@ export function changeApprovalPanel(ticket, ctx, onChanged) {
 
   let state;
   if (!ticket.needs_change_approval) state = el("p", { class: "muted" }, "No change to the line's structure or key parameters is flagged.");
-  else if (ticket.change_approved_by) state = el("p", { class: "approved" }, "✓ Change approved by ", el("strong", {}, ticket.change_approved_by), ".");
+  else if (ticket.change_approved_by) state = el("p", { class: "approved" }, "✓ Change approved by ", el("strong", {}, ticket.change_approved_by_name || ticket.change_approved_by), ".");
   else state = el("p", { class: "awaiting" }, "⚠ Changes the line's structure or key parameters: awaiting the technical lead's approval. Dispatch and resolution wait for it.");
 
   const actions = [];

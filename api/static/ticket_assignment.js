@@ -6,30 +6,31 @@ import { el } from "./dom.js";
 
 export const MAY_ASSIGN = new Set(["desk", "admin"]);
 
-// Ticket id → owner login; empty for a role that may not read owners.
+// Ticket id → its owner ({ owner: login, owner_name }); empty for a role that may not read owners.
 export async function ticketOwners() {
   try {
     const owners = await apiGet("/ticket-owners");
-    return new Map(owners.map((o) => [o.ticket_id, o.owner]));
+    return new Map(owners.map((o) => [o.ticket_id, o]));
   } catch (err) {
     if (err instanceof ApiError && [403, 404].includes(err.status)) return new Map();
     throw err;
   }
 }
 
-// Logins that may own tickets, as far as this page knows them: the user, current owners
-// and the demo's desk and support accounts.
+// People who may own tickets, as far as this page knows them (login → name): the user,
+// current owners and the demo's desk and support accounts.
 async function knownOwners(ctx, owners) {
-  const logins = new Set([ctx.me.login, ...owners.values()]);
+  const people = new Map([[ctx.me.login, ctx.me.display_name || ctx.me.login]]);
+  for (const o of owners.values()) people.set(o.owner, o.owner_name);
   const demos = await apiGet("/sign-in/demo-tokens").catch(() => []);
-  for (const demo of demos) if (["desk", "support", "admin"].includes(demo.role)) logins.add(demo.token);
-  return [...logins].sort();
+  for (const demo of demos) if (["desk", "support", "admin"].includes(demo.role)) people.set(demo.token, demo.display_name || demo.token);
+  return [...people].sort(([a], [b]) => a.localeCompare(b));
 }
 
 // The bar over the queue while tickets are selected: `selectedIds()` gives them, `done()`
 // runs after a change; `update()` shows a new count and keeps the owner typed.
 export async function bulkAssignBar(ctx, selectedIds, owners, numberOf, done) {
-  const logins = await knownOwners(ctx, owners);
+  const people = await knownOwners(ctx, owners);
   const owner = el("input", { id: "bulk-owner", type: "text", list: "bulk-owner-list", value: ctx.me.login, maxlength: 200, autocomplete: "off" });
   const message = el("span", { class: "bulk-message", "aria-live": "polite" });
   const count = el("strong");
@@ -49,7 +50,7 @@ export async function bulkAssignBar(ctx, selectedIds, owners, numberOf, done) {
     try {
       const answer = await apiPost("/tickets/assignments", { owner: login, ticket_ids: ticketIds });
       const failed = answer.results.filter((r) => !r.ok);
-      ctx.toast(`${answer.assigned} ticket${answer.assigned === 1 ? "" : "s"} assigned to ${answer.owner}${failed.length ? `, ${failed.length} not` : ""}`, failed.length ? "error" : "ok");
+      ctx.toast(`${answer.assigned} ticket${answer.assigned === 1 ? "" : "s"} assigned to ${answer.owner_name}${failed.length ? `, ${failed.length} not` : ""}`, failed.length ? "error" : "ok");
       if (failed.length) {
         message.replaceChildren(el("span", { class: "refusal inline" }, failed.map((r) => `${numberOf(r.ticket_id)}: ${r.error}`).join(" · ")));
         assign.disabled = false;
@@ -66,7 +67,7 @@ export async function bulkAssignBar(ctx, selectedIds, owners, numberOf, done) {
   const nodes = [
     count,
     el("label", { for: "bulk-owner" }, "Owner"), owner,
-    el("datalist", { id: "bulk-owner-list" }, logins.map((l) => el("option", { value: l }))),
+    el("datalist", { id: "bulk-owner-list" }, people.map(([login, name]) => el("option", { value: login, label: name }))),
     assign,
     el("button", { type: "button", class: "btn btn-plain", onclick: () => done(true) }, "Clear selection"),
     message,

@@ -68,7 +68,7 @@ export async function mountTicketPage(root, ctx, param) {
             clockPanel(ticket.sla, zone)),
           nextStepsPanel(ticket, ctx, reload, { elsewhere: ctx.staff ? ["dispatched"] : [] }),
           changeApprovalPanel(ticket, ctx, reload),
-          registrationPanel(ticket, ctx, ctx.staff ? owners.get(ticket.id) || "unassigned" : null))));
+          registrationPanel(ticket, ctx, ctx.staff ? owners.get(ticket.id)?.owner_name || "unassigned" : null))));
     reopenSections(root, open);
   }
 

@@ -97,7 +97,7 @@ export async function mountTicketQueue(root, ctx) {
   const maySelect = MAY_ASSIGN.has(ctx.me.role);
   let tickets = [];
   let owners = new Map();
-  const ownerOf = (ticket) => owners.get(ticket.id) || null;
+  const ownerOf = (ticket) => owners.get(ticket.id)?.owner || null;
 
   const summary = el("div", { class: "queue-summary", role: "group", "aria-label": "Queue summary" });
   const table = el("div", { class: "queue-table" });
@@ -168,7 +168,7 @@ export async function mountTicketQueue(root, ctx) {
       onchange: (event) => { if (event.target.checked) selected.add(ticket.id); else selected.delete(ticket.id); renderBulk(); },
     });
     checkbox.checked = selected.has(ticket.id);
-    const owner = ownerOf(ticket);
+    const owner = owners.get(ticket.id)?.owner_name || null;
     return el("tr", { class: `${isBreached(ticket) ? "row-breached" : isAtRisk(ticket) ? "row-warning" : ""}${ticket.status === "archived" ? " closed" : ""}` },
       maySelect ? el("td", { class: "select-cell" }, checkbox) : null,
       el("td", { class: "nowrap" },

@@ -48,7 +48,7 @@ export function registrationPanel(ticket, ctx, owner) {
       row("Expected resolution", ticket.expected_resolution ? fmtSiteTime(ticket.expected_resolution, zone) : "not stated"),
       row("Warranty", warranty, ticket.warranty_override_reason ? el("div", { class: "muted small" }, `Set by hand: ${ticket.warranty_override_reason}`) : null),
       row("Special requirements", ticket.special_requirements || "none"),
-      row("Registered by", ticket.created_by || "LineCare (automatic warning)"),
+      row("Registered by", ticket.created_by_name || "LineCare (automatic warning)"),
       owner ? row("Owner", owner) : [],
       ticket.signals.length ? row("Signals", ticket.signals.map((s) => el("span", { class: "chip" }, signalLabel(s)))) : []));
 }

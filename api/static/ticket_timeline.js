@@ -50,7 +50,7 @@ export function timelinePanel(ticket, zone) {
     events.length ? el("ol", { class: "timeline" }, events.map((event) => el("li", { class: `tl-${event.kind}` },
       el("div", { class: "tl-head" },
         el("strong", {}, heading(event)),
-        el("span", { class: "muted small" }, `${fmtSiteTime(event.at, zone)} · ${event.actor || "LineCare"}`)),
+        el("span", { class: "muted small" }, `${fmtSiteTime(event.at, zone)} · ${event.actor_name || "LineCare"}`)),
       change(event),
       noteOf(event, zone))))
       : el("p", { class: "muted" }, "Nothing recorded yet."));

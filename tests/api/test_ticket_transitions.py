@@ -156,6 +156,7 @@ async def test_every_change_is_in_the_audit_trail(
         "kind": "transition",
         "note": "general fault, under warranty",
         "actor": "demo-desk",
+        "actor_name": "Service desk (demo)",
         "field": "status",
         "old_value": "registered",
         "new_value": "classified",

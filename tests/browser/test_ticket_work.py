@@ -26,6 +26,8 @@ DESK = {"Authorization": "Bearer demo-desk"}
 PHONE = ViewportSize(width=390, height=844)
 DESKTOP = ViewportSize(width=1400, height=1000)
 CALL_BACK = "Called Jonas Brandt back: the main drive runs hot since the early shift."
+# People read each other by name on the console; logins are for signing in.
+STAFF_LOGINS = re.compile(r"\bdemo-(?:desk|support|field-\d)\b")
 
 
 async def _status(page: Page) -> str:
@@ -51,7 +53,7 @@ async def _desk_classifies_and_dispatches(
     # Take the ticket: select it, assign it to oneself.
     await page.get_by_label(f"Select {number}").check()
     await page.get_by_role("button", name="Assign 1 ticket").click()
-    await expect(row).to_contain_text("demo-desk")
+    await expect(row).to_contain_text("Service desk (demo)")
     await screenshots.take(page, "desk", "assigned to me")
 
     # Its page: classify it with a note for the audit trail.
@@ -69,11 +71,16 @@ async def _desk_classifies_and_dispatches(
     await page.get_by_label("Tools to bring (comma-separated)").fill("bearing puller")
     await page.get_by_role("button", name="Dispatch to Field engineer Hamburg (demo)").click()
     await expect(page.locator(".ticket-title .status-pill").first).to_have_text("Dispatched")
+    await expect(
+        page.locator("p").filter(has_text=re.compile(r"dispatched .* by Service desk \(demo\)"))
+    ).to_be_visible()
+    await expect(page.locator("#page")).to_contain_text("Registered by")
+    assert STAFF_LOGINS.findall(await page.locator("#page").inner_text()) == []
     await screenshots.take(page, "desk", "dispatched")
 
 
 async def _engineer_works_the_job_on_a_phone(
-    browser: Browser, api_url: str, number: str, screenshots: ScreenshotBook
+    browser: Browser, api_url: str, ticket: int, number: str, screenshots: ScreenshotBook
 ) -> None:
     phone = await browser.new_context(
         base_url=api_url, viewport=PHONE, is_mobile=True, has_touch=True
@@ -97,6 +104,13 @@ async def _engineer_works_the_job_on_a_phone(
         await expect(job.locator(".status-pill")).to_have_text("On site")
         await _fits_the_screen(page)
         await screenshots.take(page, "field engineer", "on site")
+
+        # The job's ticket page names the people on it, not their logins.
+        await page.goto(f"/tickets/{ticket}")
+        await expect(page.get_by_role("heading", name=number)).to_be_visible()
+        await expect(page.locator("#page")).to_contain_text("Field engineer Hamburg (demo)")
+        assert STAFF_LOGINS.findall(await page.locator("#page").inner_text()) == []
+        await screenshots.take(page, "field engineer", "ticket page on a phone")
         watch.expect_clean()
     finally:
         await phone.close()
@@ -114,6 +128,13 @@ async def _customer_reads_it_in_plain_words(
         await expect(request).to_contain_text("Our engineer is with you")
         assert internal_terms(await page.locator("#page").inner_text()) == []
         await screenshots.take(page, "customer", "my requests")
+
+        # Their request's page: who did what in plain words, never a login.
+        await request.get_by_role("link").first.click()
+        await expect(page.get_by_text(f"Reference {number}")).to_be_visible()
+        text = await page.locator("#page").inner_text()
+        assert STAFF_LOGINS.findall(text) == [] and internal_terms(text) == []
+        await screenshots.take(page, "customer", "my request")
         watch.expect_clean()
         await sign_out(page)
     finally:
@@ -133,12 +154,14 @@ async def test_a_ticket_is_worked_through_the_buttons(
     watch = PageWatch.on(desk)
 
     await _desk_classifies_and_dispatches(desk, number, screenshots)
-    await _engineer_works_the_job_on_a_phone(browser, api_url, number, screenshots)
+    await _engineer_works_the_job_on_a_phone(browser, api_url, ticket, number, screenshots)
 
     # Back at the desk, the ticket reads on site, with the engineer's moves on its timeline.
     await desk.reload()
     await expect(desk.locator(".ticket-title .status-pill").first).to_have_text("On site")
     await expect(desk.get_by_text("En route → On site")).to_be_visible()
+    await expect(desk.locator(".timeline")).to_contain_text("Field engineer Hamburg (demo)")
+    assert STAFF_LOGINS.findall(await desk.locator("#page").inner_text()) == []
     await screenshots.take(desk, "desk", "on site")
     stored = (await api.get(f"/api/tickets/{ticket}", headers=DESK)).json()
     owners = (await api.get("/api/ticket-owners", headers=DESK)).json()

@@ -1,0 +1,110 @@
+"""People on tickets by name: the ticket, its timeline, its dispatch and its owners carry
+each person's display name beside the login; a customer reads the service team's people
+as the team, and none of their logins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from storage.connections import Pool
+from tests.api.conftest import DESK, NORDBRAU, SUPPORT
+from tests.api.dispatch_factories import Clock, classified_ticket, dispatch
+from tests.api.factories import T0
+
+pytestmark = pytest.mark.integration
+
+STAFF_LOGINS = ("demo-desk", "demo-support", "demo-field-1")
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> Iterator[Clock]:
+    fixed = Clock(T0)
+    app.state.ticket_clock = fixed
+    yield fixed
+
+
+async def test_the_desk_reads_who_registered_moved_and_dispatched_a_ticket_by_name(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    ticket = await classified_ticket(client)
+    assert (await dispatch(client, ticket, "demo-field-1")).status_code == 201
+    assigned = await client.post(
+        "/api/tickets/assignments",
+        json={"owner": "demo-support", "ticket_ids": [ticket]},
+        headers=DESK,
+    )
+
+    body = (await client.get(f"/api/tickets/{ticket}", headers=DESK)).json()
+    order = (await client.get(f"/api/tickets/{ticket}/dispatch", headers=DESK)).json()
+    owners = (await client.get("/api/ticket-owners", headers=DESK)).json()
+
+    assert (body["created_by"], body["created_by_name"]) == ("demo-desk", "Service desk (demo)")
+    assert {(e["kind"], e["actor"], e["actor_name"]) for e in body["events"]} >= {
+        ("registered", "demo-desk", "Service desk (demo)"),
+        ("dispatch", "demo-desk", "Service desk (demo)"),
+    }
+    assignment = order["assignment"]
+    assert (assignment["dispatched_by"], assignment["dispatched_by_name"]) == (
+        "demo-desk",
+        "Service desk (demo)",
+    )
+    assert assignment["engineer_name"] == "Field engineer Hamburg (demo)"
+    assert assigned.json()["owner_name"] == "Support engineer (demo)"
+    mine = next(o for o in owners if o["ticket_id"] == ticket)
+    assert (mine["owner_name"], mine["assigned_by_name"]) == (
+        "Support engineer (demo)",
+        "Service desk (demo)",
+    )
+
+
+async def test_a_person_without_an_account_any_more_is_named_by_login(
+    client: httpx.AsyncClient, seeded_pool: Pool, clock: Clock
+) -> None:
+    ticket = await classified_ticket(client)
+    async with seeded_pool.connection() as conn:
+        await conn.execute(
+            "INSERT INTO ticket_events (ticket_id, at, kind, note, actor)"
+            " VALUES (%s, %s, 'note', 'Called the plant', 'former-desk')",
+            (ticket, T0),
+        )
+
+    body = (await client.get(f"/api/tickets/{ticket}", headers=SUPPORT)).json()
+
+    noted = next(e for e in body["events"] if e["kind"] == "note")
+    assert (noted["actor"], noted["actor_name"]) == ("former-desk", "former-desk")
+    automatic = [e for e in body["events"] if e["actor"] is None]
+    assert all(e["actor_name"] is None for e in automatic)
+
+
+async def test_a_customer_reads_the_service_team_and_their_own_people_but_no_staff_login(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    by_desk = await classified_ticket(client)
+    own = await client.post(
+        "/api/tickets",
+        json={"line_id": "line-1", "machine_id": "l1-filler", "summary": "Capper jams"},
+        headers=NORDBRAU,
+    )
+    assert own.status_code == 201, own.text
+
+    desk_ticket = await client.get(f"/api/tickets/{by_desk}", headers=NORDBRAU)
+    listed = await client.get("/api/tickets", headers=NORDBRAU)
+
+    body = desk_ticket.json()
+    assert (body["created_by"], body["created_by_name"]) == (None, "LineCare service team")
+    assert {e["actor_name"] for e in body["events"]} <= {"LineCare service team", None}
+    for text in (desk_ticket.text, listed.text):
+        # Each login found, with what stands before it.
+        leaks = [
+            text[max(0, text.find(x) - 80) : text.find(x) + 20] for x in STAFF_LOGINS if x in text
+        ]
+        assert not leaks
+    mine = next(t for t in listed.json() if t["id"] == own.json()["id"])
+    assert (mine["created_by"], mine["created_by_name"]) == (
+        "demo-nordbrau",
+        "Nordbrau plant (demo)",
+    )

@@ -57,6 +57,7 @@ from models.condition_forecast import HealthForecast
 from models.plant import Plant, Severity
 from storage import alert_store, anomaly_store, forecast_store, maintenance_store, ticket_store
 from storage.connections import Connection, Pool
+from storage.customer_scope import EVERY_CUSTOMER
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +125,9 @@ async def _cycle_forecast(
     conn: Connection, plant: Plant, machine_id: str, rule: PredictedLimitRule, now: datetime
 ) -> AlertReport:
     """Raise, refresh or close the machine's predicted-limit alert from its latest forecast."""
-    forecast = (await forecast_store.latest_forecasts(conn, machine_ids=[machine_id])).get(
-        machine_id
-    )
+    forecast = (
+        await forecast_store.latest_forecasts(conn, machine_ids=[machine_id], scope=EVERY_CUSTOMER)
+    ).get(machine_id)
     if forecast is None:
         return AlertReport()
     current = await alert_store.find_open_alert(conn, machine_id=machine_id, rule=rule.name)
@@ -311,9 +312,9 @@ async def _raise(
     if await join_open_ticket(conn, alert=alert, now=now) is not None:
         return AlertReport(opened=(alert.id,))
     draft = draft_ticket(alert, episode, plant, received_at=now)
-    forecast = (await forecast_store.latest_forecasts(conn, machine_ids=[machine_id])).get(
-        machine_id
-    )
+    forecast = (
+        await forecast_store.latest_forecasts(conn, machine_ids=[machine_id], scope=EVERY_CUSTOMER)
+    ).get(machine_id)
     if forecast is not None:
         outlook = outlook_text(forecast, _site_zone(plant, machine_id))
         draft = replace(draft, symptoms=f"{draft.symptoms}\nOutlook: {outlook}")

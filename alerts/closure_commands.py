@@ -30,6 +30,7 @@ from models.tickets import Ticket, TicketStatus
 from models.users import Role, User
 from storage import service_report_store, ticket_store
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 
 S = TicketStatus
 MAY_SIGN = frozenset({Role.CUSTOMER, Role.DESK, Role.ADMIN})
@@ -148,7 +149,7 @@ async def sign_off(
                 user,
                 f"the ticket is {ticket.status}: the customer signs off once it is verified",
             )
-        report = await service_report_store.report(conn, ticket_id=ticket_id)
+        report = await service_report_store.report(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
         if report is None:
             return _refusal(ticket, user, "there is no service report to sign off yet")
         target = S.SIGNED_OFF if accepted else S.REOPENED
@@ -248,7 +249,7 @@ async def record_survey(
             return refused.refusal
     if made != ticket_id:
         raise ClosureError("this Idempotency-Key was used for another ticket's survey")
-    found = await service_report_store.survey(conn, ticket_id=ticket_id)
+    found = await service_report_store.survey(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
     assert found is not None  # stored in this call or before
     return found, created
 
@@ -345,7 +346,7 @@ async def save_rca(
         gaps = rca_gaps(rca)
         if gaps:
             raise ClosureError(f"a root cause analysis needs {' and '.join(gaps)}")
-        earlier = await service_report_store.rca(conn, ticket_id=ticket_id)
+        earlier = await service_report_store.rca(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
         await service_report_store.save_rca(conn, rca=rca)
         await ticket_store.append_event(
             conn,

@@ -23,6 +23,7 @@ from models.tickets import Channel, Ticket, TicketRequest, TicketType
 from models.users import User
 from storage import inspection_store, ticket_store
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 
 # The template file lies beside the plant file.
 TEMPLATE_FILE_NAME = "inspection_templates.yaml"
@@ -128,7 +129,9 @@ async def ticket_for_finding(
         if finding is None:
             return None
         if finding.ticket_id is not None:
-            ticket = await ticket_store.get_ticket(conn, ticket_id=finding.ticket_id)
+            ticket = await ticket_store.get_ticket(
+                conn, ticket_id=finding.ticket_id, scope=EVERY_CUSTOMER
+            )
             assert ticket is not None  # referenced by the finding
             return FindingTicket(ticket, created=False)
         if finding.machine_id is None:

@@ -19,6 +19,7 @@ from models.knowledge import (
 )
 from storage import knowledge_store
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope
 
 # A fault-code match outranks any signal overlap (signal scores stay below 1).
 _CODE_SCORE = 10.0
@@ -57,10 +58,17 @@ def _signal_overlap(shared: int, of_fault: int, of_entry: int) -> float:
 
 
 async def links_for(
-    conn: Connection, *, context: FaultContext, viewer: Viewer, limit: int = 10
+    conn: Connection,
+    *,
+    context: FaultContext,
+    viewer: Viewer,
+    scope: CustomerScope,
+    limit: int = 10,
 ) -> list[KnowledgeLink]:
-    """The entries the viewer may read that the fault links to, best first."""
+    """The entries the viewer may read within the scope that the fault links to, best first."""
     if not context.fault_codes and not context.signals:
         return []
-    candidates = await knowledge_store.link_candidates(conn, context=context, viewer=viewer)
+    candidates = await knowledge_store.link_candidates(
+        conn, context=context, viewer=viewer, scope=scope
+    )
     return rank_links(context, candidates, limit=limit)

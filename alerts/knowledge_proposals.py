@@ -31,6 +31,7 @@ from models.service_report import CapaKind, RootCauseAnalysis, ServiceReport
 from models.tickets import Ticket
 from storage import knowledge_store, service_report_store, ticket_store
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +166,8 @@ async def propose_from_ticket(
     scrub = await knowledge_store.customer_words(conn)
     scrub += tuple(w for w in (ticket.draft.contact_name, ticket.draft.contact_email) if w)
     lesson = lesson_of(
-        await service_report_store.report(conn, ticket_id=ticket.id),
-        await service_report_store.rca(conn, ticket_id=ticket.id),
+        await service_report_store.report(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER),
+        await service_report_store.rca(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER),
         scrub,
     )
     if lesson is None:
@@ -174,7 +175,9 @@ async def propose_from_ticket(
             f"ticket {ticket.number} has no service report and no root cause analysis yet"
         )
     context = await fault_context_of(conn, ticket=ticket)
-    links = await links_for(conn, context=context, viewer=STAFF_VIEWER, limit=1)
+    links = await links_for(
+        conn, context=context, viewer=STAFF_VIEWER, limit=1, scope=EVERY_CUSTOMER
+    )
     note = "proposed from a reviewed ticket"
     if links:
         entry = await knowledge_store.lock_entry(conn, entry_id=links[0].entry.id)
@@ -215,7 +218,7 @@ async def propose_after_review(conn: Connection, *, ticket_id: int, at: datetime
     """
     try:
         async with conn.transaction():
-            ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
+            ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
             if ticket is None:
                 return
             result = await propose_from_ticket(

@@ -38,6 +38,7 @@ from models.plant import Line, MachinePlacement, Plant, Severity
 from models.tickets import Channel, Ticket, TicketRequest, TicketStatus, TicketType
 from storage import maintenance_store, ticket_store, ticket_workflow_store
 from storage.connections import Connection, Pool
+from storage.customer_scope import EVERY_CUSTOMER
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +238,9 @@ async def _follow_open(
             if occurrence.ticket_id is None:
                 continue
             async with conn.transaction():
-                ticket = await ticket_store.get_ticket(conn, ticket_id=occurrence.ticket_id)
+                ticket = await ticket_store.get_ticket(
+                    conn, ticket_id=occurrence.ticket_id, scope=EVERY_CUSTOMER
+                )
                 assert ticket is not None  # referenced by the occurrence
                 if ticket.status in WORK_DONE:
                     if await _record_done(conn, occurrence, ticket, now=now):

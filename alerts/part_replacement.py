@@ -27,6 +27,7 @@ from models.stock import (
 )
 from storage import parts_store, stock_store
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +171,7 @@ async def _check_fit(conn: Connection, job: _Job, part_number: str) -> None:
 
 
 async def _installed_now(conn: Connection, job: _Job) -> InstalledPart | None:
-    items = await parts_store.installed_parts(conn, machine_id=job.machine_id)
+    items = await parts_store.installed_parts(conn, machine_id=job.machine_id, scope=EVERY_CUSTOMER)
     return next((item for item in items if item.position == job.position), None)
 
 
@@ -361,7 +362,9 @@ async def _send_back(conn: Connection, job: _Job, line: ReportLine) -> list[str]
 
 
 async def _removed_part_number(conn: Connection, job: _Job, serial: str) -> str | None:
-    history = await parts_store.installed_parts(conn, machine_id=job.machine_id, with_history=True)
+    history = await parts_store.installed_parts(
+        conn, machine_id=job.machine_id, with_history=True, scope=EVERY_CUSTOMER
+    )
     return next(
         (
             item.part_number

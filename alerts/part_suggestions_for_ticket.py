@@ -23,6 +23,7 @@ from models.parts import Part
 from models.tickets import Ticket
 from storage import knowledge_store, parts_store
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.part_suggestion_queries import part_stock, service_records
 
 
@@ -64,7 +65,10 @@ async def suggest_for_ticket(
     repairs = judge_outcomes(records, now=now)
     context = FaultContext(fault.machine_model, fault.fault_codes, fault.signals)
     knowledge = tuple(
-        _prior(link) for link in await links_for(conn, context=context, viewer=STAFF_VIEWER)
+        _prior(link)
+        for link in await links_for(
+            conn, context=context, viewer=STAFF_VIEWER, scope=EVERY_CUSTOMER
+        )
     )
     catalogue = {
         e.part.part_number: e.part

@@ -29,6 +29,7 @@ from models.stock import MovementKind
 from models.users import User
 from storage import parts_store, stock_store, ticket_store
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.part_suggestion_queries import ticket_part_movements
 
 
@@ -53,7 +54,7 @@ async def file_report_booking_parts(
             )
             if not isinstance(filed, ServiceReport):
                 return filed
-            ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
+            ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
             assert ticket is not None  # the report was just filed on it
             booked: list[str] = []
             for part in draft.parts:

@@ -14,6 +14,7 @@ from models.service_report import RcaRequirement
 from models.tickets import Ticket, TicketStatus
 from storage import service_report_store, ticket_store
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 
 
 async def rca_requirement_of(conn: Connection, *, ticket: Ticket) -> RcaRequirement:
@@ -37,7 +38,7 @@ async def archive_blocker_of(conn: Connection, *, ticket: Ticket) -> str | None:
     if ticket.status is not TicketStatus.REVIEWED:
         return None
     requirement = await rca_requirement_of(conn, ticket=ticket)
-    rca = await service_report_store.rca(conn, ticket_id=ticket.id)
+    rca = await service_report_store.rca(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
     return archive_blocker(requirement, rca, ticket_id=ticket.id)
 
 

@@ -24,6 +24,7 @@ from models.tickets import Ticket, TicketStatus
 from models.users import Role, User
 from storage import dispatch_store, ticket_store, ticket_workflow_store
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 
 # Who may say that a ticket changes the line, and who approves it (the technical lead).
 _MAY_FLAG_CHANGE = frozenset({Role.DESK, Role.SUPPORT, Role.ADMIN})
@@ -111,7 +112,7 @@ async def move_ticket(
             await ticket_part_reservations.release_unused(
                 conn, ticket_id=ticket_id, actor=user.login, at=at
             )
-        moved = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
+        moved = await ticket_store.get_ticket(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
     assert moved is not None  # locked and changed in this transaction
     return moved
 
@@ -167,6 +168,6 @@ async def set_change_approval(
             old_value=old,
             new_value=new,
         )
-        changed = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
+        changed = await ticket_store.get_ticket(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
     assert changed is not None
     return changed

@@ -27,6 +27,7 @@ from models.plant import Line, Plant
 from models.tickets import MachineStop, SlaClockKind, Ticket, TicketStatus
 from storage import machine_event_reader, ticket_store, ticket_workflow_store
 from storage.connections import Connection, Pool
+from storage.customer_scope import EVERY_CUSTOMER
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ async def _add_stops(conn: Connection, plant: Plant, ticket: Ticket, now: dateti
     claimed = await ticket_workflow_store.claimed_stop_starts(
         conn, ticket_id=ticket.id, machine_id=ticket.draft.machine_id
     )
-    events = await ticket_store.ticket_events(conn, ticket_id=ticket.id)
+    events = await ticket_store.ticket_events(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
     running_again = [e.at for e in events if e.kind == "machine_running"]
     regraded = False
     current = ticket
@@ -198,5 +199,5 @@ async def _add_stop(
         ),
     )
     log.info("stop of %s re-graded ticket %s", stop.machine_id, ticket.number)
-    reread = await ticket_store.get_ticket(conn, ticket_id=ticket.id)
+    reread = await ticket_store.get_ticket(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
     return reread if reread is not None else ticket

@@ -44,6 +44,7 @@ from storage import (
     ticket_evidence_store,
 )
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 
 log = logging.getLogger(__name__)
 
@@ -231,13 +232,20 @@ async def capture_evidence(
     scores = await anomaly_store.recent_scores(
         conn, machine_id=machine.id, until=now, limit=settings.score_history
     )
-    forecasts = await forecast_store.latest_forecasts(conn, machine_ids=[machine.id])
+    forecasts = await forecast_store.latest_forecasts(
+        conn, machine_ids=[machine.id], scope=EVERY_CUSTOMER
+    )
     events_since = now - settings.events_lookback
     plc_events = await plc_event_store.list_plc_events(
-        conn, machine_ids=[machine.id], since=events_since, until=now, limit=settings.max_events
+        conn,
+        machine_ids=[machine.id],
+        since=events_since,
+        until=now,
+        limit=settings.max_events,
+        scope=EVERY_CUSTOMER,
     )
     downtimes = await downtime_store.list_downtimes(
-        conn, machine_ids=[machine.id], since=events_since, until=now
+        conn, machine_ids=[machine.id], since=events_since, until=now, scope=EVERY_CUSTOMER
     )
     impacts = [
         await _oee_impact(conn, OeeScope.MACHINE, machine.id, now, settings),
@@ -275,7 +283,12 @@ async def _oee_impact(
 ) -> OeeImpact:
     # Two days reach back past a weekend's night shift to the shift before the current one.
     shifts = await oee_store.list_oee(
-        conn, scope=scope, subject_ids=[subject_id], since=now - timedelta(days=2), until=now
+        conn,
+        scope=scope,
+        subject_ids=[subject_id],
+        since=now - timedelta(days=2),
+        until=now,
+        customer_scope=EVERY_CUSTOMER,
     )
     until = normal_until(shifts, now=now)
     normal = await oee_store.oee_for_range(
@@ -284,6 +297,7 @@ async def _oee_impact(
         subject_ids=[subject_id],
         since=until - timedelta(days=settings.normal_days),
         until=until,
+        customer_scope=EVERY_CUSTOMER,
     )
     return oee_impact(
         scope,

@@ -22,6 +22,7 @@ from models.tickets import Ticket, TicketRequest
 from models.users import User
 from storage import ticket_store, ticket_workflow_store
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +133,8 @@ async def _earlier(conn: Connection, user: User, key: str, plant: Plant) -> Regi
     ticket_id = await ticket_workflow_store.ticket_for_key(conn, user_id=user.id, key=key)
     if ticket_id is None:
         return None
-    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
+    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
     assert ticket is not None  # the key references it
-    events = await ticket_store.ticket_events(conn, ticket_id=ticket_id)
+    events = await ticket_store.ticket_events(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
     notice = next((e.note for e in events if e.kind == "confirmation"), "")
     return Registration(ticket=ticket, confirmation=notice, created=False)

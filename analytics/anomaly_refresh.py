@@ -59,6 +59,7 @@ from storage.anomaly_store import replace_scores
 from storage.condition_model_codec import ModelDecodeError, state_from_json, state_to_json
 from storage.condition_scoring_store import ScoringPosition
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.running_condition_reader import (
     first_sample_time,
     sample_spacing,
@@ -284,11 +285,13 @@ async def refresh_anomaly(
         if p.machine.signals_of(SignalKind.CONDITION)
         and (machine_ids is None or p.machine.id in machine_ids)
     ]
-    positions = await condition_scoring_store.positions(conn, machine_ids=[m.id for m in machines])
+    positions = await condition_scoring_store.positions(
+        conn, machine_ids=[m.id for m in machines], scope=EVERY_CUSTOMER
+    )
     rescored = await _rewind_late_data(conn, ctx, positions)
     if rescored:
         positions = await condition_scoring_store.positions(
-            conn, machine_ids=[m.id for m in machines]
+            conn, machine_ids=[m.id for m in machines], scope=EVERY_CUSTOMER
         )
     trained: list[str] = []
     learning: list[LearningProgress] = []
@@ -297,7 +300,10 @@ async def refresh_anomaly(
     for machine in machines:
         try:
             usable = await condition_model_store.load_usable_model(
-                conn, machine_id=machine.id, signals=machine.signals_of(SignalKind.CONDITION)
+                conn,
+                machine_id=machine.id,
+                signals=machine.signals_of(SignalKind.CONDITION),
+                scope=EVERY_CUSTOMER,
             )
         except ModelDecodeError as error:
             log.warning("machine %s cannot be scored: %s", machine.id, error)

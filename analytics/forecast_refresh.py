@@ -11,6 +11,7 @@ from models.condition_model import ConditionModel, ScorerState
 from models.plant import Machine
 from storage import forecast_store
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 
 
 async def refresh_forecast(
@@ -25,9 +26,9 @@ async def refresh_forecast(
     """Store the outlook from the latest observations (trend, time to limit, shifts), unless
     the stored one is less than ``refresh_every_s`` older than ``until``."""
     settings = ctx.settings.forecast
-    previous = (await forecast_store.latest_forecasts(conn, machine_ids=[machine.id])).get(
-        machine.id
-    )
+    previous = (
+        await forecast_store.latest_forecasts(conn, machine_ids=[machine.id], scope=EVERY_CUSTOMER)
+    ).get(machine.id)
     every_s = settings.refresh_every_s
     if previous is not None and outlook_is_fresh(previous.computed_at, until, every_s):
         return

@@ -27,6 +27,7 @@ from models.plant import Machine, Plant, SignalKind
 from storage import alert_store, anomaly_store, condition_model_store, service_report_store
 from storage.condition_model_codec import ModelDecodeError
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.running_condition_reader import first_sample_time, sample_spacing
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ async def retrain_if_due(
     conn: Connection, ctx: RefreshContext, machine: Machine, state: ScorerState
 ) -> None:
     """Retrain on schedule or for new regimes (see ``analytics.model_lifecycle``)."""
-    rows = await condition_model_store.versions(conn, machine_id=machine.id)
+    rows = await condition_model_store.versions(conn, machine_id=machine.id, scope=EVERY_CUSTOMER)
     try:
         newest = rows[0].decoded()
     except (IndexError, ModelDecodeError):

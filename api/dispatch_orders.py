@@ -16,6 +16,7 @@ from models.plant import MachinePlacement, Plant
 from models.tickets import Ticket
 from storage import engineer_store, ticket_store
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope
 
 # How many earlier tickets of the machine the order lists; the link lists them all.
 _HISTORY_SHOWN = 10
@@ -24,12 +25,16 @@ _HISTORY_SHOWN = 10
 async def dispatch_order(
     conn: Connection, plant: Plant, ticket: Ticket, assignment: Assignment
 ) -> DispatchOrderPublic:
-    """The order for an assignment: the ticket, where, what to bring, documents, history."""
+    """The order for an assignment: the ticket, where, what to bring, documents, and the
+    machine's history among the ticket's customer's tickets."""
     placement = placement_of_ticket(plant, ticket)
     engineer = await engineer_store.find_field_engineer(conn, login=assignment.engineer_login)
     name = engineer.display_name if engineer else assignment.engineer_login
     earlier = await ticket_store.list_tickets(
-        conn, customer_id=None, machine_id=ticket.draft.machine_id, limit=_HISTORY_SHOWN + 1
+        conn,
+        scope=CustomerScope(customer_id=ticket.draft.customer_id),
+        machine_id=ticket.draft.machine_id,
+        limit=_HISTORY_SHOWN + 1,
     )
     return DispatchOrderPublic.of(
         ticket,
@@ -40,9 +45,12 @@ async def dispatch_order(
     )
 
 
-async def refusal_response(conn: Connection, refusal: Refusal, ticket_id: int) -> HTTPException:
-    """The 409 of a refused command, with the ticket's status and the moves open instead."""
-    current = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
+async def refusal_response(
+    conn: Connection, refusal: Refusal, ticket_id: int, scope: CustomerScope
+) -> HTTPException:
+    """The 409 of a refused command, with the ticket's status and the moves open instead;
+    404 for a ticket outside the scope."""
+    current = await ticket_store.get_ticket(conn, ticket_id=ticket_id, scope=scope)
     if current is None:
         return not_found("ticket", ticket_id)
     body = RefusalPublic(

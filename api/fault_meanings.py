@@ -13,15 +13,16 @@ from collections.abc import Iterable
 from models.knowledge import EntryContent, EntryKind, EntryStatus, KnowledgeQuery, Viewer
 from storage import knowledge_store
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope
 
 # (machine model, fault code) → meaning, first letter upper case.
 FaultMeanings = dict[tuple[str, int], str]
 
 
 async def fault_meanings(
-    conn: Connection, *, wanted: Iterable[tuple[str, int]], viewer: Viewer
+    conn: Connection, *, wanted: Iterable[tuple[str, int]], viewer: Viewer, scope: CustomerScope
 ) -> FaultMeanings:
-    """The meaning of each (model, code) the manual documents for this viewer."""
+    """The meaning of each (model, code) the manual documents for this viewer and scope."""
     found: FaultMeanings = {}
     for model, code in sorted(set(wanted)):
         hits = await knowledge_store.search(
@@ -33,6 +34,7 @@ async def fault_meanings(
                 limit=20,
             ),
             viewer=viewer,
+            scope=scope,
         )
         for hit in hits:
             content = hit.entry.shown.content

@@ -7,6 +7,9 @@ every few seconds. Each machine's update is serialised once and handed to every
 subscriber by swapping an ``asyncio.Event``: a waiting stream wakes, reads the
 newest payload and sends it.
 
+The poller reads every customer's rows (``EVERY_CUSTOMER``): one query serves the
+streams of all users; who may watch a machine is checked when a stream opens.
+
 Overflow policy: a stream that cannot keep up skips to the newest payload; live
 values are a state, not a log, so nothing a reader needs is lost.
 """
@@ -33,6 +36,7 @@ from models.states import TimeCategory
 from storage import anomaly_store, condition_model_store, condition_scoring_store
 from storage.condition_model_codec import ModelDecodeError
 from storage.connections import Connection, Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.machine_status_store import list_machine_status
 from storage.telemetry_queries import latest_values
 
@@ -126,9 +130,12 @@ class LiveBroadcaster:
 
     async def _poll(self, machines: list[str]) -> None:
         async with self._pool.connection() as conn:
-            latest = await latest_values(conn, machine_ids=machines, signals=self._signals)
+            latest = await latest_values(
+                conn, machine_ids=machines, signals=self._signals, scope=EVERY_CUSTOMER
+            )
             recorded = {
-                s.machine_id: s for s in await list_machine_status(conn, machine_ids=machines)
+                s.machine_id: s
+                for s in await list_machine_status(conn, machine_ids=machines, scope=EVERY_CUSTOMER)
             }
             due = time.monotonic() - self._models_at >= self._model_refresh_s
             if due or any(m not in self._models for m in machines):
@@ -158,14 +165,19 @@ class LiveBroadcaster:
     async def _model_facts(
         self, conn: Connection, machines: Sequence[str], latest: Sequence[LatestValue]
     ) -> dict[str, ModelFacts]:
-        scores = await anomaly_store.latest_scores(conn, machine_ids=machines)
-        positions = await condition_scoring_store.positions(conn, machine_ids=machines)
+        scores = await anomaly_store.latest_scores(conn, machine_ids=machines, scope=EVERY_CUSTOMER)
+        positions = await condition_scoring_store.positions(
+            conn, machine_ids=machines, scope=EVERY_CUSTOMER
+        )
         facts: dict[str, ModelFacts] = {}
         for machine_id in machines:
             machine = self._plant.placement_of(machine_id).machine
             try:
                 usable = await condition_model_store.load_usable_model(
-                    conn, machine_id=machine_id, signals=[s.name for s in machine.signals]
+                    conn,
+                    machine_id=machine_id,
+                    signals=[s.name for s in machine.signals],
+                    scope=EVERY_CUSTOMER,
                 )
             except ModelDecodeError:
                 facts[machine_id] = ModelFacts(analysis="unscored", freshness=None)

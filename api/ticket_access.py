@@ -20,7 +20,7 @@ async def visible_ticket(conn: Connection, user: User, ticket_id: int) -> Ticket
     """
     if not await ticket_within(conn, ticket_id=ticket_id, scope=scope_of(user)):
         raise not_found("ticket", ticket_id)
-    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
+    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id, scope=scope_of(user))
     if ticket is None or not can_see(user, ticket.draft.customer_id):
         raise not_found("ticket", ticket_id)
     if not await ticket_commands.works_on(conn, ticket_id=ticket_id, user=user):

@@ -66,6 +66,7 @@ from services.postgres_cluster import dsn as cluster_dsn
 from settings.linecare_settings import Settings
 from storage.anomaly_store import score_history
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.database import open_pool, prepare_database
 from storage.telemetry_writer import write_readings
 
@@ -390,7 +391,11 @@ async def _latencies(
     async with pool.connection() as conn:
         for machine in machines:
             scores = await score_history(
-                conn, machine_id=machine, since=since, until=since + timedelta(days=1)
+                conn,
+                machine_id=machine,
+                since=since,
+                until=since + timedelta(days=1),
+                scope=EVERY_CUSTOMER,
             )
             completes = raising_observation(scores, rule) + settle
             latencies.append(seen[machine] - landing_of(batches, completes))

@@ -58,6 +58,7 @@ from services.free_ports import free_port
 from services.postgres_cluster import ClusterSpec, dsn
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.database import ensure_database, open_pool
 from storage.downtime_store import downtime_pareto, list_downtimes
 from storage.oee_store import list_oee, oee_by_period, oee_for_range
@@ -415,7 +416,14 @@ async def serve_report(
 ) -> None:
     async with pool.connection() as conn:
         for scope, subjects in ((OeeScope.LINE, [LINE]), (OeeScope.MACHINE, list(machines))):
-            await oee_for_range(conn, scope=scope, subject_ids=subjects, since=since, until=until)
+            await oee_for_range(
+                conn,
+                scope=scope,
+                subject_ids=subjects,
+                since=since,
+                until=until,
+                customer_scope=EVERY_CUSTOMER,
+            )
         await oee_by_period(
             conn,
             scope=OeeScope.LINE,
@@ -424,10 +432,17 @@ async def serve_report(
             until=until,
             period="day",
             timezone=ZONE,
+            customer_scope=EVERY_CUSTOMER,
         )
-        await downtime_pareto(conn, machine_ids=machines, since=since, until=until)
-        await list_downtimes(conn, machine_ids=machines, since=since, until=until, limit=500)
-        await machine_reliability(conn, machine_ids=machines, since=since, until=until)
+        await downtime_pareto(
+            conn, machine_ids=machines, since=since, until=until, scope=EVERY_CUSTOMER
+        )
+        await list_downtimes(
+            conn, machine_ids=machines, since=since, until=until, limit=500, scope=EVERY_CUSTOMER
+        )
+        await machine_reliability(
+            conn, machine_ids=machines, since=since, until=until, scope=EVERY_CUSTOMER
+        )
 
 
 @contextmanager
@@ -471,7 +486,12 @@ async def run(days: int, machines: int) -> dict[str, object]:
                 report_times.append(time.perf_counter() - began)
             async with pool.connection() as conn:
                 stored = await list_oee(
-                    conn, scope=OeeScope.MACHINE, subject_ids=machine_ids, since=START, until=end
+                    conn,
+                    scope=OeeScope.MACHINE,
+                    subject_ids=machine_ids,
+                    since=START,
+                    until=end,
+                    customer_scope=EVERY_CUSTOMER,
                 )
         finally:
             await pool.close()

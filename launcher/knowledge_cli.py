@@ -42,6 +42,7 @@ from models.knowledge import (
 from settings.linecare_settings import Settings
 from storage import knowledge_store
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 
 _Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -203,7 +204,9 @@ async def import_manual(
                 created += 1
                 continue
             state = await knowledge_store.lock_entry(conn, entry_id=entry_id)
-            current = await knowledge_store.get_entry(conn, entry_id=entry_id, viewer=STAFF_VIEWER)
+            current = await knowledge_store.get_entry(
+                conn, entry_id=entry_id, viewer=STAFF_VIEWER, scope=EVERY_CUSTOMER
+            )
             assert state is not None and current is not None  # found by key just now
             if state.status is EntryStatus.RETIRED:
                 retired += 1
@@ -322,7 +325,9 @@ async def _search(args: argparse.Namespace, settings: Settings) -> int:
         statuses=(EntryStatus(args.status),) if args.status else (),
     )
     async with await psycopg.AsyncConnection.connect(settings.dsn(), autocommit=True) as conn:
-        hits = await knowledge_store.search(conn, query=query, viewer=STAFF_VIEWER)
+        hits = await knowledge_store.search(
+            conn, query=query, viewer=STAFF_VIEWER, scope=EVERY_CUSTOMER
+        )
     if not hits:
         print("no entries match", file=sys.stderr)
         return 2

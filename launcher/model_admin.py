@@ -24,6 +24,7 @@ from settings.linecare_settings import Settings
 from storage import condition_model_store
 from storage.condition_model_codec import ModelDecodeError, model_to_json
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -69,7 +70,7 @@ async def _list(conn: Connection, machine: str | None) -> None:
 
 
 async def _show(conn: Connection, machine: str, version: int | None) -> int:
-    rows = await condition_model_store.versions(conn, machine_id=machine)
+    rows = await condition_model_store.versions(conn, machine_id=machine, scope=EVERY_CUSTOMER)
     row = next(
         (r for r in rows if (r.version == version if version else r.status is ModelStatus.ACTIVE)),
         None,

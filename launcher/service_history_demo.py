@@ -25,6 +25,7 @@ from models.tickets import (
 )
 from storage import service_report_store, ticket_store, ticket_workflow_store
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 
 HISTORY_AUTHOR = "demo-history"
 _BEARING = ("vibration_rms", "bearing_temp")
@@ -65,7 +66,7 @@ async def seed_service_history(conn: Connection, *, plant: Plant, now: datetime)
     """Add the past tickets unless they are there; how many were added."""
     for machine_id in {p.machine_id for p in _HISTORY}:
         seeded = await ticket_store.list_tickets(
-            conn, customer_id=None, machine_id=machine_id, limit=200
+            conn, scope=EVERY_CUSTOMER, machine_id=machine_id, limit=200
         )
         if any(t.draft.created_by == HISTORY_AUTHOR for t in seeded):
             return 0

@@ -16,11 +16,13 @@ from psycopg.errors import UniqueViolation
 from models.alerts import Alert, AlertStatus
 from models.plant import Severity
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope, scope_filter
 
 _COLUMNS = """
     a.id, a.machine_id, a.rule, a.severity, a.status, a.opened_at, a.last_seen_at,
     a.peak_score, a.signals, a.message, a.ticket_id, a.raised_at
 """
+_CUSTOMER_IN_SCOPE = scope_filter("customer", "c.id")
 
 
 async def open_alert(
@@ -185,12 +187,12 @@ async def link_ticket(conn: Connection, *, alert_id: int, ticket_id: int) -> Non
 async def list_alerts(
     conn: Connection,
     *,
-    customer_id: str | None,
+    scope: CustomerScope,
     open_only: bool = False,
     limit: int = 100,
     offset: int = 0,
 ) -> list[Alert]:
-    """Alerts newest first, of one customer's machines or (None) of all customers."""
+    """Alerts of the scope's machines, newest first."""
     cursor = await conn.execute(
         f"""
         SELECT {_COLUMNS}
@@ -199,12 +201,12 @@ async def list_alerts(
         JOIN lines l ON l.id = m.line_id
         JOIN sites s ON s.id = l.site_id
         JOIN customers c ON c.id = s.customer_id
-        WHERE (%(customer_id)s::text IS NULL OR c.id = %(customer_id)s)
+        WHERE {_CUSTOMER_IN_SCOPE}
           AND (NOT %(open_only)s OR a.status = 'open')
         ORDER BY a.opened_at DESC, a.id DESC
         LIMIT %(limit)s OFFSET %(offset)s
         """,
-        {"customer_id": customer_id, "open_only": open_only, "limit": limit, "offset": offset},
+        {**scope.params, "open_only": open_only, "limit": limit, "offset": offset},
     )
     return [_alert(row) for row in await cursor.fetchall()]
 

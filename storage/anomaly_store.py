@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 
 from models.anomaly import AnomalyScore, SignalContribution
 from storage.connections import Connection
-from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
+from storage.customer_scope import CustomerScope, scope_filter
 
 _INSERT_SCORE = """
 INSERT INTO anomaly_scores (time, machine_id, score, contributions, model_version)
@@ -124,7 +124,7 @@ async def score_history(
     machine_id: str,
     since: datetime,
     until: datetime,
-    scope: CustomerScope = EVERY_CUSTOMER,
+    scope: CustomerScope,
 ) -> list[AnomalyScore]:
     """A machine's scores timed in ``[since, until)``, oldest first; none outside the scope."""
     cursor = await conn.execute(
@@ -134,7 +134,7 @@ async def score_history(
 
 
 async def latest_scores(
-    conn: Connection, *, machine_ids: Sequence[str], scope: CustomerScope = EVERY_CUSTOMER
+    conn: Connection, *, machine_ids: Sequence[str], scope: CustomerScope
 ) -> dict[str, AnomalyScore]:
     """The newest score of each of the scope's machines; machines never scored are absent."""
     cursor = await conn.execute(_LATEST, {"machines": list(machine_ids), **scope.params})

@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 from models.condition_model import ConditionModel, ModelStatus, StoredModel
 from storage.condition_model_codec import ModelDecodeError, model_from_json, model_to_json
 from storage.connections import Connection
-from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
+from storage.customer_scope import CustomerScope, scope_filter
 
 _INSERT = """
 INSERT INTO condition_models
@@ -117,9 +117,7 @@ async def _retire_active(conn: Connection, machine_id: str) -> None:
     )
 
 
-async def versions(
-    conn: Connection, *, machine_id: str, scope: CustomerScope = EVERY_CUSTOMER
-) -> list[ModelRow]:
+async def versions(conn: Connection, *, machine_id: str, scope: CustomerScope) -> list[ModelRow]:
     """Every stored version of the machine's models, newest first; none outside the scope."""
     cursor = await conn.execute(_VERSIONS, {"machine": machine_id, **scope.params})
     return [_row(r) for r in await cursor.fetchall()]
@@ -179,7 +177,7 @@ async def load_usable_model(
     *,
     machine_id: str,
     signals: Collection[str],
-    scope: CustomerScope = EVERY_CUSTOMER,
+    scope: CustomerScope,
 ) -> UsableModel | None:
     """The active model, or the newest earlier version that works; None without an
     active model. Raises ModelDecodeError when no version up to the active one works.

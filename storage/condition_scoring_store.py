@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 
 from models.condition_model import LearningProgress
 from storage.connections import Connection
-from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
+from storage.customer_scope import CustomerScope, scope_filter
 
 _UPSERT_PROGRESS = """
 INSERT INTO condition_scoring AS s
@@ -72,7 +72,7 @@ class ScoringPosition:
 
 
 async def positions(
-    conn: Connection, *, machine_ids: Sequence[str], scope: CustomerScope = EVERY_CUSTOMER
+    conn: Connection, *, machine_ids: Sequence[str], scope: CustomerScope
 ) -> dict[str, ScoringPosition]:
     """Where scoring stands for each of the scope's machines; machines not started are absent."""
     cursor = await conn.execute(_SELECT, {"machines": list(machine_ids), **scope.params})

@@ -3,7 +3,10 @@
 The first wall is in the queries themselves: a storage function that serves a
 customer's data takes a ``CustomerScope`` and adds ``scope_filter(...)`` to its
 WHERE clause, so a call naming another customer's machine, line or ticket returns
-nothing even if the route forgot its own check.
+nothing even if the route forgot its own check. The scope is a required keyword, never
+a default: routes pass ``api.access_scope.scope_of(user)``, and code that acts for the
+service provider itself (analytics, alerts, the collector, the launcher's tools, the
+benchmarks) says so by passing ``EVERY_CUSTOMER``.
 
 The second wall is the database's: a connection that serves a customer user switches
 to the role ``linecare_customer`` and names the customer in the setting

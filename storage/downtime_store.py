@@ -13,7 +13,7 @@ from datetime import datetime
 
 from models.oee import DowntimeEvent, ParetoEntry, ShiftDowntime
 from storage.connections import Connection
-from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
+from storage.customer_scope import CustomerScope, scope_filter
 
 _COPY = (
     "COPY downtime_events (machine_id, shift_start, started, ended, category, fault_code,"
@@ -90,7 +90,7 @@ async def list_downtimes(
     since: datetime,
     until: datetime,
     limit: int = 500,
-    scope: CustomerScope = EVERY_CUSTOMER,
+    scope: CustomerScope,
 ) -> list[DowntimeEvent]:
     """The machines' stops overlapping ``[since, until)``, oldest first, at most ``limit``;
     none of machines outside the scope.
@@ -130,7 +130,7 @@ async def downtime_pareto(
     machine_ids: Sequence[str],
     since: datetime,
     until: datetime,
-    scope: CustomerScope = EVERY_CUSTOMER,
+    scope: CustomerScope,
 ) -> list[ParetoEntry]:
     """Downtime per reason over the shifts starting in ``[since, until)``, largest first,
     of the scope's machines.

@@ -9,7 +9,7 @@ from psycopg.types.json import Jsonb
 
 from models.condition_forecast import HealthForecast, SignalForecast
 from storage.connections import Connection
-from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
+from storage.customer_scope import CustomerScope, scope_filter
 
 _UPSERT = """
 INSERT INTO condition_forecasts
@@ -71,7 +71,7 @@ async def save_forecast(conn: Connection, *, forecast: HealthForecast) -> None:
 
 
 async def latest_forecasts(
-    conn: Connection, *, machine_ids: Sequence[str], scope: CustomerScope = EVERY_CUSTOMER
+    conn: Connection, *, machine_ids: Sequence[str], scope: CustomerScope
 ) -> dict[str, HealthForecast]:
     """The newest forecast of each of the scope's machines; machines without one are absent."""
     cursor = await conn.execute(_SELECT, {"machines": list(machine_ids), **scope.params})

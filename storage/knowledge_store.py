@@ -28,6 +28,7 @@ from models.knowledge import (
     Viewer,
 )
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope, scope_filter
 
 # ts_headline marks hits with these; no entry text contains them (control characters).
 _START, _STOP = "\x01", "\x02"
@@ -53,6 +54,22 @@ _VISIBLE = """
     (%(staff)s OR (e.status <> 'retired' AND v.audience = 'customers'
                    AND v.machine_models && %(owned)s::text[]))
 """
+# The first wall, in the query: the knowledge base is the vendor's and shared, so a
+# customer's scope keeps the entries published for customers on a machine model one of
+# the customer's machines is, whatever the viewer passed says; the rest (drafts, internal
+# and retired entries, other models) is left out. What ties a version to one customer,
+# the ticket it was proposed from, reads NULL unless that ticket is the scope's own.
+_IN_SCOPE = """
+    (%(scope_customer)s::text IS NULL OR (
+        e.status <> 'retired' AND v.version = e.published_version AND v.audience = 'customers'
+        AND v.machine_models && ARRAY(
+            SELECT m.model FROM machines m JOIN lines l ON l.id = m.line_id
+            JOIN sites s ON s.id = l.site_id WHERE s.customer_id = %(scope_customer)s)))
+"""
+_SCOPED_VERSION_COLUMNS = _VERSION_COLUMNS.replace(
+    "v.source_ticket_id",
+    f"CASE WHEN {scope_filter('ticket', 'v.source_ticket_id')} THEN v.source_ticket_id END",
+)
 # The snippet comes from the text under the title (the title is shown anyway).
 _SNIPPET_TEXT = (
     "v.symptoms || ' ' || v.causes || ' ' || v.checks || ' ' || v.remedies || ' ' || v.body"
@@ -215,12 +232,16 @@ async def set_status(
     )
 
 
-async def get_entry(conn: Connection, *, entry_id: int, viewer: Viewer) -> KnowledgeEntry | None:
-    """The entry as the viewer sees it; None when it does not exist or is hidden from them."""
+async def get_entry(
+    conn: Connection, *, entry_id: int, viewer: Viewer, scope: CustomerScope
+) -> KnowledgeEntry | None:
+    """The entry as the viewer sees it; None when it does not exist or is hidden from them
+    or from the scope."""
     cursor = await conn.execute(
-        f"SELECT {_ENTRY_COLUMNS}, {_VERSION_COLUMNS} FROM knowledge_entries e {_SHOWN_JOIN}"
-        f" WHERE e.id = %(id)s AND {_VISIBLE}",
-        {"id": entry_id, **_viewer_params(viewer)},
+        f"SELECT {_ENTRY_COLUMNS}, {_SCOPED_VERSION_COLUMNS}"
+        f" FROM knowledge_entries e {_SHOWN_JOIN}"
+        f" WHERE e.id = %(id)s AND {_VISIBLE} AND {_IN_SCOPE}",
+        {"id": entry_id, **_viewer_params(viewer), **scope.params},
     )
     row = await cursor.fetchone()
     return None if row is None else _entry(row)
@@ -236,9 +257,11 @@ async def versions(conn: Connection, *, entry_id: int) -> list[EntryVersion]:
     return [_version(row) for row in await cursor.fetchall()]
 
 
-async def search(conn: Connection, *, query: KnowledgeQuery, viewer: Viewer) -> list[SearchHit]:
-    """Entries matching the filters; with text, ranked by ts_rank (title weighs most) with
-    highlighted snippets, else by title."""
+async def search(
+    conn: Connection, *, query: KnowledgeQuery, viewer: Viewer, scope: CustomerScope
+) -> list[SearchHit]:
+    """Entries within the scope matching the filters; with text, ranked by ts_rank (title
+    weighs most) with highlighted snippets, else by title."""
     params: dict[str, Any] = {
         "text": query.text.strip(),
         "model": query.machine_model,
@@ -249,6 +272,7 @@ async def search(conn: Connection, *, query: KnowledgeQuery, viewer: Viewer) -> 
         "offset": query.offset,
         "options": _HEADLINE_OPTIONS,
         **_viewer_params(viewer),
+        **scope.params,
     }
     searching = bool(params["text"])
     rank = "ts_rank(v.search, q)" if searching else "0.0"
@@ -259,9 +283,9 @@ async def search(conn: Connection, *, query: KnowledgeQuery, viewer: Viewer) -> 
     order = "rank DESC, e.id" if searching else "lower(v.title), e.id"
     cursor = await conn.execute(
         f"""
-        SELECT {_ENTRY_COLUMNS}, {_VERSION_COLUMNS}, {rank} AS rank, {snippet}
+        SELECT {_ENTRY_COLUMNS}, {_SCOPED_VERSION_COLUMNS}, {rank} AS rank, {snippet}
         FROM knowledge_entries e {_SHOWN_JOIN} {source}
-        WHERE {_VISIBLE} {matches}
+        WHERE {_VISIBLE} AND {_IN_SCOPE} {matches}
           AND (%(model)s::text IS NULL OR %(model)s = ANY(v.machine_models))
           AND (%(code)s::integer IS NULL OR %(code)s = ANY(v.fault_codes))
           AND (%(signal)s::text IS NULL OR %(signal)s = ANY(v.signals))
@@ -291,15 +315,15 @@ def snippet_parts(headline: str) -> tuple[SnippetPart, ...]:
 
 
 async def link_candidates(
-    conn: Connection, *, context: FaultContext, viewer: Viewer
+    conn: Connection, *, context: FaultContext, viewer: Viewer, scope: CustomerScope
 ) -> list[KnowledgeEntry]:
-    """Live entries for the context's machine model sharing a fault code or a signal with it
-    (unranked: ``alerts.knowledge_linking`` ranks them)."""
+    """Live entries within the scope for the context's machine model sharing a fault code or
+    a signal with it (unranked: ``alerts.knowledge_linking`` ranks them)."""
     cursor = await conn.execute(
         f"""
-        SELECT {_ENTRY_COLUMNS}, {_VERSION_COLUMNS}
+        SELECT {_ENTRY_COLUMNS}, {_SCOPED_VERSION_COLUMNS}
         FROM knowledge_entries e {_SHOWN_JOIN}
-        WHERE {_VISIBLE} AND e.status <> 'retired'
+        WHERE {_VISIBLE} AND {_IN_SCOPE} AND e.status <> 'retired'
           AND %(model)s = ANY(v.machine_models)
           AND (v.fault_codes && %(codes)s::integer[] OR v.signals && %(signals)s::text[])
         """,
@@ -308,6 +332,7 @@ async def link_candidates(
             "codes": sorted(context.fault_codes),
             "signals": sorted(context.signals),
             **_viewer_params(viewer),
+            **scope.params,
         },
     )
     return [_entry(row) for row in await cursor.fetchall()]
@@ -426,16 +451,17 @@ async def remember_key(conn: Connection, *, user_id: int, key: str, entry_id: in
 
 
 async def alert_fault(
-    conn: Connection, *, alert_id: int
+    conn: Connection, *, alert_id: int, scope: CustomerScope
 ) -> tuple[str, frozenset[str], frozenset[int]] | None:
-    """An alert's machine, its driving signals and the fault codes of its ticket's stops."""
+    """An alert's machine, its driving signals and the fault codes of its ticket's stops;
+    None for an alert of a machine outside the scope."""
     cursor = await conn.execute(
         "SELECT a.machine_id, a.signals, coalesce(array_agg(DISTINCT e.new_value::integer)"
         " FILTER (WHERE e.new_value ~ '^[0-9]{1,9}$'), '{}')"
         " FROM alerts a LEFT JOIN ticket_events e ON e.ticket_id = a.ticket_id"
         " AND e.kind = 'machine_stop' AND e.field = 'fault_code'"
-        " WHERE a.id = %s GROUP BY a.id",
-        (alert_id,),
+        f" WHERE a.id = %(alert)s AND {scope_filter('machine', 'a.machine_id')} GROUP BY a.id",
+        {"alert": alert_id, **scope.params},
     )
     row = await cursor.fetchone()
     if row is None:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from models.machine_status import MachineStatus, OfflineReason
 from storage.connections import Connection
-from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
+from storage.customer_scope import CustomerScope, scope_filter
 
 # A machine seen again after being offline: online from its first sample since.
 _BACK_ONLINE = """
@@ -135,7 +135,7 @@ async def record_down(conn: Connection, *, downs: Sequence[MachineDown]) -> list
 
 
 async def list_machine_status(
-    conn: Connection, *, machine_ids: Sequence[str], scope: CustomerScope = EVERY_CUSTOMER
+    conn: Connection, *, machine_ids: Sequence[str], scope: CustomerScope
 ) -> list[MachineStatus]:
     """The recorded status of the given machines of the scope; machines never recorded
     (or outside the scope) are left out."""

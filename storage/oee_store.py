@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from models.oee import LossCategory, LossEntry, OeeResult, OeeScope
 from models.oee_ratios import OeeTotals, rate
 from storage.connections import Connection
-from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
+from storage.customer_scope import CustomerScope, scope_filter
 
 Period = Literal["shift", "day", "week", "month"]
 
@@ -257,7 +257,7 @@ async def list_oee(
     subject_ids: Sequence[str],
     since: datetime,
     until: datetime,
-    customer_scope: CustomerScope = EVERY_CUSTOMER,
+    customer_scope: CustomerScope,
 ) -> list[OeeResult]:
     """Results of the given machines or lines for shifts overlapping ``[since, until)``,
     ordered by subject and shift start; none of subjects outside the customer scope."""
@@ -272,7 +272,7 @@ async def oee_for_range(
     subject_ids: Sequence[str],
     since: datetime,
     until: datetime,
-    customer_scope: CustomerScope = EVERY_CUSTOMER,
+    customer_scope: CustomerScope,
 ) -> list[OeeResult]:
     """One result per subject over ``[since, until)``: the stored shifts starting in it,
     times, counts and losses added up and the ratios taken again.
@@ -326,7 +326,7 @@ async def oee_by_period(
     until: datetime,
     period: Period,
     timezone: str,
-    customer_scope: CustomerScope = EVERY_CUSTOMER,
+    customer_scope: CustomerScope,
 ) -> list[OeeResult]:
     """Results per shift, local day, ISO week or month for trend charts, ordered by
     subject and period start.

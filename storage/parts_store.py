@@ -15,7 +15,7 @@ from typing import Any
 
 from models.parts import CatalogueEntry, InstalledPart, Money, Part, PartClass, PartFit
 from storage.connections import Connection
-from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
+from storage.customer_scope import CustomerScope, scope_filter
 
 _PART_COLUMNS = (
     "part_number, description, part_class, serialized, unit_cost, currency, supplier,"
@@ -191,7 +191,7 @@ async def installed_parts(
     *,
     machine_id: str,
     with_history: bool = False,
-    scope: CustomerScope = EVERY_CUSTOMER,
+    scope: CustomerScope,
 ) -> list[InstalledPart]:
     """What is in the machine now, by position; with history also what came out, newest last.
     Nothing for a machine outside the scope."""

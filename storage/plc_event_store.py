@@ -9,6 +9,7 @@ from psycopg.types.json import Jsonb
 
 from models.plc_events import PlcEvent
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope, scope_filter
 
 _INSERT = """
 INSERT INTO plc_events
@@ -17,10 +18,11 @@ VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (machine_id, event_id) DO NOTHING
 """
 
-_LIST = """
+_LIST = f"""
 SELECT time, machine_id, source_node, event_type, severity, fault_code, message, event_id, raw
 FROM plc_events
 WHERE machine_id = ANY(%(machine_ids)s) AND time >= %(since)s AND time < %(until)s
+  AND {scope_filter("machine", "machine_id")}
 ORDER BY time DESC, id DESC
 LIMIT %(limit)s
 """
@@ -56,12 +58,20 @@ async def list_plc_events(
     machine_ids: Sequence[str],
     since: datetime,
     until: datetime,
+    scope: CustomerScope,
     limit: int = 100,
 ) -> list[PlcEvent]:
-    """Events of ``machine_ids`` in [since, until), newest first, at most ``limit``."""
+    """Events of those of ``machine_ids`` within the scope in [since, until), newest first,
+    at most ``limit``."""
     cursor = await conn.execute(
         _LIST,
-        {"machine_ids": list(machine_ids), "since": since, "until": until, "limit": limit},
+        {
+            "machine_ids": list(machine_ids),
+            "since": since,
+            "until": until,
+            "limit": limit,
+            **scope.params,
+        },
     )
     return [
         PlcEvent(

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from models.oee import DowntimeCategory, OeeScope, ReliabilityFigures
 from storage.connections import Connection
-from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
+from storage.customer_scope import CustomerScope, scope_filter
 
 _RELIABILITY = f"""
 WITH running AS (
@@ -45,7 +45,7 @@ async def machine_reliability(
     machine_ids: Sequence[str],
     since: datetime,
     until: datetime,
-    scope: CustomerScope = EVERY_CUSTOMER,
+    scope: CustomerScope,
 ) -> list[ReliabilityFigures]:
     """MTBF and MTTR of each machine over ``[since, until)``, in the order asked for;
     a machine without data has zero running time and no failures, a machine outside

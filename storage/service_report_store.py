@@ -26,7 +26,7 @@ from models.service_report import (
     SurveyAnswers,
 )
 from storage.connections import Connection
-from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, scope_filter
+from storage.customer_scope import CustomerScope, scope_filter
 
 # The first wall: a read of a ticket's records names the ticket and its customer.
 _TICKET_IN_SCOPE = scope_filter("ticket", "ticket_id")
@@ -112,7 +112,7 @@ async def report(
     *,
     ticket_id: int,
     version: int | None = None,
-    scope: CustomerScope = EVERY_CUSTOMER,
+    scope: CustomerScope,
 ) -> ServiceReport | None:
     """A version of the ticket's report (None: the newest), or None when there is none or
     the ticket is outside the scope."""
@@ -216,9 +216,7 @@ async def insert_survey(conn: Connection, *, survey: Survey) -> bool:
     return cursor.rowcount == 1
 
 
-async def survey(
-    conn: Connection, *, ticket_id: int, scope: CustomerScope = EVERY_CUSTOMER
-) -> Survey | None:
+async def survey(conn: Connection, *, ticket_id: int, scope: CustomerScope) -> Survey | None:
     """The ticket's survey; None when unanswered or the ticket is outside the scope."""
     cursor = await conn.execute(
         "SELECT attitude, response_speed, technical_skill, effectiveness, overall, comments,"
@@ -295,7 +293,7 @@ async def save_rca(conn: Connection, *, rca: RootCauseAnalysis) -> None:
 
 
 async def rca(
-    conn: Connection, *, ticket_id: int, scope: CustomerScope = EVERY_CUSTOMER
+    conn: Connection, *, ticket_id: int, scope: CustomerScope
 ) -> RootCauseAnalysis | None:
     """The ticket's root cause analysis; None when there is none or the ticket is outside
     the scope (its actions are read only behind that first row)."""

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from models.readings import LatestValue, Quality, Trend, TrendPoint
 from storage.connections import Connection
-from storage.customer_scope import EVERY_CUSTOMER, CustomerScope, machine_within, scope_filter
+from storage.customer_scope import CustomerScope, machine_within, scope_filter
 from storage.trend_queries import BucketGrid, signal_buckets
 
 # Ranges up to this long are drawn from raw samples, longer ones from the rollup.
@@ -31,7 +31,7 @@ async def latest_values(
     *,
     machine_ids: Sequence[str],
     signals: Sequence[str],
-    scope: CustomerScope = EVERY_CUSTOMER,
+    scope: CustomerScope,
 ) -> list[LatestValue]:
     """The newest sample of every (machine, signal) pair that has one, of the scope's
     machines only.

@@ -31,6 +31,7 @@ from models.ticket_evidence import (
     TicketEvidence,
 )
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope, scope_filter
 
 _TRENDS = """
 SELECT signal, time_bucket(%(width)s::interval, time, %(origin)s::timestamptz) AS bucket,
@@ -48,8 +49,10 @@ VALUES (%s, %s, %s, %s, %s)
 ON CONFLICT (ticket_id, alert_id) DO NOTHING
 """
 
-_OF_TICKET = """
-SELECT snapshot FROM ticket_evidence WHERE ticket_id = %s ORDER BY captured_at, id
+_OF_TICKET = f"""
+SELECT snapshot FROM ticket_evidence
+WHERE ticket_id = %(ticket)s AND {scope_filter("ticket", "ticket_id")}
+ORDER BY captured_at, id
 """
 
 
@@ -96,9 +99,12 @@ async def save_evidence(conn: Connection, *, evidence: TicketEvidence) -> bool:
     return cursor.rowcount == 1
 
 
-async def evidence_of(conn: Connection, *, ticket_id: int) -> list[TicketEvidence]:
-    """The ticket's snapshots, oldest first (the opening warning's, then those that joined)."""
-    cursor = await conn.execute(_OF_TICKET, (ticket_id,))
+async def evidence_of(
+    conn: Connection, *, ticket_id: int, scope: CustomerScope
+) -> list[TicketEvidence]:
+    """The ticket's snapshots, oldest first (the opening warning's, then those that joined);
+    none for a ticket outside the scope."""
+    cursor = await conn.execute(_OF_TICKET, {"ticket": ticket_id, **scope.params})
     return [evidence_from_json(row[0]) for row in await cursor.fetchall()]
 
 

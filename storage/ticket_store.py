@@ -39,6 +39,7 @@ _COLUMNS = """
 """
 _EVENT_COLUMNS = "id, ticket_id, at, kind, note, actor, field, old_value, new_value"
 _CUSTOMER_IN_SCOPE = scope_filter("customer", "customer_id")
+_TICKET_IN_SCOPE = scope_filter("ticket", "ticket_id")
 
 
 def ticket_number(year: int, sequence_value: int) -> str:
@@ -184,18 +185,18 @@ async def regrade_ticket(
 async def list_tickets(
     conn: Connection,
     *,
-    customer_id: str | None,
+    scope: CustomerScope,
     limit: int = 100,
     offset: int = 0,
     machine_id: str | None = None,
     engineer: str | None = None,
 ) -> list[Ticket]:
-    """Tickets newest first, of one customer or (None) of all customers; of one machine
-    only, and only those currently dispatched to one field engineer, when given."""
+    """The scope's tickets newest first; of one machine only, and only those currently
+    dispatched to one field engineer, when given."""
     cursor = await conn.execute(
         f"""
         SELECT {_COLUMNS} FROM tickets
-        WHERE (%(customer_id)s::text IS NULL OR customer_id = %(customer_id)s)
+        WHERE {_CUSTOMER_IN_SCOPE}
           AND (%(machine_id)s::text IS NULL OR machine_id = %(machine_id)s)
           AND (%(engineer)s::text IS NULL OR EXISTS (
               SELECT 1 FROM ticket_assignments a WHERE a.ticket_id = tickets.id
@@ -204,7 +205,7 @@ async def list_tickets(
         LIMIT %(limit)s OFFSET %(offset)s
         """,
         {
-            "customer_id": customer_id,
+            **scope.params,
             "machine_id": machine_id,
             "engineer": engineer,
             "limit": limit,
@@ -229,17 +230,24 @@ async def open_tickets(
     return [_ticket(row) for row in await cursor.fetchall()]
 
 
-async def get_ticket(conn: Connection, *, ticket_id: int) -> Ticket | None:
-    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE id = %s", (ticket_id,))
+async def get_ticket(conn: Connection, *, ticket_id: int, scope: CustomerScope) -> Ticket | None:
+    """The ticket; None when it does not exist or is another customer's than the scope's."""
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM tickets WHERE id = %(ticket)s AND {_CUSTOMER_IN_SCOPE}",
+        {"ticket": ticket_id, **scope.params},
+    )
     row = await cursor.fetchone()
     return _ticket(row) if row else None
 
 
-async def ticket_events(conn: Connection, *, ticket_id: int) -> list[TicketEvent]:
-    """A ticket's history, oldest first."""
+async def ticket_events(
+    conn: Connection, *, ticket_id: int, scope: CustomerScope
+) -> list[TicketEvent]:
+    """A ticket's history, oldest first; empty for a ticket outside the scope."""
     cursor = await conn.execute(
-        f"SELECT {_EVENT_COLUMNS} FROM ticket_events WHERE ticket_id = %s ORDER BY at, id",
-        (ticket_id,),
+        f"SELECT {_EVENT_COLUMNS} FROM ticket_events"
+        f" WHERE ticket_id = %(ticket)s AND {_TICKET_IN_SCOPE} ORDER BY at, id",
+        {"ticket": ticket_id, **scope.params},
     )
     return [_event(row) for row in await cursor.fetchall()]
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.access_scope import customer_filter
+from api.access_scope import scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.pagination import PageDep, page_of
 from api.schemas.alerts import AlertPublic
@@ -37,7 +37,7 @@ async def list_alerts(
     time (``Link`` header); customers see their own machines' alerts only."""
     found = await alert_store.list_alerts(
         conn,
-        customer_id=customer_filter(user),
+        scope=scope_of(user),
         open_only=open_only,
         limit=page.fetch_limit,
         offset=page.offset,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Resp
 
 from alerts import complaint_commands
 from alerts.complaint_lifecycle import ComplaintRefusal, allowed_targets, answer_timing
-from api.access_scope import can_see, customer_filter, not_found
+from api.access_scope import can_see, customer_filter, not_found, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.pagination import PageDep, page_of
 from api.schemas.complaints import (
@@ -145,7 +145,7 @@ async def _customer_of(conn: Connection, plant: Plant, user: User, body: Complai
     """Whose complaint it is: the ticket's customer, the customer user's own, or the named one."""
     own = customer_filter(user)
     if body.ticket_id is not None:
-        ticket = await ticket_store.get_ticket(conn, ticket_id=body.ticket_id)
+        ticket = await ticket_store.get_ticket(conn, ticket_id=body.ticket_id, scope=scope_of(user))
         if ticket is None or not can_see(user, ticket.draft.customer_id):
             raise not_found("ticket", body.ticket_id)
         if body.customer_id not in (None, ticket.draft.customer_id):

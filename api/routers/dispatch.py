@@ -26,7 +26,7 @@ from alerts.dispatch_ranking import need_of, rank_engineers
 from alerts.dispatch_with_parts import DispatchedWithParts, dispatch_with_parts
 from alerts.ticket_lifecycle import Refusal, allowed_targets
 from alerts.ticket_sla import ticket_clocks
-from api.access_scope import can_see, not_found
+from api.access_scope import can_see, not_found, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.dispatch_orders import dispatch_order, placement_of_ticket, refusal_response
 from api.pagination import PageDep, page_of
@@ -110,14 +110,14 @@ async def dispatch_ticket(
     if result is None:
         raise not_found("ticket", ticket_id)
     if isinstance(result, Refusal):
-        raise await refusal_response(conn, result, ticket_id)
+        raise await refusal_response(conn, result, ticket_id, scope_of(user))
     if not isinstance(result, DispatchedWithParts):
         raise HTTPException(status.HTTP_409_CONFLICT, f"Refused: {result.message}.")
     dispatched = result.dispatched
     if not dispatched.created:
         response.status_code = status.HTTP_200_OK
     ticket = dispatched.ticket
-    events = await ticket_store.ticket_events(conn, ticket_id=ticket_id)
+    events = await ticket_store.ticket_events(conn, ticket_id=ticket_id, scope=scope_of(user))
     waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[ticket_id])
     detail = TicketDetailPublic.with_events(
         ticket,
@@ -216,8 +216,8 @@ async def _with_names(
     return order.model_copy(update={"assignment": assignment})
 
 
-async def _ticket(conn: Connection, ticket_id: int) -> Ticket:
-    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
+async def _ticket(conn: Connection, user: User, ticket_id: int) -> Ticket:
+    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id, scope=scope_of(user))
     if ticket is None:
         raise not_found("ticket", ticket_id)
     return ticket
@@ -226,7 +226,7 @@ async def _ticket(conn: Connection, ticket_id: int) -> Ticket:
 async def _desk_ticket(conn: Connection, user: User, ticket_id: int) -> Ticket:
     """The ticket for dispatching it: 404 for customers and for another engineer's job,
     403 for a field engineer's own job (dispatch is the desk's)."""
-    ticket = await _ticket(conn, ticket_id)
+    ticket = await _ticket(conn, user, ticket_id)
     if user.role is Role.CUSTOMER or not can_see(user, ticket.draft.customer_id):
         raise not_found("ticket", ticket_id)
     if user.role not in _DESK:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Resp
 
 from alerts.knowledge_linking import links_for
 from alerts.knowledge_proposals import NothingToPropose, fault_context_of, propose_from_ticket
-from api.access_scope import customer_filter, machine_for, not_found
+from api.access_scope import customer_filter, machine_for, not_found, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.pagination import PageDep, page_of
 from api.schemas.knowledge import (
@@ -54,6 +54,7 @@ from models.plant import Plant
 from models.users import User
 from storage import knowledge_store, parts_store, ticket_store
 from storage.connections import Connection
+from storage.customer_scope import EVERY_CUSTOMER
 
 router = APIRouter(tags=["knowledge base"])
 
@@ -122,7 +123,10 @@ async def search_knowledge(
         offset=page.offset,
     )
     hits = page_of(
-        await knowledge_store.search(conn, query=query, viewer=viewer), page, request, response
+        await knowledge_store.search(conn, query=query, viewer=viewer, scope=scope_of(user)),
+        page,
+        request,
+        response,
     )
     names = await _part_names(conn, viewer, [h.entry for h in hits])
     return [SearchHitPublic.of(hit, names) for hit in hits]
@@ -170,7 +174,9 @@ async def get_entry(
     tickets that proposed them."""
     viewer = viewer_of(plant, user)
     if not viewer.staff:
-        entry = await knowledge_store.get_entry(conn, entry_id=entry_id, viewer=viewer)
+        entry = await knowledge_store.get_entry(
+            conn, entry_id=entry_id, viewer=viewer, scope=scope_of(user)
+        )
         if entry is None:
             raise not_found("knowledge entry", entry_id)
         names = await _part_names(conn, viewer, [entry])
@@ -242,7 +248,9 @@ async def get_version(
     conn: ConnDep,
 ) -> VersionPublic:
     """One version in full (staff only; customers read only the published entry)."""
-    entry = await knowledge_store.get_entry(conn, entry_id=entry_id, viewer=STAFF_VIEWER)
+    entry = await knowledge_store.get_entry(
+        conn, entry_id=entry_id, viewer=STAFF_VIEWER, scope=scope_of(user)
+    )
     if entry is None or customer_filter(user) is not None:
         raise not_found("knowledge entry", entry_id)
     for found in await knowledge_store.versions(conn, entry_id=entry_id):
@@ -284,7 +292,7 @@ async def ticket_knowledge(
     ticket = await visible_ticket(conn, user, ticket_id)
     context = await fault_context_of(conn, ticket=ticket)
     viewer = viewer_of(plant, user)
-    links = await links_for(conn, context=context, viewer=viewer)
+    links = await links_for(conn, context=context, viewer=viewer, scope=scope_of(user))
     answer = await _links(conn, viewer, context, links)
     return answer.model_copy(update={"ticket": TicketRef(id=ticket.id, number=ticket.number)})
 
@@ -313,7 +321,10 @@ async def machine_knowledge(
     )
     viewer = viewer_of(plant, user)
     return await _links(
-        conn, viewer, context, await links_for(conn, context=context, viewer=viewer)
+        conn,
+        viewer,
+        context,
+        await links_for(conn, context=context, viewer=viewer, scope=scope_of(user)),
     )
 
 
@@ -326,7 +337,7 @@ async def alert_knowledge(
 ) -> KnowledgeLinksPublic:
     """The entries an alert links to: by its driving signals, and by the fault codes of the
     stops its ticket saw. 404 for another customer's alert, like a missing one."""
-    fault = await knowledge_store.alert_fault(conn, alert_id=alert_id)
+    fault = await knowledge_store.alert_fault(conn, alert_id=alert_id, scope=scope_of(user))
     if fault is None:
         raise not_found("alert", alert_id)
     machine_id, signals, codes = fault
@@ -336,7 +347,7 @@ async def alert_knowledge(
         raise not_found("alert", alert_id) from None
     context = FaultContext(placement.machine.model, codes, signals)
     viewer = viewer_of(plant, user)
-    links = await links_for(conn, context=context, viewer=viewer)
+    links = await links_for(conn, context=context, viewer=viewer, scope=scope_of(user))
     return await _links(conn, viewer, context, links)
 
 
@@ -372,7 +383,9 @@ async def _part_names(
 
 async def _detail(conn: Connection, entry_id: int) -> EntryDetail:
     """The staff view of an entry: newest version, history and proposing tickets."""
-    entry = await knowledge_store.get_entry(conn, entry_id=entry_id, viewer=STAFF_VIEWER)
+    entry = await knowledge_store.get_entry(
+        conn, entry_id=entry_id, viewer=STAFF_VIEWER, scope=EVERY_CUSTOMER
+    )
     if entry is None:
         raise not_found("knowledge entry", entry_id)
     proposals = await knowledge_store.proposals_of_entry(conn, entry_id=entry_id)

@@ -21,7 +21,7 @@ from alerts.maintenance_commands import (
     save_plan,
     skip_occurrence,
 )
-from api.access_scope import can_see, line_for, machine_for, not_found, visible_lines
+from api.access_scope import can_see, line_for, machine_for, not_found, scope_of, visible_lines
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.pagination import PageDep, page_of
 from api.schemas.maintenance import (
@@ -199,7 +199,7 @@ async def maintenance_calendar(
     names = {m.id: m.name for m in placement.line.machines}
     numbers: dict[int, str] = {}
     for ticket_id in {e.ticket_id for e in entries if e.ticket_id is not None}:
-        ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
+        ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id, scope=scope_of(user))
         if ticket is not None:
             numbers[ticket_id] = ticket.number
     return CalendarPublic(

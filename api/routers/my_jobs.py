@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 from alerts import dispatch_commands, ticket_commands
 from alerts.ticket_lifecycle import Refusal, allowed_targets
 from alerts.ticket_sla import ticket_clocks
-from api.access_scope import not_found
+from api.access_scope import not_found, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.dispatch_orders import dispatch_order, refusal_response
 from api.pagination import PageDep, page_of
@@ -71,7 +71,7 @@ async def my_jobs(
     waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[j.ticket_id for j in jobs])
     answer = []
     for job in jobs:
-        ticket = await ticket_store.get_ticket(conn, ticket_id=job.ticket_id)
+        ticket = await ticket_store.get_ticket(conn, ticket_id=job.ticket_id, scope=scope_of(user))
         assert ticket is not None  # an assignment's ticket is never deleted
         order = await dispatch_order(conn, plant, ticket, job)
         job_public = MyJobPublic.of(
@@ -97,8 +97,8 @@ async def accept_job(
     if result is None:
         raise not_found("job", ticket_id)
     if isinstance(result, Refusal):
-        raise await refusal_response(conn, result, ticket_id)
-    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id)
+        raise await refusal_response(conn, result, ticket_id, scope_of(user))
+    ticket = await ticket_store.get_ticket(conn, ticket_id=ticket_id, scope=scope_of(user))
     assert ticket is not None  # the command found it
     waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[ticket_id])
     return MyJobPublic.of(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.access_scope import customer_filter
+from api.access_scope import customer_filter, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.fault_meanings import fault_meanings
 from api.routers.knowledge import viewer_of
@@ -32,10 +32,11 @@ async def get_ticket_evidence(
     """The evidence frozen on the ticket, the opening warning's first (``view`` says which
     form: "staff" or "customer"); 404 when the ticket does not exist or the user may not see it."""
     await visible_ticket(conn, user, ticket_id)
-    evidence = await ticket_evidence_store.evidence_of(conn, ticket_id=ticket_id)
+    scope = scope_of(user)
+    evidence = await ticket_evidence_store.evidence_of(conn, ticket_id=ticket_id, scope=scope)
     # Alarms carry the fault code's meaning as far as the manual tells this user.
     meanings = await fault_meanings(
-        conn, wanted=fault_codes_of(evidence, plant), viewer=viewer_of(plant, user)
+        conn, wanted=fault_codes_of(evidence, plant), viewer=viewer_of(plant, user), scope=scope
     )
     if customer_filter(user) is not None:
         return TicketEvidenceCustomerPublic.of(ticket_id, evidence, plant, meanings)

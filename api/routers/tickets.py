@@ -17,7 +17,7 @@ from alerts import ticket_commands, ticket_registration
 from alerts.ticket_intake import IntakeError
 from alerts.ticket_lifecycle import Refusal, allowed_targets
 from alerts.ticket_sla import ticket_clocks
-from api.access_scope import customer_filter, line_for, not_found
+from api.access_scope import line_for, not_found, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.pagination import PageDep, page_of
 from api.schemas.people import PeopleNames
@@ -67,7 +67,7 @@ async def list_tickets(
     dispatched to them; ``machine_id`` gives that machine's service history."""
     found = await ticket_store.list_tickets(
         conn,
-        customer_id=customer_filter(user),
+        scope=scope_of(user),
         limit=page.fetch_limit,
         offset=page.offset,
         machine_id=machine_id,
@@ -224,7 +224,7 @@ async def _answer(
 async def _detail(
     conn: Connection, plant: Plant, user: User, ticket: Ticket, now: datetime
 ) -> TicketDetailPublic:
-    events = await ticket_store.ticket_events(conn, ticket_id=ticket.id)
+    events = await ticket_store.ticket_events(conn, ticket_id=ticket.id, scope=scope_of(user))
     if user.role is Role.CUSTOMER:
         events = [e for e in events if e.kind not in INTERNAL_EVENT_KINDS]
     waits = await ticket_workflow_store.pauses_of(conn, ticket_ids=[ticket.id])

@@ -18,6 +18,7 @@ from storage.alert_store import list_alerts
 from storage.anomaly_store import insert_scores
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope
 from storage.ticket_store import get_ticket, list_tickets, ticket_events
 from tests.alerts.factories import FRIDAY_0800, HEALTHY, WINDOW, score_series
 from tests.api.factories import insert_ticket
@@ -63,8 +64,10 @@ async def test_a_sustained_anomaly_opens_exactly_one_ticket(monitored: Pool, pla
     second = await run_alert_cycle(monitored, plant, now=NOW + timedelta(minutes=1))
 
     async with monitored.connection() as conn:
-        tickets = await list_tickets(conn, customer_id=None)
-        alerts = await list_alerts(conn, customer_id="nordbrau", open_only=True)
+        tickets = await list_tickets(conn, scope=EVERY_CUSTOMER)
+        alerts = await list_alerts(
+            conn, scope=CustomerScope(customer_id="nordbrau"), open_only=True
+        )
     assert len(tickets) == 1
     assert first.tickets == (tickets[0].number,)
     assert second.opened == ()
@@ -93,7 +96,7 @@ async def test_an_alert_opens_when_its_evidence_began_and_is_raised_at_the_cycle
     await run_alert_cycle(monitored, plant, now=NOW + timedelta(minutes=3))
 
     async with monitored.connection() as conn:
-        (alert,) = await list_alerts(conn, customer_id="nordbrau")
+        (alert,) = await list_alerts(conn, scope=CustomerScope(customer_id="nordbrau"))
     # The first anomalous observation ended at 07:35; the rule fired at 08:23.
     assert alert.opened_at == ANOMALY_START + WINDOW
     assert alert.raised_at == NOW + timedelta(minutes=3)
@@ -125,9 +128,9 @@ async def test_the_ticket_says_an_alert_opened_it(monitored: Pool, plant: Plant)
     report = await run_alert_cycle(monitored, plant, now=NOW)
 
     async with monitored.connection() as conn:
-        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
-        events = await ticket_events(conn, ticket_id=ticket.id)
-        stored = await get_ticket(conn, ticket_id=ticket.id)
+        (ticket,) = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
+        events = await ticket_events(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
+        stored = await get_ticket(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
     assert [(e.kind, e.note) for e in events] == [
         ("registered", f"opened automatically from alert #{report.opened[0]}")
     ]
@@ -138,7 +141,7 @@ async def test_concurrent_cycles_still_open_one_ticket(monitored: Pool, plant: P
     reports = await asyncio.gather(*(run_alert_cycle(monitored, plant, now=NOW) for _ in range(4)))
 
     async with monitored.connection() as conn:
-        tickets = await list_tickets(conn, customer_id=None)
+        tickets = await list_tickets(conn, scope=EVERY_CUSTOMER)
     assert len(tickets) == 1
     assert sum(len(r.tickets) for r in reports) == 1
 
@@ -149,8 +152,8 @@ async def test_other_customers_see_neither_the_alert_nor_the_ticket(
     await run_alert_cycle(monitored, plant, now=NOW)
 
     async with monitored.connection() as conn:
-        assert await list_tickets(conn, customer_id="alpenpack") == []
-        assert await list_alerts(conn, customer_id="alpenpack") == []
+        assert await list_tickets(conn, scope=CustomerScope(customer_id="alpenpack")) == []
+        assert await list_alerts(conn, scope=CustomerScope(customer_id="alpenpack")) == []
 
 
 async def test_recovery_closes_the_alert_but_leaves_the_ticket_to_people(
@@ -165,9 +168,9 @@ async def test_recovery_closes_the_alert_but_leaves_the_ticket_to_people(
     report = await run_alert_cycle(monitored, plant, now=NOW + CALM_FOR)
 
     async with monitored.connection() as conn:
-        (alert,) = await list_alerts(conn, customer_id="nordbrau")
-        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
-        events = await ticket_events(conn, ticket_id=ticket.id)
+        (alert,) = await list_alerts(conn, scope=CustomerScope(customer_id="nordbrau"))
+        (ticket,) = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
+        events = await ticket_events(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
     # Nine calm observations are not yet enough.
     assert early.closed == ()
     assert report.closed == (alert.id,)
@@ -201,9 +204,9 @@ async def test_a_fault_that_returns_while_its_ticket_is_worked_joins_that_ticket
     await _recover_and_return(monitored, plant)
 
     async with monitored.connection() as conn:
-        tickets = await list_tickets(conn, customer_id="nordbrau")
-        alerts = await list_alerts(conn, customer_id="nordbrau")
-        events = await ticket_events(conn, ticket_id=tickets[0].id)
+        tickets = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
+        alerts = await list_alerts(conn, scope=CustomerScope(customer_id="nordbrau"))
+        events = await ticket_events(conn, ticket_id=tickets[0].id, scope=EVERY_CUSTOMER)
     assert [t.draft.received_at for t in tickets] == [NOW]
     assert [a.status for a in alerts] == [AlertStatus.OPEN, AlertStatus.CLOSED]
     assert {a.ticket_id for a in alerts} == {tickets[0].id}
@@ -232,9 +235,9 @@ async def test_a_warning_does_not_join_planned_maintenance_open_on_the_machine(
     await run_alert_cycle(monitored, plant, now=NOW)
 
     async with monitored.connection() as conn:
-        tickets = await list_tickets(conn, customer_id="nordbrau")
-        alerts = await list_alerts(conn, customer_id="nordbrau")
-        planned_events = await ticket_events(conn, ticket_id=planned)
+        tickets = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
+        alerts = await list_alerts(conn, scope=CustomerScope(customer_id="nordbrau"))
+        planned_events = await ticket_events(conn, ticket_id=planned, scope=EVERY_CUSTOMER)
     warning = next(t for t in tickets if t.id != planned)
     assert warning.draft.channel is Channel.AUTOMATIC_WARNING
     assert [a.ticket_id for a in alerts] == [warning.id]
@@ -251,8 +254,8 @@ async def test_a_fault_that_returns_after_the_repair_opens_a_new_ticket(
     raised = await _recover_and_return(monitored, plant)
 
     async with monitored.connection() as conn:
-        tickets = await list_tickets(conn, customer_id="nordbrau")
-        alerts = await list_alerts(conn, customer_id="nordbrau")
+        tickets = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
+        alerts = await list_alerts(conn, scope=CustomerScope(customer_id="nordbrau"))
     assert [t.draft.received_at for t in tickets] == [raised, NOW]
     assert [a.status for a in alerts] == [AlertStatus.OPEN, AlertStatus.CLOSED]
 
@@ -270,7 +273,7 @@ async def test_a_serious_anomaly_on_an_old_line_is_a_billable_emergency(
     await run_alert_cycle(db_pool, plant, now=NOW)
 
     async with db_pool.connection() as conn:
-        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
+        (ticket,) = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
     assert ticket.draft.severity is Severity.SERIOUS
     assert ticket.draft.ticket_type is TicketType.EMERGENCY_REPAIR
     assert not ticket.draft.under_warranty
@@ -299,15 +302,15 @@ async def test_a_worsening_alert_regrades_its_ticket_but_keeps_its_opening_deadl
 ) -> None:
     opened = await run_alert_cycle(monitored, plant, now=NOW)
     async with monitored.connection() as conn:
-        (at_opening,) = await list_tickets(conn, customer_id="nordbrau")
+        (at_opening,) = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
     await _worsen(monitored)
 
     report = await run_alert_cycle(monitored, plant, now=WORSENED)
 
     async with monitored.connection() as conn:
-        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
-        (alert,) = await list_alerts(conn, customer_id="nordbrau")
-        events = await ticket_events(conn, ticket_id=ticket.id)
+        (ticket,) = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
+        (alert,) = await list_alerts(conn, scope=CustomerScope(customer_id="nordbrau"))
+        events = await ticket_events(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
     assert report.escalated == (ticket.number,)
     assert report.updated == opened.opened
     assert alert.severity is Severity.SERIOUS
@@ -334,7 +337,7 @@ async def test_an_easing_alert_leaves_its_ticket_at_the_worst_grade(
     await _worsen(monitored)
     await run_alert_cycle(monitored, plant, now=WORSENED)
     async with monitored.connection() as conn:
-        (escalated,) = await list_tickets(conn, customer_id="nordbrau")
+        (escalated,) = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
         # Ten observations back at 0.7: the median since the alert opened is general again.
         await insert_scores(
             conn, scores=score_series("l1-filler", start=WORSENED, windows=10, score=0.7)
@@ -343,9 +346,9 @@ async def test_an_easing_alert_leaves_its_ticket_at_the_worst_grade(
     report = await run_alert_cycle(monitored, plant, now=WORSENED + timedelta(minutes=50))
 
     async with monitored.connection() as conn:
-        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
-        (alert,) = await list_alerts(conn, customer_id="nordbrau")
-        events = await ticket_events(conn, ticket_id=ticket.id)
+        (ticket,) = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
+        (alert,) = await list_alerts(conn, scope=CustomerScope(customer_id="nordbrau"))
+        events = await ticket_events(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
     assert report.updated == (alert.id,)
     assert report.escalated == ()
     assert ticket == escalated
@@ -362,8 +365,8 @@ async def test_racing_cycles_escalate_a_ticket_once(monitored: Pool, plant: Plan
     )
 
     async with monitored.connection() as conn:
-        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
-        events = await ticket_events(conn, ticket_id=ticket.id)
+        (ticket,) = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
+        events = await ticket_events(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
     assert sum(len(r.escalated) for r in reports) == 1
     assert [e.kind for e in events] == ["registered", "escalated"]
 
@@ -379,8 +382,8 @@ async def test_a_repaired_ticket_keeps_its_grade_and_hears_of_the_worse_alert(
     report = await run_alert_cycle(monitored, plant, now=WORSENED)
 
     async with monitored.connection() as conn:
-        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
-        events = await ticket_events(conn, ticket_id=ticket.id)
+        (ticket,) = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
+        events = await ticket_events(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
     assert report.escalated == ()
     assert ticket.draft.severity is Severity.GENERAL
     assert ticket.draft.deadlines.response_due == NOW + timedelta(hours=2)

@@ -24,6 +24,7 @@ from models.tickets import Channel, Ticket, TicketType
 from storage.alert_store import list_alerts
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope
 from storage.forecast_store import latest_forecasts
 from storage.ticket_store import list_tickets, ticket_events
 from tests.analytics.late_telemetry import FIRST_MODEL_AT, write
@@ -61,14 +62,16 @@ async def outlooks(db_pool: Pool, plant: Plant) -> dict[str, HealthForecast]:
     assert set(learned.models_trained) == {"l1-filler", "l1-capper"}
     await run_analytics_cycle(db_pool, plant, now=NOW)
     async with db_pool.connection() as conn:
-        return await latest_forecasts(conn, machine_ids=["l1-filler", "l1-capper"])
+        return await latest_forecasts(
+            conn, machine_ids=["l1-filler", "l1-capper"], scope=EVERY_CUSTOMER
+        )
 
 
 async def _alerts_and_tickets(pool: Pool) -> tuple[list[Alert], list[Ticket]]:
     async with pool.connection() as conn:
         return (
-            await list_alerts(conn, customer_id="nordbrau"),
-            await list_tickets(conn, customer_id="nordbrau"),
+            await list_alerts(conn, scope=CustomerScope(customer_id="nordbrau")),
+            await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau")),
         )
 
 
@@ -113,7 +116,7 @@ async def test_the_forecast_alert_joins_the_ticket_of_the_open_anomaly_alert(
     sentence = _time_to_limit(outlooks["l1-filler"])
     assert sentence in predicted.message
     async with db_pool.connection() as conn:
-        events = await ticket_events(conn, ticket_id=ticket.id)
+        events = await ticket_events(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
     assert [e.at for e in events if e.note and sentence in e.note] == [NOW]
 
 

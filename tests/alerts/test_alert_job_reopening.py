@@ -27,6 +27,7 @@ from storage.alert_store import list_alerts, lock_alert
 from storage.anomaly_store import insert_scores, replace_scores
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.ticket_store import list_tickets, lock_ticket, ticket_events
 from tests.alerts.factories import FRIDAY_0800, HEALTHY, WINDOW, score_series
 from tests.analytics.late_telemetry import (
@@ -53,9 +54,13 @@ RAISE_AFTER = SustainedAnomalyRule().raise_after
 async def _state(pool: Pool) -> tuple[list[Alert], list[Ticket], list[TicketEvent]]:
     """Every alert and ticket, newest first, and the history of the oldest ticket."""
     async with pool.connection() as conn:
-        alerts = await list_alerts(conn, customer_id=None)
-        tickets = await list_tickets(conn, customer_id=None)
-        events = await ticket_events(conn, ticket_id=tickets[-1].id) if tickets else []
+        alerts = await list_alerts(conn, scope=EVERY_CUSTOMER)
+        tickets = await list_tickets(conn, scope=EVERY_CUSTOMER)
+        events = (
+            await ticket_events(conn, ticket_id=tickets[-1].id, scope=EVERY_CUSTOMER)
+            if tickets
+            else []
+        )
     return alerts, tickets, events
 
 
@@ -223,7 +228,7 @@ async def test_a_reopening_cycle_locks_the_alert_before_its_ticket(
     # order could deadlock with it. The holder stands in for that cycle.
     await _rescore_as_serious(closed_early)
     async with closed_early.connection() as holder, holder.transaction():
-        (alert,) = await list_alerts(holder, customer_id=None)
+        (alert,) = await list_alerts(holder, scope=EVERY_CUSTOMER)
         assert alert.ticket_id is not None
         await lock_alert(holder, alert_id=alert.id)
         cycle = asyncio.create_task(run_alert_cycle(closed_early, plant, now=RESCORED))

@@ -20,6 +20,7 @@ from storage.alert_store import (
 )
 from storage.asset_registry import sync_assets
 from storage.connections import Connection, Pool
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope
 from tests.alerts.factories import FRIDAY_0800
 
 pytestmark = pytest.mark.integration
@@ -69,7 +70,7 @@ async def test_an_alert_keeps_when_it_was_raised_apart_from_when_its_evidence_be
     async with db_pool.connection() as conn:
         await sync_assets(conn, plant)
         opened = await _open(conn)
-        (listed,) = await list_alerts(conn, customer_id="nordbrau")
+        (listed,) = await list_alerts(conn, scope=CustomerScope(customer_id="nordbrau"))
 
     assert opened is not None
     assert (opened.opened_at, opened.raised_at) == (FRIDAY_0800, RAISED)
@@ -84,8 +85,10 @@ async def test_a_closed_alert_makes_room_for_a_new_one(db_pool: Pool, plant: Pla
         assert await close_alert(conn, alert_id=first.id)
         assert not await close_alert(conn, alert_id=first.id)
         second = await _open(conn)
-        everything = await list_alerts(conn, customer_id=None)
-        open_only = await list_alerts(conn, customer_id="nordbrau", open_only=True)
+        everything = await list_alerts(conn, scope=EVERY_CUSTOMER)
+        open_only = await list_alerts(
+            conn, scope=CustomerScope(customer_id="nordbrau"), open_only=True
+        )
 
     assert second is not None
     assert [a.status for a in everything] == [AlertStatus.OPEN, AlertStatus.CLOSED]
@@ -100,7 +103,7 @@ async def test_an_alerts_grade_only_ever_rises(db_pool: Pool, plant: Plant) -> N
         rose = await raise_severity(conn, alert_id=alert.id, severity=Severity.SERIOUS)
         again = await raise_severity(conn, alert_id=alert.id, severity=Severity.SERIOUS)
         eased = await raise_severity(conn, alert_id=alert.id, severity=Severity.GENERAL)
-        (stored,) = await list_alerts(conn, customer_id=None)
+        (stored,) = await list_alerts(conn, scope=EVERY_CUSTOMER)
 
     assert (rose, again, eased) == (True, False, False)
     assert stored.severity is Severity.SERIOUS
@@ -170,7 +173,7 @@ async def test_no_reopen_beside_a_newer_open_alert_and_the_transaction_goes_on(
         closed = await _closed(conn)
         newer = await _open(conn)
         reopened = await reopen_alert(conn, alert_id=closed.id, opened_at=FRIDAY_0800)
-        statuses = [a.status for a in await list_alerts(conn, customer_id=None)]
+        statuses = [a.status for a in await list_alerts(conn, scope=EVERY_CUSTOMER)]
 
     assert newer is not None
     assert reopened is None

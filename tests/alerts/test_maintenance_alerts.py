@@ -14,6 +14,7 @@ from storage import maintenance_store
 from storage.anomaly_store import insert_scores
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.ticket_store import list_tickets
 from tests.alerts.factories import FRIDAY_0800, WINDOW, score_series
 
@@ -56,7 +57,7 @@ async def _window(
 
 async def _tickets(pool: Pool) -> int:
     async with pool.connection() as conn:
-        return len(await list_tickets(conn, customer_id=None))
+        return len(await list_tickets(conn, scope=EVERY_CUSTOMER))
 
 
 async def test_no_alert_for_the_machine_during_its_window(degrading: Pool, plant: Plant) -> None:

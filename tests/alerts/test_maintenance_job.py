@@ -20,6 +20,7 @@ from notifications.notification_job import derive_notices
 from storage import maintenance_store
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.notification_store import list_deliveries
 from storage.oee_store import upsert_oee
 from storage.ticket_store import get_ticket, list_tickets, ticket_events
@@ -71,7 +72,7 @@ def _line(plant: Plant, line_id: str = "line-2") -> Line:
 
 async def _pm_tickets(pool: Pool) -> list[Ticket]:
     async with pool.connection() as conn:
-        tickets = await list_tickets(conn, customer_id=None)
+        tickets = await list_tickets(conn, scope=EVERY_CUSTOMER)
     return [t for t in tickets if t.draft.ticket_type is TicketType.PREVENTIVE_MAINTENANCE]
 
 
@@ -130,7 +131,7 @@ async def test_production_hears_three_days_before_the_line_stops(pool: Pool, pla
 
     async def notices() -> list[datetime]:
         async with pool.connection() as conn:
-            events = await ticket_events(conn, ticket_id=ticket.id)
+            events = await ticket_events(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
         return [e.at for e in events if e.kind == "production_notice"]
 
     assert await notices() == []
@@ -193,7 +194,7 @@ async def test_ticket_done_records_the_task_and_the_next_counts_from_then(
         latest = await maintenance_store.latest_occurrence(
             conn, machine_id="l2-filler", task_key="inspect"
         )
-        refreshed = await get_ticket(conn, ticket_id=ticket.id)
+        refreshed = await get_ticket(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
     assert latest is not None and latest.status is OccurrenceStatus.DONE
     assert latest.closed_at == T0 + 12 * DAY  # after its window: done late
     assert refreshed is not None

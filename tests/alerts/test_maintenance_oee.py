@@ -14,6 +14,7 @@ from models.readings import Reading
 from storage import maintenance_store
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.oee_store import list_oee
 from tests.analytics.golden_plant import LINE_ID, golden_plant
 from tests.analytics.telemetry_factories import (
@@ -70,7 +71,12 @@ async def _plan_window(
 async def _shift(db_pool: Pool, subject: str) -> OeeResult:
     async with db_pool.connection() as conn:
         results = await list_oee(
-            conn, scope=OeeScope.MACHINE, subject_ids=[subject], since=at(5), until=at(5, 1)
+            conn,
+            scope=OeeScope.MACHINE,
+            subject_ids=[subject],
+            since=at(5),
+            until=at(5, 1),
+            customer_scope=EVERY_CUSTOMER,
         )
     [result] = [r for r in results if r.shift_start == at(5)]
     return result

@@ -14,6 +14,7 @@ from models.tickets import Channel, TicketDraft, TicketType
 from storage.alert_store import open_alert
 from storage.asset_registry import sync_assets
 from storage.connections import Connection, Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.ticket_store import get_ticket, register_ticket, ticket_events
 from tests.api.factories import insert_samples
 
@@ -107,8 +108,8 @@ async def test_warning_at_80_percent_and_escalation_at_the_breach_once_each(
     assert early.warned == () and len(warned.warned) == 1 and again.warned == ()
     assert breached.escalated == warned.warned
     async with db_pool.connection() as conn:
-        ticket = await get_ticket(conn, ticket_id=ticket_id)
-        events = await ticket_events(conn, ticket_id=ticket_id)
+        ticket = await get_ticket(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
+        events = await ticket_events(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
     assert ticket is not None and ticket.work.escalated_at == T0 + timedelta(minutes=125)
     sla = [(e.kind, e.field) for e in events if e.kind.startswith("sla_")]
     assert sla == [("sla_warning", "response_clock"), ("sla_breach", "response_clock")]
@@ -133,8 +134,8 @@ async def test_a_breakdown_of_the_machine_reaches_its_ticket_and_regrades_it(
 
     assert len(first.regraded) == 1 and second.regraded == ()
     async with db_pool.connection() as conn:
-        ticket = await get_ticket(conn, ticket_id=ticket_id)
-        events = await ticket_events(conn, ticket_id=ticket_id)
+        ticket = await get_ticket(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
+        events = await ticket_events(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
     assert ticket is not None
     assert (ticket.draft.severity, ticket.draft.ticket_type) == (
         Severity.SERIOUS,
@@ -183,13 +184,13 @@ async def test_a_stop_going_on_says_so_and_its_real_end_follows_once_it_runs_aga
     # Later, while the stop's shift was not recomputed: its end is where the data ended.
     await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=40), line=line)
     async with db_pool.connection() as conn:
-        during = await ticket_events(conn, ticket_id=ticket_id)
+        during = await ticket_events(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
         await _extend_stop(conn, "l1-filler", started, 45, ran_again=True)
     await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=47), line=line)
     await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=60), line=line)
 
     async with db_pool.connection() as conn:
-        events = await ticket_events(conn, ticket_id=ticket_id)
+        events = await ticket_events(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
     assert not [e for e in during if e.kind == "machine_running"]
     stops = [e for e in events if e.kind == "machine_stop"]
     assert [(e.at, e.note) for e in stops] == [
@@ -225,7 +226,7 @@ async def test_a_stop_on_the_ticket_gets_its_end_after_the_repair_but_no_new_sto
     await run_ticket_cycle(db_pool, plant, now=started + timedelta(minutes=100), line=line)
 
     async with db_pool.connection() as conn:
-        events = await ticket_events(conn, ticket_id=ticket_id)
+        events = await ticket_events(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
     assert [e.at for e in events if e.kind == "machine_stop"] == [started]
     running = [e for e in events if e.kind == "machine_running"]
     assert [e.note for e in running] == [
@@ -243,7 +244,7 @@ async def test_two_lines_down_at_once_make_it_major(
     await run_ticket_cycle(db_pool, plant, now=T0 + timedelta(minutes=60), line=_line(plant))
 
     async with db_pool.connection() as conn:
-        ticket = await get_ticket(conn, ticket_id=ticket_id)
+        ticket = await get_ticket(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
     assert ticket is not None and ticket.draft.severity is Severity.MAJOR
 
 
@@ -282,7 +283,7 @@ async def test_a_second_warning_on_the_machine_joins_its_open_ticket(
 
     assert joined == ticket_id and elsewhere is None
     async with db_pool.connection() as conn:
-        ticket = await get_ticket(conn, ticket_id=ticket_id)
-        events = await ticket_events(conn, ticket_id=ticket_id)
+        ticket = await get_ticket(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
+        events = await ticket_events(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
     assert ticket is not None and ticket.draft.severity is Severity.SERIOUS
     assert [e.kind for e in events][-2:] == ["alert_joined", "regraded"]

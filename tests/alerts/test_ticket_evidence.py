@@ -35,6 +35,7 @@ from storage.alert_store import list_alerts
 from storage.anomaly_store import insert_scores
 from storage.asset_registry import sync_assets
 from storage.connections import Connection, Pool
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope
 from storage.downtime_store import replace_downtimes
 from storage.forecast_store import save_forecast
 from storage.history_retention import prune_history
@@ -258,8 +259,8 @@ async def wearing(db_pool: Pool, plant: Plant) -> Pool:
 
 async def _only_ticket_evidence(pool: Pool) -> tuple[int, list[TicketEvidence]]:
     async with pool.connection() as conn:
-        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
-        return ticket.id, await evidence_of(conn, ticket_id=ticket.id)
+        (ticket,) = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
+        return ticket.id, await evidence_of(conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER)
 
 
 @pytest.mark.integration
@@ -346,8 +347,8 @@ async def test_a_failing_capture_never_loses_the_ticket(wearing: Pool, plant: Pl
     report = await run_alert_cycle(wearing, plant, now=NOW)
 
     async with wearing.connection() as conn:
-        tickets = await list_tickets(conn, customer_id="nordbrau")
-        (alert,) = await list_alerts(conn, customer_id="nordbrau")
+        tickets = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
+        (alert,) = await list_alerts(conn, scope=CustomerScope(customer_id="nordbrau"))
     assert [t.number for t in tickets] == list(report.tickets)
     assert alert.ticket_id == tickets[0].id
 
@@ -402,7 +403,7 @@ async def test_archived_tickets_release_their_evidence_after_the_retention_perio
         await _archive(conn, ticket_id, recently)
         kept_after_archive = await prune_history(conn, policy)
         archived_count = await _evidence_count(conn)
-        (frozen,) = await evidence_of(conn, ticket_id=ticket_id)
+        (frozen,) = await evidence_of(conn, ticket_id=ticket_id, scope=EVERY_CUSTOMER)
         long_ago = datetime.now(NOW.tzinfo) - policy.ticket_evidence * 2
         await conn.execute("UPDATE ticket_events SET at = %s WHERE field = 'status'", (long_ago,))
         await conn.commit()

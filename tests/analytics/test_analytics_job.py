@@ -24,6 +24,7 @@ from models.plant import Plant
 from storage.anomaly_store import latest_scores, score_history
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.oee_store import list_oee
 from tests.analytics.telemetry_factories import (
     ABORTED,
@@ -73,7 +74,14 @@ async def _learn_first_models(db_pool: Pool, plant: Plant) -> AnalyticsReport:
 
 async def _early_shift(db_pool: Pool, scope: OeeScope, subject: str) -> OeeResult:
     async with db_pool.connection() as conn:
-        results = await list_oee(conn, scope=scope, subject_ids=[subject], since=at(5), until=NOW)
+        results = await list_oee(
+            conn,
+            scope=scope,
+            subject_ids=[subject],
+            since=at(5),
+            until=NOW,
+            customer_scope=EVERY_CUSTOMER,
+        )
     assert [r.shift_name for r in results] == ["early"]
     return results[0]
 
@@ -134,8 +142,10 @@ async def test_cycle_flags_the_wearing_bearing_and_not_the_healthy_machines(
     assert {p.observations_seen for p in report.machines_learning} == {0}
     assert all(p.observations_needed == 120 for p in report.machines_learning)
     async with db_pool.connection() as conn:
-        filler = await score_history(conn, machine_id="l1-filler", since=at(4), until=NOW)
-        latest = await latest_scores(conn, machine_ids=[*LINE_1, "l2-filler"])
+        filler = await score_history(
+            conn, machine_id="l1-filler", since=at(4), until=NOW, scope=EVERY_CUSTOMER
+        )
+        latest = await latest_scores(conn, machine_ids=[*LINE_1, "l2-filler"], scope=EVERY_CUSTOMER)
         cursor = await conn.execute("SELECT count(*) FROM anomaly_scores")
         stored = await cursor.fetchone()
     assert stored is not None and learned.scores_stored + report.scores_stored == stored[0]
@@ -171,7 +181,9 @@ async def test_the_capper_scores_below_the_threshold_before_its_bearing_wears(
     await _cycle(db_pool, plant)
 
     async with db_pool.connection() as conn:
-        capper = await score_history(conn, machine_id="l1-capper", since=at(4), until=at(9, 30))
+        capper = await score_history(
+            conn, machine_id="l1-capper", since=at(4), until=at(9, 30), scope=EVERY_CUSTOMER
+        )
     assert max(s.score for s in capper) < SCORE_THRESHOLD
 
 

@@ -24,6 +24,7 @@ from storage.anomaly_store import (
 )
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.machine_event_reader import machine_events
 from storage.oee_store import list_oee, upsert_oee
 from storage.running_condition_reader import running_condition_windows
@@ -76,10 +77,20 @@ async def test_oee_upsert_replaces_a_shift_and_list_filters_by_overlap(db_pool: 
         await upsert_oee(conn, results=[_oee("m1", 5), _oee("m1", 13), _oee("m2", 5)])
         await upsert_oee(conn, results=[_oee("m1", 5, oee=0.6)])
         listed = await list_oee(
-            conn, scope=OeeScope.MACHINE, subject_ids=["m1"], since=at(12), until=at(14)
+            conn,
+            scope=OeeScope.MACHINE,
+            subject_ids=["m1"],
+            since=at(12),
+            until=at(14),
+            customer_scope=EVERY_CUSTOMER,
         )
         lines = await list_oee(
-            conn, scope=OeeScope.LINE, subject_ids=["m1"], since=at(0), until=at(23)
+            conn,
+            scope=OeeScope.LINE,
+            subject_ids=["m1"],
+            since=at(0),
+            until=at(23),
+            customer_scope=EVERY_CUSTOMER,
         )
     assert listed == [_oee("m1", 5, oee=0.6), _oee("m1", 13)]
     assert lines == []
@@ -89,8 +100,10 @@ async def test_scores_round_trip_with_ranked_contributions(db_pool: Pool) -> Non
     async with db_pool.connection() as conn:
         await insert_scores(conn, scores=[_score("m1", m, m / 100) for m in (5, 10, 15)])
         await insert_scores(conn, scores=[_score("m1", 15, 0.9), _score("m2", 5, 0.2)])
-        history = await score_history(conn, machine_id="m1", since=at(8, 5), until=at(8, 15))
-        latest = await latest_scores(conn, machine_ids=["m1", "m2", "m3"])
+        history = await score_history(
+            conn, machine_id="m1", since=at(8, 5), until=at(8, 15), scope=EVERY_CUSTOMER
+        )
+        latest = await latest_scores(conn, machine_ids=["m1", "m2", "m3"], scope=EVERY_CUSTOMER)
     assert history == [_score("m1", 5, 0.05), _score("m1", 10, 0.1)]
     assert latest == {"m1": _score("m1", 15, 0.9), "m2": _score("m2", 5, 0.2)}
     assert history[0].model_version == 3
@@ -104,7 +117,9 @@ async def test_scores_stored_before_contributions_read_as_zero_shares(db_pool: P
             """ VALUES (%s, 'm1', 0.3, '[{"signal": "bearing_temp", "deviation": 2.5}]')""",
             (at(8),),
         )
-        (old,) = await score_history(conn, machine_id="m1", since=at(8), until=at(9))
+        (old,) = await score_history(
+            conn, machine_id="m1", since=at(8), until=at(9), scope=EVERY_CUSTOMER
+        )
     assert old.contributions == (SignalContribution("bearing_temp", 2.5, 0.0),)
     assert old.model_version is None
 
@@ -126,7 +141,9 @@ async def test_replacing_scores_clears_the_observations_ending_in_the_span(db_po
         await replace_scores(
             conn, machine_id="m1", since=at(8, 5), until=at(8, 15), scores=[_score("m1", 10, 0.7)]
         )
-        history = await score_history(conn, machine_id="m1", since=at(8), until=at(9))
+        history = await score_history(
+            conn, machine_id="m1", since=at(8), until=at(9), scope=EVERY_CUSTOMER
+        )
     assert [(s.time, s.score) for s in history] == [
         (at(8, 5), 0.1),
         (at(8, 10), 0.7),
@@ -139,7 +156,9 @@ async def test_learning_progress_and_late_data_marks(db_pool: Pool, plant: Plant
     async with db_pool.connection() as conn:
         await sync_assets(conn, plant)
         await condition_scoring_store.save_learning(conn, progress=progress, note="learning")
-        before = await condition_scoring_store.positions(conn, machine_ids=["l1-capper"])
+        before = await condition_scoring_store.positions(
+            conn, machine_ids=["l1-capper"], scope=EVERY_CUSTOMER
+        )
         await conn.execute(
             "INSERT INTO anomaly_pending_analysis (machine_id, since) VALUES (%s, %s)",
             ("l1-capper", at(6, 30)),
@@ -147,7 +166,7 @@ async def test_learning_progress_and_late_data_marks(db_pool: Pool, plant: Plant
         marks = await condition_scoring_store.take_late_data(conn, machine_ids=["l1-capper"])
         again = await condition_scoring_store.take_late_data(conn, machine_ids=["l1-capper"])
         after = await condition_scoring_store.positions(
-            conn, machine_ids=["l1-capper", "l1-filler"]
+            conn, machine_ids=["l1-capper", "l1-filler"], scope=EVERY_CUSTOMER
         )
     assert before["l1-capper"].progress == progress
     assert (before["l1-capper"].note, before["l1-capper"].scored_until) == ("learning", None)

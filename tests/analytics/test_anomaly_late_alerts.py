@@ -25,6 +25,7 @@ from storage.alert_store import list_alerts
 from storage.anomaly_store import score_history
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.ticket_store import list_tickets
 from tests.analytics.late_telemetry import (
     CONDITION_SIGNALS,
@@ -58,8 +59,8 @@ async def _cycles(pool: Pool, plant: Plant, now: datetime) -> AlertReport:
 async def _alerts_and_tickets(pool: Pool) -> tuple[list[Alert], list[Ticket]]:
     async with pool.connection() as conn:
         return (
-            await list_alerts(conn, customer_id=None),
-            await list_tickets(conn, customer_id=None),
+            await list_alerts(conn, scope=EVERY_CUSTOMER),
+            await list_tickets(conn, scope=EVERY_CUSTOMER),
         )
 
 
@@ -120,7 +121,9 @@ async def test_an_alert_open_through_an_outage_stays_one_alert_as_the_spool_drai
 
     alerts, tickets = await _alerts_and_tickets(db_pool)
     async with db_pool.connection() as conn:
-        scores = await score_history(conn, machine_id="l1-filler", since=at(9, 30), until=NOW)
+        scores = await score_history(
+            conn, machine_id="l1-filler", since=at(9, 30), until=NOW, scope=EVERY_CUSTOMER
+        )
     # Every observation of the outage is scored, including those looked at (empty)
     # before the spool drained, and the open alert follows them.
     assert [s.time for s in scores if s.time > outage.start] == [

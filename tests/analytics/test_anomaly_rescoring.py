@@ -25,6 +25,7 @@ from models.readings import Reading
 from storage.anomaly_store import score_history
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from tests.analytics.late_telemetry import (
     CONDITION_SIGNALS,
     FIRST_MODEL_AT,
@@ -61,7 +62,9 @@ def _observations(start: datetime, end: datetime) -> int:
 
 async def _scores(pool: Pool, machine_id: str) -> dict[datetime, AnomalyScore]:
     async with pool.connection() as conn:
-        history = await score_history(conn, machine_id=machine_id, since=at(4), until=NOW)
+        history = await score_history(
+            conn, machine_id=machine_id, since=at(4), until=NOW, scope=EVERY_CUSTOMER
+        )
     return {s.time: s for s in history}
 
 

@@ -29,6 +29,7 @@ from models.plant import Plant
 from models.readings import Reading
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.downtime_store import downtime_pareto, list_downtimes
 from storage.oee_store import list_oee
 from storage.reliability_store import machine_reliability
@@ -75,7 +76,12 @@ async def _shift(
 ) -> OeeResult:
     async with db_pool.connection() as conn:
         results = await list_oee(
-            conn, scope=scope, subject_ids=[subject], since=start, until=start.replace(minute=1)
+            conn,
+            scope=scope,
+            subject_ids=[subject],
+            since=start,
+            until=start.replace(minute=1),
+            customer_scope=EVERY_CUSTOMER,
         )
     [result] = [r for r in results if r.shift_start == start]
     return result
@@ -141,9 +147,11 @@ async def test_shift_with_a_breakdown_and_rejects(db_pool: Pool, golden: Plant) 
     assert result.oee == pytest.approx(40500 * 0.5 / 27000)
 
     async with db_pool.connection() as conn:
-        stops = await list_downtimes(conn, machine_ids=["g1"], since=at(5), until=at(13))
+        stops = await list_downtimes(
+            conn, machine_ids=["g1"], since=at(5), until=at(13), scope=EVERY_CUSTOMER
+        )
         reliability = await machine_reliability(
-            conn, machine_ids=["g1", "nobody"], since=at(5), until=at(13)
+            conn, machine_ids=["g1", "nobody"], since=at(5), until=at(13), scope=EVERY_CUSTOMER
         )
     assert [(s.start, s.end, s.category, s.fault_code, s.reason, s.seconds) for s in stops] == [
         (at(7), at(7, 45), "breakdown", 201, "Main drive bearing failure", 2700)
@@ -203,7 +211,9 @@ async def test_micro_stops_cost_performance_under_tpm(db_pool: Pool, golden: Pla
     _loss_adds_up(result, ideal_good_s=MICRO_STEPS * 50 * 0.5)
 
     async with db_pool.connection() as conn:
-        pareto = await downtime_pareto(conn, machine_ids=["g1"], since=at(5), until=at(13))
+        pareto = await downtime_pareto(
+            conn, machine_ids=["g1"], since=at(5), until=at(13), scope=EVERY_CUSTOMER
+        )
     assert [(p.reason, p.fault_code, p.seconds, p.count) for p in pareto] == [
         ("fault 102", 102, 300, 1),
         ("micro-stop: Infeed jam", 101, 180, 3),
@@ -275,7 +285,9 @@ async def test_changeover_between_two_products(db_pool: Pool, golden: Plant) -> 
     _loss_adds_up(result, ideal_good_s=p1_good * 0.5 + (up_good + p2_good) * 0.75)
 
     async with db_pool.connection() as conn:
-        pareto = await downtime_pareto(conn, machine_ids=["g1"], since=at(5), until=at(13))
+        pareto = await downtime_pareto(
+            conn, machine_ids=["g1"], since=at(5), until=at(13), scope=EVERY_CUSTOMER
+        )
     assert [(p.reason, p.fault_code, p.seconds, p.count) for p in pareto] == [
         ("changeover/setup", None, 900, 1)
     ]
@@ -581,8 +593,12 @@ async def test_a_stop_across_a_shift_change_is_one_stop(db_pool: Pool, golden: P
         late.loss(LossCategory.BREAKDOWNS).count,
     ) == (1, 0)
     async with db_pool.connection() as conn:
-        stops = await list_downtimes(conn, machine_ids=["g1"], since=at(5), until=at(14))
-        reliability = await machine_reliability(conn, machine_ids=["g1"], since=at(5), until=at(21))
+        stops = await list_downtimes(
+            conn, machine_ids=["g1"], since=at(5), until=at(14), scope=EVERY_CUSTOMER
+        )
+        reliability = await machine_reliability(
+            conn, machine_ids=["g1"], since=at(5), until=at(21), scope=EVERY_CUSTOMER
+        )
     assert [(s.start, s.end, s.seconds) for s in stops] == [(at(12, 30), at(13, 30), 3600)]
     # Running: the early shift 27000 - 1800; the late shift so far 13:30-14:00.
     assert reliability[0].failures == 1

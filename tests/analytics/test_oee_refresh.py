@@ -11,6 +11,7 @@ from models.oee import OeeResult, OeeScope
 from models.plant import Plant
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.oee_store import list_oee
 from tests.analytics.golden_plant import golden_plant
 from tests.analytics.telemetry_factories import (
@@ -84,7 +85,12 @@ async def test_a_failed_cycle_leaves_the_work_for_the_next(
 
     async with db_pool.connection() as conn:
         early: list[OeeResult] = await list_oee(
-            conn, scope=OeeScope.MACHINE, subject_ids=["g1"], since=at(5), until=at(6)
+            conn,
+            scope=OeeScope.MACHINE,
+            subject_ids=["g1"],
+            since=at(5),
+            until=at(6),
+            customer_scope=EVERY_CUSTOMER,
         )
     assert [r.planned_busy_s for r in early] == [8 * 3600 - 30 * 60]
     assert await _count(db_pool, "oee_recompute_queue") == 0

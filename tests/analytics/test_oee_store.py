@@ -21,6 +21,7 @@ from models.oee import (
 )
 from models.oee_ratios import OeeTotals, rate
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.downtime_store import downtime_pareto, list_downtimes, replace_downtimes
 from storage.oee_store import oee_by_period, oee_for_range, upsert_oee
 
@@ -79,6 +80,7 @@ async def test_a_range_adds_up_its_shifts_and_never_averages_ratios(db_pool: Poo
             subject_ids=["m1", "m2"],  # m2 has no results: absent
             since=utc(1, 5, 0),
             until=utc(1, 6, 0),
+            customer_scope=EVERY_CUSTOMER,
         )
     assert (day.subject_id, day.shift_name, day.shift_start, day.shift_end) == (
         "m1",
@@ -99,7 +101,12 @@ async def test_a_flagged_shift_flags_its_range(db_pool: Pool) -> None:
     async with db_pool.connection() as conn:
         await upsert_oee(conn, results=[normal, suspect])
         [day] = await oee_for_range(
-            conn, scope=OeeScope.MACHINE, subject_ids=["m1"], since=utc(1, 5, 0), until=utc(1, 6, 0)
+            conn,
+            scope=OeeScope.MACHINE,
+            subject_ids=["m1"],
+            since=utc(1, 5, 0),
+            until=utc(1, 6, 0),
+            customer_scope=EVERY_CUSTOMER,
         )
     assert day.performance < 1
     assert day.performance_flagged
@@ -124,6 +131,7 @@ async def test_periods_are_cut_in_the_plants_local_time(db_pool: Pool) -> None:
             until=utc(4, 1, 0),
             period="day",
             timezone=BERLIN,
+            customer_scope=EVERY_CUSTOMER,
         )
         weeks = await oee_by_period(
             conn,
@@ -133,6 +141,7 @@ async def test_periods_are_cut_in_the_plants_local_time(db_pool: Pool) -> None:
             until=utc(4, 1, 0),
             period="week",
             timezone=BERLIN,
+            customer_scope=EVERY_CUSTOMER,
         )
         months = await oee_by_period(
             conn,
@@ -142,6 +151,7 @@ async def test_periods_are_cut_in_the_plants_local_time(db_pool: Pool) -> None:
             until=utc(4, 1, 0),
             period="month",
             timezone=BERLIN,
+            customer_scope=EVERY_CUSTOMER,
         )
         shifts = await oee_by_period(
             conn,
@@ -151,6 +161,7 @@ async def test_periods_are_cut_in_the_plants_local_time(db_pool: Pool) -> None:
             until=utc(4, 1, 0),
             period="shift",
             timezone=BERLIN,
+            customer_scope=EVERY_CUSTOMER,
         )
     assert [(d.shift_name, d.shift_start, d.shift_end, d.running_s) for d in days] == [
         ("2026-03-28", utc(3, 27, 23), utc(3, 28, 23), 100),
@@ -190,14 +201,20 @@ async def test_stops_are_listed_oldest_first_and_joined_across_shifts(db_pool: P
             shift_starts=[late],
             downtimes=[_stop(late, utc(1, 5, 12, 30), utc(1, 5, 13, 30), 1800, counted=False)],
         )
-        listed = await list_downtimes(conn, machine_ids=["m1"], since=early, until=utc(1, 6, 0))
-        first_only = await list_downtimes(
-            conn, machine_ids=["m1"], since=early, until=utc(1, 6, 0), limit=1
+        listed = await list_downtimes(
+            conn, machine_ids=["m1"], since=early, until=utc(1, 6, 0), scope=EVERY_CUSTOMER
         )
-        pareto = await downtime_pareto(conn, machine_ids=["m1"], since=early, until=utc(1, 6, 0))
+        first_only = await list_downtimes(
+            conn, machine_ids=["m1"], since=early, until=utc(1, 6, 0), limit=1, scope=EVERY_CUSTOMER
+        )
+        pareto = await downtime_pareto(
+            conn, machine_ids=["m1"], since=early, until=utc(1, 6, 0), scope=EVERY_CUSTOMER
+        )
         # Recomputing the early shift replaces its stops and leaves the late shift's alone.
         await replace_downtimes(conn, machine_id="m1", shift_starts=[early], downtimes=[])
-        after = await list_downtimes(conn, machine_ids=["m1"], since=early, until=utc(1, 6, 0))
+        after = await list_downtimes(
+            conn, machine_ids=["m1"], since=early, until=utc(1, 6, 0), scope=EVERY_CUSTOMER
+        )
     assert [(s.start, s.end, s.seconds) for s in listed] == [
         (utc(1, 5, 6), utc(1, 5, 6, 10), 600),
         (utc(1, 5, 12, 30), utc(1, 5, 13, 30), 3600),

@@ -18,6 +18,7 @@ from models.users import Role, User
 from storage import condition_model_store
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from tests.analytics.late_telemetry import FIRST_MODEL_AT, running_morning, write
 from tests.analytics.telemetry_factories import at
 from tests.api.factories import insert_ticket
@@ -29,7 +30,9 @@ ENGINEER = User(7, "eng-weber", "K. Weber", Role.FIELD_ENGINEER, None)
 
 async def _versions(pool: Pool) -> list[tuple[int, str, str]]:
     async with pool.connection() as conn:
-        rows = await condition_model_store.versions(conn, machine_id="l1-filler")
+        rows = await condition_model_store.versions(
+            conn, machine_id="l1-filler", scope=EVERY_CUSTOMER
+        )
     return [(r.version, r.status.value, r.reason) for r in rows]
 
 
@@ -84,7 +87,9 @@ async def test_a_replaced_bearing_starts_a_new_baseline_from_the_restore(
     assert newest[2].startswith("new baseline after the repair")
     assert older == [(1, "retired", "first model")]
     async with db_pool.connection() as conn:
-        rows = await condition_model_store.versions(conn, machine_id="l1-filler")
+        rows = await condition_model_store.versions(
+            conn, machine_id="l1-filler", scope=EVERY_CUSTOMER
+        )
     assert rows[0].decoded().model.trained_from >= at(8)
 
     # The new baseline answers the request: later cycles do not learn it again.

@@ -12,6 +12,7 @@ from models.condition_model import ModelStatus
 from models.states import PackMLState
 from storage import condition_model_store, condition_scoring_store
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from tests.analytics.condition_factories import SIGNALS, WIDTH, healthy, trained
 from tests.api.conftest import NORDBRAU
 from tests.api.factories import T0, insert_anomaly_score, insert_samples
@@ -51,7 +52,7 @@ async def _machine_reports(pool: Pool, *, after: timedelta, state: PackMLState) 
 async def _analysed_until(pool: Pool, until: datetime) -> None:
     async with pool.connection() as conn:
         model = await condition_model_store.load_usable_model(
-            conn, machine_id=MACHINE, signals=SIGNALS
+            conn, machine_id=MACHINE, signals=SIGNALS, scope=EVERY_CUSTOMER
         )
         assert model is not None
         await condition_scoring_store.save_position(

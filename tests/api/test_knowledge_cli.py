@@ -14,6 +14,7 @@ from launcher import cli
 from models.knowledge import STAFF_VIEWER, EntryStatus
 from storage import knowledge_store
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from tests.fixtures.fix_database import PLANT_FILE
 
 pytestmark = pytest.mark.integration
@@ -80,7 +81,9 @@ async def test_a_re_import_keeps_entries_edited_in_linecare(
         assert entry_id is not None
         async with conn.transaction():
             state = await knowledge_store.lock_entry(conn, entry_id=entry_id)
-            current = await knowledge_store.get_entry(conn, entry_id=entry_id, viewer=STAFF_VIEWER)
+            current = await knowledge_store.get_entry(
+                conn, entry_id=entry_id, viewer=STAFF_VIEWER, scope=EVERY_CUSTOMER
+            )
             assert state is not None and current is not None
             await knowledge_store.add_version(
                 conn,
@@ -100,7 +103,9 @@ async def test_a_re_import_keeps_entries_edited_in_linecare(
     assert "0 created, 0 updated, 21 unchanged" in out
     assert "kept as edited in LineCare (not overwritten): FIL-12/201" in err
     async with assets_pool.connection() as conn:
-        entry = await knowledge_store.get_entry(conn, entry_id=entry_id, viewer=STAFF_VIEWER)
+        entry = await knowledge_store.get_entry(
+            conn, entry_id=entry_id, viewer=STAFF_VIEWER, scope=EVERY_CUSTOMER
+        )
     assert entry is not None
     assert entry.shown.content.causes == "Edited by support"
 

@@ -18,6 +18,7 @@ from models.plant import Line, Plant
 from models.tickets import Ticket, TicketStatus
 from storage import parts_store
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.oee_store import upsert_oee
 from storage.ticket_store import ticket_events
 from storage.user_store import find_user_by_token
@@ -224,7 +225,7 @@ async def test_overdue_done_late_and_skipped_are_visible(
     [shown] = [e for e in body["entries"] if e["occurrence_id"] == chuck["occurrence_id"]]
     assert (shown["status"], shown["skip_reason"]) == ("skipped", "capper replaced")
     async with planned.connection() as conn:
-        events = await ticket_events(conn, ticket_id=shown["ticket_id"])
+        events = await ticket_events(conn, ticket_id=shown["ticket_id"], scope=EVERY_CUSTOMER)
     assert [e.note for e in events if e.kind == "maintenance_skipped"] == ["capper replaced"]
     missing = "/api/maintenance/tasks/999999/skip"
     assert (await client.post(missing, json={"reason": "x"}, headers=DESK)).status_code == 404

@@ -23,6 +23,7 @@ from models.readings import Reading
 from storage import knowledge_store, parts_store
 from storage.anomaly_store import insert_scores
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope
 from storage.forecast_store import save_forecast
 from storage.plc_event_store import write_plc_events
 from storage.telemetry_writer import write_readings
@@ -78,7 +79,7 @@ async def warned(seeded_pool: Pool, plant: Plant) -> int:
         await save_forecast(conn, forecast=_forecast())
     await run_alert_cycle(seeded_pool, plant, now=NOW)
     async with seeded_pool.connection() as conn:
-        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
+        (ticket,) = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
     return ticket.id
 
 
@@ -249,7 +250,7 @@ async def fault_104_and_105(seeded_pool: Pool, plant: Plant) -> int:
         )
     await run_alert_cycle(seeded_pool, plant, now=NOW)
     async with seeded_pool.connection() as conn:
-        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
+        (ticket,) = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
     return ticket.id
 
 
@@ -284,9 +285,12 @@ async def test_a_fault_page_on_several_codes_gives_each_code_its_own_meaning(
         await parts_store.import_catalogue(conn, parts=catalogue.rows, by="test", at=T0)
         await seed_demo_knowledge(conn, config_dir=CONFIG_DIR, at=T0)
         wanted = [("PK-9", 103), ("PK-9", 104), ("FIL-12", 999)]
-        staff = await fault_meanings(conn, wanted=wanted, viewer=STAFF_VIEWER)
+        staff = await fault_meanings(conn, wanted=wanted, viewer=STAFF_VIEWER, scope=EVERY_CUSTOMER)
         stranger = await fault_meanings(
-            conn, wanted=wanted, viewer=Viewer(staff=False, owned_models=frozenset({"LAB-2"}))
+            conn,
+            wanted=wanted,
+            viewer=Viewer(staff=False, owned_models=frozenset({"LAB-2"})),
+            scope=EVERY_CUSTOMER,
         )
 
     assert staff == {("PK-9", 103): "Sensor blocked", ("PK-9", 104): "Outfeed blocked"}

@@ -15,6 +15,7 @@ from models.plant import Plant
 from models.readings import Reading
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.machine_status_store import list_machine_status
 
 pytestmark = pytest.mark.integration
@@ -42,7 +43,9 @@ def _reading(machine: str) -> list[Reading]:
 
 async def _statuses(pool: Pool) -> dict[str, MachineStatus]:
     async with pool.connection() as conn:
-        rows = await list_machine_status(conn, machine_ids=[PACKER, SEALER, "l1-filler"])
+        rows = await list_machine_status(
+            conn, machine_ids=[PACKER, SEALER, "l1-filler"], scope=EVERY_CUSTOMER
+        )
     return {status.machine_id: status for status in rows}
 
 

@@ -27,6 +27,7 @@ from simulator.plant_simulation import PlantSimulation, SimulationTick
 from simulator.run_simulator import served_endpoints
 from simulator.scenarios import QUIET
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.plc_event_store import list_plc_events
 from tests.simulator.scenario_factories import SEED, START
 
@@ -238,7 +239,7 @@ async def test_plc_fault_codes_are_stored_as_events(served: Served, pool: Pool) 
         for _ in range(100):
             async with pool.connection() as conn:
                 events = await list_plc_events(
-                    conn, machine_ids=["l1-filler"], since=START, until=T6
+                    conn, machine_ids=["l1-filler"], since=START, until=T6, scope=EVERY_CUSTOMER
                 )
             if events:
                 break
@@ -295,6 +296,7 @@ async def test_plc_events_timed_far_from_their_arrival_are_dead_lettered(
                     machine_ids=["l1-capper"],
                     since=clock_behind - timedelta(days=1),
                     until=clock_ahead + timedelta(days=1),
+                    scope=EVERY_CUSTOMER,
                 )
             if stored:
                 break

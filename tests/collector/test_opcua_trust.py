@@ -32,6 +32,7 @@ from models.opcua_source import OpcUaSecurity, OpcUaSource, SecurityMode, Securi
 from models.plant import Line, Plant
 from services.free_ports import free_port
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.machine_status_store import list_machine_status
 from tests.collector.conftest import wait_for_rows
 from tests.collector.opcua_trusting_server import RefuseAt, TrustingServer, trusting_server
@@ -110,7 +111,7 @@ async def test_a_refusing_server_gets_one_line_naming_the_certificate_until_trus
         refused_error = subscriber.last_error
         await liveness.record(pool)
         async with pool.connection() as conn:
-            (machine,) = await list_machine_status(conn, machine_ids=[FILLER])
+            (machine,) = await list_machine_status(conn, machine_ids=[FILLER], scope=EVERY_CUSTOMER)
         untrusted_metric = registry.get_sample_value(
             "linecare_collector_source_state", {"source": refusing.url, "state": "untrusted"}
         )

@@ -34,6 +34,7 @@ from simulator.plant_simulation import PlantSimulation, SimulationTick
 from simulator.scenarios import QUIET
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.machine_status_store import list_machine_status
 from tests.collector.conftest import count_rows, publish_messages, wait_for_rows
 from tests.simulator.scenario_factories import SEED, START
@@ -216,7 +217,7 @@ async def test_a_lost_session_marks_the_machines_offline_at_once_with_the_reason
             await asyncio.sleep(0.05)
         await liveness.record(pool)
         async with pool.connection() as conn:
-            statuses = await list_machine_status(conn, machine_ids=machines)
+            statuses = await list_machine_status(conn, machine_ids=machines, scope=EVERY_CUSTOMER)
     finally:
         for task in tasks:
             task.cancel()

@@ -25,6 +25,7 @@ from services.mosquitto_broker import BrokerSpec
 from simulator.sparkplug_payload import EdgeNodeMessages
 from storage.asset_registry import sync_assets
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.machine_status_store import list_machine_status
 from tests.collector.conftest import (
     count_rows,
@@ -87,7 +88,7 @@ class Host:
     async def status_of_packer(self) -> MachineStatus:
         await self.liveness.record(self.pool)
         async with self.pool.connection() as conn:
-            (status,) = await list_machine_status(conn, machine_ids=[PACKER])
+            (status,) = await list_machine_status(conn, machine_ids=[PACKER], scope=EVERY_CUSTOMER)
         return status
 
     def mismatches(self) -> float | None:

@@ -15,6 +15,7 @@ from launcher.parts_demo import DemoDataError, seed_demo_parts
 from models.plant import Plant
 from storage import parts_store, stock_store
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from storage.user_store import DEMO_PASSWORD, find_user_by_token, password_hash_of
 from tests.fixtures.fix_database import PLANT_FILE
 from tests.parts.conftest import SEEDED_AT
@@ -25,7 +26,9 @@ pytestmark = pytest.mark.integration
 async def test_a_second_seeding_changes_nothing(parts_pool: Pool, plant: Plant) -> None:
     async with parts_pool.connection() as conn:
         ledger = await stock_store.ledger(conn, limit=1000)
-        installed = await parts_store.installed_parts(conn, machine_id="l2-filler")
+        installed = await parts_store.installed_parts(
+            conn, machine_id="l2-filler", scope=EVERY_CUSTOMER
+        )
         kit = await parts_store.get_part(conn, part_number="FIL12-BRG-KIT")
         assert kit is not None
         await parts_store.save_part(
@@ -37,7 +40,10 @@ async def test_a_second_seeding_changes_nothing(parts_pool: Pool, plant: Plant) 
         )
 
         assert await stock_store.ledger(conn, limit=1000) == ledger
-        assert await parts_store.installed_parts(conn, machine_id="l2-filler") == installed
+        assert (
+            await parts_store.installed_parts(conn, machine_id="l2-filler", scope=EVERY_CUSTOMER)
+            == installed
+        )
         edited = await parts_store.get_part(conn, part_number="FIL12-BRG-KIT")
         assert edited is not None and edited.part.lead_time_days == 30
         manager = await find_user_by_token(conn, token="demo-parts")

@@ -19,6 +19,7 @@ from models.stock import (
 )
 from storage import parts_store, stock_store
 from storage.connections import Connection, Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from tests.api.factories import insert_ticket
 from tests.parts.conftest import SEEDED_AT
 
@@ -94,7 +95,9 @@ async def test_replace_and_return_cycle_is_traced_end_to_end(parts_pool: Pool) -
         assert replaced.issue is not None and replaced.issue.deltas.reserved == -1
         (level,) = await stock_store.stock_levels(conn, store_id=VAN, part_number=KIT)
         assert (level.on_hand, level.reserved) == (0, 0)
-        inside = await parts_store.installed_parts(conn, machine_id="l1-filler")
+        inside = await parts_store.installed_parts(
+            conn, machine_id="l1-filler", scope=EVERY_CUSTOMER
+        )
         assert [(p.position, p.serial) for p in inside if p.part_number == KIT] == [
             ("main-drive", new)
         ]
@@ -228,5 +231,7 @@ async def test_a_replacement_that_does_not_match_the_machine_books_nothing(
         assert isinstance(wrong_store, Refusal) and f"{VAN} has 0 available" in wrong_store.message
         assert isinstance(wrong_part, Refusal) and "does not fit a CAP-6" in wrong_part.message
         assert len(await stock_store.ledger(conn)) == before
-        inside = await parts_store.installed_parts(conn, machine_id="l1-filler")
+        inside = await parts_store.installed_parts(
+            conn, machine_id="l1-filler", scope=EVERY_CUSTOMER
+        )
         assert OLD in {p.serial for p in inside}

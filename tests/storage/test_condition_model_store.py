@@ -12,6 +12,7 @@ from storage import condition_model_store, condition_scoring_store
 from storage.asset_registry import sync_assets
 from storage.condition_model_codec import ModelDecodeError, state_from_json, state_to_json
 from storage.connections import Connection, Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from tests.analytics.condition_factories import SIGNALS, T0, healthy, trained
 
 pytestmark = pytest.mark.integration
@@ -24,7 +25,7 @@ def _model(seed: int = 0) -> ConditionModel:
 
 
 async def _statuses(conn: Connection) -> list[tuple[int, ModelStatus]]:
-    rows = await condition_model_store.versions(conn, machine_id=MACHINE)
+    rows = await condition_model_store.versions(conn, machine_id=MACHINE, scope=EVERY_CUSTOMER)
     return [(r.version, r.status) for r in rows]
 
 
@@ -42,7 +43,7 @@ async def test_an_inserted_active_model_loads_back_as_it_was(conn_with_assets: P
             conn, model=model, status=ModelStatus.ACTIVE, reason="first model"
         )
         usable = await condition_model_store.load_usable_model(
-            conn, machine_id=MACHINE, signals=SIGNALS
+            conn, machine_id=MACHINE, signals=SIGNALS, scope=EVERY_CUSTOMER
         )
 
     assert (stored.version, stored.status, stored.reason) == (1, ModelStatus.ACTIVE, "first model")
@@ -55,13 +56,13 @@ async def test_an_inserted_active_model_loads_back_as_it_was(conn_with_assets: P
 async def test_a_machine_without_an_active_model_has_none_to_use(conn_with_assets: Pool) -> None:
     async with conn_with_assets.connection() as conn:
         nothing = await condition_model_store.load_usable_model(
-            conn, machine_id=MACHINE, signals=SIGNALS
+            conn, machine_id=MACHINE, signals=SIGNALS, scope=EVERY_CUSTOMER
         )
         await condition_model_store.insert_model(
             conn, model=_model(), status=ModelStatus.CANDIDATE, reason="retrained"
         )
         candidate_only = await condition_model_store.load_usable_model(
-            conn, machine_id=MACHINE, signals=SIGNALS
+            conn, machine_id=MACHINE, signals=SIGNALS, scope=EVERY_CUSTOMER
         )
 
     assert (nothing, candidate_only) == (None, None)
@@ -77,7 +78,7 @@ async def test_a_second_active_model_retires_the_first(conn_with_assets: Pool) -
         )
         statuses = await _statuses(conn)
         usable = await condition_model_store.load_usable_model(
-            conn, machine_id=MACHINE, signals=SIGNALS
+            conn, machine_id=MACHINE, signals=SIGNALS, scope=EVERY_CUSTOMER
         )
 
     assert statuses == [(2, ModelStatus.ACTIVE), (1, ModelStatus.RETIRED)]
@@ -98,7 +99,7 @@ async def test_promoting_and_retiring_versions(conn_with_assets: Pool) -> None:
         retired = await condition_model_store.retire(conn, machine_id=MACHINE, version=2)
         after_retirement = await _statuses(conn)
         usable = await condition_model_store.load_usable_model(
-            conn, machine_id=MACHINE, signals=SIGNALS
+            conn, machine_id=MACHINE, signals=SIGNALS, scope=EVERY_CUSTOMER
         )
 
     assert (promoted, missing, retired) == (True, False, True)
@@ -123,7 +124,7 @@ async def test_a_corrupt_active_model_falls_back_to_the_version_before_with_a_no
             (MACHINE,),
         )
         usable = await condition_model_store.load_usable_model(
-            conn, machine_id=MACHINE, signals=SIGNALS
+            conn, machine_id=MACHINE, signals=SIGNALS, scope=EVERY_CUSTOMER
         )
 
     assert usable is not None
@@ -147,7 +148,7 @@ async def test_a_model_using_a_signal_the_machine_dropped_falls_back(
             conn, model=_model(1), status=ModelStatus.ACTIVE, reason="retrained"
         )
         usable = await condition_model_store.load_usable_model(
-            conn, machine_id=MACHINE, signals=SIGNALS[:2]
+            conn, machine_id=MACHINE, signals=SIGNALS[:2], scope=EVERY_CUSTOMER
         )
 
     assert usable is not None and usable.stored.version == 1
@@ -167,7 +168,9 @@ async def test_when_no_version_loads_the_machine_cannot_be_scored(
         await conn.execute("UPDATE condition_models SET model = '{}'")
 
         with pytest.raises(ModelDecodeError, match=r"version 2 does not load.*version 1"):
-            await condition_model_store.load_usable_model(conn, machine_id=MACHINE, signals=SIGNALS)
+            await condition_model_store.load_usable_model(
+                conn, machine_id=MACHINE, signals=SIGNALS, scope=EVERY_CUSTOMER
+            )
 
 
 async def test_a_scoring_position_keeps_the_scorer_state_and_rewinds_only_back(
@@ -195,11 +198,15 @@ async def test_a_scoring_position_keeps_the_scorer_state_and_rewinds_only_back(
         await condition_scoring_store.rewind_scoring(
             conn, machine_id=MACHINE, scored_until=T0.replace(hour=6)
         )
-        not_back = await condition_scoring_store.positions(conn, machine_ids=[MACHINE])
+        not_back = await condition_scoring_store.positions(
+            conn, machine_ids=[MACHINE], scope=EVERY_CUSTOMER
+        )
         await condition_scoring_store.rewind_scoring(
             conn, machine_id=MACHINE, scored_until=T0.replace(hour=4)
         )
-        back = await condition_scoring_store.positions(conn, machine_ids=[MACHINE])
+        back = await condition_scoring_store.positions(
+            conn, machine_ids=[MACHINE], scope=EVERY_CUSTOMER
+        )
 
     position = not_back[MACHINE]
     assert (position.model_id, position.scored_until) == (stored.id, T0)

@@ -11,15 +11,26 @@ database's second wall, and these tests fail if a predicate is dropped.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sized
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pytest
 
+from models.knowledge import (
+    STAFF_VIEWER,
+    Audience,
+    EntryContent,
+    EntryKind,
+    FaultContext,
+    KnowledgeQuery,
+    Viewer,
+)
 from models.oee import OeeScope
-from models.plant import Plant
+from models.plant import Plant, Severity
 from models.readings import Trend
+from models.ticket_evidence import TicketEvidence
 from storage import (
+    alert_store,
     annotation_store,
     anomaly_store,
     condition_model_store,
@@ -27,12 +38,15 @@ from storage import (
     downtime_store,
     fleet_queries,
     forecast_store,
+    knowledge_store,
     machine_status_store,
     oee_store,
     parts_store,
+    plc_event_store,
     reliability_store,
     service_report_store,
     telemetry_queries,
+    ticket_evidence_store,
     ticket_store,
     trend_queries,
 )
@@ -54,6 +68,7 @@ from tests.api.factories import (
     insert_samples,
     insert_series,
     insert_ticket,
+    insert_ticket_event,
 )
 
 pytestmark = pytest.mark.integration
@@ -61,6 +76,8 @@ pytestmark = pytest.mark.integration
 # Customer THEIRS owns the rows; a caller scoped to OURS names THEIRS' ids.
 THEIRS, OURS = "nordbrau", "alpenpack"
 LINE, MACHINE = "line-1", "l1-filler"
+# The machine's model: only THEIRS owns one (OURS' machines are other models).
+MODEL, FAULT_CODE = "FIL-12", 104
 SINCE, UNTIL = T0 - timedelta(hours=12), T0 + timedelta(hours=12)
 
 
@@ -68,6 +85,7 @@ SINCE, UNTIL = T0 - timedelta(hours=12), T0 + timedelta(hours=12)
 class Seeded:
     pool: Pool
     ticket_id: int
+    alert_id: int
 
 
 @pytest.fixture
@@ -77,7 +95,7 @@ async def seeded(db_pool: Pool, plant: Plant) -> Seeded:
         await sync_assets(conn, plant)
         await insert_samples(conn, machine_id=MACHINE, signal="bearing_temp", samples=[(T0, 41.0)])
         await insert_anomaly_score(conn, machine_id=MACHINE, time=T0, score=0.5)
-        await insert_alert(conn, machine_id=MACHINE)
+        alert_id = await insert_alert(conn, machine_id=MACHINE)
         await insert_oee(conn, scope="machine", subject_id=MACHINE, shift_start=T0)
         await insert_oee(conn, scope="line", subject_id=LINE, shift_start=T0)
         ticket_id = await insert_ticket(conn, customer_id=THEIRS, line_id=LINE, machine_id=MACHINE)
@@ -117,7 +135,82 @@ async def seeded(db_pool: Pool, plant: Plant) -> Seeded:
             (ticket_id, MACHINE, T0, T0),
         )
         await _seed_ticket_records(conn, ticket_id)
-    return Seeded(db_pool, ticket_id)
+        await _seed_ticket_trail(conn, ticket_id, alert_id)
+        await _seed_knowledge(conn, ticket_id)
+    return Seeded(db_pool, ticket_id, alert_id)
+
+
+async def _seed_ticket_trail(conn: Connection, ticket_id: int, alert_id: int) -> None:
+    """The ticket's history and frozen evidence, its alert linked, and a PLC alarm of the
+    machine whose fault code the ticket's stop carries."""
+    await insert_ticket_event(conn, ticket_id=ticket_id, at=T0, kind="registered", note="new")
+    await conn.execute(
+        "INSERT INTO ticket_events (ticket_id, at, kind, note, field, new_value)"
+        " VALUES (%s, %s, 'machine_stop', 'stopped', 'fault_code', %s)",
+        (ticket_id, T0, str(FAULT_CODE)),
+    )
+    await alert_store.link_ticket(conn, alert_id=alert_id, ticket_id=ticket_id)
+    await ticket_evidence_store.save_evidence(
+        conn,
+        evidence=TicketEvidence(
+            ticket_id=ticket_id,
+            alert_id=alert_id,
+            machine_id=MACHINE,
+            line_id=LINE,
+            rule="anomaly",
+            severity=Severity.SERIOUS,
+            alert_opened_at=T0,
+            peak_score=0.9,
+            signals=("bearing_temp",),
+            captured_at=T0,
+            window_start=T0 - timedelta(hours=1),
+            trends=(),
+            contributions=None,
+            outlook=None,
+            alarms=(),
+            stops=(),
+            oee=(),
+        ),
+    )
+    await conn.execute(
+        "INSERT INTO plc_events (time, machine_id, source_node, event_type, severity,"
+        " fault_code, message, event_id, raw)"
+        " VALUES (%s, %s, 'ns=2;s=Alarm', 'alarm', 500, %s, 'Outfeed blocked', '\\x01', '{}')",
+        (T0, MACHINE, FAULT_CODE),
+    )
+
+
+async def _seed_knowledge(conn: Connection, ticket_id: int) -> None:
+    """A fault-code page published for customers on THEIRS' machine model, proposed from
+    THEIRS' ticket: the vendor's, shared by every customer who owns the model."""
+    async with conn.transaction():
+        await knowledge_store.create_entry(
+            conn,
+            content=_page(MODEL),
+            by="demo-support",
+            by_name="Support",
+            at=T0,
+            manual_key="TEST-SCOPE/104",
+            source_ticket_id=ticket_id,
+            published=True,
+        )
+
+
+def _page(*models: str) -> EntryContent:
+    return EntryContent(
+        kind=EntryKind.FAULT_CODE,
+        audience=Audience.CUSTOMERS,
+        machine_models=models,
+        fault_codes=(FAULT_CODE,),
+        signals=("bearing_temp",),
+        part_numbers=(),
+        title=f"{models[0]} fault {FAULT_CODE}: scopeword outfeed blocked",
+        symptoms="the outfeed stops",
+        causes="",
+        checks="",
+        remedies="",
+        body="",
+    )
 
 
 async def _seed_ticket_records(conn: Connection, ticket_id: int) -> None:
@@ -295,6 +388,41 @@ READS: dict[str, Read] = {
     "parts_store.installed_parts": lambda conn, scope, _: parts_store.installed_parts(
         conn, machine_id=MACHINE, with_history=True, scope=scope
     ),
+    "ticket_store.get_ticket": lambda conn, scope, ticket: _one(
+        ticket_store.get_ticket(conn, ticket_id=ticket, scope=scope)
+    ),
+    "ticket_store.ticket_events": lambda conn, scope, ticket: ticket_store.ticket_events(
+        conn, ticket_id=ticket, scope=scope
+    ),
+    "ticket_store.list_tickets": lambda conn, scope, _: ticket_store.list_tickets(
+        conn, scope=scope, machine_id=MACHINE
+    ),
+    "alert_store.list_alerts": lambda conn, scope, _: alert_store.list_alerts(conn, scope=scope),
+    "ticket_evidence_store.evidence_of": lambda conn, scope, ticket: (
+        ticket_evidence_store.evidence_of(conn, ticket_id=ticket, scope=scope)
+    ),
+    "plc_event_store.list_plc_events": lambda conn, scope, _: plc_event_store.list_plc_events(
+        conn, machine_ids=[MACHINE], since=SINCE, until=UNTIL, scope=scope
+    ),
+    # The knowledge reads are given the staff viewer: the scope alone keeps the page of a
+    # model OURS does not own away from OURS.
+    "knowledge_store.search": lambda conn, scope, _: knowledge_store.search(
+        conn, query=KnowledgeQuery("scopeword"), viewer=STAFF_VIEWER, scope=scope
+    ),
+    "knowledge_store.search (by model)": lambda conn, scope, _: knowledge_store.search(
+        conn,
+        query=KnowledgeQuery(machine_model=MODEL, fault_code=FAULT_CODE),
+        viewer=STAFF_VIEWER,
+        scope=scope,
+    ),
+    "knowledge_store.get_entry": lambda conn, scope, _: _one(_entry_of(conn, scope)),
+    "knowledge_store.link_candidates": lambda conn, scope, _: knowledge_store.link_candidates(
+        conn,
+        context=FaultContext(MODEL, frozenset({FAULT_CODE}), frozenset()),
+        viewer=STAFF_VIEWER,
+        scope=scope,
+    ),
+    "knowledge_store.alert_fault": lambda conn, scope, _: _one(_alert_fault(conn, scope)),
     "customer_scope.ticket_within": lambda conn, scope, ticket: ticket_within(
         conn, ticket_id=ticket, scope=scope
     ),
@@ -302,6 +430,21 @@ READS: dict[str, Read] = {
         conn, machine_id=MACHINE, scope=scope
     ),
 }
+
+
+async def _entry_of(conn: Connection, scope: CustomerScope) -> object | None:
+    entry_id = await knowledge_store.entry_for_manual_key(conn, manual_key="TEST-SCOPE/104")
+    assert entry_id is not None
+    return await knowledge_store.get_entry(
+        conn, entry_id=entry_id, viewer=STAFF_VIEWER, scope=scope
+    )
+
+
+async def _alert_fault(conn: Connection, scope: CustomerScope) -> object | None:
+    cursor = await conn.execute("SELECT id FROM alerts WHERE machine_id = %s", (MACHINE,))
+    row = await cursor.fetchone()
+    assert row is not None
+    return await knowledge_store.alert_fault(conn, alert_id=row[0], scope=scope)
 
 
 async def _points(trend: Awaitable[Trend]) -> Sized:
@@ -382,6 +525,7 @@ async def test_a_customer_scope_adds_no_rows_of_its_own(seeded: Seeded) -> None:
             subject_ids=[MACHINE, "l3-packer"],
             since=SINCE,
             until=UNTIL,
+            customer_scope=EVERY_CUSTOMER,
         )
         owner = await oee_store.list_oee(
             conn,
@@ -427,3 +571,70 @@ async def test_an_aligned_trend_and_its_contributions_scoped_to_another_customer
         assert await aligned(CustomerScope(customer_id=OURS)) is None
         assert await contributions(CustomerScope(customer_id=THEIRS))
         assert await contributions(CustomerScope(customer_id=OURS)) == []
+
+
+async def test_a_shared_knowledge_entry_hides_the_ticket_it_came_from_outside_its_customer(
+    seeded: Seeded,
+) -> None:
+    """A page published for customers on a model both customers own stays visible to both;
+    the ticket it was proposed from is THEIRS', so OURS reads no ticket id with it. A draft
+    or an internal page of that model stays out of a customer's scope, whatever the viewer."""
+    async with seeded.pool.connection() as conn:
+        async with conn.transaction():
+            shared = await knowledge_store.create_entry(
+                conn,
+                content=_page(MODEL, "PK-9"),
+                by="demo-support",
+                by_name="Support",
+                at=T0,
+                source_ticket_id=seeded.ticket_id,
+                published=True,
+            )
+            internal = await knowledge_store.create_entry(
+                conn,
+                content=replace(_page("PK-9"), audience=Audience.INTERNAL),
+                by="demo-support",
+                by_name="Support",
+                at=T0,
+                published=True,
+            )
+            draft = await knowledge_store.create_entry(
+                conn, content=_page("PK-9"), by="demo-support", by_name="Support", at=T0
+            )
+
+        async def source(scope: CustomerScope) -> int | None:
+            entry = await knowledge_store.get_entry(
+                conn, entry_id=shared, viewer=STAFF_VIEWER, scope=scope
+            )
+            assert entry is not None, f"the shared page is hidden from {scope}"
+            return entry.shown.source_ticket_id
+
+        assert await source(EVERY_CUSTOMER) == seeded.ticket_id
+        assert await source(CustomerScope(customer_id=THEIRS)) == seeded.ticket_id
+        assert await source(CustomerScope(customer_id=OURS)) is None
+
+        ours = CustomerScope(customer_id=OURS)
+        hits = await knowledge_store.search(
+            conn, query=KnowledgeQuery("scopeword"), viewer=STAFF_VIEWER, scope=ours
+        )
+        assert [h.entry.id for h in hits] == [shared]
+        assert [h.entry.shown.source_ticket_id for h in hits] == [None]
+        for hidden in (internal, draft):
+            assert (
+                await knowledge_store.get_entry(
+                    conn, entry_id=hidden, viewer=STAFF_VIEWER, scope=ours
+                )
+                is None
+            )
+            assert (
+                await knowledge_store.get_entry(
+                    conn, entry_id=hidden, viewer=STAFF_VIEWER, scope=EVERY_CUSTOMER
+                )
+                is not None
+            )
+        # A customer's own viewer with the scope it belongs to: the same page, no more.
+        viewer = Viewer(staff=False, owned_models=frozenset({"PK-9"}))
+        hits = await knowledge_store.search(
+            conn, query=KnowledgeQuery("scopeword"), viewer=viewer, scope=ours
+        )
+        assert [h.entry.id for h in hits] == [shared]

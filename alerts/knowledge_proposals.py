@@ -31,7 +31,7 @@ from models.service_report import CapaKind, RootCauseAnalysis, ServiceReport
 from models.tickets import Ticket
 from storage import knowledge_store, service_report_store, ticket_store
 from storage.connections import Connection
-from storage.customer_scope import EVERY_CUSTOMER
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +145,12 @@ def added_content(
     )
 
 
-async def fault_context_of(conn: Connection, *, ticket: Ticket) -> FaultContext:
-    """The ticket's machine model, the fault codes of its stops and its driving signals."""
-    codes = await knowledge_store.ticket_fault_codes(conn, ticket_id=ticket.id)
+async def fault_context_of(
+    conn: Connection, *, ticket: Ticket, scope: CustomerScope
+) -> FaultContext:
+    """The ticket's machine model, the fault codes of its stops (none outside the scope)
+    and its driving signals."""
+    codes = await knowledge_store.ticket_fault_codes(conn, ticket_id=ticket.id, scope=scope)
     return FaultContext(ticket.draft.machine_model, codes, frozenset(ticket.draft.signals))
 
 
@@ -174,7 +177,7 @@ async def propose_from_ticket(
         return NothingToPropose(
             f"ticket {ticket.number} has no service report and no root cause analysis yet"
         )
-    context = await fault_context_of(conn, ticket=ticket)
+    context = await fault_context_of(conn, ticket=ticket, scope=EVERY_CUSTOMER)
     links = await links_for(
         conn, context=context, viewer=STAFF_VIEWER, limit=1, scope=EVERY_CUSTOMER
     )

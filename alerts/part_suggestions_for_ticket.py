@@ -57,7 +57,9 @@ async def suggest_for_ticket(
     limit: int = 5,
 ) -> TicketSuggestions:
     """The ticket's suggested parts, from every other ticket of its machine model known now."""
-    codes = await knowledge_store.ticket_fault_codes(conn, ticket_id=ticket.id)
+    codes = await knowledge_store.ticket_fault_codes(
+        conn, ticket_id=ticket.id, scope=EVERY_CUSTOMER
+    )
     fault = FaultSignature(ticket.draft.machine_model, codes, frozenset(ticket.draft.signals))
     records = await service_records(
         conn, machine_model=fault.machine_model, exclude_ticket_id=ticket.id

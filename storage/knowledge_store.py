@@ -338,12 +338,16 @@ async def link_candidates(
     return [_entry(row) for row in await cursor.fetchall()]
 
 
-async def ticket_fault_codes(conn: Connection, *, ticket_id: int) -> frozenset[int]:
-    """The PLC fault codes of the machine stops that reached the ticket."""
+async def ticket_fault_codes(
+    conn: Connection, *, ticket_id: int, scope: CustomerScope
+) -> frozenset[int]:
+    """The PLC fault codes of the machine stops that reached the ticket; none for a ticket
+    outside the scope."""
     cursor = await conn.execute(
-        "SELECT DISTINCT new_value::integer FROM ticket_events WHERE ticket_id = %s"
-        " AND kind = 'machine_stop' AND field = 'fault_code' AND new_value ~ '^[0-9]{1,9}$'",
-        (ticket_id,),
+        "SELECT DISTINCT new_value::integer FROM ticket_events WHERE ticket_id = %(ticket)s"
+        " AND kind = 'machine_stop' AND field = 'fault_code' AND new_value ~ '^[0-9]{1,9}$'"
+        f" AND {scope_filter('ticket', 'ticket_id')}",
+        {"ticket": ticket_id, **scope.params},
     )
     return frozenset(int(row[0]) for row in await cursor.fetchall())
 

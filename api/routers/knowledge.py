@@ -290,7 +290,7 @@ async def ticket_knowledge(
     """The entries the ticket's fault links to (its PLC fault codes, then its driving
     signals), best first; 404 for another customer's ticket."""
     ticket = await visible_ticket(conn, user, ticket_id)
-    context = await fault_context_of(conn, ticket=ticket)
+    context = await fault_context_of(conn, ticket=ticket, scope=scope_of(user))
     viewer = viewer_of(plant, user)
     links = await links_for(conn, context=context, viewer=viewer, scope=scope_of(user))
     answer = await _links(conn, viewer, context, links)

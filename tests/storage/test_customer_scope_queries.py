@@ -422,6 +422,9 @@ READS: dict[str, Read] = {
         viewer=STAFF_VIEWER,
         scope=scope,
     ),
+    "knowledge_store.ticket_fault_codes": lambda conn, scope, ticket: (
+        knowledge_store.ticket_fault_codes(conn, ticket_id=ticket, scope=scope)
+    ),
     "knowledge_store.alert_fault": lambda conn, scope, _: _one(_alert_fault(conn, scope)),
     "customer_scope.ticket_within": lambda conn, scope, ticket: ticket_within(
         conn, ticket_id=ticket, scope=scope

@@ -19,11 +19,13 @@ from models.service_kpis import FIXED_STATES
 from models.tickets import Span, Ticket, TicketStatus
 from storage import ticket_workflow_store
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope, scope_filter
 
 # The ticket store's own column list and row mapping, so a ticket reads the same everywhere.
 from storage.ticket_store import _COLUMNS as TICKET_COLUMNS
 from storage.ticket_store import _ticket as ticket_of_row
 
+_CUSTOMER_IN_SCOPE = scope_filter("customer", "customer_id")
 _KNOWN_STATUSES = frozenset(status.value for status in TicketStatus)
 
 
@@ -65,14 +67,14 @@ class ComplaintRecord:
 
 
 async def ticket_histories(
-    conn: Connection, *, since: datetime, until: datetime, customer_id: str | None
+    conn: Connection, *, since: datetime, until: datetime, scope: CustomerScope
 ) -> list[TicketServiceHistory]:
-    """The tickets that can touch ``[since, until)``, of one customer or (None) of all."""
+    """The scope's tickets that can touch ``[since, until)``."""
     cursor = await conn.execute(
         f"""
         SELECT {TICKET_COLUMNS} FROM tickets
         WHERE received_at < %(until)s
-          AND (%(customer)s::text IS NULL OR customer_id = %(customer)s)
+          AND {_CUSTOMER_IN_SCOPE}
           AND (received_at >= %(since)s - interval '31 days'
                OR NOT status = ANY(%(fixed)s) OR resolved_at >= %(since)s
                OR EXISTS (SELECT 1 FROM ticket_events e
@@ -86,8 +88,8 @@ async def ticket_histories(
         {
             "since": since,
             "until": until,
-            "customer": customer_id,
             "fixed": [status.value for status in FIXED_STATES],
+            **scope.params,
         },
     )
     tickets = [ticket_of_row(row) for row in await cursor.fetchall()]
@@ -115,17 +117,17 @@ async def ticket_histories(
 
 
 async def complaints_between(
-    conn: Connection, *, since: datetime, until: datetime, customer_id: str | None
+    conn: Connection, *, since: datetime, until: datetime, scope: CustomerScope
 ) -> list[ComplaintRecord]:
-    """Complaints registered in ``[since, until)``, of one customer or (None) of all."""
+    """The scope's complaints registered in ``[since, until)``."""
     cursor = await conn.execute(
-        """
+        f"""
         SELECT registered_at, customer_id, ticket_id FROM complaints
         WHERE registered_at >= %(since)s AND registered_at < %(until)s
-          AND (%(customer)s::text IS NULL OR customer_id = %(customer)s)
+          AND {_CUSTOMER_IN_SCOPE}
         ORDER BY registered_at, id
         """,
-        {"since": since, "until": until, "customer": customer_id},
+        {"since": since, "until": until, **scope.params},
     )
     return [
         ComplaintRecord(at, customer, ticket) for at, customer, ticket in await cursor.fetchall()

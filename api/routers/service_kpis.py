@@ -45,6 +45,7 @@ from models.tickets import TicketStatus
 from models.users import Role, User
 from storage import service_kpi_reader
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope
 from storage.service_kpi_reader import ComplaintRecord, TicketServiceHistory
 
 router = APIRouter(prefix="/kpis/service", tags=["service KPIs"])
@@ -178,11 +179,12 @@ def _kpi_scope(user: User, dimension: KpiDimension) -> str | None:
 async def _load(
     conn: Connection, plant: Plant, period: Period, *, customer: str | None, now: datetime
 ) -> tuple[list[ServiceTicket], list[Complaint]]:
+    scope = CustomerScope(customer_id=customer)
     histories = await service_kpi_reader.ticket_histories(
-        conn, since=period.start, until=period.end, customer_id=customer
+        conn, since=period.start, until=period.end, scope=scope
     )
     records = await service_kpi_reader.complaints_between(
-        conn, since=period.start, until=period.end, customer_id=customer
+        conn, since=period.start, until=period.end, scope=scope
     )
     customers = {c.id: c.name for c in plant.customers}
     tickets = [_service_ticket(h, plant, customers, now) for h in histories]

@@ -44,6 +44,7 @@ from storage import (
     parts_store,
     plc_event_store,
     reliability_store,
+    service_kpi_reader,
     service_report_store,
     telemetry_queries,
     ticket_evidence_store,
@@ -150,6 +151,13 @@ async def _seed_ticket_trail(conn: Connection, ticket_id: int, alert_id: int) ->
         (ticket_id, T0, str(FAULT_CODE)),
     )
     await alert_store.link_ticket(conn, alert_id=alert_id, ticket_id=ticket_id)
+    await conn.execute(
+        "INSERT INTO complaints (number, customer_id, ticket_id, status, severity, description,"
+        " contact_name, registered_by, registered_at, answer_due)"
+        " VALUES ('CP-TEST-1', %s, %s, 'registered', 'minor', 'late', 'Contact', 'demo-desk',"
+        " %s, %s)",
+        (THEIRS, ticket_id, T0, T0 + timedelta(days=5)),
+    )
     await ticket_evidence_store.save_evidence(
         conn,
         evidence=TicketEvidence(
@@ -396,6 +404,12 @@ READS: dict[str, Read] = {
     ),
     "ticket_store.list_tickets": lambda conn, scope, _: ticket_store.list_tickets(
         conn, scope=scope, machine_id=MACHINE
+    ),
+    "service_kpi_reader.ticket_histories": lambda conn, scope, _: (
+        service_kpi_reader.ticket_histories(conn, since=SINCE, until=UNTIL, scope=scope)
+    ),
+    "service_kpi_reader.complaints_between": lambda conn, scope, _: (
+        service_kpi_reader.complaints_between(conn, since=SINCE, until=UNTIL, scope=scope)
     ),
     "alert_store.list_alerts": lambda conn, scope, _: alert_store.list_alerts(conn, scope=scope),
     "ticket_evidence_store.evidence_of": lambda conn, scope, ticket: (

@@ -17,6 +17,7 @@ from models.complaints import (
 )
 from models.plant import Severity
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope, scope_filter
 
 _COLUMNS = """
     id, number, status, customer_id, ticket_id, description, contact_name, severity,
@@ -131,23 +132,23 @@ async def get_complaint(
 async def list_complaints(
     conn: Connection,
     *,
-    customer_id: str | None,
+    scope: CustomerScope,
     ticket_id: int | None = None,
     status: ComplaintStatus | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[Complaint]:
-    """Complaints newest first, of one customer or (None) all, optionally of one ticket."""
+    """The scope's complaints newest first, optionally of one ticket."""
     cursor = await conn.execute(
         f"""
         SELECT {_COLUMNS} FROM complaints
-        WHERE (%(customer)s::text IS NULL OR customer_id = %(customer)s)
+        WHERE {scope_filter("customer", "customer_id")}
           AND (%(ticket)s::bigint IS NULL OR ticket_id = %(ticket)s)
           AND (%(status)s::text IS NULL OR status = %(status)s)
         ORDER BY registered_at DESC, id DESC LIMIT %(limit)s OFFSET %(offset)s
         """,
         {
-            "customer": customer_id,
+            **scope.params,
             "ticket": ticket_id,
             "status": status.value if status else None,
             "limit": limit,

@@ -57,7 +57,7 @@ async def list_complaints(
     """Complaints newest first, a page at a time (``Link`` header); a customer's own only."""
     found = await complaint_store.list_complaints(
         conn,
-        customer_id=customer_filter(user),
+        scope=scope_of(user),
         ticket_id=ticket_id,
         status=status_,
         limit=page.fetch_limit,

@@ -33,6 +33,7 @@ from storage import (
     alert_store,
     annotation_store,
     anomaly_store,
+    complaint_store,
     condition_model_store,
     condition_scoring_store,
     downtime_store,
@@ -410,6 +411,9 @@ READS: dict[str, Read] = {
     ),
     "service_kpi_reader.complaints_between": lambda conn, scope, _: (
         service_kpi_reader.complaints_between(conn, since=SINCE, until=UNTIL, scope=scope)
+    ),
+    "complaint_store.list_complaints": lambda conn, scope, ticket: complaint_store.list_complaints(
+        conn, scope=scope, ticket_id=ticket
     ),
     "alert_store.list_alerts": lambda conn, scope, _: alert_store.list_alerts(conn, scope=scope),
     "ticket_evidence_store.evidence_of": lambda conn, scope, ticket: (

@@ -25,6 +25,7 @@ from models.notifications import (
     TicketNoticeFacts,
 )
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope, scope_filter
 
 _STREAM = "ticket_events"
 _DELIVERY_COLUMNS = """
@@ -341,7 +342,7 @@ async def prune_deliveries(conn: Connection, *, before: datetime, batch_size: in
 async def list_deliveries(
     conn: Connection,
     *,
-    customer_id: str | None,
+    scope: CustomerScope,
     ticket_id: int | None = None,
     subscription_id: int | None = None,
     status: DeliveryStatus | None = None,
@@ -350,15 +351,15 @@ async def list_deliveries(
 ) -> list[Delivery]:
     """The delivery log, newest first.
 
-    With ``customer_id`` only that customer's own notices (never the staff's
-    about their tickets); None: everything.
+    Scoped to a customer, only that customer's own notices (never the staff's about
+    their tickets); ``EVERY_CUSTOMER``: everything.
     """
     cursor = await conn.execute(
         f"""
         SELECT {_DELIVERY_COLUMNS} FROM notification_deliveries d
         JOIN tickets t ON t.id = d.ticket_id
-        WHERE (%(customer)s::text IS NULL
-                OR (d.customer_id = %(customer)s AND d.audience = 'customer'))
+        WHERE {scope_filter("customer", "d.customer_id")}
+            AND (%(scope_customer)s::text IS NULL OR d.audience = 'customer')
             AND (%(ticket)s::bigint IS NULL OR d.ticket_id = %(ticket)s)
             AND (%(subscription)s::bigint IS NULL OR d.subscription_id = %(subscription)s)
             AND (%(status)s::text IS NULL OR d.status = %(status)s)
@@ -366,7 +367,7 @@ async def list_deliveries(
         LIMIT %(limit)s OFFSET %(offset)s
         """,
         {
-            "customer": customer_id,
+            **scope.params,
             "ticket": ticket_id,
             "subscription": subscription_id,
             "status": status.value if status else None,

@@ -12,6 +12,7 @@ from typing import Any
 
 from models.notifications import NoticeKind, WebhookSubscription
 from storage.connections import Connection
+from storage.customer_scope import CustomerScope, scope_filter
 
 _SUBSCRIPTION_COLUMNS = "id, url, customer_id, kinds, description, active, created_by, created_at"
 
@@ -38,14 +39,13 @@ async def create_subscription(
 
 
 async def list_subscriptions(
-    conn: Connection, *, customer_id: str | None
+    conn: Connection, *, scope: CustomerScope
 ) -> list[WebhookSubscription]:
-    """Webhooks not deleted, oldest first: one customer's, or (None) every one."""
+    """The scope's webhooks not deleted, oldest first."""
     cursor = await conn.execute(
         f"SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions"
-        " WHERE deleted_at IS NULL AND (%(customer)s::text IS NULL OR customer_id = %(customer)s)"
-        " ORDER BY id",
-        {"customer": customer_id},
+        f" WHERE deleted_at IS NULL AND {scope_filter('customer', 'customer_id')} ORDER BY id",
+        scope.params,
     )
     return [_subscription(row) for row in await cursor.fetchall()]
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
-from api.access_scope import customer_filter, not_found
+from api.access_scope import customer_filter, not_found, scope_of
 from api.deps import ConnDep, CurrentUser
 from api.pagination import PageDep, page_of
 from api.schemas.notifications import DeliveryDetailPublic, DeliveryPublic, ErrorPublic
@@ -50,7 +50,7 @@ async def list_deliveries(
     _check_may_read(user)
     deliveries = await notification_store.list_deliveries(
         conn,
-        customer_id=customer_filter(user),
+        scope=scope_of(user),
         ticket_id=ticket_id,
         subscription_id=webhook_id,
         status=delivery_status,

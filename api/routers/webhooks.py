@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Header, HTTPException, Path, Request, Response, status
 
-from api.access_scope import customer_filter, not_found
+from api.access_scope import customer_filter, not_found, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.pagination import PageDep, slice_page
 from api.schemas.notifications import (
@@ -47,7 +47,7 @@ async def list_webhooks(
     (``Link`` header): a customer's own, or for administrators every customer's."""
     _check_may_manage(user)
     # A customer has a handful; the page is cut here rather than in SQL.
-    hooks = await webhook_store.list_subscriptions(conn, customer_id=customer_filter(user))
+    hooks = await webhook_store.list_subscriptions(conn, scope=scope_of(user))
     return [WebhookPublic.of(h) for h in slice_page(hooks, page, request, response)]
 
 

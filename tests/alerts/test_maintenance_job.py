@@ -259,7 +259,7 @@ async def test_the_notification_job_queues_the_production_notice_for_the_custome
 
     [ticket] = await _pm_tickets(pool)
     async with pool.connection() as conn:
-        deliveries = await list_deliveries(conn, customer_id=None, ticket_id=ticket.id)
+        deliveries = await list_deliveries(conn, scope=EVERY_CUSTOMER, ticket_id=ticket.id)
     notices = [d.notice for d in deliveries if d.notice.kind is NoticeKind.PRODUCTION_NOTICE]
     assert {(n.audience, n.email_to) for n in notices} == {
         (Audience.CUSTOMER, "a.keller@nordbrau.example"),

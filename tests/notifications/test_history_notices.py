@@ -12,6 +12,7 @@ from models.plant import Plant
 from notifications.notification_job import notification_cycle
 from storage import notification_store
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from tests.api.factories import T0
 from tests.notifications.conftest import policy
 from tests.notifications.test_notification_job import NORDBRAU_CONTACT, open_ticket
@@ -30,7 +31,7 @@ async def test_seeded_history_sends_nothing_while_a_live_ticket_still_does(
 
     async with seeded_pool.connection() as conn:
         deliveries = await notification_store.list_deliveries(
-            conn, customer_id=None, subscription_id=None
+            conn, scope=EVERY_CUSTOMER, subscription_id=None
         )
     assert seeded == 7
     # Only the live ticket's 'ticket opened', to its contact and the desk.

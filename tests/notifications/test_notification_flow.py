@@ -15,6 +15,7 @@ from models.notifications import SmtpServer
 from notifications.notification_job import deliver_due, derive_notices, notification_cycle
 from storage import notification_store
 from storage.connections import Pool
+from storage.customer_scope import EVERY_CUSTOMER
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
 from tests.api.factories import T0
 from tests.notifications.conftest import ADMIN, ENGINEER, SmtpInbox, policy
@@ -202,7 +203,7 @@ async def test_a_hanging_receiver_does_not_hold_up_the_ticket(
     async with staff_pool.connection() as conn:
         cursor = await conn.execute("SELECT status FROM tickets WHERE id = %s", (ticket,))
         assert await cursor.fetchone() == ("dispatched",)
-        assert len(await notification_store.list_deliveries(conn, customer_id=None)) == 4
+        assert len(await notification_store.list_deliveries(conn, scope=EVERY_CUSTOMER)) == 4
 
 
 async def test_a_failed_delivery_is_tried_again_on_request(

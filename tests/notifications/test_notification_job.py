@@ -20,6 +20,7 @@ from notifications.notification_job import (
 )
 from storage import notification_store, ticket_store, webhook_store
 from storage.connections import Connection, Pool
+from storage.customer_scope import EVERY_CUSTOMER, CustomerScope
 from tests.api.factories import T0, insert_ticket
 from tests.notifications.conftest import SmtpInbox, policy
 from tests.notifications.webhook_receiver import WebhookReceiver, running_receiver
@@ -66,7 +67,7 @@ async def subscribe(
 async def webhook_deliveries(pool: Pool, subscription_id: int) -> list[int]:
     async with pool.connection() as conn:
         deliveries = await notification_store.list_deliveries(
-            conn, customer_id=None, subscription_id=subscription_id
+            conn, scope=EVERY_CUSTOMER, subscription_id=subscription_id
         )
     return [d.id for d in deliveries]
 
@@ -176,7 +177,7 @@ async def test_emails_go_to_the_tickets_contact_and_the_staff_over_smtp(
     staff_text = staff.get_payload()
     assert isinstance(staff_text, str) and "alert #17" in staff_text
     async with seeded_pool.connection() as conn:
-        log = await notification_store.list_deliveries(conn, customer_id=None)
+        log = await notification_store.list_deliveries(conn, scope=EVERY_CUSTOMER)
     assert {d.status for d in log} == {DeliveryStatus.DELIVERED}
 
 
@@ -187,7 +188,7 @@ async def test_without_an_smtp_server_emails_are_skipped_not_failed(
         await open_ticket(conn)
     await notification_cycle(seeded_pool, policy(smtp=None), http=http, now=NOW)
     async with seeded_pool.connection() as conn:
-        log = await notification_store.list_deliveries(conn, customer_id=None)
+        log = await notification_store.list_deliveries(conn, scope=EVERY_CUSTOMER)
     assert len(log) == 2
     assert {(d.status, d.last_error) for d in log} == {
         (DeliveryStatus.SKIPPED, "no SMTP server configured: e-mail not sent")
@@ -272,7 +273,7 @@ async def test_an_event_committed_late_with_a_lower_number_is_not_missed(
     second = await derive_notices(seeded_pool, staff_emails=(), now=NOW)
     assert (first.events, second.events) == (2, 1)
     async with seeded_pool.connection() as conn:
-        log = await notification_store.list_deliveries(conn, customer_id=None)
+        log = await notification_store.list_deliveries(conn, scope=EVERY_CUSTOMER)
     assert sorted(d.notice.kind for d in log) == [
         NoticeKind.DISPATCHED,
         NoticeKind.TICKET_OPENED,
@@ -317,7 +318,7 @@ async def test_a_move_to_verified_and_its_sign_off_request_make_one_notice(
             )
     await derive_notices(seeded_pool, staff_emails=("desk@linecare.example",), now=NOW)
     async with seeded_pool.connection() as conn:
-        log = await notification_store.list_deliveries(conn, customer_id=None)
+        log = await notification_store.list_deliveries(conn, scope=EVERY_CUSTOMER)
     sign_offs = [d for d in log if d.notice.kind is NoticeKind.SIGN_OFF_REQUESTED]
     assert sorted(d.notice.email_to or "" for d in sign_offs) == [
         NORDBRAU_CONTACT,
@@ -342,7 +343,9 @@ async def test_sla_warnings_reach_the_staff_and_breaches_the_customer_too(
             )
     await derive_notices(seeded_pool, staff_emails=("desk@linecare.example",), now=NOW)
     async with seeded_pool.connection() as conn:
-        log = await notification_store.list_deliveries(conn, customer_id="nordbrau")
+        log = await notification_store.list_deliveries(
+            conn, scope=CustomerScope(customer_id="nordbrau")
+        )
     (breach,) = [d for d in log if d.notice.kind is not NoticeKind.TICKET_OPENED]
     assert breach.notice.kind is NoticeKind.SLA_BREACH
     assert breach.notice.email_to == NORDBRAU_CONTACT
@@ -385,7 +388,7 @@ async def test_the_log_forgets_finished_deliveries_after_its_retention(
     assert await prune_log(seeded_pool, rules, now=NOW + timedelta(days=89)) == 0
     assert await prune_log(seeded_pool, rules, now=NOW + timedelta(days=91)) == 3
     async with seeded_pool.connection() as conn:
-        left = await notification_store.list_deliveries(conn, customer_id=None)
+        left = await notification_store.list_deliveries(conn, scope=EVERY_CUSTOMER)
         cursor = await conn.execute("SELECT count(*) FROM notification_attempts")
         tries = await cursor.fetchone()
     assert {d.status for d in left} == {DeliveryStatus.PENDING}
@@ -424,7 +427,7 @@ async def test_an_event_whose_notices_cannot_be_made_does_not_hold_up_the_others
     derived = await derive_notices(seeded_pool, staff_emails=(), now=NOW)
     assert (derived.events, derived.notices) == (2, 1)
     async with seeded_pool.connection() as conn:
-        log = await notification_store.list_deliveries(conn, customer_id=None)
+        log = await notification_store.list_deliveries(conn, scope=EVERY_CUSTOMER)
     assert [d.notice.customer_id for d in log] == ["nordbrau"]
     assert "could not be made" in caplog.text
 
@@ -455,7 +458,9 @@ async def test_a_dispatch_notice_names_the_engineer_the_dispatch_names(staff_poo
             )
     await derive_notices(staff_pool, staff_emails=(), now=NOW)
     async with staff_pool.connection() as conn:
-        log = await notification_store.list_deliveries(conn, customer_id="nordbrau")
+        log = await notification_store.list_deliveries(
+            conn, scope=CustomerScope(customer_id="nordbrau")
+        )
     (dispatched,) = [d for d in log if d.notice.kind is NoticeKind.DISPATCHED]
     assert "our service engineer J. Mueller has been dispatched" in dispatched.notice.body
     # Due on site 24 h after 12:00 UTC: 13:00 in Hamburg.

@@ -41,6 +41,7 @@ from storage import (
     forecast_store,
     knowledge_store,
     machine_status_store,
+    notification_store,
     oee_store,
     parts_store,
     plc_event_store,
@@ -51,6 +52,7 @@ from storage import (
     ticket_evidence_store,
     ticket_store,
     trend_queries,
+    webhook_store,
 )
 from storage.asset_registry import sync_assets
 from storage.connections import Connection, Pool
@@ -158,6 +160,18 @@ async def _seed_ticket_trail(conn: Connection, ticket_id: int, alert_id: int) ->
         " VALUES ('CP-TEST-1', %s, %s, 'registered', 'minor', 'late', 'Contact', 'demo-desk',"
         " %s, %s)",
         (THEIRS, ticket_id, T0, T0 + timedelta(days=5)),
+    )
+    await conn.execute(
+        "INSERT INTO notification_deliveries (event_id, ticket_id, customer_id, notice_kind,"
+        " audience, channel, email_to, dedupe_key, subject, body, payload, created_at)"
+        " VALUES (1, %s, %s, 'ticket_opened', 'customer', 'email', 'plant@example.com',"
+        " 'test-scope', 'Opened', 'Opened', '{}', %s)",
+        (ticket_id, THEIRS, T0),
+    )
+    await conn.execute(
+        "INSERT INTO webhook_subscriptions (url, secret, customer_id, created_by)"
+        " VALUES ('https://example.com/hook', 'secret', %s, 'demo-nordbrau')",
+        (THEIRS,),
     )
     await ticket_evidence_store.save_evidence(
         conn,
@@ -414,6 +428,12 @@ READS: dict[str, Read] = {
     ),
     "complaint_store.list_complaints": lambda conn, scope, ticket: complaint_store.list_complaints(
         conn, scope=scope, ticket_id=ticket
+    ),
+    "notification_store.list_deliveries": lambda conn, scope, ticket: (
+        notification_store.list_deliveries(conn, scope=scope, ticket_id=ticket)
+    ),
+    "webhook_store.list_subscriptions": lambda conn, scope, _: webhook_store.list_subscriptions(
+        conn, scope=scope
     ),
     "alert_store.list_alerts": lambda conn, scope, _: alert_store.list_alerts(conn, scope=scope),
     "ticket_evidence_store.evidence_of": lambda conn, scope, ticket: (

@@ -18,6 +18,7 @@ from models.plc_events import PlcEvent
 from storage import parts_store
 from storage.anomaly_store import insert_scores
 from storage.connections import Pool
+from storage.customer_scope import CustomerScope
 from storage.plc_event_store import write_plc_events
 from storage.ticket_store import list_tickets
 from tests.alerts.factories import FRIDAY_0800, WINDOW, score_series
@@ -60,7 +61,7 @@ async def warned(seeded_pool: Pool, plant: Plant) -> int:
         )
     await run_alert_cycle(seeded_pool, plant, now=NOW)
     async with seeded_pool.connection() as conn:
-        (ticket,) = await list_tickets(conn, customer_id="nordbrau")
+        (ticket,) = await list_tickets(conn, scope=CustomerScope(customer_id="nordbrau"))
     return ticket.id
 
 

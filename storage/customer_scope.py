@@ -71,9 +71,10 @@ def scope_filter(key: ScopeKey, column: str) -> str:
     """A predicate keeping the rows whose ``column`` (a ``key`` id) belongs to the scope.
 
     It reads the named parameter ``%(scope_customer)s`` (``CustomerScope.params``), so
-    the query takes named parameters. For staff the parameter is NULL: the planner
-    folds the predicate to true and the query runs as if it were not there. ``column``
-    is a column of the query, written in code, never input.
+    the query takes named parameters. For staff the parameter is NULL and the predicate
+    is true before its subquery runs: folded by the planner, or under a generic plan
+    (the API's pool keeps them) decided by the first operand of the OR. ``column`` is a
+    column of the query, written in code, never input.
     """
     if key == "customer":
         return f"(%(scope_customer)s::text IS NULL OR {column} = %(scope_customer)s)"

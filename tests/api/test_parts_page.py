@@ -22,7 +22,7 @@ async def test_the_page_is_served_with_its_script_and_styles(client: httpx.Async
     for asset in ("/static/parts.js", "/static/parts.css", "/static/console.css"):
         assert asset in page
         assert (await client.get(asset)).status_code == 200
-    assert 'id="sign-out"' in page
+    assert '<header class="topbar">' in page  # filled, Sign out included, by top_bar.js
 
 
 def test_the_script_asks_only_the_parts_endpoints() -> None:

@@ -15,8 +15,8 @@ concurrent clients that send their next request as soon as the last is answered:
 
 For each: p50 and p99 latency in wall milliseconds; ``ratio_to_db_query``, for
 ``sequential`` requests sent one after the other, the p50 through the API over the
-p50 of the very same SQL (``storage.trend_queries.trend_statement``) run directly
-on one connection, i.e. what the API adds to the database's own work;
+p50 of the very same database read (``storage.trend_queries.aligned_json``) run
+directly on one connection, i.e. what the API adds to the database's own work;
 ``ratio_under_load`` sets the p50 under the concurrent clients against the same
 database p50, so it also holds the queueing on two cores. ``warm_up`` requests of
 another draw go first and are not counted: a fresh server plans each statement on
@@ -63,8 +63,7 @@ from services.postgres_cluster import dsn as cluster_dsn
 from storage.customer_scope import EVERY_CUSTOMER
 from storage.database import prepare_database
 from storage.telemetry_writer import write_readings
-from storage.trend_queries import bucket_grid, trend_statement
-from storage.trend_queries import trend_parameters as trend_sql_parameters
+from storage.trend_queries import aligned_json, bucket_grid
 from storage.trend_rollups import refresh_machine_rollups
 from storage.user_store import seed_demo_users
 
@@ -301,18 +300,21 @@ async def _trend_latencies(
 
 
 async def _db_query_ms(dsn: str, requests: Sequence[TrendRequest]) -> list[float]:
-    """The same SQL the endpoint runs, straight on one connection, one after the other."""
+    """The endpoint's database read (``storage.trend_queries.aligned_json``: its settings,
+    its SQL and the padding of empty slots) straight on one connection, one after the
+    other."""
     durations = []
     async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
         for request in requests:
             grid = bucket_grid(request.since, request.until, points=POINTS)
             started = time.perf_counter()
-            cursor = await conn.execute(
-                trend_statement(grid),
-                trend_sql_parameters(grid, machine_id=MACHINE, signals=request.signals)
-                | EVERY_CUSTOMER.params,
+            await aligned_json(
+                conn,
+                machine_id=MACHINE,
+                signals=request.signals,
+                grid=grid,
+                scope=EVERY_CUSTOMER,
             )
-            await cursor.fetchall()
             durations.append((time.perf_counter() - started) * 1000)
     return durations
 

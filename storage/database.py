@@ -42,26 +42,14 @@ async def prepare_database(dsn: str, plant: Plant, retention: timedelta) -> Feat
     return features
 
 
-# Statements psycopg has prepared (run five times on a connection) keep one generic
-# plan instead of being planned again on every run: the API's hot reads are short,
-# and planning a trend read over three hypertables cost about 0.5 ms of the
-# database's 2 ms (bench.api). TimescaleDB still skips the chunks outside the range,
-# at run time.
-_GENERIC_PLANS = {"options": "-c plan_cache_mode=force_generic_plan"}
-
-
-def open_pool(
-    dsn: str, *, min_size: int = 1, max_size: int = 10, generic_plans: bool = False
-) -> Pool:
+def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
     """A pool that is not open yet: the caller opens it inside its own event loop.
 
     Every connection it takes back leaves the customer scope a request may have
     switched it to (storage/customer_scope.py), whether the request ended well or not.
-    ``generic_plans`` is for pools serving many short, repeated reads: the API's.
     """
     return AsyncConnectionPool[Connection](
         dsn,
-        kwargs=_GENERIC_PLANS if generic_plans else None,
         connection_class=PooledConnection,
         min_size=min_size,
         max_size=max_size,

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from models.readings import LatestValue, Quality, Trend, TrendPoint
 from storage.connections import Connection
-from storage.customer_scope import CustomerScope, machine_within, scope_filter
+from storage.customer_scope import CustomerScope, scope_filter
 from storage.trend_queries import BucketGrid, signal_buckets
 
 # Ranges up to this long are drawn from raw samples, longer ones from the rollup.
@@ -164,14 +164,9 @@ async def _rollup_points(
     conn: Connection, series: _Series, width: timedelta
 ) -> tuple[TrendPoint, ...]:
     # The stored trend rollups (storage/trend_rollups.py), exact at the range's edges.
-    # Their SQL lives in storage/trend_queries.py: the scope is checked here first.
-    if not series.scope.everyone and not await machine_within(
-        conn, machine_id=series.machine_id, scope=series.scope
-    ):
-        return ()
     grid = BucketGrid(since=series.since, until=series.until, width=width)
     (buckets,) = await signal_buckets(
-        conn, machine_id=series.machine_id, signals=[series.signal], grid=grid
+        conn, machine_id=series.machine_id, signals=[series.signal], grid=grid, scope=series.scope
     )
     return tuple(
         TrendPoint(time=b.time, value=b.avg, min_value=b.min, max_value=b.max, samples=b.samples)

@@ -158,6 +158,10 @@ class TicketPublic(PublicModel):
         )
 
 
+# Event fields whose values are logins: a customer must not read staff logins there either.
+PERSON_FIELDS = frozenset({"engineer", "owner", "change_approved_by"})
+
+
 class TicketEventPublic(PublicModel):
     """One audit entry: when, who (null: LineCare itself), what, and from what to what."""
 
@@ -173,11 +177,21 @@ class TicketEventPublic(PublicModel):
         " service team's people as 'LineCare service team'; the login when the account is gone"
     )
     field: str | None
-    old_value: str | None
-    new_value: str | None
+    old_value: str | None = Field(
+        description="For a field that names a person (engineer, owner, change approver):"
+        " the login as the reader may read it, like ``actor``"
+    )
+    new_value: str | None = Field(description="As ``old_value``")
+    old_value_name: str | None = Field(
+        default=None, description="For a field that names a person: that person's name"
+    )
+    new_value_name: str | None = Field(
+        default=None, description="For a field that names a person: that person's name"
+    )
 
     @classmethod
     def of(cls, event: TicketEvent, names: PeopleNames = NO_NAMES) -> TicketEventPublic:
+        person = event.field in PERSON_FIELDS
         return cls(
             at=event.at,
             kind=event.kind,
@@ -185,8 +199,10 @@ class TicketEventPublic(PublicModel):
             actor=names.login(event.actor),
             actor_name=names.name(event.actor),
             field=event.field,
-            old_value=event.old_value,
-            new_value=event.new_value,
+            old_value=names.login(event.old_value) if person else event.old_value,
+            new_value=names.login(event.new_value) if person else event.new_value,
+            old_value_name=names.name(event.old_value) if person else None,
+            new_value_name=names.name(event.new_value) if person else None,
         )
 
 
@@ -218,6 +234,9 @@ def logins_of(tickets: Collection[Ticket], events: Collection[TicketEvent] = ())
     """The logins these tickets and events name, to look their names up."""
     named = {t.draft.created_by for t in tickets} | {t.work.change_approved_by for t in tickets}
     named |= {e.actor for e in events}
+    named |= {
+        value for e in events if e.field in PERSON_FIELDS for value in (e.old_value, e.new_value)
+    }
     return {login for login in named if login}
 
 

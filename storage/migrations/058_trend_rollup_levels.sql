@@ -10,7 +10,10 @@ CREATE UNIQUE INDEX trend_rollups_key ON trend_rollups (level_s, machine_id, sig
 -- 30-second and 5-minute levels (storage/trend_rollups.py): every width of the
 -- trend ladder up to 30 minutes then re-buckets at most two stored rows a point.
 -- History rolled up before them gets them from the levels it already has; both
--- end where those end, on 15-minute boundaries.
+-- end where those end, on 15-minute boundaries. On a fleet with a long history this
+-- runs once, in the migration's transaction, while every process waits on the
+-- migration lock: the index over all rollup rows, then one pass over the 5-second
+-- and 1-minute levels (about a tenth of the raw sample count). Plan the upgrade.
 INSERT INTO trend_rollups (level_s, machine_id, signal, bucket, avg_value, min_value, max_value, samples)
 SELECT 30, machine_id, signal, time_bucket(INTERVAL '30 seconds', bucket),
        sum(avg_value * samples) / sum(samples), min(min_value), max(max_value), sum(samples)

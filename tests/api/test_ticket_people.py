@@ -47,6 +47,11 @@ async def test_the_desk_reads_who_registered_moved_and_dispatched_a_ticket_by_na
         ("registered", "demo-desk", "Service desk (demo)"),
         ("dispatch", "demo-desk", "Service desk (demo)"),
     }
+    sent = next(e for e in body["events"] if e["field"] == "engineer")
+    assert (sent["new_value"], sent["new_value_name"]) == (
+        "demo-field-1",
+        "Field engineer Hamburg (demo)",
+    )
     assignment = order["assignment"]
     assert (assignment["dispatched_by"], assignment["dispatched_by_name"]) == (
         "demo-desk",
@@ -84,6 +89,14 @@ async def test_a_customer_reads_the_service_team_and_their_own_people_but_no_sta
     client: httpx.AsyncClient, clock: Clock
 ) -> None:
     by_desk = await classified_ticket(client)
+    # Events whose values are people: the engineer dispatched, the owner assigned.
+    assert (await dispatch(client, by_desk, "demo-field-1")).status_code == 201
+    assigned = await client.post(
+        "/api/tickets/assignments",
+        json={"owner": "demo-support", "ticket_ids": [by_desk]},
+        headers=DESK,
+    )
+    assert assigned.status_code < 300, assigned.text
     own = await client.post(
         "/api/tickets",
         json={"line_id": "line-1", "machine_id": "l1-filler", "summary": "Capper jams"},
@@ -96,6 +109,9 @@ async def test_a_customer_reads_the_service_team_and_their_own_people_but_no_sta
 
     body = desk_ticket.json()
     assert (body["created_by"], body["created_by_name"]) == (None, "LineCare service team")
+    people = [e for e in body["events"] if e["field"] in ("engineer", "owner")]
+    assert people and all(e["new_value"] is None for e in people)
+    assert {e["new_value_name"] for e in people} == {"LineCare service team"}
     assert {e["actor_name"] for e in body["events"]} <= {"LineCare service team", None}
     for text in (desk_ticket.text, listed.text):
         # Each login found, with what stands before it.

@@ -69,7 +69,11 @@ async def _via_rollups(
     conn: Connection, since: datetime, until: datetime, points: int
 ) -> list[Row]:
     grid = bucket_grid(since, until, points=points)
-    return _flat(await signal_buckets(conn, machine_id=MACHINE, signals=sorted(SIGNALS), grid=grid))
+    return _flat(
+        await signal_buckets(
+            conn, machine_id=MACHINE, signals=sorted(SIGNALS), grid=grid, scope=EVERY_CUSTOMER
+        )
+    )
 
 
 async def _rolled_up_until(conn: Connection) -> datetime | None:
@@ -210,7 +214,9 @@ async def test_the_grid_laid_out_in_the_database_holds_every_bucket_in_its_slot(
                 conn, machine_id=MACHINE, signals=SIGNALS, grid=grid, scope=EVERY_CUSTOMER
             )
             assert aligned is not None
-            buckets = await signal_buckets(conn, machine_id=MACHINE, signals=SIGNALS, grid=grid)
+            buckets = await signal_buckets(
+                conn, machine_id=MACHINE, signals=SIGNALS, grid=grid, scope=EVERY_CUSTOMER
+            )
             times = [datetime.fromisoformat(t) for t in json.loads(aligned.times)]
             assert times == [first + i * grid.width for i in range(count)]
             for series, sparse in zip(aligned.series, buckets, strict=True):

@@ -104,7 +104,7 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
             finally:
                 await close_broadcaster(app)
             return
-        own_pool = open_pool(settings.dsn())
+        own_pool = open_pool(settings.dsn(), api_sessions=True)
         await own_pool.open(wait=True, timeout=POOL_OPEN_TIMEOUT_S)
         app.state.pool = own_pool
         try:

@@ -61,7 +61,7 @@ from models.readings import Reading
 from services.free_ports import free_port
 from services.postgres_cluster import dsn as cluster_dsn
 from storage.customer_scope import EVERY_CUSTOMER
-from storage.database import prepare_database
+from storage.database import api_session_options, prepare_database
 from storage.telemetry_writer import write_readings
 from storage.trend_queries import aligned_json, bucket_grid
 from storage.trend_rollups import refresh_machine_rollups
@@ -300,11 +300,13 @@ async def _trend_latencies(
 
 
 async def _db_query_ms(dsn: str, requests: Sequence[TrendRequest]) -> list[float]:
-    """The endpoint's database read (``storage.trend_queries.aligned_json``: its settings,
-    its SQL and the padding of empty slots) straight on one connection, one after the
-    other."""
+    """The endpoint's database read (``storage.trend_queries.aligned_json``: its SQL and
+    the padding of empty slots) straight on one connection with the API's session
+    settings, one after the other."""
     durations = []
-    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+    async with await psycopg.AsyncConnection.connect(
+        dsn, autocommit=True, options=api_session_options(dsn)
+    ) as conn:
         for request in requests:
             grid = bucket_grid(request.since, request.until, points=POINTS)
             started = time.perf_counter()

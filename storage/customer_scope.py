@@ -73,7 +73,7 @@ def scope_filter(key: ScopeKey, column: str) -> str:
     It reads the named parameter ``%(scope_customer)s`` (``CustomerScope.params``), so
     the query takes named parameters. For staff the parameter is NULL and the predicate
     is true before its subquery runs: folded by the planner, or under a generic plan
-    (the trend read keeps one) decided by the first operand of the OR. ``column`` is a
+    (the API's sessions keep them) decided by the first operand of the OR. ``column`` is a
     column of the query, written in code, never input.
     """
     if key == "customer":

@@ -193,17 +193,6 @@ GROUP BY signal COLLATE "C"
 """
 
 
-# For the trend read alone, in its own transaction: one generic plan per pooled
-# connection (psycopg prepares the statement on its fifth run) instead of planning
-# three hypertable reads on every request, which cost 0.4-0.8 ms with a week of
-# chunks and grows with every chunk; and the grid's times written in UTC, as the
-# rest of the API writes them, whatever the server's zone.
-_READ_SETTINGS = (
-    "SELECT set_config('plan_cache_mode', 'force_generic_plan', true),"
-    " set_config('TimeZone', 'UTC', true)"
-)
-
-
 def grid_slots(grid: BucketGrid) -> tuple[datetime, int]:
     """The first bucket start touching ``since..until`` and how many buckets cover it."""
     first = floor_to(grid.since, grid.width)
@@ -265,8 +254,8 @@ class SeriesJson:
 
 @dataclass(frozen=True, slots=True)
 class AlignedJson:
-    """The grid's bucket starts (a JSON array of ISO 8601 times with the session's UTC
-    offset) and each signal on it."""
+    """The grid's bucket starts (a JSON array of ISO 8601 times, in the session's zone:
+    UTC on the API's connections) and each signal on it."""
 
     times: str
     series: list[SeriesJson]
@@ -282,13 +271,11 @@ async def aligned_json(
 ) -> AlignedJson | None:
     """Each signal's figures on every bucket of the grid, in the order of ``signals``;
     None when the machine is not the scope's."""
-    async with conn.transaction():
-        await conn.execute(_READ_SETTINGS)
-        cursor = await conn.execute(
-            trend_statement(grid),
-            trend_parameters(grid, machine_id=machine_id, signals=signals) | scope.params,
-        )
-        rows = await cursor.fetchall()
+    cursor = await conn.execute(
+        trend_statement(grid),
+        trend_parameters(grid, machine_id=machine_id, signals=signals) | scope.params,
+    )
+    rows = await cursor.fetchall()
     times = next((row[3] for row in rows if row[0] is None), None)
     if times is None:
         return None

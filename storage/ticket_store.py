@@ -7,7 +7,7 @@ registering transaction rolls back (that leaves a gap, which is acceptable).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,10 +23,8 @@ from models.tickets import (
     TicketType,
     TicketWork,
 )
-from models.users import User
 from storage.connections import Connection
 from storage.customer_scope import CustomerScope, scope_filter
-from storage.user_store import user_of
 
 _COLUMNS = """
     id, number, status, customer_id, contract_number, contact_name, line_id, machine_id,
@@ -304,15 +302,3 @@ def _ticket(row: tuple[Any, ...]) -> Ticket:
         escalated_at=row[37],
     )
     return Ticket(id=row[0], number=row[1], status=TicketStatus(row[2]), draft=draft, work=work)
-
-
-async def people_named(conn: Connection, *, logins: Collection[str]) -> dict[str, User]:
-    """The accounts of these logins, by login, for the names of the people tickets and
-    their records name by login. A login without a readable account (gone, or on a
-    customer's connection another company's person) is missing from the answer."""
-    cursor = await conn.execute(
-        "SELECT users.id, users.login, users.display_name, users.role, users.customer_id"
-        " FROM users WHERE users.login = ANY(%s)",
-        (sorted(set(logins)),),
-    )
-    return {row[1]: user_of(row) for row in await cursor.fetchall()}

@@ -11,6 +11,7 @@ its row (the login stays taken) but signs in no more, by any credential.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import datetime
 from typing import LiteralString
 
@@ -289,3 +290,15 @@ async def active_demo_users(conn: Connection) -> list[DemoUser]:
     )
     present = {row[0] for row in await cursor.fetchall()}
     return [demo for demo in DEMO_USERS if token_digest(demo.token) in present]
+
+
+async def people_named(conn: Connection, *, logins: Collection[str]) -> dict[str, User]:
+    """The accounts of these logins, by login, for the names of the people tickets and
+    their records name by login. A login without a readable account (gone, or on a
+    customer's connection another company's person) is missing from the answer."""
+    cursor = await conn.execute(
+        "SELECT users.id, users.login, users.display_name, users.role, users.customer_id"
+        " FROM users WHERE users.login = ANY(%s)",
+        (sorted(set(logins)),),
+    )
+    return {row[1]: user_of(row) for row in await cursor.fetchall()}

@@ -30,7 +30,7 @@ from api.access_scope import can_see, not_found, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.dispatch_orders import dispatch_order, placement_of_ticket, refusal_response
 from api.pagination import PageDep, page_of
-from api.routers.tickets import people_names
+from api.people_names import people_names
 from api.schemas.dispatch import (
     DispatchCandidatesPublic,
     DispatchOrderPublic,

@@ -7,7 +7,6 @@ state machine refuses answers 409 with the message and the moves open instead.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -20,7 +19,7 @@ from alerts.ticket_sla import ticket_clocks
 from api.access_scope import line_for, not_found, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
 from api.pagination import PageDep, page_of
-from api.schemas.people import PeopleNames
+from api.people_names import people_names
 from api.schemas.tickets import (
     ChangeApprovalRequest,
     RefusalPublic,
@@ -235,8 +234,3 @@ async def _detail(
         allowed_next=allowed_targets(ticket_commands.position_of(ticket), user.role),
         names=await people_names(conn, user, logins_of([ticket], events)),
     )
-
-
-async def people_names(conn: Connection, user: User, logins: Collection[str]) -> PeopleNames:
-    """The names of these people as ``user`` may read them."""
-    return PeopleNames.of(await ticket_store.people_named(conn, logins=logins), user)

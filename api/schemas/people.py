@@ -26,7 +26,7 @@ class PeopleNames:
 
     @classmethod
     def of(cls, people: Mapping[str, User], reader: User) -> PeopleNames:
-        """The names ``reader`` may read of these accounts (``ticket_store.people_named``)."""
+        """The names ``reader`` may read of these accounts (``user_store.people_named``)."""
         if reader.role is not Role.CUSTOMER:
             return cls({login: p.display_name for login, p in people.items()}, for_customer=False)
         own = {

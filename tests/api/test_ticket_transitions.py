@@ -160,6 +160,9 @@ async def test_every_change_is_in_the_audit_trail(
         "field": "status",
         "old_value": "registered",
         "new_value": "classified",
+        # Names only for fields whose values are people (engineer, owner, approver).
+        "old_value_name": None,
+        "new_value_name": None,
     }
 
 

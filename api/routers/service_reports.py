@@ -21,6 +21,7 @@ from alerts.stock_ledger_rules import Refusal as StockRefusal
 from alerts.ticket_lifecycle import Refusal
 from api.access_scope import not_found, scope_of
 from api.deps import ConnDep, CurrentUser
+from api.people_names import people_names
 from api.schemas.service_reports import (
     AfterVisitPublic,
     CallbackCreate,
@@ -62,7 +63,7 @@ async def get_report(
 ) -> ReportStatePublic:
     """The newest report (or ``version``), whether it may still change, and the sign-offs."""
     ticket = await visible_ticket(conn, user, ticket_id)
-    return await _report_state(conn, ticket, version, scope_of(user))
+    return await _report_state(conn, ticket, version, user)
 
 
 @router.put("/{ticket_id}/report", responses=_REFUSED)
@@ -96,7 +97,7 @@ async def file_report(
         raise HTTPException(status.HTTP_409_CONFLICT, f"Refused: {result.message}.")
     await _refuse_if_refused(conn, user, ticket_id, result)
     ticket = await visible_ticket(conn, user, ticket_id)
-    return await _report_state(conn, ticket, None, scope_of(user))
+    return await _report_state(conn, ticket, None, user)
 
 
 @router.post("/{ticket_id}/sign-off", responses=_REFUSED)
@@ -124,8 +125,9 @@ async def sign_off(
     await _refuse_if_refused(conn, user, ticket_id, result)
     assert isinstance(result, Ticket)
     signed = await service_report_store.sign_offs(conn, ticket_id=ticket_id, scope=scope_of(user))
+    names = await people_names(conn, user, [signed[-1].recorded_by])
     return SignOffOutcome(
-        ticket_id=ticket_id, status=result.status, sign_off=SignOffPublic.of(signed[-1])
+        ticket_id=ticket_id, status=result.status, sign_off=SignOffPublic.of(signed[-1], names)
     )
 
 
@@ -133,7 +135,7 @@ async def sign_off(
 async def get_survey(ticket_id: TicketId, user: CurrentUser, conn: ConnDep) -> AfterVisitPublic:
     """The satisfaction survey (null until answered) and the callbacks made."""
     ticket = await visible_ticket(conn, user, ticket_id)
-    return await _after_visit(conn, ticket, scope_of(user))
+    return await _after_visit(conn, ticket, user)
 
 
 @router.post("/{ticket_id}/survey", status_code=status.HTTP_201_CREATED, responses=_REFUSED)
@@ -167,7 +169,7 @@ async def answer_survey(
     survey, created = result
     if not created:
         response.status_code = status.HTTP_200_OK
-    return SurveyPublic.of(survey)
+    return SurveyPublic.of(survey, await people_names(conn, user, [survey.recorded_by]))
 
 
 @router.post("/{ticket_id}/callbacks", status_code=status.HTTP_201_CREATED, responses=_REFUSED)
@@ -204,7 +206,7 @@ async def record_callback(
     callback, created = result
     if not created:
         response.status_code = status.HTTP_200_OK
-    return CallbackPublic.of(callback)
+    return CallbackPublic.of(callback, await people_names(conn, user, [callback.called_by]))
 
 
 @router.get("/{ticket_id}/rca")
@@ -263,37 +265,41 @@ async def _refuse_if_refused(
 
 
 async def _report_state(
-    conn: Connection, ticket: Ticket, version: int | None, scope: CustomerScope
+    conn: Connection, ticket: Ticket, version: int | None, user: User
 ) -> ReportStatePublic:
+    scope = scope_of(user)
     report = await service_report_store.report(
         conn, ticket_id=ticket.id, version=version, scope=scope
     )
     if version is not None and report is None:
         raise not_found("report version", version)
+    signed = await service_report_store.sign_offs(conn, ticket_id=ticket.id, scope=scope)
+    named = [s.recorded_by for s in signed] + ([report.filed_by] if report else [])
+    names = await people_names(conn, user, named)
     why_not = editing_refusal(ticket)
     return ReportStatePublic(
         ticket_id=ticket.id,
         status=ticket.status,
-        report=ReportPublic.of(report) if report else None,
+        report=ReportPublic.of(report, names) if report else None,
         versions=await service_report_store.report_versions(conn, ticket_id=ticket.id, scope=scope),
         editable=why_not is None,
         not_editable_because=why_not,
         sign_off_requested=ticket.status is TicketStatus.VERIFIED,
-        sign_offs=[
-            SignOffPublic.of(s)
-            for s in await service_report_store.sign_offs(conn, ticket_id=ticket.id, scope=scope)
-        ],
+        sign_offs=[SignOffPublic.of(s, names) for s in signed],
     )
 
 
-async def _after_visit(conn: Connection, ticket: Ticket, scope: CustomerScope) -> AfterVisitPublic:
+async def _after_visit(conn: Connection, ticket: Ticket, user: User) -> AfterVisitPublic:
+    scope = scope_of(user)
     survey = await service_report_store.survey(conn, ticket_id=ticket.id, scope=scope)
     calls = await service_report_store.callbacks(conn, ticket_id=ticket.id, scope=scope)
+    named = [c.called_by for c in calls] + ([survey.recorded_by] if survey else [])
+    names = await people_names(conn, user, named)
     return AfterVisitPublic(
         ticket_id=ticket.id,
         status=ticket.status,
-        survey=SurveyPublic.of(survey) if survey else None,
-        callbacks=[CallbackPublic.of(c) for c in calls],
+        survey=SurveyPublic.of(survey, names) if survey else None,
+        callbacks=[CallbackPublic.of(c, names) for c in calls],
     )
 
 

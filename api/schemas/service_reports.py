@@ -8,6 +8,7 @@ from typing import Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.base import PublicModel
+from api.schemas.people import NO_NAMES, PeopleNames
 from models.service_report import (
     Callback,
     CapaAction,
@@ -26,6 +27,12 @@ from models.tickets import TicketStatus
 
 _TEXT = 8000
 _NOTE = 4000
+
+
+# The people fields, as the ticket's (api/schemas/tickets.py): a customer reads no
+# staff login, and the service team's people as the team.
+_LOGIN = "Login of who did it; null for a customer when one of the service team did it"
+_NAME = "Name of who did it; a customer reads the service team as 'LineCare service team'"
 
 
 class _Input(BaseModel):
@@ -164,7 +171,8 @@ class ReportPublic(PublicModel):
     """One filed version of the report."""
 
     version: int
-    filed_by: str
+    filed_by: str | None = Field(description=_LOGIN)
+    filed_by_name: str | None = Field(default=None, description=_NAME)
     filed_by_role: str
     filed_at: datetime
     symptoms: str
@@ -182,11 +190,12 @@ class ReportPublic(PublicModel):
     parts: list[PartPublic]
 
     @classmethod
-    def of(cls, report: ServiceReport) -> ReportPublic:
+    def of(cls, report: ServiceReport, names: PeopleNames = NO_NAMES) -> ReportPublic:
         d = report.draft
         return cls(
             version=report.version,
-            filed_by=report.filed_by,
+            filed_by=names.login(report.filed_by),
+            filed_by_name=names.name(report.filed_by),
             filed_by_role=report.filed_by_role,
             filed_at=report.filed_at,
             symptoms=d.symptoms,
@@ -229,19 +238,21 @@ class SignOffPublic(PublicModel):
     comments: str
     reason: str
     signer_name: str
-    recorded_by: str
+    recorded_by: str | None = Field(description=_LOGIN)
+    recorded_by_name: str | None = Field(default=None, description=_NAME)
     on_behalf: bool
     at: datetime
 
     @classmethod
-    def of(cls, s: SignOff) -> SignOffPublic:
+    def of(cls, s: SignOff, names: PeopleNames = NO_NAMES) -> SignOffPublic:
         return cls(
             report_version=s.report_version,
             accepted=s.accepted,
             comments=s.comments,
             reason=s.reason,
             signer_name=s.signer_name,
-            recorded_by=s.recorded_by,
+            recorded_by=names.login(s.recorded_by),
+            recorded_by_name=names.name(s.recorded_by),
             on_behalf=s.on_behalf,
             at=s.at,
         )
@@ -315,12 +326,13 @@ class SurveyPublic(PublicModel):
     overall: int
     average: float
     comments: str
-    recorded_by: str
+    recorded_by: str | None = Field(description=_LOGIN)
+    recorded_by_name: str | None = Field(default=None, description=_NAME)
     on_behalf: bool
     answered_at: datetime
 
     @classmethod
-    def of(cls, survey: Survey) -> SurveyPublic:
+    def of(cls, survey: Survey, names: PeopleNames = NO_NAMES) -> SurveyPublic:
         a = survey.answers
         scores = (a.attitude, a.response_speed, a.technical_skill, a.effectiveness, a.overall)
         return cls(
@@ -331,7 +343,8 @@ class SurveyPublic(PublicModel):
             overall=a.overall,
             average=round(sum(scores) / len(scores), 2),
             comments=a.comments,
-            recorded_by=survey.recorded_by,
+            recorded_by=names.login(survey.recorded_by),
+            recorded_by_name=names.name(survey.recorded_by),
             on_behalf=survey.on_behalf,
             answered_at=survey.answered_at,
         )
@@ -348,17 +361,19 @@ class CallbackCreate(_Input):
 
 class CallbackPublic(PublicModel):
     id: int
-    called_by: str
+    called_by: str | None = Field(description=_LOGIN)
+    called_by_name: str | None = Field(default=None, description=_NAME)
     called_at: datetime
     contact_name: str
     problem_gone: bool
     notes: str
 
     @classmethod
-    def of(cls, c: Callback) -> CallbackPublic:
+    def of(cls, c: Callback, names: PeopleNames = NO_NAMES) -> CallbackPublic:
         return cls(
             id=c.id,
-            called_by=c.called_by,
+            called_by=names.login(c.called_by),
+            called_by_name=names.name(c.called_by),
             called_at=c.called_at,
             contact_name=c.contact_name,
             problem_gone=c.problem_gone,

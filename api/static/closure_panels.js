@@ -85,10 +85,10 @@ async function afterVisitPanel(ticket, ctx, reload) {
     signOff ? signOffForCustomer(ticket, ctx, reload) : null,
     after.callbacks.length ? el("ul", { class: "plain-list" }, after.callbacks.map((c) => el("li", {},
       el("strong", {}, c.problem_gone ? "✓ Problem gone" : "✖ Problem still there"),
-      ` · ${fmtSiteTime(c.called_at, zone)} · ${c.called_by} spoke to ${c.contact_name || "the customer"}`,
+      ` · ${fmtSiteTime(c.called_at, zone)} · ${c.called_by_name || c.called_by} spoke to ${c.contact_name || "the customer"}`,
       c.notes ? el("div", { class: "muted" }, c.notes) : null))) : null,
     callbacks ? callbackForm(ticket, ctx, reload) : null,
-    after.survey ? el("div", {}, el("h3", {}, `Survey · ${fmtSiteTime(after.survey.answered_at, zone)}${after.survey.on_behalf ? ` · recorded by ${after.survey.recorded_by}` : ""}`), surveyAnswers(after.survey)) : null,
+    after.survey ? el("div", {}, el("h3", {}, `Survey · ${fmtSiteTime(after.survey.answered_at, zone)}${after.survey.on_behalf ? ` · recorded by ${after.survey.recorded_by_name || after.survey.recorded_by}` : ""}`), surveyAnswers(after.survey)) : null,
     surveyOpen ? el("div", {}, el("h3", {}, "Record the survey answers from the call"), surveyForm(ticket, ctx, reload, { submitText: "Record the answers" })) : null);
 }
 

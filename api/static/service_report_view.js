@@ -53,7 +53,7 @@ function measurementsTable(measurements) {
 // as answered, under the report it belongs to.
 export function reportView(report, zone, { checklist = null } = {}) {
   return el("div", { class: "report-view" },
-    el("p", { class: "muted small" }, `Version ${report.version} · filed ${fmtSiteTime(report.filed_at, zone)} by ${report.filed_by}`),
+    el("p", { class: "muted small" }, `Version ${report.version} · filed ${fmtSiteTime(report.filed_at, zone)} by ${report.filed_by_name || report.filed_by}`),
     el("dl", { class: "record" },
       section("Symptoms", report.symptoms),
       section("Diagnosis", report.diagnosis),
@@ -74,7 +74,7 @@ export function signOffList(signOffs, zone) {
   if (!signOffs.length) return null;
   return el("ul", { class: "sign-offs" }, signOffs.map((s) => el("li", { class: s.accepted ? "accepted" : "refused" },
     el("strong", {}, s.accepted ? "✓ Signed off" : "✖ Refused"),
-    ` · version ${s.report_version} · ${fmtSiteTime(s.at, zone)} · ${s.signer_name || s.recorded_by}${s.on_behalf ? ` (recorded by ${s.recorded_by})` : ""}`,
+    ` · version ${s.report_version} · ${fmtSiteTime(s.at, zone)} · ${s.signer_name || s.recorded_by_name || s.recorded_by}${s.on_behalf ? ` (recorded by ${s.recorded_by_name || s.recorded_by})` : ""}`,
     s.reason ? el("div", {}, `Reason: ${s.reason}`) : null,
     s.comments ? el("div", { class: "muted" }, `Comments: ${s.comments}`) : null)));
 }

@@ -222,6 +222,11 @@ async def test_customers_read_their_own_report_but_do_not_file_one(
 
     assert own.status_code == 200 and own.json()["report"]["version"] == 1
     assert filed.status_code == 403
+    # The engineer by the team's name, not by login; staff read both.
+    report = own.json()["report"]
+    assert (report["filed_by"], report["filed_by_name"]) == (None, "LineCare service team")
+    staff = (await client.get(f"/api/tickets/{ticket}/report", headers=DESK)).json()["report"]
+    assert staff["filed_by"] and staff["filed_by"] not in own.text
 
 
 async def test_another_customer_gets_404_and_learns_nothing(

@@ -114,6 +114,7 @@ async def test_a_ticket_goes_from_report_through_sign_off_and_survey_to_the_arch
             "reason": "",
             "signer_name": "Nordbrau plant (demo)",
             "recorded_by": "demo-nordbrau",
+            "recorded_by_name": "Nordbrau plant (demo)",
             "on_behalf": False,
             "at": "2026-03-02T19:40:00Z",
         },
@@ -138,9 +139,10 @@ async def test_a_ticket_goes_from_report_through_sign_off_and_survey_to_the_arch
     after = (await client.get(f"/api/tickets/{ticket}/survey", headers=NORDBRAU)).json()
     assert after["status"] == "archived"
     assert after["survey"]["overall"] == 5
-    assert [(c["called_by"], c["problem_gone"]) for c in after["callbacks"]] == [
-        ("demo-desk", True)
-    ]
+    # The customer reads who called as the team, not by the desk's login.
+    assert [
+        (c["called_by"], c["called_by_name"], c["problem_gone"]) for c in after["callbacks"]
+    ] == [(None, "LineCare service team", True)]
     kinds = await _kinds(client, ticket)
     assert {"service_report", "sign_off_requested", "survey", "callback"} <= set(kinds)
 

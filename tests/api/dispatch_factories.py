@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -24,19 +23,6 @@ FILLER_FAULT: dict[str, Any] = {
     "contact_name": "Jonas Brandt",
     "contact_phone": "+49 40 555 0199",
 }
-
-
-class Clock:
-    """The service desk's "now", moved by the test."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 async def registered_ticket(client: httpx.AsyncClient, **changes: Any) -> int:

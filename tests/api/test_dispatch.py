@@ -4,36 +4,26 @@ re-dispatch, idempotency, the machine's service history, and the desk's bulk ass
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
+from tests.api.desk_clock import Clock
 from tests.api.dispatch_factories import (
     FIELD_1,
     FIELD_2,
-    Clock,
     classified_ticket,
     dispatch,
     move,
     registered_ticket,
 )
-from tests.api.factories import T0
 from tests.api.problems import refusal_of
 
 pytestmark = pytest.mark.integration
 
 TOOLS = ["torque wrench", "bearing puller"]
 PARTS = [{"part_number": "FIL12-BRG-6205", "quantity": 2, "description": "main drive bearing"}]
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Iterator[Clock]:
-    fixed = Clock(T0)
-    app.state.ticket_clock = fixed
-    yield fixed
 
 
 async def test_the_desk_sees_engineers_ranked_with_reasons_and_the_late_one_flagged_last(

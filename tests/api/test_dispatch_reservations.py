@@ -14,7 +14,8 @@ from launcher.parts_demo import seed_demo_parts
 from models.plant import Plant
 from storage.connections import Pool
 from tests.api.conftest import DESK
-from tests.api.dispatch_factories import FIELD_1, Clock, classified_ticket, dispatch, move
+from tests.api.desk_clock import Clock
+from tests.api.dispatch_factories import FIELD_1, classified_ticket, dispatch, move
 from tests.api.factories import T0
 from tests.fixtures.fix_database import PLANT_FILE
 

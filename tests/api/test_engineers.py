@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from models.users import Role
 from storage.connections import Pool
 from storage.user_store import create_user, seed_demo_users
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
-from tests.api.dispatch_factories import FIELD_1, FIELD_2, Clock
-from tests.api.factories import T0
+from tests.api.desk_clock import Clock
+from tests.api.dispatch_factories import FIELD_1, FIELD_2
 
 pytestmark = pytest.mark.integration
 
@@ -33,13 +31,6 @@ PROFILE: dict[str, Any] = {
         {"name": "Electrical safety", "valid_until": "2027-01-31"},
     ],
 }
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Iterator[Clock]:
-    fixed = Clock(T0)
-    app.state.ticket_clock = fixed
-    yield fixed
 
 
 async def test_the_desk_lists_the_demo_engineers_with_skills_and_certificates(

@@ -5,14 +5,12 @@ only once every item is answered (docs/maintenance.md, "The checklist on the job
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from alerts.maintenance_job import PLAN_FILE_NAME, import_plan_file
 from models.users import Role
@@ -21,10 +19,10 @@ from storage.connections import Pool
 from storage.user_store import create_user
 from tests.api.closure_factories import report_body
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
+from tests.api.desk_clock import Clock
 from tests.api.dispatch_factories import (
     FIELD_1,
     FIELD_2,
-    Clock,
     classified_ticket,
     dispatch,
     move,
@@ -40,13 +38,6 @@ ITEMS = (
     "Check level probe calibration against the sight glass",
     "Verify CIP spray ball coverage",
 )
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Iterator[Clock]:
-    fixed = Clock(T0)
-    app.state.ticket_clock = fixed
-    yield fixed
 
 
 @pytest.fixture

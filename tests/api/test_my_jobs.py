@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
+from tests.api.desk_clock import Clock
 from tests.api.dispatch_factories import (
     FIELD_1,
     FIELD_2,
-    Clock,
     classified_ticket,
     dispatch,
     move,
 )
-from tests.api.factories import T0
 from tests.api.problems import refusal_of
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Iterator[Clock]:
-    fixed = Clock(T0)
-    app.state.ticket_clock = fixed
-    yield fixed
 
 
 @pytest.fixture

@@ -4,27 +4,18 @@ as the team, and none of their logins."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from storage.connections import Pool
 from tests.api.conftest import DESK, NORDBRAU, SUPPORT
-from tests.api.dispatch_factories import Clock, classified_ticket, dispatch
+from tests.api.desk_clock import Clock
+from tests.api.dispatch_factories import classified_ticket, dispatch
 from tests.api.factories import T0
 
 pytestmark = pytest.mark.integration
 
 STAFF_LOGINS = ("demo-desk", "demo-support", "demo-field-1")
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Iterator[Clock]:
-    fixed = Clock(T0)
-    app.state.ticket_clock = fixed
-    yield fixed
 
 
 async def test_the_desk_reads_who_registered_moved_and_dispatched_a_ticket_by_name(

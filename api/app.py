@@ -76,6 +76,7 @@ from models.plant import Plant
 from settings.linecare_settings import Settings
 from storage.connections import Pool
 from storage.database import open_pool
+from storage.trend_cache import TrendCache
 
 POOL_OPEN_TIMEOUT_S = 30.0
 API_VERSION = "1.0"
@@ -127,6 +128,8 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.state.plant = plant
     # Signs the API clients' access tokens (api/auth/access_tokens.py).
     app.state.token_secret = token_secret(settings)
+    # Whole trend buckets kept between reads, per process (storage/trend_cache.py).
+    app.state.trend_cache = TrendCache(max_buckets=settings.trend_cache_buckets)
     if pool is not None:
         app.state.pool = pool
     app.include_router(_api_router(), prefix=API_V1)

@@ -25,6 +25,7 @@ from models.users import User
 from settings.linecare_settings import Settings
 from storage.connections import Connection, Pool
 from storage.customer_scope import enter_customer_scope
+from storage.trend_cache import TrendCache
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -49,6 +50,11 @@ async def get_plant(request: Request) -> Plant:
     return plant
 
 
+async def get_trend_cache(request: Request) -> TrendCache:
+    cache: TrendCache = request.app.state.trend_cache
+    return cache
+
+
 async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -57,6 +63,7 @@ async def get_settings(request: Request) -> Settings:
 PoolDep = Annotated[Pool, Depends(get_pool)]
 PlantDep = Annotated[Plant, Depends(get_plant)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+TrendCacheDep = Annotated[TrendCache, Depends(get_trend_cache)]
 
 
 # Reads run in autocommit: under READ COMMITTED each statement sees its own snapshot

@@ -1,7 +1,7 @@
 """The trends response written around the arrays the database wrote as JSON.
 
 A trend answers thousands of numbers. The database prints them
-(``storage.trend_queries.aligned_json``) and this module writes the few fields
+(``storage.trend_reader.aligned_json``) and this module writes the few fields
 around them, in the shape of ``api.schemas.trends.TrendsPublic``: parsing the
 numbers into Python and printing them again cost more than the query did.
 tests/api/test_trends.py validates every variant against that model.
@@ -14,11 +14,13 @@ from datetime import UTC, datetime
 
 from api.schemas.trends import BaselinePublic
 from models.plant import Machine
-from storage.trend_queries import AlignedJson, BucketGrid
+from storage.trend_queries import BucketGrid
+from storage.trend_reader import AlignedJson
 
 
 def _text(value: str | None) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    # ASCII (non-ASCII escaped): the document then encodes as one copy, not char by char.
+    return json.dumps(value)
 
 
 def _time(moment: datetime) -> str:

@@ -63,7 +63,9 @@ from services.postgres_cluster import dsn as cluster_dsn
 from storage.customer_scope import EVERY_CUSTOMER
 from storage.database import api_session_options, prepare_database
 from storage.telemetry_writer import write_readings
-from storage.trend_queries import aligned_json, bucket_grid
+from storage.trend_cache import TrendCache
+from storage.trend_queries import bucket_grid
+from storage.trend_reader import aligned_json
 from storage.trend_rollups import refresh_machine_rollups
 from storage.user_store import seed_demo_users
 
@@ -300,9 +302,10 @@ async def _trend_latencies(
 
 
 async def _db_query_ms(dsn: str, requests: Sequence[TrendRequest]) -> list[float]:
-    """The endpoint's database read (``storage.trend_queries.aligned_json``: its SQL and
+    """The endpoint's database read (``storage.trend_reader.aligned_json``: its SQL and
     the padding of empty slots) straight on one connection with the API's session
-    settings, one after the other."""
+    settings, one after the other, keeping nothing between reads: every bucket
+    comes from the database, as it would without the API's cache."""
     durations = []
     async with await psycopg.AsyncConnection.connect(
         dsn, autocommit=True, options=api_session_options(dsn)
@@ -316,6 +319,7 @@ async def _db_query_ms(dsn: str, requests: Sequence[TrendRequest]) -> list[float
                 signals=request.signals,
                 grid=grid,
                 scope=EVERY_CUSTOMER,
+                cache=TrendCache.disabled(),
             )
             durations.append((time.perf_counter() - started) * 1000)
     return durations

@@ -159,6 +159,9 @@ class Settings(BaseSettings):
 
     # The API (docs/api.md): request bodies above this many bytes answer 413.
     api_max_request_bytes: int = Field(default=1024 * 1024, gt=0)
+    # Whole trend buckets each API process keeps between reads (storage/trend_cache.py),
+    # some 100 bytes each; 0 reads every bucket from the database.
+    trend_cache_buckets: int = Field(default=500_000, ge=0)
     # Origins whose pages may call the API from a browser (CORS), e.g.
     # '["https://portal.example.com"]'; none by default: the console is served by the API.
     cors_allowed_origins: list[str] = Field(default_factory=list)

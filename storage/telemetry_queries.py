@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from models.readings import LatestValue, Quality, Trend, TrendPoint
 from storage.connections import Connection
 from storage.customer_scope import CustomerScope, scope_filter
-from storage.trend_queries import BucketGrid, signal_buckets
+from storage.trend_queries import BucketGrid
+from storage.trend_reader import signal_buckets
 
 # Ranges up to this long are drawn from raw samples, longer ones from the rollup.
 RAW_RANGE = timedelta(hours=1)

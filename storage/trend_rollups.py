@@ -8,7 +8,8 @@ boundary, so every level holds whole buckets only; trend queries read raw
 samples from there on.
 
 Late data is found through the writer's mark (``trend_rollups_pending``): the
-refresher first lowers ``rolled_up_until`` to the mark, in a short transaction
+refresher first lowers ``rolled_up_until`` to the mark, and bumps the machine's
+``revision`` so trends kept between reads are read again, in a short transaction
 of its own, and then rolls up forward again a bounded span per transaction, so
 a year of history never holds a lock that the collectors wait on.
 Telemetry written around ``storage.telemetry_writer`` into an hour already rolled
@@ -32,12 +33,12 @@ COARSEST = timedelta(seconds=LEVELS_S[-1])
 # long enough that a first backfill of a year takes a few hundred steps.
 STEP = timedelta(days=1)
 # time_bucket's default origin for timestamptz: buckets of every width line up on it.
-_BUCKET_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
+BUCKET_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
 
 
 def floor_to(moment: datetime, width: timedelta) -> datetime:
     """``moment`` rounded down to the start of its ``time_bucket`` of ``width``."""
-    return moment - (moment - _BUCKET_ORIGIN) % width
+    return moment - (moment - BUCKET_ORIGIN) % width
 
 
 def ceil_to(moment: datetime, width: timedelta) -> datetime:
@@ -50,7 +51,9 @@ WITH claimed AS (
     DELETE FROM trend_rollups_pending WHERE machine_id = %(machine)s RETURNING since
 )
 UPDATE trend_rollup_state AS s
-SET rolled_up_until = LEAST(s.rolled_up_until, time_bucket(%(coarsest)s::interval, c.since))
+SET rolled_up_until = LEAST(s.rolled_up_until, time_bucket(%(coarsest)s::interval, c.since)),
+    revision = CASE WHEN time_bucket(%(coarsest)s::interval, c.since) < s.rolled_up_until
+                    THEN nextval('trend_rollup_revisions') ELSE s.revision END
 FROM claimed AS c
 WHERE s.machine_id = %(machine)s
 """
@@ -168,5 +171,11 @@ async def drop_old_rollups(conn: Connection, *, older_than: timedelta) -> int:
         (older_than,),
     )
     row = await cursor.fetchone()
+    dropped = int(row[0]) if row else 0
+    if dropped:
+        # Trends kept between reads (storage/trend_cache.py) may hold what went.
+        await conn.execute(
+            "UPDATE trend_rollup_state SET revision = nextval('trend_rollup_revisions')"
+        )
     await conn.commit()
-    return int(row[0]) if row else 0
+    return dropped

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from api.access_scope import machine_for, not_found, scope_of, visible_lines
-from api.deps import ConnDep, CurrentUser, PlantDep
+from api.deps import ConnDep, CurrentUser, PlantDep, TrendCacheDep
 from api.schemas.trends import (
     BaselinePublic,
     ContributionsPublic,
@@ -26,7 +26,13 @@ from api.time_ranges import TimeRange, resolve_range
 from api.trends_json import trends_document
 from models.plant import Machine, Plant, SignalKind
 from models.users import User
-from storage import anomaly_store, condition_model_store, telemetry_queries, trend_queries
+from storage import (
+    anomaly_store,
+    condition_model_store,
+    telemetry_queries,
+    trend_queries,
+    trend_reader,
+)
 from storage.condition_model_codec import ModelDecodeError
 from storage.connections import Connection
 from storage.customer_scope import CustomerScope
@@ -110,6 +116,7 @@ async def trends(
     user: CurrentUser,
     plant: PlantDep,
     conn: ConnDep,
+    cache: TrendCacheDep,
     signals: Annotated[
         str | None,
         Query(description="Comma-separated signal names; default: the condition signals"),
@@ -133,9 +140,9 @@ async def trends(
     window = await _window(conn, [machine.id], names, since, until, scope)
     grid = trend_queries.bucket_grid(window.since, window.until, points=points)
 
-    async def aligned(of: Machine) -> trend_queries.AlignedJson:
-        series = await trend_queries.aligned_json(
-            conn, machine_id=of.id, signals=names, grid=grid, scope=scope
+    async def aligned(of: Machine) -> trend_reader.AlignedJson:
+        series = await trend_reader.aligned_json(
+            conn, machine_id=of.id, signals=names, grid=grid, scope=scope, cache=cache
         )
         if series is None:  # the route's check and the query's disagree: show nothing
             raise not_found("machine", repr(of.id))

@@ -52,6 +52,7 @@ from storage import (
     ticket_evidence_store,
     ticket_store,
     trend_queries,
+    trend_reader,
     webhook_store,
 )
 from storage.asset_registry import sync_assets
@@ -64,6 +65,8 @@ from storage.customer_scope import (
     machine_within,
     ticket_within,
 )
+from storage.trend_cache import TrendCache
+from storage.trend_rollups import refresh_machine_rollups
 from tests.api.factories import (
     T0,
     insert_alert,
@@ -583,9 +586,11 @@ async def test_a_customer_scope_adds_no_rows_of_its_own(seeded: Seeded) -> None:
 async def test_an_aligned_trend_and_its_contributions_scoped_to_another_customer_are_empty(
     seeded: Seeded,
 ) -> None:
-    """The diagnosis page's reads (storage/trend_queries.py): the grid the database lays
-    out answers nothing for a machine outside the scope."""
+    """The diagnosis page's reads (storage/trend_reader.py, storage/trend_queries.py): the
+    grid the database lays out answers nothing for a machine outside the scope, nor do
+    the whole buckets another reader's request left in the process's cache."""
     grid = trend_queries.bucket_grid(SINCE, UNTIL, points=100)
+    cache = TrendCache(max_buckets=10_000)
 
     async with seeded.pool.connection() as conn:
         await insert_anomaly_score(
@@ -596,9 +601,14 @@ async def test_an_aligned_trend_and_its_contributions_scoped_to_another_customer
             contributions=[("bearing_temp", 2.0, 0.4)],
         )
 
-        async def aligned(scope: CustomerScope) -> trend_queries.AlignedJson | None:
-            return await trend_queries.aligned_json(
-                conn, machine_id=MACHINE, signals=["bearing_temp"], grid=grid, scope=scope
+        async def aligned(scope: CustomerScope) -> trend_reader.AlignedJson | None:
+            return await trend_reader.aligned_json(
+                conn,
+                machine_id=MACHINE,
+                signals=["bearing_temp"],
+                grid=grid,
+                scope=scope,
+                cache=cache,
             )
 
         async def contributions(scope: CustomerScope) -> list[trend_queries.SignalBuckets]:
@@ -606,8 +616,17 @@ async def test_an_aligned_trend_and_its_contributions_scoped_to_another_customer
                 conn, machine_id=MACHINE, grid=grid, scope=scope
             )
 
+        # Rolled up to the last whole 15 minutes of the newest sample: whole buckets to keep.
+        await insert_samples(
+            conn,
+            machine_id=MACHINE,
+            signal="bearing_temp",
+            samples=[(T0 + timedelta(hours=1), 43.0)],
+        )
+        await refresh_machine_rollups(conn, machine_id=MACHINE, signals=["bearing_temp"])
         theirs = await aligned(CustomerScope(customer_id=THEIRS))
         assert theirs is not None and "41" in theirs.series[0].avg
+        assert cache.run(MACHINE, grid.width, "bearing_temp") is not None
         assert await aligned(EVERY_CUSTOMER) == theirs
         assert await aligned(CustomerScope(customer_id=OURS)) is None
         assert await contributions(CustomerScope(customer_id=THEIRS))

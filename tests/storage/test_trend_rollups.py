@@ -12,15 +12,9 @@ from models.readings import Reading
 from storage.connections import Connection, Pool
 from storage.customer_scope import EVERY_CUSTOMER
 from storage.telemetry_writer import write_readings
-from storage.trend_queries import (
-    SignalBuckets,
-    aligned_json,
-    bucket_grid,
-    grid_slots,
-    rollup_level,
-    signal_buckets,
-    trend_parameters,
-)
+from storage.trend_cache import TrendCache
+from storage.trend_queries import SignalBuckets, bucket_grid, grid_slots, rollup_level
+from storage.trend_reader import aligned_json, signal_buckets
 from storage.trend_rollups import ceil_to, floor_to, refresh_machine_rollups
 
 pytestmark = pytest.mark.integration
@@ -52,7 +46,13 @@ async def _raw(conn: Connection, since: datetime, until: datetime, points: int) 
         " avg(value), min(value), max(value), count(*) FROM telemetry"
         " WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)"
         " AND time >= %(since)s AND time <= %(until)s GROUP BY 1, 2 ORDER BY 1, 2",
-        trend_parameters(grid, machine_id=MACHINE, signals=sorted(SIGNALS)),
+        {
+            "width": grid.width,
+            "machine": MACHINE,
+            "signals": sorted(SIGNALS),
+            "since": since,
+            "until": until,
+        },
     )
     return [(s, t, round(a, 9), lo, hi, n) for s, t, a, lo, hi, n in await cursor.fetchall()]
 
@@ -211,7 +211,12 @@ async def test_the_grid_laid_out_in_the_database_holds_every_bucket_in_its_slot(
             grid = bucket_grid(START, START + timedelta(hours=HOURS), points=points)
             first, count = grid_slots(grid)
             aligned = await aligned_json(
-                conn, machine_id=MACHINE, signals=SIGNALS, grid=grid, scope=EVERY_CUSTOMER
+                conn,
+                machine_id=MACHINE,
+                signals=SIGNALS,
+                grid=grid,
+                scope=EVERY_CUSTOMER,
+                cache=TrendCache.disabled(),
             )
             assert aligned is not None
             buckets = await signal_buckets(

@@ -1,0 +1,190 @@
+"""The one statement a trend read runs: a read plan's spans bucketed on the grid.
+
+It takes a ``storage.trend_pieces.ReadPlan`` as parameters, in a fixed shape so
+every read shares one prepared statement: two spans per stored level, two raw
+spans and two spans of whole buckets to fill. An unused span is empty.
+
+It answers with a first row holding the machine's rollup state, present only
+within the reader's scope, and whether the rollups still are as the plan assumed;
+then, only if they are, one row per part (edges, fills) and signal: each figure
+as a JSON array in time order with the grid slots its buckets take. The database
+prints the numbers: parsing and printing thousands of them in Python cost more
+than the query itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from storage.customer_scope import scope_filter
+from storage.trend_pieces import NOTHING_ROLLED_UP, ReadPlan, Span
+from storage.trend_rollups import COARSEST, LEVELS_S
+
+EDGES, FILLS = 0, 1
+SPANS_PER_LEVEL = 2
+RAW_SPANS = 2
+FILL_SPANS = 2
+_UNUSED = Span(datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 1, 1, tzinfo=UTC))
+
+# Rollups are complete before the machine's mark, lowered by late data still pending;
+# a machine never rolled up has none (NULL). The plan holds while the revision is the
+# one it was made for and the rollups reach at least as far as it assumed.
+_STATE = f"""
+state AS (
+    SELECT COALESCE(s.revision, 0) AS revision,
+           CASE WHEN s.rolled_up_until IS NOT NULL THEN LEAST(
+               s.rolled_up_until,
+               (SELECT time_bucket(%(coarsest)s::interval, since) FROM trend_rollups_pending
+                WHERE machine_id = %(machine)s)
+           ) END AS complete
+    FROM (SELECT) AS one
+    LEFT JOIN trend_rollup_state AS s ON s.machine_id = %(machine)s
+    WHERE {scope_filter("machine", "%(machine)s")}
+),
+checked AS (
+    SELECT %(revision)s::bigint IS NULL
+           OR (revision = %(revision)s AND COALESCE(complete, '-infinity') >= %(assumed)s)
+           AS holds
+    FROM state
+)"""
+
+
+def _stored(part: int, level: str, lo: str, hi: str) -> str:
+    return f"""
+    SELECT {part}, signal, bucket, avg_value * samples, min_value, max_value, samples
+    FROM trend_rollups
+    WHERE level_s = {level} AND machine_id = %(machine)s AND signal = ANY(%(signals)s)
+      AND bucket >= %({lo})s AND bucket < %({hi})s AND (SELECT holds FROM checked)"""
+
+
+def _raw(lo: str, hi: str) -> str:
+    return f"""
+    SELECT {EDGES}, signal, time, value, value, value, 1::bigint
+    FROM telemetry
+    WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
+      AND time >= %({lo})s AND time < %({hi})s AND (SELECT holds FROM checked)"""
+
+
+def _level_spans(level_s: int) -> list[str]:
+    return [
+        _stored(EDGES, str(level_s), f"l{level_s}_{i}_lo", f"l{level_s}_{i}_hi")
+        for i in range(SPANS_PER_LEVEL)
+    ]
+
+
+_PIECES = " UNION ALL".join(
+    [
+        *(span for level_s in LEVELS_S for span in _level_spans(level_s)),
+        *(_raw(f"raw_{i}_lo", f"raw_{i}_hi") for i in range(RAW_SPANS)),
+        *(
+            _stored(FILLS, "%(fill_level)s", f"fill_{i}_lo", f"fill_{i}_hi")
+            for i in range(FILL_SPANS)
+        ),
+    ]
+)
+
+# Sorted once and aggregated in that order, grouped by the same bytewise name order
+# so a grouping sort cannot reshuffle them (PostgreSQL 15 sorts once per ordered
+# aggregate; sorting on collated names cost more than the rest of the query).
+STATEMENT = f"""
+WITH {_STATE},
+pieces (part, signal, time, total, low, high, samples) AS ({_PIECES}
+),
+buckets AS (
+    SELECT part, signal, time_bucket(%(width)s::interval, time) AS bucket,
+           sum(total) / sum(samples) AS avg, min(low) AS low, max(high) AS high,
+           sum(samples) AS samples
+    FROM pieces
+    GROUP BY part, signal, bucket
+),
+ordered AS (
+    SELECT part, signal, avg, low, high, samples,
+           round(date_part('epoch', bucket - %(first)s::timestamptz) / %(width_s)s)::integer
+               AS slot
+    FROM buckets
+    ORDER BY part, signal COLLATE "C", bucket
+)
+SELECT NULL::integer, NULL::text, NULL::integer, NULL::integer, NULL::text,
+       NULL::text, NULL::text, NULL::text, NULL::text,
+       revision, complete, (SELECT holds FROM checked)
+FROM state
+UNION ALL
+SELECT part, signal COLLATE "C", min(slot), max(slot),
+       CASE WHEN max(slot) - min(slot) + 1 > count(*) THEN to_json(array_agg(slot))::text END,
+       to_json(array_agg(avg::float8))::text,
+       to_json(array_agg(low::float8))::text,
+       to_json(array_agg(high::float8))::text,
+       to_json(array_agg(samples::bigint))::text,
+       NULL::bigint, NULL::timestamptz, NULL::boolean
+FROM ordered
+GROUP BY part, signal COLLATE "C"
+"""
+
+
+def _numbered(statement: str) -> tuple[str, tuple[str, ...]]:
+    """``statement`` with ``$n`` placeholders, and the parameter names in their order.
+
+    Converted once here: psycopg parses a statement this long on every execution
+    (it caches only short ones), which cost a tenth of a cached trend read.
+    """
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return _PLACEHOLDER.sub(number, statement), tuple(names)
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+NUMBERED_STATEMENT, _PARAMETER_ORDER = _numbered(STATEMENT)
+
+
+def positional(parameters: dict[str, object]) -> list[object]:
+    """Named parameters in the order of ``NUMBERED_STATEMENT``'s placeholders."""
+    return [parameters[name] for name in _PARAMETER_ORDER]
+
+
+def statement_parameters(
+    plan: ReadPlan,
+    *,
+    machine_id: str,
+    signals: Sequence[str],
+    first: datetime,
+    revision: int | None,
+    assumed: datetime,
+) -> dict[str, object]:
+    """The plan's spans, slot by slot; ``revision`` None reads without checking the
+    rollups (a plan that assumes nothing is rolled up holds whatever they are)."""
+    parameters: dict[str, object] = {
+        "machine": machine_id,
+        "signals": list(signals),
+        "coarsest": COARSEST,
+        "width": plan.width,
+        "width_s": plan.width.total_seconds(),
+        "first": first,
+        "revision": revision,
+        "assumed": max(assumed, NOTHING_ROLLED_UP),
+        "fill_level": plan.fill_level_s or 0,
+    }
+    for level_s in LEVELS_S:
+        spans = [stored.span for stored in plan.edges.stored if stored.level_s == level_s]
+        parameters |= _slots(f"l{level_s}", spans, SPANS_PER_LEVEL)
+    parameters |= _slots("raw", list(plan.edges.raw), RAW_SPANS)
+    parameters |= _slots("fill", list(plan.fills), FILL_SPANS)
+    return parameters
+
+
+def _slots(prefix: str, spans: list[Span], slots: int) -> dict[str, object]:
+    if len(spans) > slots:
+        raise ValueError(f"a read plan with {len(spans)} {prefix} spans; the statement has {slots}")
+    padded = spans + [_UNUSED] * (slots - len(spans))
+    parameters: dict[str, object] = {}
+    for i, span in enumerate(padded):
+        parameters[f"{prefix}_{i}_lo"] = span.since
+        parameters[f"{prefix}_{i}_hi"] = span.until
+    return parameters

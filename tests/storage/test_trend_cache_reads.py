@@ -1,0 +1,165 @@
+"""Trends read through the cache of whole buckets equal trends read without it, while
+data arrives, late data lands in rolled-up history, and rollups are rewritten or dropped."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from models.readings import Reading
+from storage.connections import Connection, Pool
+from storage.customer_scope import EVERY_CUSTOMER
+from storage.telemetry_writer import write_readings
+from storage.trend_cache import TrendCache
+from storage.trend_queries import bucket_grid
+from storage.trend_reader import AlignedJson, aligned_json
+from storage.trend_rollups import drop_old_rollups, refresh_machine_rollups
+
+pytestmark = pytest.mark.integration
+
+MACHINE = "m1"
+SIGNALS = ("speed", "vibration")
+START = datetime(2026, 3, 2, 6, 3, 7, tzinfo=UTC)
+HOURS = 4
+
+
+def _readings(start: datetime, seconds: int, seed: int) -> list[Reading]:
+    rng = random.Random(seed)
+    return [
+        Reading(start + timedelta(seconds=s), MACHINE, signal, rng.gauss(50, 10))
+        for s in range(seconds)
+        for signal in SIGNALS
+    ]
+
+
+async def _read(
+    conn: Connection, cache: TrendCache, since: datetime, until: datetime, points: int
+) -> AlignedJson:
+    aligned = await aligned_json(
+        conn,
+        machine_id=MACHINE,
+        signals=SIGNALS,
+        grid=bucket_grid(since, until, points=points),
+        scope=EVERY_CUSTOMER,
+        cache=cache,
+    )
+    assert aligned is not None
+    return aligned
+
+
+Figures = tuple[str, list[list[float | None]], list[int]]
+
+
+def _figures(aligned: AlignedJson) -> list[Figures]:
+    """Each signal's average, minimum and maximum, and its sample counts."""
+    return [
+        (s.signal, [json.loads(s.avg), json.loads(s.min), json.loads(s.max)], json.loads(s.samples))
+        for s in aligned.series
+    ]
+
+
+def _highest(aligned: AlignedJson, series: int) -> float:
+    highs: list[float | None] = json.loads(aligned.series[series].max)
+    return max(v for v in highs if v is not None)
+
+
+def _equal(cached: AlignedJson, uncached: AlignedJson) -> bool:
+    """The same grid, buckets and figures; averages may differ in the last bit, as the
+    database may sum a partial bucket's pieces in another order under another plan."""
+    if cached.times != uncached.times:
+        return False
+    for (signal, mine, samples), (other_signal, theirs, other_samples) in zip(
+        _figures(cached), _figures(uncached), strict=True
+    ):
+        if signal != other_signal or samples != other_samples:
+            return False
+        for one, other in zip(mine, theirs, strict=True):
+            if [v is None for v in one] != [v is None for v in other]:
+                return False
+            if [v for v in one if v is not None] != pytest.approx(
+                [v for v in other if v is not None], rel=1e-12
+            ):
+                return False
+    return True
+
+
+async def _same_with_and_without(
+    conn: Connection, cache: TrendCache, rng: random.Random, end: datetime, reads: int
+) -> None:
+    """Random charts ending near ``end`` (a live view, zoomed and moved), each read through
+    the cache and again reading every bucket from the database."""
+    for _ in range(reads):
+        span = timedelta(seconds=rng.uniform(600, HOURS * 3600))
+        until = end - timedelta(seconds=rng.uniform(0, 1800))
+        points = rng.choice((40, 100, 300))
+        cached = await _read(conn, cache, until - span, until, points)
+        assert _equal(cached, await _read(conn, TrendCache.disabled(), until - span, until, points))
+
+
+async def test_cached_reads_equal_uncached_ones_as_history_changes(db_pool: Pool) -> None:
+    rng = random.Random(5)
+    cache = TrendCache(max_buckets=100_000)
+    end = START + timedelta(hours=HOURS)
+    async with db_pool.connection() as conn:
+        await write_readings(conn, _readings(START, HOURS * 3600, seed=1))
+        await conn.commit()
+        await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
+        await _same_with_and_without(conn, cache, rng, end, reads=30)
+        held = cache.held_buckets
+        assert cache.run(MACHINE, timedelta(minutes=1), "speed") is not None
+
+        # Live data, then the refresher rolling it up: the kept buckets still hold.
+        await write_readings(conn, _readings(end, 1800, seed=2))
+        await conn.commit()
+        await _same_with_and_without(conn, cache, rng, end + timedelta(minutes=30), reads=10)
+        await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
+        await _same_with_and_without(conn, cache, rng, end + timedelta(minutes=30), reads=10)
+        assert cache.held_buckets >= held
+
+        # A late spike inside kept buckets shows at once, before and after the refresh.
+        late_at = START + timedelta(hours=2, minutes=7, milliseconds=500)
+        late = Reading(late_at, MACHINE, "vibration", 900.0)
+        await write_readings(conn, [late])
+        await conn.commit()
+        spiked = await _read(conn, cache, START, end, 100)
+        assert _highest(spiked, 1) == 900.0
+        await _same_with_and_without(conn, cache, rng, end, reads=10)
+        await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
+        assert _equal(await _read(conn, cache, START, end, 100), spiked)
+        await _same_with_and_without(conn, cache, rng, end, reads=10)
+
+
+async def test_rollups_rewritten_or_dropped_under_kept_buckets_are_read_again(
+    db_pool: Pool,
+) -> None:
+    cache = TrendCache(max_buckets=100_000)
+    end = START + timedelta(hours=HOURS)
+    async with db_pool.connection() as conn:
+        await write_readings(conn, _readings(START, HOURS * 3600, seed=3))
+        await conn.commit()
+        await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
+        before = await _read(conn, cache, START, end, 100)
+        assert _equal(await _read(conn, cache, START, end, 100), before)
+
+        # Rewritten as the refresher does it: the rows and a new revision together.
+        await conn.execute(
+            "UPDATE trend_rollups SET max_value = 12345 WHERE level_s = 300 AND bucket = %s",
+            (datetime(2026, 3, 2, 8, 0, tzinfo=UTC),),
+        )
+        await conn.execute(
+            "UPDATE trend_rollup_state SET revision = nextval('trend_rollup_revisions')"
+        )
+        await conn.commit()
+        rewritten = await _read(conn, cache, START, end, 100)
+        assert _highest(rewritten, 0) == 12345.0 and _highest(before, 0) < 12345.0
+
+        # Retention drops every rollup chunk of this history (it is months old).
+        assert await drop_old_rollups(conn, older_than=timedelta(days=1)) > 0
+        assert _equal(
+            await _read(conn, cache, START, end, 100),
+            await _read(conn, TrendCache.disabled(), START, end, 100),
+        )
+        assert _highest(await _read(conn, cache, START, end, 100), 0) < 12345.0

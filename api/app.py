@@ -170,7 +170,11 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
 
 def _api_router() -> APIRouter:
     router = APIRouter()
+    # Routes are matched in this order, router by router: the diagnosis page's trend
+    # and live reads, the most frequent requests by far, come first.
     for module in (
+        trends,
+        live_stream,
         health,
         sign_in,
         api_keys,
@@ -179,8 +183,6 @@ def _api_router() -> APIRouter:
         lines,
         fleet,
         machines,
-        trends,
-        live_stream,
         machine_status,
         anomaly,
         oee,

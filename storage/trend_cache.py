@@ -20,13 +20,11 @@ out. Reads on one event loop share it; nothing here awaits.
 
 from __future__ import annotations
 
-import time
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate
-from typing import TypeVar
 
 from storage.trend_rollups import BUCKET_ORIGIN
 
@@ -72,7 +70,7 @@ def joined(*parts: str) -> str:
 class Run:
     """Consecutive buckets ``start .. start + count - 1`` (indexes of the grid's width
     from ``time_bucket``'s origin), each column's entries for them: a signal's
-    average, minimum, maximum and samples, or the buckets' start times."""
+    average, minimum, maximum and samples."""
 
     start: int
     count: int
@@ -136,16 +134,14 @@ class _MachineRuns:
 
 
 RunKey = tuple[str, timedelta, str]
-_Key = TypeVar("_Key", RunKey, timedelta)
 
 
 @dataclass(slots=True)
 class TrendCache:
-    """Runs of whole buckets per (machine, width, signal) and the grid's times per width."""
+    """Runs of whole buckets per (machine, width, signal)."""
 
     max_buckets: int
     _runs: OrderedDict[RunKey, Run] = field(default_factory=OrderedDict)
-    _times: OrderedDict[timedelta, Run] = field(default_factory=OrderedDict)
     _machines: dict[str, _MachineRuns] = field(default_factory=dict)
     _held: int = 0
 
@@ -195,50 +191,19 @@ class TrendCache:
         merged = held.merged_with(run) if held is not None else run
         if merged is held:
             return
-        self._put(self._runs, key, merged)
+        self._put(key, merged)
 
-    def times(self, width: timedelta, start: int, stop: int) -> str:
-        """The starts of buckets ``start .. stop - 1`` as JSON strings (``"...Z"``)."""
-        held = self._times.get(width)
-        if held is not None and held.start <= start and stop <= held.stop:
-            self._times.move_to_end(width)
-            return held.between(start, stop)[0]
-        fresh = _time_run(width, start, stop)
-        self._put(self._times, width, held.merged_with(fresh) if held is not None else fresh)
-        return fresh.columns[0].text
-
-    def _put(self, runs: OrderedDict[_Key, Run], key: _Key, run: Run) -> None:
-        old = runs.pop(key, None)
+    def _put(self, key: RunKey, run: Run) -> None:
+        old = self._runs.pop(key, None)
         if old is not None:
             self._held -= old.count
         if run.count > self.max_buckets:
             return
-        runs[key] = run
+        self._runs[key] = run
         self._held += run.count
         while self._held > self.max_buckets:
-            self._evict_oldest()
-
-    def _evict_oldest(self) -> None:
-        # Signals' runs go first: the times of a width serve every machine.
-        if self._runs:
             self._held -= self._runs.popitem(last=False)[1].count
-        else:
-            self._held -= self._times.popitem(last=False)[1].count
 
     def _drop_machine(self, machine_id: str) -> None:
         for key in [key for key in self._runs if key[0] == machine_id]:
             self._held -= self._runs.pop(key).count
-
-
-def _time_run(width: timedelta, start: int, stop: int) -> Run:
-    width_s = width.total_seconds()
-    origin = BUCKET_ORIGIN.timestamp()
-    return Run.of(
-        start,
-        [
-            [
-                time.strftime('"%Y-%m-%dT%H:%M:%SZ"', time.gmtime(origin + index * width_s))
-                for index in range(start, stop)
-            ]
-        ],
-    )

@@ -33,15 +33,17 @@ from storage.trend_cache import (
     bucket_start,
     joined,
 )
-from storage.trend_pieces import NOTHING_ROLLED_UP, ReadPlan, Span, plan_read
+from storage.trend_pieces import NOTHING_ROLLED_UP, Cover, ReadPlan, Span, plan_read
 from storage.trend_queries import Bucket, BucketGrid, SignalBuckets, grid_slots, rollup_level
 from storage.trend_statement import (
-    EDGES,
     FILLS,
+    HEAD,
     NUMBERED_STATEMENT,
+    TAIL,
     positional,
     statement_parameters,
 )
+from storage.trend_times import grid_times_json
 
 # Each figure's entry for a bucket without a sample: average, minimum, maximum, samples.
 _EMPTY = ("null", "null", "null", "0")
@@ -232,10 +234,8 @@ async def _learn_state(
     first: datetime,
     scope: CustomerScope,
 ) -> RollupState | None:
-    """The machine's rollup state alone: a check no state passes reads no rows."""
-    plan = plan_read(
-        since=grid.since, until=grid.until, width=grid.width, complete=first, cached=None
-    )
+    """The machine's rollup state alone: a plan of no spans, checked against no state."""
+    plan = ReadPlan(grid.width, Span(first, first), (), None, Cover((), ()))
     answer = await _run(
         conn,
         plan,
@@ -281,7 +281,7 @@ class _Layout:
         for signal in self.signals:
             figures = self._signal(answer, signal, runs.get(signal), first_index, generation)
             series.append(SeriesJson(signal, *(f"[{figure}]" for figure in figures)))
-        times = self.cache.times(width, first_index, first_index + self.count)
+        times = grid_times_json(width, first_index, first_index + self.count)
         return AlignedJson(times=f"[{times}]", series=series)
 
     def _signal(
@@ -292,10 +292,10 @@ class _Layout:
         first_index: int,
         generation: int | None,
     ) -> Figures:
-        edges = answer.parts.get((EDGES, signal))
+        head_edges = answer.parts.get((HEAD, signal))
         whole = self.plan.whole
         if whole.empty:
-            return _dense(edges, 0, self.count)
+            return _dense(head_edges, 0, self.count)
         width = self.plan.width
         start, stop = bucket_index(whole.since, width), bucket_index(whole.until, width)
         middle = self._whole(answer.parts.get((FILLS, signal)), run, first_index, start, stop)
@@ -308,8 +308,8 @@ class _Layout:
                 Run(start, stop - start, tuple(entries)),
                 generation=generation,
             )
-        head = _dense(edges, 0, start - first_index)
-        tail = _dense(edges, stop - first_index, self.count)
+        head = _dense(head_edges, 0, start - first_index)
+        tail = _dense(answer.parts.get((TAIL, signal)), stop - first_index, self.count)
         return tuple(  # type: ignore[return-value]
             joined(*parts) for parts in zip(head, middle, tail, strict=True)
         )

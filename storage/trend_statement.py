@@ -5,11 +5,13 @@ every read shares one prepared statement: two spans per stored level, two raw
 spans and two spans of whole buckets to fill. An unused span is empty.
 
 It answers with a first row holding the machine's rollup state, present only
-within the reader's scope, and whether the rollups still are as the plan assumed;
-then, only if they are, one row per part (edges, fills) and signal: each figure
-as a JSON array in time order with the grid slots its buckets take. The database
-prints the numbers: parsing and printing thousands of them in Python cost more
-than the query itself.
+within the reader's scope, and whether the rollups still are as the plan
+assumed; then, only if they are, one row per part (the edges before and after
+the whole buckets, the whole buckets filled) and signal: each figure as a JSON
+array in time order with the grid slots its buckets take. Both conditions are
+checked once, on the way out: a check in every span cost more than what the rare
+plan that no longer holds reads in vain. The database prints the numbers:
+parsing and printing thousands of them in Python cost more than the query itself.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from storage.customer_scope import scope_filter
 from storage.trend_pieces import NOTHING_ROLLED_UP, ReadPlan, Span
 from storage.trend_rollups import COARSEST, LEVELS_S
 
-EDGES, FILLS = 0, 1
+# The parts of the answer: the edges before the whole buckets, the edges after them
+# (each one run of slots, as a rule), and the whole buckets filled for the cache.
+HEAD, TAIL, FILLS = 0, 1, 2
+EDGES = HEAD  # the edge pieces, told apart by their slot once bucketed
+_NO_WHOLE_BUCKETS = 2**31 - 1
 SPANS_PER_LEVEL = 2
 RAW_SPANS = 2
 FILL_SPANS = 2
@@ -56,7 +62,7 @@ def _stored(part: int, level: str, lo: str, hi: str) -> str:
     SELECT {part}, signal, bucket, avg_value * samples, min_value, max_value, samples
     FROM trend_rollups
     WHERE level_s = {level} AND machine_id = %(machine)s AND signal = ANY(%(signals)s)
-      AND bucket >= %({lo})s AND bucket < %({hi})s AND (SELECT holds FROM checked)"""
+      AND bucket >= %({lo})s AND bucket < %({hi})s"""
 
 
 def _raw(lo: str, hi: str) -> str:
@@ -64,7 +70,7 @@ def _raw(lo: str, hi: str) -> str:
     SELECT {EDGES}, signal, time, value, value, value, 1::bigint
     FROM telemetry
     WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
-      AND time >= %({lo})s AND time < %({hi})s AND (SELECT holds FROM checked)"""
+      AND time >= %({lo})s AND time < %({hi})s"""
 
 
 def _level_spans(level_s: int) -> list[str]:
@@ -99,12 +105,18 @@ buckets AS (
     FROM pieces
     GROUP BY part, signal, bucket
 ),
-ordered AS (
+slotted AS (
     SELECT part, signal, avg, low, high, samples,
            round(date_part('epoch', bucket - %(first)s::timestamptz) / %(width_s)s)::integer
                AS slot
     FROM buckets
-    ORDER BY part, signal COLLATE "C", bucket
+),
+ordered AS (
+    SELECT CASE WHEN part = {FILLS} THEN {FILLS}
+                WHEN slot < %(whole_slot)s THEN {HEAD} ELSE {TAIL} END AS part,
+           signal, avg, low, high, samples, slot
+    FROM slotted
+    ORDER BY 1, signal COLLATE "C", slot
 )
 SELECT NULL::integer, NULL::text, NULL::integer, NULL::integer, NULL::text,
        NULL::text, NULL::text, NULL::text, NULL::text,
@@ -119,6 +131,7 @@ SELECT part, signal COLLATE "C", min(slot), max(slot),
        to_json(array_agg(samples::bigint))::text,
        NULL::bigint, NULL::timestamptz, NULL::boolean
 FROM ordered
+WHERE (SELECT holds FROM checked)
 GROUP BY part, signal COLLATE "C"
 """
 
@@ -170,6 +183,9 @@ def statement_parameters(
         "revision": revision,
         "assumed": max(assumed, NOTHING_ROLLED_UP),
         "fill_level": plan.fill_level_s or 0,
+        "whole_slot": _NO_WHOLE_BUCKETS
+        if plan.whole.empty
+        else (plan.whole.since - first) // plan.width,
     }
     for level_s in LEVELS_S:
         spans = [stored.span for stored in plan.edges.stored if stored.level_s == level_s]

@@ -91,6 +91,16 @@ _PIECES = " UNION ALL".join(
     ]
 )
 
+# Whole buckets of the fill level's own width: the stored rows are the buckets.
+_LEVEL_FILLS = " UNION ALL".join(
+    f"""
+    SELECT {FILLS}, signal, bucket, avg_value, min_value, max_value, samples
+    FROM trend_rollups
+    WHERE level_s = %(fill_level)s AND machine_id = %(machine)s AND signal = ANY(%(signals)s)
+      AND bucket >= %(level_fill_{i}_lo)s AND bucket < %(level_fill_{i}_hi)s"""
+    for i in range(FILL_SPANS)
+)
+
 # Sorted once and aggregated in that order, grouped by the same bytewise name order
 # so a grouping sort cannot reshuffle them (PostgreSQL 15 sorts once per ordered
 # aggregate; sorting on collated names cost more than the rest of the query).
@@ -104,6 +114,7 @@ buckets AS (
            sum(samples) AS samples
     FROM pieces
     GROUP BY part, signal, bucket
+    UNION ALL{_LEVEL_FILLS}
 ),
 slotted AS (
     SELECT part, signal, avg, low, high, samples,
@@ -191,7 +202,10 @@ def statement_parameters(
         spans = [stored.span for stored in plan.edges.stored if stored.level_s == level_s]
         parameters |= _slots(f"l{level_s}", spans, SPANS_PER_LEVEL)
     parameters |= _slots("raw", list(plan.edges.raw), RAW_SPANS)
-    parameters |= _slots("fill", list(plan.fills), FILL_SPANS)
+    # Fills at the level's own width skip the re-bucketing (``_LEVEL_FILLS``).
+    as_stored = plan.fill_level_s is not None and plan.width.total_seconds() == plan.fill_level_s
+    parameters |= _slots("fill", [] if as_stored else list(plan.fills), FILL_SPANS)
+    parameters |= _slots("level_fill", list(plan.fills) if as_stored else [], FILL_SPANS)
     return parameters
 
 

@@ -3,7 +3,8 @@
 POST /api/v1/tickets/{id}/annotations and GET the ticket's list; GET
 /api/v1/machines/{id}/annotations draws them back on the machine's chart. They
 are diagnosis notes of the service team: a customer is refused them (403 on
-their own tickets, 404 on anybody else's, like a ticket that does not exist).
+their own tickets, 404 on anybody else's, like a ticket that does not exist). Who
+marked each is named beside their login (api/people_names.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 
 from api.access_scope import machine_for, not_found, scope_of
 from api.deps import ConnDep, CurrentUser, PlantDep
+from api.people_names import people_names
 from api.routers.tickets import TicketId
 from api.schemas.annotations import AnnotationCreate, AnnotationPublic
 from api.ticket_access import visible_ticket
@@ -83,7 +85,8 @@ async def annotate(
     )
     if not new:
         response.status_code = status.HTTP_200_OK
-    return AnnotationPublic.of(annotation)
+    (named,) = await _named(conn, user, [annotation])
+    return named
 
 
 @router.get("/tickets/{ticket_id}/annotations")
@@ -95,7 +98,7 @@ async def ticket_annotations(
     found = await annotation_store.annotations_of_ticket(
         conn, ticket_id=ticket_id, scope=scope_of(user)
     )
-    return [AnnotationPublic.of(a) for a in found]
+    return await _named(conn, user, found)
 
 
 @router.get("/machines/{machine_id}/annotations")
@@ -115,4 +118,11 @@ async def machine_annotations(
     found = await annotation_store.annotations_of_machine(
         conn, machine_id=machine_id, since=window.since, until=window.until, scope=scope_of(user)
     )
-    return [AnnotationPublic.of(a) for a in found]
+    return await _named(conn, user, found)
+
+
+async def _named(
+    conn: Connection, user: User, annotations: list[annotation_store.Annotation]
+) -> list[AnnotationPublic]:
+    names = await people_names(conn, user, [a.created_by for a in annotations])
+    return [AnnotationPublic.of(a, names) for a in annotations]

@@ -4,18 +4,22 @@ Whoever may see the ticket reads its costs (another customer's ticket, or anothe
 engineer's job, is 404 like a missing one). The service team gets every item, the
 totals, the cost entries and the contract's rates; a customer only the sentence
 saying what they pay and the amount. Labour and travel are recorded here by the
-field engineer on their own job, the desk, support or an administrator. See
+field engineer on their own job, the desk, support or an administrator. Who worked
+and who recorded it are named beside their logins (api/people_names.py). See
 docs/spare_parts.md, "Costs".
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, status
 
 from api.deps import ConnDep, CurrentUser, PlantDep
+from api.people_names import people_names
 from api.routers.service_kpis import service_zone
 from api.schemas.service_costs import (
     CostEntryBody,
@@ -31,7 +35,7 @@ from api.ticket_access import visible_ticket
 from api.ticket_clock import NowDep
 from api.ticket_cost_facts import cost_facts, counted, money_text, pricing_of
 from models.plant import Plant
-from models.service_costs import TicketCosts, ticket_costs
+from models.service_costs import CostEntry, TicketCosts, ticket_costs
 from models.tickets import Ticket
 from models.users import Role, User
 from storage import ticket_cost_store
@@ -110,12 +114,16 @@ async def _costs_public(
     costs = ticket_costs(facts, zone=service_zone(plant))
     detail = None
     if user.role is not Role.CUSTOMER:
+        entries = facts.entries
+        named = [e.draft.engineer for e in entries] + [e.recorded_by for e in entries]
+        names = await people_names(conn, user, named)
+        worked = _engineers_by_day(entries)
         detail = TicketCostDetailPublic(
-            items=[CostItemPublic.of(item) for item in costs.items],
+            items=[CostItemPublic.of(item, names, worked[item.day]) for item in costs.items],
             totals=CostTotalsPublic.of(costs.totals),
             labour_estimated=costs.labour_estimated,
             travel_unrecorded=costs.travel_unrecorded,
-            entries=[CostEntryPublic.of(entry) for entry in facts.entries],
+            entries=[CostEntryPublic.of(entry, names) for entry in entries],
             pricing=PricingPublic.of(pricing_of(plant, draft.customer_id)),
         )
     return TicketCostsPublic(
@@ -127,6 +135,14 @@ async def _costs_public(
         charged=MoneyPublic.all(costs.charged),
         detail=detail,
     )
+
+
+def _engineers_by_day(entries: Sequence[CostEntry]) -> defaultdict[date, set[str]]:
+    """Who worked on each day, as the labour and travel items of that day name them."""
+    worked: defaultdict[date, set[str]] = defaultdict(set)
+    for entry in entries:
+        worked[entry.draft.work_date].add(entry.draft.engineer)
+    return worked
 
 
 def charge_sentence(ticket: Ticket, costs: TicketCosts) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.base import PublicModel
+from api.schemas.people import NO_NAMES, PeopleNames
 from storage.annotation_store import Annotation
 
 
@@ -34,17 +35,22 @@ class AnnotationCreate(BaseModel):
 
 
 class AnnotationPublic(PublicModel):
+    """A marked moment, for the service team (customers are refused annotations)."""
+
     id: int
     ticket_id: int
     machine_id: str
     at: datetime
     signal: str | None
     note: str
-    created_by: str
+    created_by: str = Field(description="Login of who marked it")
+    created_by_name: str = Field(
+        description="Name of who marked it; the login when the account is gone"
+    )
     created_at: datetime
 
     @classmethod
-    def of(cls, annotation: Annotation) -> AnnotationPublic:
+    def of(cls, annotation: Annotation, names: PeopleNames = NO_NAMES) -> AnnotationPublic:
         return cls(
             id=annotation.id,
             ticket_id=annotation.ticket_id,
@@ -53,5 +59,6 @@ class AnnotationPublic(PublicModel):
             signal=annotation.signal,
             note=annotation.note,
             created_by=annotation.created_by,
+            created_by_name=names.name(annotation.created_by) or annotation.created_by,
             created_at=annotation.created_at,
         )

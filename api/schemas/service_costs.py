@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.base import PublicModel
+from api.schemas.people import NO_NAMES, PeopleNames
 from models.parts import Money
 from models.plant import ContractPricing
 from models.service_costs import (
@@ -73,35 +75,44 @@ class CostEntryBody(BaseModel):
 
 
 class CostEntryPublic(PublicModel):
+    """Labour and travel on one day, for the service team (a customer reads no entries)."""
+
     id: int
     work_date: date
-    engineer: str
+    engineer: str = Field(description="Login of who worked")
+    engineer_name: str = Field(description="Name of who worked; the login when the account is gone")
     labour_hours: Decimal
     travel_hours: Decimal
     travel_km: Decimal
     note: str
-    recorded_by: str
+    recorded_by: str = Field(description="Login of who recorded it")
+    recorded_by_name: str = Field(
+        description="Name of who recorded it; the login when the account is gone"
+    )
     recorded_at: datetime
 
     @classmethod
-    def of(cls, entry: CostEntry) -> CostEntryPublic:
+    def of(cls, entry: CostEntry, names: PeopleNames = NO_NAMES) -> CostEntryPublic:
         draft = entry.draft
         return cls(
             id=entry.id,
             work_date=draft.work_date,
             engineer=draft.engineer,
+            engineer_name=names.name(draft.engineer) or draft.engineer,
             labour_hours=draft.labour_hours,
             travel_hours=draft.travel_hours,
             travel_km=draft.travel_km,
             note=draft.note,
             recorded_by=entry.recorded_by,
+            recorded_by_name=names.name(entry.recorded_by) or entry.recorded_by,
             recorded_at=entry.recorded_at,
         )
 
 
 class CostItemPublic(PublicModel):
     """``cost``: what parts cost the service; ``price``: at the contract's rates;
-    ``estimated``: from the service report, as nobody recorded the labour."""
+    ``estimated``: from the service report, as nobody recorded the labour; ``label``
+    names the engineer of recorded labour and travel by name."""
 
     day: date
     kind: CostKind
@@ -116,11 +127,19 @@ class CostItemPublic(PublicModel):
     estimated: bool
 
     @classmethod
-    def of(cls, item: CostItem) -> CostItemPublic:
+    def of(
+        cls, item: CostItem, names: PeopleNames = NO_NAMES, engineers: Collection[str] = ()
+    ) -> CostItemPublic:
+        """``engineers``: the logins of who worked on the item's day, as its label names
+        them ("Labour (<login>, <day>)"), to read there by name."""
+        label = item.label
+        if item.kind is not CostKind.PARTS and not item.estimated:
+            for login in sorted(engineers):
+                label = names.in_text(label, login)
         return cls(
             day=item.day,
             kind=item.kind,
-            label=item.label,
+            label=label,
             hours=item.hours,
             km=item.km,
             trips=item.trips,

@@ -50,7 +50,11 @@ async def test_support_annotates_a_moment_and_the_ticket_history_shows_it(
     body = created.json()
     assert body["machine_id"] == "l1-filler"
     assert body["signal"] == "vibration_rms"
-    assert body["created_by"] == "demo-support"
+    # Who marked it by name, beside the login.
+    assert (body["created_by"], body["created_by_name"]) == (
+        "demo-support",
+        "Support engineer (demo)",
+    )
     assert body["at"] == "2026-03-02T11:18:00Z"
     assert (again.status_code, again.json()) == (200, body)
 
@@ -73,6 +77,8 @@ async def test_support_annotates_a_moment_and_the_ticket_history_shows_it(
 async def test_customers_may_not_annotate_nor_read_annotations(
     client: httpx.AsyncClient, ticket_id: int
 ) -> None:
+    marked = await client.post(f"/api/tickets/{ticket_id}/annotations", json=MARK, headers=SUPPORT)
+    assert marked.status_code == 201, marked.text
     own = await client.post(f"/api/tickets/{ticket_id}/annotations", json=MARK, headers=NORDBRAU)
     own_list = await client.get(f"/api/tickets/{ticket_id}/annotations", headers=NORDBRAU)
     on_chart = await client.get("/api/machines/l1-filler/annotations", headers=NORDBRAU)
@@ -80,6 +86,10 @@ async def test_customers_may_not_annotate_nor_read_annotations(
     assert own.status_code == 403
     assert own_list.status_code == 403
     assert on_chart.status_code == 403
+    # Nor does a refusal name who marked the moment there is.
+    for refused in (own_list, on_chart):
+        assert "demo-support" not in refused.text
+        assert "Support engineer" not in refused.text
 
 
 async def test_the_customer_reads_the_ticket_history_without_support_notes(

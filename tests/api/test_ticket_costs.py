@@ -108,6 +108,11 @@ async def test_billable_work_is_priced_from_the_nordbrau_contract(
     )
     (entry,) = detail["entries"]
     assert (entry["engineer"], entry["recorded_by"]) == ("demo-field-1", "demo-field-1")
+    hamburg = "Field engineer Hamburg (demo)"
+    assert (entry["engineer_name"], entry["recorded_by_name"]) == (hamburg, hamburg)
+    # The panel's items name the engineer by name, not by login.
+    worked = [i["label"] for i in detail["items"] if i["kind"] != "parts"]
+    assert worked == [f"Labour ({hamburg}, {DAY})", f"Travel ({hamburg}, {DAY})"]
     assert Decimal(detail["pricing"]["labour_rate_per_hour"]) == Decimal("98")
 
 
@@ -138,6 +143,7 @@ async def test_a_customer_sees_only_their_own_total_in_words(
     assert _money(body["charged"]) == {"EUR": Decimal("518.50")}
     assert "EUR 518.50" in body["summary"]
     assert "98" not in body["summary"]  # no rates, no entries, no parts cost
+    assert "demo-field-1" not in answer.text and "demo-desk" not in answer.text
     other = await costs.get(f"/api/tickets/{ticket}/costs", headers=ALPENPACK)
     assert other.status_code == 404
     assert "EUR" not in other.text
@@ -192,6 +198,32 @@ async def test_who_may_record_labour_and_travel(
     assert forged.status_code == 403
     assert (await _record(costs, mine, PARTS)).status_code == 403
     assert (await _record(costs, mine, SUPPORT, engineer="demo-support")).status_code == 201
+
+
+async def test_the_desk_reads_who_worked_and_who_recorded_it_by_name(
+    costs: httpx.AsyncClient, seeded_pool: Pool
+) -> None:
+    ticket = await _ticket(seeded_pool)
+    await _record(costs, ticket, DESK, engineer="demo-field-1", travel_hours="0", travel_km="0")
+    # A login without an account (a contractor's, or one gone) is its own name.
+    answer = await _record(
+        costs, ticket, DESK, engineer="ex-contractor", labour_hours="1", travel_km="0"
+    )
+    assert answer.status_code == 201, answer.text
+
+    detail = answer.json()["detail"]
+    assert [
+        (e["engineer"], e["engineer_name"], e["recorded_by"], e["recorded_by_name"])
+        for e in detail["entries"]
+    ] == [
+        ("demo-field-1", "Field engineer Hamburg (demo)", "demo-desk", "Service desk (demo)"),
+        ("ex-contractor", "ex-contractor", "demo-desk", "Service desk (demo)"),
+    ]
+    assert sorted(i["label"] for i in detail["items"]) == [
+        f"Labour (Field engineer Hamburg (demo), {DAY})",
+        f"Labour (ex-contractor, {DAY})",
+        f"Travel (ex-contractor, {DAY})",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,15 @@ concurrent clients that send their next request as soon as the last is answered:
 
 For each: p50 and p99 latency in wall milliseconds; ``ratio_to_db_query``, for
 ``sequential`` requests sent one after the other, the p50 through the API over the
-p50 of the very same database read (``storage.trend_queries.aligned_json``) run
-directly on one connection, i.e. what the API adds to the database's own work;
+p50 of the same read (``storage.trend_reader.aligned_json``) run directly on one
+connection and keeping nothing between reads, i.e. every bucket from the
+database. Below 1, the API answers faster than the database alone could: its
+processes keep whole buckets between reads (storage/trend_cache.py).
 ``ratio_under_load`` sets the p50 under the concurrent clients against the same
 database p50, so it also holds the queueing on two cores. ``warm_up`` requests of
 another draw go first and are not counted: a fresh server plans each statement on
-each pooled connection until psycopg has prepared it (on its fifth run).
+each pooled connection until psycopg has prepared it (on its fifth run), and its
+cache is empty.
 
 SSE fan-out: ``sse`` clients hold GET /api/v1/machines/{id}/live/stream open; a
 new sample is written, and ``sse_clients`` counts the clients that received the

@@ -32,8 +32,9 @@ update within 1 s of its commit.
 After loading, the history is rolled up once (``rollup_s``, beside the load's
 ``load_s``), as the analyze process's refresher does it continuously, and every
 chunk is vacuumed, as autovacuum would have by then. Ranges then read the stored
-rollups for whole buckets and raw samples at the edges (storage/trend_queries.py),
-on either edition. The last line printed is one JSON object.
+rollups for whole buckets, finer levels and a few raw seconds at the edges
+(storage/trend_pieces.py, storage/trend_reader.py), on either edition. The last
+line printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -310,6 +311,8 @@ async def _db_query_ms(dsn: str, requests: Sequence[TrendRequest]) -> list[float
     settings, one after the other, keeping nothing between reads: every bucket
     comes from the database, as it would without the API's cache."""
     durations = []
+    # Learns the rollup state once, as a serving process does, and keeps no bucket.
+    nothing_kept = TrendCache.disabled()
     async with await psycopg.AsyncConnection.connect(
         dsn, autocommit=True, options=api_session_options(dsn)
     ) as conn:
@@ -322,7 +325,7 @@ async def _db_query_ms(dsn: str, requests: Sequence[TrendRequest]) -> list[float
                 signals=request.signals,
                 grid=grid,
                 scope=EVERY_CUSTOMER,
-                cache=TrendCache.disabled(),
+                cache=nothing_kept,
             )
             durations.append((time.perf_counter() - started) * 1000)
     return durations

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate
 
-from storage.trend_rollups import BUCKET_ORIGIN
+from storage.trend_rollups import bucket_index
 
 
 class Entries:
@@ -90,6 +90,11 @@ class Run:
         a, b = start - self.start, stop - self.start
         return tuple(column.slice(a, b) for column in self.columns)
 
+    def within(self, start: int, stop: int) -> Run:
+        """The buckets ``start .. stop - 1`` of this run, all inside it."""
+        texts = self.between(start, stop)
+        return Run(start, stop - start, tuple(Entries(text, stop - start) for text in texts))
+
     def merged_with(self, newer: Run) -> Run:
         """One run over both, ``newer``'s entries where they overlap; ``newer`` alone when
         they neither overlap nor touch."""
@@ -107,15 +112,6 @@ class Run:
             parts.append(self.between(newer.stop, self.stop))
         texts = [joined(*(part[i] for part in parts)) for i in range(len(self.columns))]
         return Run(start, stop - start, tuple(Entries(text, stop - start) for text in texts))
-
-
-def bucket_index(moment: datetime, width: timedelta) -> int:
-    """The index of the ``width`` bucket starting at ``moment``, counted from the origin."""
-    return (moment - BUCKET_ORIGIN) // width
-
-
-def bucket_start(index: int, width: timedelta) -> datetime:
-    return BUCKET_ORIGIN + index * width
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,14 +156,22 @@ class TrendCache:
         return None if known is None else (known.state, known.generation)
 
     def note_state(self, machine_id: str, state: RollupState) -> None:
-        """What a read found; a new revision, or rollups ending earlier than before,
-        make the machine's runs unsafe, and they go."""
+        """What a read found. A new revision (late data claimed, retention) makes the
+        machine's runs unsafe, and they go; rollups ending earlier than before (late
+        data not claimed yet) cut them back to where the rollups now end. Either way a
+        read planned before may not store. An answer older than the state known (its
+        revision lower: revisions only grow) changes nothing."""
         known = self._machines.get(machine_id)
         if known is None:
             self._machines[machine_id] = _MachineRuns(state)
             return
-        if state.revision != known.state.revision or state.complete < known.state.complete:
+        if state.revision < known.state.revision:
+            return
+        if state.revision != known.state.revision:
             self._drop_machine(machine_id)
+            known.generation += 1
+        elif state.complete < known.state.complete:
+            self._cut_machine(machine_id, state.complete)
             known.generation += 1
         known.state = state
 
@@ -191,7 +195,7 @@ class TrendCache:
         merged = held.merged_with(run) if held is not None else run
         if merged is held:
             return
-        self._put(key, merged)
+        self._put(key, _around(merged, run))
 
     def _put(self, key: RunKey, run: Run) -> None:
         old = self._runs.pop(key, None)
@@ -207,3 +211,22 @@ class TrendCache:
     def _drop_machine(self, machine_id: str) -> None:
         for key in [key for key in self._runs if key[0] == machine_id]:
             self._held -= self._runs.pop(key).count
+
+    def _cut_machine(self, machine_id: str, complete: datetime) -> None:
+        """Each run of the machine without the buckets that end after ``complete``."""
+        for key in [key for key in self._runs if key[0] == machine_id]:
+            run = self._runs.pop(key)
+            self._held -= run.count
+            stop = min(run.stop, bucket_index(complete, key[1]))
+            if stop > run.start:
+                self._put(key, run.within(run.start, stop))
+
+
+def _around(merged: Run, newest: Run) -> Run:
+    """``merged`` cut to the newest read's buckets and as many again on either side: a
+    live chart's run moves with time instead of growing for as long as it is watched."""
+    margin = newest.count
+    start, stop = max(merged.start, newest.start - margin), min(merged.stop, newest.stop + margin)
+    if (start, stop) == (merged.start, merged.stop):
+        return merged
+    return merged.within(start, stop)

@@ -13,7 +13,8 @@ span:
   the rollups' end. A partial 15-minute bucket reads some ten rows, not 900.
 
 Pure: the plan is computed from the grid, where the rollups end and what the cache
-holds; storage/trend_queries.py runs it in one statement.
+holds; storage/trend_statement.py runs it in one statement and
+storage/trend_reader.py lays the answer on the grid.
 """
 
 from __future__ import annotations

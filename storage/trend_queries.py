@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 
 from storage.connections import Connection
 from storage.customer_scope import CustomerScope, scope_filter
-from storage.trend_rollups import LEVELS_S, floor_to
+from storage.trend_pieces import levels_dividing
+from storage.trend_rollups import floor_to
 
 # Round bucket widths, in seconds: a grid stays put while a range is nudged.
 _WIDTH_LADDER_S = (
@@ -77,9 +78,8 @@ def bucket_grid(since: datetime, until: datetime, *, points: int) -> BucketGrid:
 
 def rollup_level(grid: BucketGrid) -> timedelta | None:
     """The coarsest stored level whose buckets fit whole in the grid's; None: raw only."""
-    width_s = grid.width.total_seconds()
-    fitting = [level for level in LEVELS_S if level <= width_s and width_s % level == 0]
-    return timedelta(seconds=fitting[-1]) if fitting else None
+    levels_s = levels_dividing(grid.width)
+    return timedelta(seconds=levels_s[-1]) if levels_s else None
 
 
 def grid_slots(grid: BucketGrid) -> tuple[datetime, int]:

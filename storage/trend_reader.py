@@ -24,17 +24,10 @@ from psycopg import AsyncRawCursor
 
 from storage.connections import Connection
 from storage.customer_scope import CustomerScope
-from storage.trend_cache import (
-    Entries,
-    RollupState,
-    Run,
-    TrendCache,
-    bucket_index,
-    bucket_start,
-    joined,
-)
+from storage.trend_cache import Entries, RollupState, Run, TrendCache, joined
 from storage.trend_pieces import NOTHING_ROLLED_UP, Cover, ReadPlan, Span, plan_read
 from storage.trend_queries import Bucket, BucketGrid, SignalBuckets, grid_slots, rollup_level
+from storage.trend_rollups import bucket_index, bucket_start
 from storage.trend_statement import (
     FILLS,
     HEAD,
@@ -73,6 +66,12 @@ class AlignedJson:
 Figures = tuple[str, str, str, str]
 
 
+def _figures(texts: Iterable[str]) -> Figures:
+    """Average, minimum, maximum and samples, in that order."""
+    avg, low, high, samples = texts
+    return avg, low, high, samples
+
+
 class _SlotArrays:
     """One part of one signal as the statement wrote it: the figures' JSON arrays and
     the grid slots of their entries (one run from ``first`` to ``last`` unless listed)."""
@@ -93,7 +92,7 @@ class _SlotArrays:
             return ("", "", "", "")
         if self.slots_json is None and lo <= self.first and self.last < hi:
             before, after = self.first - lo, hi - 1 - self.last
-            return tuple(  # type: ignore[return-value]
+            return _figures(
                 (empty + ",") * before + array[1:-1] + ("," + empty) * after
                 for array, empty in zip(self.arrays, _EMPTY, strict=True)
             )
@@ -105,7 +104,7 @@ class _SlotArrays:
             for slot, entry in zip(slots[start:stop], column[start:stop], strict=True):
                 dense[slot - lo] = entry
             figures.append(",".join(dense))
-        return tuple(figures)  # type: ignore[return-value]
+        return _figures(figures)
 
     def _parsed(self) -> tuple[list[int], list[list[str]]]:
         if self._slots is None or self._entries is None:
@@ -120,7 +119,7 @@ class _SlotArrays:
 
 
 def _nothing(lo: int, hi: int) -> Figures:
-    return tuple(",".join([empty] * (hi - lo)) for empty in _EMPTY)  # type: ignore[return-value]
+    return _figures(",".join([empty] * (hi - lo)) for empty in _EMPTY)
 
 
 def _dense(arrays: _SlotArrays | None, lo: int, hi: int) -> Figures:
@@ -146,12 +145,7 @@ async def _run(
 ) -> _Answer | None:
     """The statement's answer; None when the machine is not the scope's."""
     parameters = statement_parameters(
-        plan,
-        machine_id=machine_id,
-        signals=signals,
-        first=first,
-        revision=checked.revision if checked is not None else None,
-        assumed=checked.complete if checked is not None else NOTHING_ROLLED_UP,
+        plan, machine_id=machine_id, signals=signals, first=first, checked=checked
     )
     async with AsyncRawCursor(conn) as cursor:
         await cursor.execute(NUMBERED_STATEMENT, positional(parameters | scope.params))
@@ -159,7 +153,7 @@ async def _run(
     head = next((row for row in rows if row[0] is None), None)
     if head is None:
         return None
-    state = RollupState(revision=head[9], complete=head[10] or NOTHING_ROLLED_UP)
+    state = RollupState(revision=head[9], complete=head[10])
     parts = {(row[0], row[1]): _SlotArrays(row) for row in rows if row[0] is not None}
     return _Answer(state, bool(head[11]), parts)
 
@@ -208,7 +202,7 @@ async def aligned_json(
             cache.note_state(machine_id, answer.state)
             if answer.holds:
                 laid = _Layout(machine_id, signals, plan, first, count, cache)
-                return laid.aligned(answer, runs, generation)
+                return laid.lay_out_and_keep(answer, runs, generation)
     # Raw samples alone: a grid no level divides, or rollups that kept moving under
     # the reads. Such a plan holds whatever the rollups are doing.
     plan = plan_read(
@@ -223,7 +217,9 @@ async def aligned_json(
     )
     if answer is None:
         return None
-    return _Layout(machine_id, signals, plan, first, count, cache).aligned(answer, {}, None)
+    return _Layout(machine_id, signals, plan, first, count, cache).lay_out_and_keep(
+        answer, {}, None
+    )
 
 
 async def _learn_state(
@@ -272,9 +268,11 @@ class _Layout:
     count: int
     cache: TrendCache
 
-    def aligned(
+    def lay_out_and_keep(
         self, answer: _Answer, runs: dict[str, Run | None], generation: int | None
     ) -> AlignedJson:
+        """The answer on the grid; the whole buckets it filled go to the cache, unless
+        the machine's runs were dropped since the read was planned (``generation``)."""
         width = self.plan.width
         first_index = bucket_index(self.first, width)
         series = []
@@ -310,9 +308,7 @@ class _Layout:
             )
         head = _dense(head_edges, 0, start - first_index)
         tail = _dense(answer.parts.get((TAIL, signal)), stop - first_index, self.count)
-        return tuple(  # type: ignore[return-value]
-            joined(*parts) for parts in zip(head, middle, tail, strict=True)
-        )
+        return _figures(joined(*parts) for parts in zip(head, middle, tail, strict=True))
 
     def _whole(
         self, fills: _SlotArrays | None, run: Run | None, first_index: int, start: int, stop: int
@@ -323,15 +319,15 @@ class _Layout:
         cursor = start
         for fill in self.plan.fills:
             fill_start, fill_stop = bucket_index(fill.since, width), bucket_index(fill.until, width)
-            if cursor < fill_start and run is not None:
-                segments.append(run.between(cursor, fill_start))  # type: ignore[arg-type]
+            if cursor < fill_start:
+                assert run is not None, "a plan used a cache every signal has a run of"
+                segments.append(_figures(run.between(cursor, fill_start)))
             segments.append(_dense(fills, fill_start - first_index, fill_stop - first_index))
             cursor = fill_stop
-        if cursor < stop and run is not None:
-            segments.append(run.between(cursor, stop))  # type: ignore[arg-type]
-        return tuple(  # type: ignore[return-value]
-            joined(*parts) for parts in zip(*segments, strict=True)
-        )
+        if cursor < stop:
+            assert run is not None, "a plan used a cache every signal has a run of"
+            segments.append(_figures(run.between(cursor, stop)))
+        return _figures(joined(*parts) for parts in zip(*segments, strict=True))
 
 
 async def signal_buckets(

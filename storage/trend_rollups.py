@@ -41,6 +41,15 @@ def floor_to(moment: datetime, width: timedelta) -> datetime:
     return moment - (moment - BUCKET_ORIGIN) % width
 
 
+def bucket_index(moment: datetime, width: timedelta) -> int:
+    """The index of the ``width`` bucket starting at ``moment``, counted from the origin."""
+    return (moment - BUCKET_ORIGIN) // width
+
+
+def bucket_start(index: int, width: timedelta) -> datetime:
+    return BUCKET_ORIGIN + index * width
+
+
 def ceil_to(moment: datetime, width: timedelta) -> datetime:
     floored = floor_to(moment, width)
     return floored if floored == moment else floored + width

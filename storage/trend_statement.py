@@ -2,7 +2,9 @@
 
 It takes a ``storage.trend_pieces.ReadPlan`` as parameters, in a fixed shape so
 every read shares one prepared statement: two spans per stored level, two raw
-spans and two spans of whole buckets to fill. An unused span is empty.
+spans, and two spans of whole buckets to fill, either re-bucketed from their
+level or, at the level's own width, read as they are stored. An unused span is
+empty.
 
 It answers with a first row holding the machine's rollup state, present only
 within the reader's scope, and whether the rollups still are as the plan
@@ -20,39 +22,43 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from psycopg.types.numeric import Int4, Int8
+
 from storage.customer_scope import scope_filter
+from storage.trend_cache import RollupState
 from storage.trend_pieces import NOTHING_ROLLED_UP, ReadPlan, Span
 from storage.trend_rollups import COARSEST, LEVELS_S
 
 # The parts of the answer: the edges before the whole buckets, the edges after them
 # (each one run of slots, as a rule), and the whole buckets filled for the cache.
 HEAD, TAIL, FILLS = 0, 1, 2
-EDGES = HEAD  # the edge pieces, told apart by their slot once bucketed
+# What the edge pieces are marked with before bucketing tells head from tail by slot.
+_EDGE_PIECE = -1
 _NO_WHOLE_BUCKETS = 2**31 - 1
 SPANS_PER_LEVEL = 2
 RAW_SPANS = 2
 FILL_SPANS = 2
 _UNUSED = Span(datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 1, 1, tzinfo=UTC))
 
-# Rollups are complete before the machine's mark, lowered by late data still pending;
-# a machine never rolled up has none (NULL). The plan holds while the revision is the
-# one it was made for and the rollups reach at least as far as it assumed.
+# Rollups are complete before the machine's mark, lowered by late data still pending
+# (LEAST skips a missing pending mark); a machine never rolled up has nothing rolled
+# up. The plan holds while the revision is the one it was made for and the rollups
+# reach at least as far as it assumed; a plan that assumes nothing rolled up holds
+# whatever they are (``checks`` false).
 _STATE = f"""
 state AS (
     SELECT COALESCE(s.revision, 0) AS revision,
-           CASE WHEN s.rolled_up_until IS NOT NULL THEN LEAST(
+           COALESCE(CASE WHEN s.rolled_up_until IS NOT NULL THEN LEAST(
                s.rolled_up_until,
                (SELECT time_bucket(%(coarsest)s::interval, since) FROM trend_rollups_pending
                 WHERE machine_id = %(machine)s)
-           ) END AS complete
+           ) END, %(nothing_rolled_up)s) AS complete
     FROM (SELECT) AS one
     LEFT JOIN trend_rollup_state AS s ON s.machine_id = %(machine)s
     WHERE {scope_filter("machine", "%(machine)s")}
 ),
 checked AS (
-    SELECT %(revision)s::bigint IS NULL
-           OR (revision = %(revision)s AND COALESCE(complete, '-infinity') >= %(assumed)s)
-           AS holds
+    SELECT NOT %(checks)s OR (revision = %(revision)s AND complete >= %(assumed)s) AS holds
     FROM state
 )"""
 
@@ -67,7 +73,7 @@ def _stored(part: int, level: str, lo: str, hi: str) -> str:
 
 def _raw(lo: str, hi: str) -> str:
     return f"""
-    SELECT {EDGES}, signal, time, value, value, value, 1::bigint
+    SELECT {_EDGE_PIECE}, signal, time, value, value, value, 1::bigint
     FROM telemetry
     WHERE machine_id = %(machine)s AND signal = ANY(%(signals)s)
       AND time >= %({lo})s AND time < %({hi})s"""
@@ -75,7 +81,7 @@ def _raw(lo: str, hi: str) -> str:
 
 def _level_spans(level_s: int) -> list[str]:
     return [
-        _stored(EDGES, str(level_s), f"l{level_s}_{i}_lo", f"l{level_s}_{i}_hi")
+        _stored(_EDGE_PIECE, str(level_s), f"l{level_s}_{i}_lo", f"l{level_s}_{i}_hi")
         for i in range(SPANS_PER_LEVEL)
     ]
 
@@ -179,11 +185,14 @@ def statement_parameters(
     machine_id: str,
     signals: Sequence[str],
     first: datetime,
-    revision: int | None,
-    assumed: datetime,
+    checked: RollupState | None,
 ) -> dict[str, object]:
-    """The plan's spans, slot by slot; ``revision`` None reads without checking the
-    rollups (a plan that assumes nothing is rolled up holds whatever they are)."""
+    """The plan's spans, slot by slot, and the rollup state it was made for; None
+    reads without checking (a plan that assumes nothing rolled up holds anyway).
+
+    Numbers are typed, so every read prepares the same statement: psycopg keys a
+    prepared statement by its parameters' types, and picks the smallest for an int.
+    """
     parameters: dict[str, object] = {
         "machine": machine_id,
         "signals": list(signals),
@@ -191,12 +200,14 @@ def statement_parameters(
         "width": plan.width,
         "width_s": plan.width.total_seconds(),
         "first": first,
-        "revision": revision,
-        "assumed": max(assumed, NOTHING_ROLLED_UP),
-        "fill_level": plan.fill_level_s or 0,
-        "whole_slot": _NO_WHOLE_BUCKETS
-        if plan.whole.empty
-        else (plan.whole.since - first) // plan.width,
+        "checks": checked is not None,
+        "revision": Int8(checked.revision if checked is not None else 0),
+        "assumed": checked.complete if checked is not None else NOTHING_ROLLED_UP,
+        "nothing_rolled_up": NOTHING_ROLLED_UP,
+        "fill_level": Int4(plan.fill_level_s or 0),
+        "whole_slot": Int4(
+            _NO_WHOLE_BUCKETS if plan.whole.empty else (plan.whole.since - first) // plan.width
+        ),
     }
     for level_s in LEVELS_S:
         spans = [stored.span for stored in plan.edges.stored if stored.level_s == level_s]

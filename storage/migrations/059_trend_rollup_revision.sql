@@ -6,3 +6,4 @@
 CREATE SEQUENCE trend_rollup_revisions;
 ALTER TABLE trend_rollup_state
     ADD COLUMN revision bigint NOT NULL DEFAULT nextval('trend_rollup_revisions');
+ALTER SEQUENCE trend_rollup_revisions OWNED BY trend_rollup_state.revision;

@@ -6,12 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from storage.trend_cache import (
-    Entries,
-    RollupState,
-    Run,
-    TrendCache,
-)
+from storage.trend_cache import Entries, RollupState, Run, TrendCache
+from storage.trend_rollups import bucket_index
 
 WIDTH = timedelta(minutes=15)
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
@@ -50,31 +46,50 @@ def test_runs_merge_where_they_overlap_or_touch_and_the_newer_wins() -> None:
     assert old.merged_with(far) is far
 
 
-def test_a_run_is_kept_only_for_the_generation_its_read_was_planned_in() -> None:
-    cache = TrendCache(max_buckets=1000)
-    cache.note_state(MACHINE, RollupState(revision=7, complete=T0))
+def _generation(cache: TrendCache) -> int:
     known = cache.state_of(MACHINE)
     assert known is not None
-    _, generation = known
-    cache.store(MACHINE, WIDTH, SIGNAL, _run(0, [1.0, 2.0]), generation=generation)
+    return known[1]
+
+
+def test_runs_follow_the_rollups_under_them() -> None:
+    cache = TrendCache(max_buckets=1000)
+    later = T0 + timedelta(hours=1)
+    cache.note_state(MACHINE, RollupState(revision=7, complete=later))
+    first = bucket_index(T0, WIDTH) - 2  # two buckets before T0, two after
+    planned = _generation(cache)
+    cache.store(MACHINE, WIDTH, SIGNAL, _run(first, [1.0, 2.0, 3.0, 4.0]), generation=planned)
     assert cache.run(MACHINE, WIDTH, SIGNAL) is not None
 
     # The rollups reach further: what is kept still holds.
-    cache.note_state(MACHINE, RollupState(revision=7, complete=T0 + timedelta(hours=1)))
+    cache.note_state(MACHINE, RollupState(revision=7, complete=later + timedelta(hours=1)))
     assert cache.run(MACHINE, WIDTH, SIGNAL) is not None
 
-    # Late data pending below the end, then the revision it bumps: the runs go, and a
+    # Late data pending from T0: the buckets from T0 on go, those before stay, and a
     # read planned before may not put its own back.
     cache.note_state(MACHINE, RollupState(revision=7, complete=T0))
-    assert cache.run(MACHINE, WIDTH, SIGNAL) is None
-    cache.store(MACHINE, WIDTH, SIGNAL, _run(0, [1.0, 2.0]), generation=generation)
-    assert cache.run(MACHINE, WIDTH, SIGNAL) is None
-    known = cache.state_of(MACHINE)
-    assert known is not None
-    cache.store(MACHINE, WIDTH, SIGNAL, _run(0, [1.0]), generation=known[1])
-    cache.note_state(MACHINE, RollupState(revision=8, complete=T0 + timedelta(hours=1)))
+    kept = cache.run(MACHINE, WIDTH, SIGNAL)
+    assert kept is not None and (kept.start, kept.count) == (first, 2)
+    assert _values(kept, first, first + 2) == [1.0, 2.0]
+    cache.store(MACHINE, WIDTH, SIGNAL, _run(first, [9.0] * 4), generation=planned)
+    assert cache.run(MACHINE, WIDTH, SIGNAL) is kept
+
+    # An answer read before that (an older revision) changes nothing; the claim's new
+    # revision drops the machine's runs.
+    cache.note_state(MACHINE, RollupState(revision=6, complete=later))
+    assert cache.run(MACHINE, WIDTH, SIGNAL) is kept
+    cache.note_state(MACHINE, RollupState(revision=8, complete=later))
     assert cache.run(MACHINE, WIDTH, SIGNAL) is None
     assert cache.held_buckets == 0
+
+
+def test_a_live_charts_run_moves_with_it_instead_of_growing() -> None:
+    cache = TrendCache(max_buckets=1000)
+    cache.note_state(MACHINE, RollupState(revision=1, complete=T0))
+    for day in range(10):
+        cache.store(MACHINE, WIDTH, SIGNAL, _run(day * 10, [1.0] * 20), generation=0)
+    run = cache.run(MACHINE, WIDTH, SIGNAL)
+    assert run is not None and run.count <= 3 * 20 and run.stop == 9 * 10 + 20
 
 
 def test_the_least_recently_used_runs_go_first_beyond_the_bound() -> None:

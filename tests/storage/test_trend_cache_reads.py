@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from models.readings import Reading
+from storage import trend_reader
 from storage.connections import Connection, Pool
 from storage.customer_scope import EVERY_CUSTOMER
 from storage.telemetry_writer import write_readings
@@ -108,7 +110,6 @@ async def test_cached_reads_equal_uncached_ones_as_history_changes(db_pool: Pool
         await conn.commit()
         await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
         await _same_with_and_without(conn, cache, rng, end, reads=30)
-        held = cache.held_buckets
         assert cache.run(MACHINE, timedelta(minutes=1), "speed") is not None
 
         # Live data, then the refresher rolling it up: the kept buckets still hold.
@@ -117,7 +118,7 @@ async def test_cached_reads_equal_uncached_ones_as_history_changes(db_pool: Pool
         await _same_with_and_without(conn, cache, rng, end + timedelta(minutes=30), reads=10)
         await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
         await _same_with_and_without(conn, cache, rng, end + timedelta(minutes=30), reads=10)
-        assert cache.held_buckets >= held
+        assert cache.run(MACHINE, timedelta(minutes=1), "speed") is not None
 
         # A late spike inside kept buckets shows at once, before and after the refresh.
         late_at = START + timedelta(hours=2, minutes=7, milliseconds=500)
@@ -163,3 +164,67 @@ async def test_rollups_rewritten_or_dropped_under_kept_buckets_are_read_again(
             await _read(conn, TrendCache.disabled(), START, end, 100),
         )
         assert _highest(await _read(conn, cache, START, end, 100), 0) < 12345.0
+
+
+async def test_late_data_claimed_before_any_read_is_read_again(db_pool: Pool) -> None:
+    """The refresher's claim of late data bumps the revision: a cache that never saw the
+    rollups end earlier still drops what the late sample changed."""
+    cache = TrendCache(max_buckets=100_000)
+    end = START + timedelta(hours=HOURS)
+    async with db_pool.connection() as conn:
+        await write_readings(conn, _readings(START, HOURS * 3600, seed=6))
+        await conn.commit()
+        await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
+        assert _highest(await _read(conn, cache, START, end, 100), 1) < 900.0
+        late = Reading(START + timedelta(hours=1, milliseconds=250), MACHINE, "vibration", 900.0)
+        await write_readings(conn, [late])
+        await conn.commit()
+        await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
+        assert _highest(await _read(conn, cache, START, end, 100), 1) == 900.0
+
+
+async def test_outages_leave_empty_buckets_in_kept_runs_and_at_the_edges(db_pool: Pool) -> None:
+    rng = random.Random(8)
+    cache = TrendCache(max_buckets=100_000)
+    end = START + timedelta(hours=HOURS)
+    outages = [(timedelta(minutes=m), timedelta(minutes=m + d)) for m, d in ((30, 47), (150, 3))]
+    async with db_pool.connection() as conn:
+        await write_readings(
+            conn,
+            [
+                r
+                for r in _readings(START, HOURS * 3600, seed=7)
+                if not any(START + a <= r.time < START + b for a, b in outages)
+            ],
+        )
+        await conn.commit()
+        await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
+        await _same_with_and_without(conn, cache, rng, end, reads=30)
+        gap = await _read(conn, cache, START, end, 300)
+        assert None in json.loads(gap.series[0].avg)
+
+
+async def test_a_machine_never_rolled_up_is_read_in_one_planned_statement(
+    db_pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statements: list[object] = []
+    run = trend_reader._run
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        statements.append(kwargs.get("checked"))
+        return await run(*args, **kwargs)
+
+    monkeypatch.setattr(trend_reader, "_run", counted)
+    cache = TrendCache(max_buckets=100_000)
+    async with db_pool.connection() as conn:
+        await write_readings(conn, _readings(START, 600, seed=9))
+        await conn.commit()
+        first = await _read(conn, cache, START, START + timedelta(minutes=10), 100)
+        assert len(statements) == 2  # the state learned, then the read
+        assert _equal(
+            first,
+            await _read(conn, TrendCache.disabled(), START, START + timedelta(minutes=10), 100),
+        )
+        statements.clear()
+        await _read(conn, cache, START, START + timedelta(minutes=10), 100)
+        assert len(statements) == 1

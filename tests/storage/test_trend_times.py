@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage.trend_cache import bucket_index, bucket_start
+from storage.trend_rollups import bucket_index, bucket_start
 from storage.trend_times import grid_times_json
 
 

@@ -14,27 +14,22 @@ from models.readings import Reading
 from storage import trend_reader
 from storage.connections import Connection, Pool
 from storage.customer_scope import EVERY_CUSTOMER
-from storage.telemetry_writer import write_readings
 from storage.trend_cache import TrendCache
 from storage.trend_queries import bucket_grid
 from storage.trend_reader import AlignedJson, aligned_json
 from storage.trend_rollups import drop_old_rollups, refresh_machine_rollups
+from tests.storage.trend_factories import (
+    MACHINE,
+    SIGNALS,
+    START,
+    readings,
+    write,
+    write_and_roll_up,
+)
 
 pytestmark = pytest.mark.integration
 
-MACHINE = "m1"
-SIGNALS = ("speed", "vibration")
-START = datetime(2026, 3, 2, 6, 3, 7, tzinfo=UTC)
 HOURS = 4
-
-
-def _readings(start: datetime, seconds: int, seed: int) -> list[Reading]:
-    rng = random.Random(seed)
-    return [
-        Reading(start + timedelta(seconds=s), MACHINE, signal, rng.gauss(50, 10))
-        for s in range(seconds)
-        for signal in SIGNALS
-    ]
 
 
 async def _read(
@@ -106,15 +101,12 @@ async def test_cached_reads_equal_uncached_ones_as_history_changes(db_pool: Pool
     cache = TrendCache(max_buckets=100_000)
     end = START + timedelta(hours=HOURS)
     async with db_pool.connection() as conn:
-        await write_readings(conn, _readings(START, HOURS * 3600, seed=1))
-        await conn.commit()
-        await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
+        await write_and_roll_up(conn, readings(START, HOURS * 3600, seed=1))
         await _same_with_and_without(conn, cache, rng, end, reads=30)
         assert cache.run(MACHINE, timedelta(minutes=1), "speed") is not None
 
         # Live data, then the refresher rolling it up: the kept buckets still hold.
-        await write_readings(conn, _readings(end, 1800, seed=2))
-        await conn.commit()
+        await write(conn, readings(end, 1800, seed=2))
         await _same_with_and_without(conn, cache, rng, end + timedelta(minutes=30), reads=10)
         await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
         await _same_with_and_without(conn, cache, rng, end + timedelta(minutes=30), reads=10)
@@ -123,8 +115,7 @@ async def test_cached_reads_equal_uncached_ones_as_history_changes(db_pool: Pool
         # A late spike inside kept buckets shows at once, before and after the refresh.
         late_at = START + timedelta(hours=2, minutes=7, milliseconds=500)
         late = Reading(late_at, MACHINE, "vibration", 900.0)
-        await write_readings(conn, [late])
-        await conn.commit()
+        await write(conn, [late])
         spiked = await _read(conn, cache, START, end, 100)
         assert _highest(spiked, 1) == 900.0
         await _same_with_and_without(conn, cache, rng, end, reads=10)
@@ -139,9 +130,7 @@ async def test_rollups_rewritten_or_dropped_under_kept_buckets_are_read_again(
     cache = TrendCache(max_buckets=100_000)
     end = START + timedelta(hours=HOURS)
     async with db_pool.connection() as conn:
-        await write_readings(conn, _readings(START, HOURS * 3600, seed=3))
-        await conn.commit()
-        await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
+        await write_and_roll_up(conn, readings(START, HOURS * 3600, seed=3))
         before = await _read(conn, cache, START, end, 100)
         assert _equal(await _read(conn, cache, START, end, 100), before)
 
@@ -172,13 +161,10 @@ async def test_late_data_claimed_before_any_read_is_read_again(db_pool: Pool) ->
     cache = TrendCache(max_buckets=100_000)
     end = START + timedelta(hours=HOURS)
     async with db_pool.connection() as conn:
-        await write_readings(conn, _readings(START, HOURS * 3600, seed=6))
-        await conn.commit()
-        await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
+        await write_and_roll_up(conn, readings(START, HOURS * 3600, seed=6))
         assert _highest(await _read(conn, cache, START, end, 100), 1) < 900.0
         late = Reading(START + timedelta(hours=1, milliseconds=250), MACHINE, "vibration", 900.0)
-        await write_readings(conn, [late])
-        await conn.commit()
+        await write(conn, [late])
         await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
         assert _highest(await _read(conn, cache, START, end, 100), 1) == 900.0
 
@@ -189,15 +175,14 @@ async def test_outages_leave_empty_buckets_in_kept_runs_and_at_the_edges(db_pool
     end = START + timedelta(hours=HOURS)
     outages = [(timedelta(minutes=m), timedelta(minutes=m + d)) for m, d in ((30, 47), (150, 3))]
     async with db_pool.connection() as conn:
-        await write_readings(
+        await write(
             conn,
             [
                 r
-                for r in _readings(START, HOURS * 3600, seed=7)
+                for r in readings(START, HOURS * 3600, seed=7)
                 if not any(START + a <= r.time < START + b for a, b in outages)
             ],
         )
-        await conn.commit()
         await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
         await _same_with_and_without(conn, cache, rng, end, reads=30)
         gap = await _read(conn, cache, START, end, 300)
@@ -217,8 +202,7 @@ async def test_a_machine_never_rolled_up_is_read_in_one_planned_statement(
     monkeypatch.setattr(trend_reader, "_run", counted)
     cache = TrendCache(max_buckets=100_000)
     async with db_pool.connection() as conn:
-        await write_readings(conn, _readings(START, 600, seed=9))
-        await conn.commit()
+        await write(conn, readings(START, 600, seed=9))
         first = await _read(conn, cache, START, START + timedelta(minutes=10), 100)
         assert len(statements) == 2  # the state learned, then the read
         assert _equal(

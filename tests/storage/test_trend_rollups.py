@@ -11,28 +11,22 @@ import pytest
 from models.readings import Reading
 from storage.connections import Connection, Pool
 from storage.customer_scope import EVERY_CUSTOMER
-from storage.telemetry_writer import write_readings
 from storage.trend_cache import TrendCache
 from storage.trend_queries import SignalBuckets, bucket_grid, grid_slots, rollup_level
 from storage.trend_reader import aligned_json, signal_buckets
 from storage.trend_rollups import ceil_to, floor_to, refresh_machine_rollups
+from tests.storage.trend_factories import (
+    MACHINE,
+    SIGNALS,
+    START,
+    readings,
+    write,
+    write_and_roll_up,
+)
 
 pytestmark = pytest.mark.integration
 
-MACHINE = "m1"
-SIGNALS = ("speed", "vibration")
-# Deliberately off every rollup boundary.
-START = datetime(2026, 3, 2, 6, 3, 7, tzinfo=UTC)
 HOURS = 6
-
-
-def _readings(start: datetime, seconds: int, seed: int) -> list[Reading]:
-    rng = random.Random(seed)
-    return [
-        Reading(start + timedelta(seconds=s), MACHINE, signal, rng.gauss(50, 10))
-        for s in range(seconds)
-        for signal in SIGNALS
-    ]
 
 
 Row = tuple[str, datetime, float, float, float, int]
@@ -106,9 +100,7 @@ def test_rollup_levels_fit_whole_in_every_ladder_width() -> None:
 async def test_trends_from_rollups_equal_trends_from_raw_samples(db_pool: Pool) -> None:
     rng = random.Random(3)
     async with db_pool.connection() as conn:
-        await write_readings(conn, _readings(START, HOURS * 3600, seed=1))
-        await conn.commit()
-        progress = await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
+        progress = await write_and_roll_up(conn, readings(START, HOURS * 3600, seed=1))
         assert progress.steps == 1
         # Rolled up to the last whole 15 minutes; what follows is read raw.
         assert await _rolled_up_until(conn) == datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -145,12 +137,9 @@ async def test_late_samples_show_at_once_and_are_rolled_up_on_the_next_refresh(
 ) -> None:
     since, until = START, START + timedelta(hours=HOURS)
     async with db_pool.connection() as conn:
-        await write_readings(conn, _readings(START, HOURS * 3600, seed=1))
-        await conn.commit()
-        await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
+        await write_and_roll_up(conn, readings(START, HOURS * 3600, seed=1))
         late_at = START + timedelta(hours=2, minutes=7, milliseconds=500)
-        await write_readings(conn, [Reading(late_at, MACHINE, "vibration", 900.0)])
-        await conn.commit()
+        await write(conn, [Reading(late_at, MACHINE, "vibration", 900.0)])
 
         before_refresh = await _via_rollups(conn, since, until, 100)
         assert before_refresh == await _raw(conn, since, until, 100)
@@ -163,8 +152,7 @@ async def test_late_samples_show_at_once_and_are_rolled_up_on_the_next_refresh(
 
 async def test_a_machine_never_rolled_up_is_read_from_raw_samples(db_pool: Pool) -> None:
     async with db_pool.connection() as conn:
-        await write_readings(conn, _readings(START, 3600, seed=2))
-        await conn.commit()
+        await write(conn, readings(START, 3600, seed=2))
         since, until = START, START + timedelta(hours=1)
         assert await _rolled_up_until(conn) is None
         assert await _via_rollups(conn, since, until, 30) == await _raw(conn, since, until, 30)
@@ -176,14 +164,13 @@ async def test_a_long_backlog_is_rolled_up_a_bounded_number_of_days_per_call(
     start = datetime(2026, 3, 1, tzinfo=UTC)
     async with db_pool.connection() as conn:
         # One sample a minute over three days: three steps of a day.
-        await write_readings(
+        await write(
             conn,
             [
                 Reading(start + timedelta(minutes=m), MACHINE, "speed", m % 7)
                 for m in range(3 * 1440)
             ],
         )
-        await conn.commit()
         first = await refresh_machine_rollups(
             conn, machine_id=MACHINE, signals=SIGNALS, max_steps=2
         )
@@ -199,13 +186,12 @@ async def test_the_grid_laid_out_in_the_database_holds_every_bucket_in_its_slot(
 ) -> None:
     async with db_pool.connection() as conn:
         # Samples every 7 s with an hour missing: slots without a sample stay empty.
-        readings = _readings(START, HOURS * 3600, seed=4)
+        samples = readings(START, HOURS * 3600, seed=4)
         gap = (START + timedelta(hours=2), START + timedelta(hours=3))
-        await write_readings(
+        await write(
             conn,
-            [r for r in readings if r.time.second % 7 == 0 and not gap[0] <= r.time < gap[1]],
+            [r for r in samples if r.time.second % 7 == 0 and not gap[0] <= r.time < gap[1]],
         )
-        await conn.commit()
         await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
         for points in (40, 300, 1000):
             grid = bucket_grid(START, START + timedelta(hours=HOURS), points=points)

@@ -1,4 +1,4 @@
-"""Shared pieces of the ticket closure tests: a movable clock, a field engineer, reports."""
+"""Shared pieces of the ticket closure tests: a field engineer and report bodies."""
 
 from __future__ import annotations
 
@@ -12,19 +12,6 @@ from storage.connections import Connection
 from storage.user_store import create_user
 
 ENGINEER = {"Authorization": "Bearer closure-engineer"}
-
-
-class Clock:
-    """The service desk's "now", moved by the test."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 async def add_engineer(conn: Connection) -> None:

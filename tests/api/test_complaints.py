@@ -11,8 +11,8 @@ import pytest
 from fastapi import FastAPI
 
 from storage.connections import Pool
-from tests.api.closure_factories import Clock
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
+from tests.api.desk_clock import Clock
 from tests.api.factories import T0, insert_ticket
 from tests.api.problems import refusal_of
 

@@ -16,8 +16,8 @@ from alerts.parts_catalogue_import import read_catalogue
 from launcher.knowledge_cli import seed_demo_knowledge
 from storage import parts_store
 from storage.connections import Pool
-from tests.api.closure_factories import Clock
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
+from tests.api.desk_clock import Clock
 from tests.api.factories import T0, insert_alert, insert_ticket
 
 pytestmark = pytest.mark.integration

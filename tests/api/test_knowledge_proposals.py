@@ -20,8 +20,9 @@ from models.service_report import (
 )
 from storage import service_report_store
 from storage.connections import Pool
-from tests.api.closure_factories import Clock, move
+from tests.api.closure_factories import move
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
+from tests.api.desk_clock import Clock
 from tests.api.factories import T0, insert_ticket
 
 pytestmark = pytest.mark.integration

@@ -11,15 +11,9 @@ from fastapi import FastAPI
 
 from storage import service_report_store
 from storage.connections import Pool
-from tests.api.closure_factories import (
-    ENGINEER,
-    Clock,
-    add_engineer,
-    assign,
-    report_body,
-    set_status,
-)
+from tests.api.closure_factories import ENGINEER, add_engineer, assign, report_body, set_status
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
+from tests.api.desk_clock import Clock
 from tests.api.factories import T0, insert_ticket
 from tests.api.problems import refusal_of
 

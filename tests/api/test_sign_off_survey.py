@@ -14,7 +14,6 @@ from fastapi import FastAPI
 from storage.connections import Pool
 from tests.api.closure_factories import (
     ENGINEER,
-    Clock,
     add_engineer,
     assign,
     move,
@@ -22,6 +21,7 @@ from tests.api.closure_factories import (
     set_status,
 )
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
+from tests.api.desk_clock import Clock
 from tests.api.factories import T0, insert_ticket
 from tests.api.problems import refusal_of
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -14,25 +14,13 @@ from models.users import Role
 from storage.connections import Pool
 from storage.user_store import create_user
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
+from tests.api.desk_clock import Clock
 from tests.api.factories import T0, insert_ticket
 from tests.api.problems import refusal_of
 
 pytestmark = pytest.mark.integration
 
 ENGINEER = {"Authorization": "Bearer test-engineer"}
-
-
-class Clock:
-    """The service desk's "now", moved by the test."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from storage import notification_store
 from storage.connections import Pool
 from storage.customer_scope import EVERY_CUSTOMER
 from tests.api.conftest import ALPENPACK, DESK, NORDBRAU, SUPPORT
+from tests.api.desk_clock import Clock
 from tests.api.factories import T0
 from tests.notifications.conftest import ADMIN, ENGINEER, SmtpInbox, policy
 from tests.notifications.webhook_receiver import WebhookReceiver, running_receiver
@@ -34,14 +35,6 @@ PHONE_CALL = {
     "contact_name": "Jonas Brandt",
     "contact_email": "j.brandt@nordbrau.example",
 }
-
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

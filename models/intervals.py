@@ -15,6 +15,10 @@ class Interval:
     end: datetime
 
     @property
+    def empty(self) -> bool:
+        return self.end <= self.start
+
+    @property
     def seconds(self) -> float:
         return max((self.end - self.start).total_seconds(), 0.0)
 

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from models.intervals import Interval, subtract
 from storage.trend_rollups import LEVELS_S, ceil_to, floor_to
 
 # Timestamps in PostgreSQL are microseconds: ``time <= until`` is ``time < until + 1 µs``.
@@ -32,23 +33,11 @@ NOTHING_ROLLED_UP = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
-class Span:
-    """``since <= t < until``; empty when ``until <= since``."""
-
-    since: datetime
-    until: datetime
-
-    @property
-    def empty(self) -> bool:
-        return self.until <= self.since
-
-
-@dataclass(frozen=True, slots=True)
 class StoredSpan:
     """Stored buckets of one level whose starts fall in ``span``."""
 
     level_s: int
-    span: Span
+    span: Interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +45,7 @@ class Cover:
     """A span as stored buckets and raw samples, none counted twice."""
 
     stored: tuple[StoredSpan, ...]
-    raw: tuple[Span, ...]
+    raw: tuple[Interval, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +58,8 @@ class ReadPlan:
     """
 
     width: timedelta
-    whole: Span
-    fills: tuple[Span, ...]
+    whole: Interval
+    fills: tuple[Interval, ...]
     fill_level_s: int | None
     edges: Cover
 
@@ -82,26 +71,26 @@ def levels_dividing(width: timedelta) -> list[int]:
     return [level for level in LEVELS_S if level <= width_s and width_s % level == 0]
 
 
-def cover(span: Span, levels_s: Sequence[int], complete: datetime) -> Cover:
+def cover(span: Interval, levels_s: Sequence[int], complete: datetime) -> Cover:
     """``span`` as buckets of ``levels_s`` that end by ``complete`` and raw samples for
     the rest: before the first whole finest bucket, after the last, and from
     ``complete`` on."""
     if span.empty:
         return Cover((), ())
-    rolled = Span(span.since, min(span.until, complete))
+    rolled = Interval(span.start, min(span.end, complete))
     stored: list[StoredSpan] = []
-    raw: list[Span] = []
+    raw: list[Interval] = []
     if rolled.empty:
         raw.append(span)
     else:
         _cover_rolled(rolled, list(levels_s), stored, raw)
-        if rolled.until < span.until:
-            raw.append(Span(rolled.until, span.until))
+        if rolled.end < span.end:
+            raw.append(Interval(rolled.end, span.end))
     return Cover(tuple(stored), _merged(raw))
 
 
 def _cover_rolled(
-    span: Span, levels_s: list[int], stored: list[StoredSpan], raw: list[Span]
+    span: Interval, levels_s: list[int], stored: list[StoredSpan], raw: list[Interval]
 ) -> None:
     if span.empty:
         return
@@ -110,21 +99,21 @@ def _cover_rolled(
         return
     *finer, level_s = levels_s
     width = timedelta(seconds=level_s)
-    inner = Span(ceil_to(span.since, width), floor_to(span.until, width))
+    inner = Interval(ceil_to(span.start, width), floor_to(span.end, width))
     if inner.empty:
         _cover_rolled(span, finer, stored, raw)
         return
-    _cover_rolled(Span(span.since, inner.since), finer, stored, raw)
+    _cover_rolled(Interval(span.start, inner.start), finer, stored, raw)
     stored.append(StoredSpan(level_s, inner))
-    _cover_rolled(Span(inner.until, span.until), finer, stored, raw)
+    _cover_rolled(Interval(inner.end, span.end), finer, stored, raw)
 
 
-def _merged(spans: list[Span]) -> tuple[Span, ...]:
+def _merged(spans: list[Interval]) -> tuple[Interval, ...]:
     """Adjacent spans as one, in time order."""
-    merged: list[Span] = []
-    for span in sorted(spans, key=lambda s: s.since):
-        if merged and merged[-1].until == span.since:
-            merged[-1] = Span(merged[-1].since, span.until)
+    merged: list[Interval] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if merged and merged[-1].end == span.start:
+            merged[-1] = Interval(merged[-1].start, span.end)
         else:
             merged.append(span)
     return tuple(merged)
@@ -136,7 +125,7 @@ def plan_read(
     until: datetime,
     width: timedelta,
     complete: datetime,
-    cached: Span | None,
+    cached: Interval | None,
 ) -> ReadPlan:
     """The plan for ``since..until`` (both included) on a grid of ``width``, with the
     machine's rollups complete before ``complete`` and ``cached`` whole buckets at hand.
@@ -147,20 +136,13 @@ def plan_read(
     end = until + _RESOLUTION
     levels_s = levels_dividing(width)
     if not levels_s:
-        return ReadPlan(width, Span(since, since), (), None, cover(Span(since, end), (), complete))
+        return ReadPlan(
+            width, Interval(since, since), (), None, cover(Interval(since, end), (), complete)
+        )
     first_whole = ceil_to(since, width)
-    whole = Span(first_whole, max(first_whole, floor_to(min(end, complete), width)))
-    head = cover(Span(since, min(first_whole, end)), levels_s, complete)
-    tail = cover(Span(max(whole.until, since), end), levels_s, complete)
+    whole = Interval(first_whole, max(first_whole, floor_to(min(end, complete), width)))
+    head = cover(Interval(since, min(first_whole, end)), levels_s, complete)
+    tail = cover(Interval(max(whole.end, since), end), levels_s, complete)
     edges = Cover(head.stored + tail.stored, _merged([*head.raw, *tail.raw]))
-    return ReadPlan(width, whole, _missing(whole, cached), levels_s[-1], edges)
-
-
-def _missing(whole: Span, cached: Span | None) -> tuple[Span, ...]:
-    if whole.empty:
-        return ()
-    if cached is None or cached.until <= whole.since or whole.until <= cached.since:
-        return (whole,)
-    before = Span(whole.since, cached.since)
-    after = Span(cached.until, whole.until)
-    return tuple(span for span in (before, after) if not span.empty)
+    fills = tuple(subtract(whole, [cached] if cached is not None else []))
+    return ReadPlan(width, whole, fills, levels_s[-1], edges)

@@ -22,10 +22,11 @@ from typing import Any
 
 from psycopg import AsyncRawCursor
 
+from models.intervals import Interval
 from storage.connections import Connection
 from storage.customer_scope import CustomerScope
 from storage.trend_cache import Entries, RollupState, Run, TrendCache, joined
-from storage.trend_pieces import NOTHING_ROLLED_UP, Cover, ReadPlan, Span, plan_read
+from storage.trend_pieces import NOTHING_ROLLED_UP, Cover, ReadPlan, plan_read
 from storage.trend_queries import Bucket, BucketGrid, SignalBuckets, grid_slots, rollup_level
 from storage.trend_rollups import bucket_index, bucket_start
 from storage.trend_statement import (
@@ -231,7 +232,7 @@ async def _learn_state(
     scope: CustomerScope,
 ) -> RollupState | None:
     """The machine's rollup state alone: a plan of no spans, checked against no state."""
-    plan = ReadPlan(grid.width, Span(first, first), (), None, Cover((), ()))
+    plan = ReadPlan(grid.width, Interval(first, first), (), None, Cover((), ()))
     answer = await _run(
         conn,
         plan,
@@ -244,7 +245,7 @@ async def _learn_state(
     return answer.state if answer is not None else None
 
 
-def _common_span(runs: Iterable[Run | None], width: timedelta) -> Span | None:
+def _common_span(runs: Iterable[Run | None], width: timedelta) -> Interval | None:
     """The buckets every signal's run holds; None if some signal has none."""
     start, stop = None, None
     for run in runs:
@@ -254,7 +255,7 @@ def _common_span(runs: Iterable[Run | None], width: timedelta) -> Span | None:
         stop = run.stop if stop is None else min(stop, run.stop)
     if start is None or stop is None or stop <= start:
         return None
-    return Span(bucket_start(start, width), bucket_start(stop, width))
+    return Interval(bucket_start(start, width), bucket_start(stop, width))
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +296,7 @@ class _Layout:
         if whole.empty:
             return _dense(head_edges, 0, self.count)
         width = self.plan.width
-        start, stop = bucket_index(whole.since, width), bucket_index(whole.until, width)
+        start, stop = bucket_index(whole.start, width), bucket_index(whole.end, width)
         middle = self._whole(answer.parts.get((FILLS, signal)), run, first_index, start, stop)
         if self.plan.fills and generation is not None:
             entries = (Entries(text, stop - start) for text in middle)
@@ -318,7 +319,7 @@ class _Layout:
         segments: list[Figures] = []
         cursor = start
         for fill in self.plan.fills:
-            fill_start, fill_stop = bucket_index(fill.since, width), bucket_index(fill.until, width)
+            fill_start, fill_stop = bucket_index(fill.start, width), bucket_index(fill.end, width)
             if cursor < fill_start:
                 assert run is not None, "a plan used a cache every signal has a run of"
                 segments.append(_figures(run.between(cursor, fill_start)))

@@ -24,9 +24,10 @@ from datetime import UTC, datetime
 
 from psycopg.types.numeric import Int4, Int8
 
+from models.intervals import Interval
 from storage.customer_scope import scope_filter
 from storage.trend_cache import RollupState
-from storage.trend_pieces import NOTHING_ROLLED_UP, ReadPlan, Span
+from storage.trend_pieces import NOTHING_ROLLED_UP, ReadPlan
 from storage.trend_rollups import COARSEST, LEVELS_S
 
 # The parts of the answer: the edges before the whole buckets, the edges after them
@@ -38,7 +39,7 @@ _NO_WHOLE_BUCKETS = 2**31 - 1
 SPANS_PER_LEVEL = 2
 RAW_SPANS = 2
 FILL_SPANS = 2
-_UNUSED = Span(datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 1, 1, tzinfo=UTC))
+_UNUSED = Interval(datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 1, 1, tzinfo=UTC))
 
 # Rollups are complete before the machine's mark, lowered by late data still pending
 # (LEAST skips a missing pending mark); a machine never rolled up has nothing rolled
@@ -206,7 +207,7 @@ def statement_parameters(
         "nothing_rolled_up": NOTHING_ROLLED_UP,
         "fill_level": Int4(plan.fill_level_s or 0),
         "whole_slot": Int4(
-            _NO_WHOLE_BUCKETS if plan.whole.empty else (plan.whole.since - first) // plan.width
+            _NO_WHOLE_BUCKETS if plan.whole.empty else (plan.whole.start - first) // plan.width
         ),
     }
     for level_s in LEVELS_S:
@@ -220,12 +221,12 @@ def statement_parameters(
     return parameters
 
 
-def _slots(prefix: str, spans: list[Span], slots: int) -> dict[str, object]:
+def _slots(prefix: str, spans: list[Interval], slots: int) -> dict[str, object]:
     if len(spans) > slots:
         raise ValueError(f"a read plan with {len(spans)} {prefix} spans; the statement has {slots}")
     padded = spans + [_UNUSED] * (slots - len(spans))
     parameters: dict[str, object] = {}
     for i, span in enumerate(padded):
-        parameters[f"{prefix}_{i}_lo"] = span.since
-        parameters[f"{prefix}_{i}_hi"] = span.until
+        parameters[f"{prefix}_{i}_lo"] = span.start
+        parameters[f"{prefix}_{i}_hi"] = span.end
     return parameters

@@ -31,6 +31,7 @@ const view = {
   charts: [],
   mark: null,           // {at, signal} the moment to annotate
   annotations: [],
+  drawing: 0,           // the latest trend load; an older one that answers later is dropped
 };
 
 function showError(error) {
@@ -259,6 +260,9 @@ function zoomTo(fromSeconds, toSeconds) {
 }
 
 async function loadTrends() {
+  // Loads overlap when the user changes range or signals before an answer came: only the
+  // latest may draw, or a slow older answer would replace the chart the user asked for.
+  const drawing = ++view.drawing;
   const signals = [...view.shown];
   const range = rangeParams();
   const compare = $("compare").value;
@@ -268,6 +272,7 @@ async function loadTrends() {
     }) : null,
     apiGet(`/machines/${encodeURIComponent(view.machine)}/annotations`, range).catch(() => []),
   ]);
+  if (drawing !== view.drawing) return;
   view.annotations = annotations;
   for (const c of view.charts) c.destroy();
   view.charts = [];
@@ -281,7 +286,7 @@ async function loadTrends() {
   $("trend-note").textContent = `${fmtSiteTime(trends.since, view.zone)} – ${fmtSiteTime(trends.until, view.zone)}`
     + ` · buckets of ${describeSeconds(trends.bucket_s)}, ${trends.source === "rollup" ? "from stored rollups" : "from raw samples"}`
     + (trends.baseline === null && $("baseline").checked ? " · no active model: no baseline" : "");
-  await loadContributions(range, width);
+  await loadContributions(range, width, drawing);
 }
 
 function describeSeconds(s) {
@@ -291,8 +296,9 @@ function describeSeconds(s) {
   return `${s / 86400} d`;
 }
 
-async function loadContributions(range, width) {
+async function loadContributions(range, width, drawing) {
   const body = await apiGet(`/machines/${encodeURIComponent(view.machine)}/contributions`, { ...range, points: 500 });
+  if (drawing !== view.drawing) return;
   if (!body.series.length) {
     fill($("contributions"), el("p", { class: "muted" }, "No anomaly scores in this range."));
     return;

@@ -4,11 +4,12 @@ and a moment clicked on a chart attached to a ticket with a note."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime, timedelta
 
 import pytest
-from playwright.async_api import BrowserContext, Locator, Page, expect
+from playwright.async_api import BrowserContext, Locator, Page, Route, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from storage.connections import Pool
@@ -187,6 +188,51 @@ async def test_a_signal_sampled_every_ten_seconds_is_drawn_and_its_outage_stays_
         in_outage,
         drawn_after,
     )
+    watch.expect_clean()
+
+
+async def test_an_answer_for_a_range_left_behind_does_not_replace_the_chart_asked_for_since(
+    context: BrowserContext, seeded_pool: Pool, screenshots: ScreenshotBook
+) -> None:
+    async with seeded_pool.connection() as conn:
+        for signal, level in SIGNALS:
+            await insert_samples(
+                conn,
+                machine_id="l1-filler",
+                signal=signal,
+                samples=[(T0 - timedelta(seconds=10 * i), level) for i in range(360)],
+            )
+    page = await context.new_page()
+    watch = PageWatch.on(page)
+    # The page's first trend read (three signals over 24 hours) is answered only once the
+    # user has moved on to one signal over an hour and that chart is drawn.
+    moved_on = asyncio.Event()
+    held: list[str] = []
+
+    async def hold_the_first(route: Route) -> None:
+        if held:
+            await route.continue_()
+            return
+        held.append(route.request.url)
+        await moved_on.wait()
+        await route.continue_()
+
+    await page.route("**/machines/l1-filler/trends?**", hold_the_first)
+    await sign_in(page, "demo-support", "/diagnosis?machine=l1-filler")
+    for other in ("Bearing temperature", "Motor current"):
+        await page.locator("#signals").get_by_label(other).uncheck()
+    await page.get_by_label("Range").select_option(label="1 hour")
+    note = page.locator("#trend-note")
+    await expect(note).to_contain_text("buckets of 5 s")
+    await expect(page.locator("#charts .u-title")).to_have_text(["Vibration RMS"])
+    assert len(held) == 1
+
+    async with page.expect_response(held[0]):
+        moved_on.set()
+    await page.wait_for_timeout(1_000)  # time for the late answer to be drawn, were it drawn
+    await expect(page.locator("#charts .u-title")).to_have_text(["Vibration RMS"])
+    assert _span(await note.inner_text()) == timedelta(hours=1)
+    await screenshots.take(page, "support", "the hour asked for, after a late answer")
     watch.expect_clean()
 
 

@@ -15,6 +15,8 @@ from fastapi.staticfiles import StaticFiles
 
 from api.api_versions import API_V1, DeprecatedApiAliasMiddleware
 from api.auth.access_tokens import token_secret
+from api.auth.credential_cache import CredentialCache
+from api.auth.credential_changes import credential_changes_followed
 from api.cors_problems import ProblemCORSMiddleware
 from api.live_broadcast import close_broadcaster
 from api.openapi_document import problem_openapi
@@ -101,7 +103,8 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if pool is not None:
             try:
-                yield
+                async with credential_changes_followed(_conninfo(pool), app.state.credentials):
+                    yield
             finally:
                 await close_broadcaster(app)
             return
@@ -109,7 +112,8 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
         await own_pool.open(wait=True, timeout=POOL_OPEN_TIMEOUT_S)
         app.state.pool = own_pool
         try:
-            yield
+            async with credential_changes_followed(settings.dsn(), app.state.credentials):
+                yield
         finally:
             await close_broadcaster(app)
             await own_pool.close()
@@ -130,6 +134,9 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
     app.state.token_secret = token_secret(settings)
     # Whole trend buckets kept between reads, per process (storage/trend_cache.py).
     app.state.trend_cache = TrendCache(max_buckets=settings.trend_cache_buckets)
+    # Whom recent bearer credentials belong to, while the lifespan listens for changes
+    # (api/auth/credential_cache.py); an app run without its lifespan keeps none.
+    app.state.credentials = CredentialCache()
     if pool is not None:
         app.state.pool = pool
     app.include_router(_api_router(), prefix=API_V1)
@@ -166,6 +173,13 @@ def create_app(settings: Settings, plant: Plant, pool: Pool | None = None) -> Fa
         )
     app.add_middleware(SecurityHeadersMiddleware)
     return app
+
+
+def _conninfo(pool: Pool) -> str:
+    """Where the given pool connects, for the app's own listening connection."""
+    if not isinstance(pool.conninfo, str):
+        raise TypeError("the app's pool must connect to one fixed conninfo")
+    return pool.conninfo
 
 
 def _api_router() -> APIRouter:

@@ -94,6 +94,7 @@ async def _signed_in_user(
             secret=request.app.state.token_secret,
             method=request.method,
             path=request.url.path,
+            cache=request.app.state.credentials,
         )
     session = request.cookies.get(SESSION_COOKIE)
     if session is None:

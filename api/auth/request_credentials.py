@@ -13,12 +13,14 @@ from datetime import timedelta
 from fastapi import HTTPException, status
 
 from api.auth.access_tokens import looks_like_jwt, user_id_of
+from api.auth.credential_cache import CredentialCache
 from api.auth.key_scope import SAFE_METHODS, OutOfScope, user_within_key
+from models.credentials import KeyGrant
 from models.users import User
 from storage.api_key_store import sign_in_with_key
 from storage.connections import Connection
 from storage.session_store import user_of_session
-from storage.user_store import find_active_user
+from storage.user_store import find_active_user, token_digest
 
 SESSION_COOKIE = "linecare_session"
 CSRF_HEADER = "X-Requested-With"
@@ -39,21 +41,27 @@ def forbidden(message: str) -> HTTPException:
 
 
 async def user_of_bearer(
-    conn: Connection, *, credential: str, secret: bytes, method: str, path: str
+    conn: Connection,
+    *,
+    credential: str,
+    secret: bytes,
+    method: str,
+    path: str,
+    cache: CredentialCache,
 ) -> User:
     """The user of a Bearer credential: a JWT access token or an API key."""
     if len(credential) > _MAX_CREDENTIAL_LENGTH:
         raise unauthorized("The token is not valid: sign in again with a current token.")
     if looks_like_jwt(credential):
         user_id = user_id_of(secret, credential)
-        user = None if user_id is None else await find_active_user(conn, user_id=user_id)
+        user = None if user_id is None else await _active_user(conn, user_id, cache)
         if user is None:
             raise unauthorized(
                 "The access token is not valid or has expired: get a new one from"
                 " POST /api/v1/token/refresh."
             )
         return user
-    found = await sign_in_with_key(conn, key=credential)
+    found = await _key_holder(conn, credential, cache)
     if found is None:
         raise unauthorized("The token is not valid: sign in again with a current token.")
     user, grant = found
@@ -61,6 +69,31 @@ async def user_of_bearer(
         return user_within_key(user, grant, method=method, path=path)
     except OutOfScope as refusal:
         raise forbidden(str(refusal)) from None
+
+
+async def _active_user(conn: Connection, user_id: int, cache: CredentialCache) -> User | None:
+    kept = cache.active_user(user_id)
+    if kept is not None:
+        return kept
+    since = cache.generation
+    user = await find_active_user(conn, user_id=user_id)
+    if user is not None:
+        cache.keep_active_user(user, since=since)
+    return user
+
+
+async def _key_holder(
+    conn: Connection, key: str, cache: CredentialCache
+) -> tuple[User, KeyGrant] | None:
+    digest = token_digest(key)
+    kept = cache.key_holder(digest)
+    if kept is not None:
+        return kept
+    since = cache.generation
+    found = await sign_in_with_key(conn, key=key)
+    if found is not None:
+        cache.keep_key_holder(digest, found, since=since)
+    return found
 
 
 async def user_of_cookie(

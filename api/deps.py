@@ -45,14 +45,18 @@ async def get_pool(request: Request) -> Pool:
     return pool_of(request)
 
 
-async def get_plant(request: Request) -> Plant:
+def plant_of(request: Request) -> Plant:
     plant: Plant = request.app.state.plant
     return plant
 
 
-async def get_trend_cache(request: Request) -> TrendCache:
+def trend_cache_of(request: Request) -> TrendCache:
     cache: TrendCache = request.app.state.trend_cache
     return cache
+
+
+async def get_plant(request: Request) -> Plant:
+    return plant_of(request)
 
 
 async def get_settings(request: Request) -> Settings:
@@ -63,7 +67,6 @@ async def get_settings(request: Request) -> Settings:
 PoolDep = Annotated[Pool, Depends(get_pool)]
 PlantDep = Annotated[Plant, Depends(get_plant)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-TrendCacheDep = Annotated[TrendCache, Depends(get_trend_cache)]
 
 
 # Reads run in autocommit: under READ COMMITTED each statement sees its own snapshot
@@ -72,9 +75,9 @@ TrendCacheDep = Annotated[TrendCache, Depends(get_trend_cache)]
 _READS = frozenset({"GET", "HEAD"})
 
 
-async def get_conn(pool: PoolDep, request: Request) -> AsyncIterator[Connection]:
+async def get_conn(request: Request) -> AsyncIterator[Connection]:
     """One pooled connection per request, shared by every dependency of that request."""
-    async with pool.connection() as conn:
+    async with pool_of(request).connection() as conn:
         if request.method in _READS:
             await conn.set_autocommit(True)
         yield conn

@@ -3,9 +3,12 @@
 Five levels, each built from the one below: 5-second buckets from raw samples,
 then 30 seconds, 1 minute, 5 minutes and 15 minutes, so every width of the trend
 ladder up to 30 minutes re-buckets at most two stored rows a point. A machine's
-rollups are complete up to its ``rolled_up_until``, always on a 15-minute
-boundary, so every level holds whole buckets only; trend queries read raw
-samples from there on.
+rollups are complete up to its ``rolled_up_until`` (on a 5-second boundary,
+``SETTLED`` behind its newest sample): every level holds each of its buckets that
+ends by then, and only those, so a coarse level stops at its last whole bucket
+before the mark while the finer ones go on to it. Trend queries read the finer
+levels up to the mark and raw samples from there on: a live chart reads about a
+minute and a half raw, not up to a quarter of an hour.
 
 Late data is found through the writer's mark (``trend_rollups_pending``): the
 refresher first lowers ``rolled_up_until`` to the mark, and bumps the machine's
@@ -28,7 +31,12 @@ from storage.plant_clock import latest_time_of
 
 # Finest first: each level is rolled up from the one before it (raw for the first).
 LEVELS_S = (5, 30, 60, 300, 900)
+FINEST = timedelta(seconds=LEVELS_S[0])
 COARSEST = timedelta(seconds=LEVELS_S[-1])
+# How far behind a machine's newest sample its rollups stop: samples of its other
+# signals arriving up to this much later than the newest are not late data (late data
+# makes every process read the machine's kept trends again).
+SETTLED = timedelta(minutes=1)
 # How much history one transaction rolls up: short enough for a steady refresh,
 # long enough that a first backfill of a year takes a few hundred steps.
 STEP = timedelta(days=1)
@@ -60,8 +68,8 @@ WITH claimed AS (
     DELETE FROM trend_rollups_pending WHERE machine_id = %(machine)s RETURNING since
 )
 UPDATE trend_rollup_state AS s
-SET rolled_up_until = LEAST(s.rolled_up_until, time_bucket(%(coarsest)s::interval, c.since)),
-    revision = CASE WHEN time_bucket(%(coarsest)s::interval, c.since) < s.rolled_up_until
+SET rolled_up_until = LEAST(s.rolled_up_until, time_bucket(%(finest)s::interval, c.since)),
+    revision = CASE WHEN time_bucket(%(finest)s::interval, c.since) < s.rolled_up_until
                     THEN nextval('trend_rollup_revisions') ELSE s.revision END
 FROM claimed AS c
 WHERE s.machine_id = %(machine)s
@@ -119,7 +127,7 @@ async def refresh_machine_rollups(
     conn: Connection, *, machine_id: str, signals: Sequence[str], max_steps: int | None = None
 ) -> RollupProgress:
     """Roll up ``machine_id``'s samples from where its rollups end (or its late data
-    begins) to the last whole 15 minutes of its newest sample, ``STEP`` per transaction.
+    begins) to ``SETTLED`` before its newest sample, ``STEP`` per transaction.
 
     ``max_steps`` bounds one call, so a long backfill shares the refresher with the
     other machines; the next call goes on from where this one stopped.
@@ -130,7 +138,7 @@ async def refresh_machine_rollups(
     await conn.commit()  # the reads end here: each step below commits on its own
     if since is None or newest is None:
         return RollupProgress(machine_id, None, None, 0)
-    end = floor_to(newest, COARSEST)
+    end = floor_to(newest - SETTLED, FINEST)
     started, steps = since, 0
     while since < end and (max_steps is None or steps < max_steps):
         until = min(since + STEP, end)
@@ -144,7 +152,7 @@ async def refresh_machine_rollups(
 
 async def _claim_late_data(conn: Connection, machine_id: str) -> None:
     async with conn.transaction():
-        await conn.execute(_CLAIM_LATE_DATA, {"machine": machine_id, "coarsest": COARSEST})
+        await conn.execute(_CLAIM_LATE_DATA, {"machine": machine_id, "finest": FINEST})
 
 
 async def _rolled_up_until(conn: Connection, machine_id: str) -> datetime | None:
@@ -160,17 +168,32 @@ async def _rolled_up_until(conn: Connection, machine_id: str) -> datetime | None
 
 
 async def _roll_up(conn: Connection, machine_id: str, since: datetime, until: datetime) -> None:
-    """All levels over ``since..until`` (15-minute boundaries), then the state's mark."""
-    span = {"machine": machine_id, "since": since, "until": until}
-    await conn.execute(
-        _FROM_RAW, {**span, "level": LEVELS_S[0], "width": timedelta(seconds=LEVELS_S[0])}
-    )
+    """Every level's buckets that end in ``since..until`` (5-second boundaries), then the
+    state's mark.
+
+    A level's buckets are those starting from its floor of ``since``: the one that
+    holds ``since`` ended after the old mark, so it was not written yet, and is
+    written now whole if it ends by ``until``. Its finer level already reaches as far.
+    """
+    await conn.execute(_FROM_RAW, _level_span(machine_id, LEVELS_S[0], since, until))
     for finer, level in pairwise(LEVELS_S):
         await conn.execute(
-            _FROM_FINER,
-            {**span, "level": level, "finer": finer, "width": timedelta(seconds=level)},
+            _FROM_FINER, {**_level_span(machine_id, level, since, until), "finer": finer}
         )
     await conn.execute(_ADVANCE, {"machine": machine_id, "until": until})
+
+
+def _level_span(
+    machine_id: str, level_s: int, since: datetime, until: datetime
+) -> dict[str, object]:
+    width = timedelta(seconds=level_s)
+    return {
+        "machine": machine_id,
+        "level": level_s,
+        "width": width,
+        "since": floor_to(since, width),
+        "until": floor_to(until, width),
+    }
 
 
 async def drop_old_rollups(conn: Connection, *, older_than: timedelta) -> int:

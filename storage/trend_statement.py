@@ -28,7 +28,7 @@ from models.intervals import Interval
 from storage.customer_scope import scope_filter
 from storage.trend_cache import RollupState
 from storage.trend_pieces import NOTHING_ROLLED_UP, ReadPlan
-from storage.trend_rollups import COARSEST, LEVELS_S
+from storage.trend_rollups import FINEST, LEVELS_S
 
 # The parts of the answer: the edges before the whole buckets, the edges after them
 # (each one run of slots, as a rule), and the whole buckets filled for the cache.
@@ -51,7 +51,7 @@ state AS (
     SELECT COALESCE(s.revision, 0) AS revision,
            COALESCE(CASE WHEN s.rolled_up_until IS NOT NULL THEN LEAST(
                s.rolled_up_until,
-               (SELECT time_bucket(%(coarsest)s::interval, since) FROM trend_rollups_pending
+               (SELECT time_bucket(%(finest)s::interval, since) FROM trend_rollups_pending
                 WHERE machine_id = %(machine)s)
            ) END, %(nothing_rolled_up)s) AS complete
     FROM (SELECT) AS one
@@ -197,7 +197,7 @@ def statement_parameters(
     parameters: dict[str, object] = {
         "machine": machine_id,
         "signals": list(signals),
-        "coarsest": COARSEST,
+        "finest": FINEST,
         "width": plan.width,
         "width_s": plan.width.total_seconds(),
         "first": first,

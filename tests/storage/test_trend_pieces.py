@@ -18,7 +18,7 @@ from storage.trend_pieces import (
     plan_read,
 )
 from storage.trend_queries import bucket_grid
-from storage.trend_rollups import COARSEST, floor_to
+from storage.trend_rollups import COARSEST, FINEST, floor_to
 from storage.trend_statement import FILL_SPANS, RAW_SPANS, SPANS_PER_LEVEL
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -70,7 +70,9 @@ def test_every_plan_reads_each_moment_once_within_the_statements_slots(seed: int
     until = since + timedelta(seconds=_seconds_up_to_a_year(rng))
     points = rng.choice((2, 50, 300, 1000, 5000))
     grid = bucket_grid(since, until, points=points)
-    complete = floor_to(since + (until - since) * rng.uniform(-0.2, 1.2), COARSEST)
+    # Where the rollups end: a 5-second boundary, some plans on a whole 15 minutes.
+    mark = rng.choice((FINEST, COARSEST))
+    complete = floor_to(since + (until - since) * rng.uniform(-0.2, 1.2), mark)
     plan = plan_read(since=since, until=until, width=grid.width, complete=complete, cached=None)
     end = until + EPSILON
     assert _tiles([*_spans(plan.edges), plan.whole], Interval(since, end))

@@ -14,7 +14,14 @@ from storage.customer_scope import EVERY_CUSTOMER
 from storage.trend_cache import TrendCache
 from storage.trend_queries import SignalBuckets, bucket_grid, grid_slots, rollup_level
 from storage.trend_reader import aligned_json, signal_buckets
-from storage.trend_rollups import ceil_to, floor_to, refresh_machine_rollups
+from storage.trend_rollups import (
+    FINEST,
+    LEVELS_S,
+    SETTLED,
+    ceil_to,
+    floor_to,
+    refresh_machine_rollups,
+)
 from tests.storage.trend_factories import (
     MACHINE,
     SIGNALS,
@@ -27,6 +34,8 @@ from tests.storage.trend_factories import (
 pytestmark = pytest.mark.integration
 
 HOURS = 6
+# Where the rollups of HOURS of samples from START end: SETTLED before the newest.
+MARK = datetime(2026, 3, 2, 12, 2, 5, tzinfo=UTC)
 
 
 Row = tuple[str, datetime, float, float, float, int]
@@ -102,8 +111,9 @@ async def test_trends_from_rollups_equal_trends_from_raw_samples(db_pool: Pool) 
     async with db_pool.connection() as conn:
         progress = await write_and_roll_up(conn, readings(START, HOURS * 3600, seed=1))
         assert progress.steps == 1
-        # Rolled up to the last whole 15 minutes; what follows is read raw.
-        assert await _rolled_up_until(conn) == datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+        # Rolled up to a minute before the newest sample (12:03:06), on a 5-second
+        # boundary; what follows is read raw.
+        assert await _rolled_up_until(conn) == MARK
         end = START + timedelta(hours=HOURS)
         for _ in range(25):
             span = timedelta(seconds=rng.uniform(60, HOURS * 3600))
@@ -132,6 +142,46 @@ async def test_trends_from_rollups_equal_trends_from_raw_samples(db_pool: Pool) 
         assert max(hi for *_, hi, _ in hours) == 12345
 
 
+async def _stored_rows(conn: Connection, level_s: int) -> list[Row]:
+    cursor = await conn.execute(
+        "SELECT signal, bucket, avg_value, min_value, max_value, samples FROM trend_rollups"
+        " WHERE level_s = %s AND machine_id = %s ORDER BY 1, 2",
+        (level_s, MACHINE),
+    )
+    return [(s, t, round(a, 9), lo, hi, n) for s, t, a, lo, hi, n in await cursor.fetchall()]
+
+
+async def _buckets_before(conn: Connection, level_s: int, mark: datetime) -> list[Row]:
+    """Every whole bucket of ``level_s`` that ends by ``mark``, straight from raw samples."""
+    width = timedelta(seconds=level_s)
+    cursor = await conn.execute(
+        "SELECT signal, time_bucket(%s::interval, time) AS b, avg(value), min(value),"
+        " max(value), count(*) FROM telemetry WHERE machine_id = %s AND time < %s"
+        " GROUP BY 1, 2 ORDER BY 1, 2",
+        (width, MACHINE, floor_to(mark, width)),
+    )
+    return [(s, t, round(a, 9), lo, hi, n) for s, t, a, lo, hi, n in await cursor.fetchall()]
+
+
+async def test_refreshes_resuming_inside_coarser_buckets_store_each_bucket_whole(
+    db_pool: Pool,
+) -> None:
+    # Samples arrive in uneven chunks, a refresh after each: every refresh but the
+    # first resumes from a mark inside a 30 s, 1, 5 and 15 minute bucket.
+    async with db_pool.connection() as conn:
+        written = 0
+        for seconds in (3600, 7 * 60 + 13, 13 * 60 + 41, 2, 41 * 60 + 9):
+            await write_and_roll_up(conn, readings(START + timedelta(seconds=written), seconds, 5))
+            written += seconds
+            mark = await _rolled_up_until(conn)
+            assert mark is not None
+            assert mark == floor_to(START + timedelta(seconds=written - 1) - SETTLED, FINEST)
+            for level_s in LEVELS_S:
+                assert await _stored_rows(conn, level_s) == await _buckets_before(
+                    conn, level_s, mark
+                ), (seconds, level_s)
+
+
 async def test_late_samples_show_at_once_and_are_rolled_up_on_the_next_refresh(
     db_pool: Pool,
 ) -> None:
@@ -147,7 +197,7 @@ async def test_late_samples_show_at_once_and_are_rolled_up_on_the_next_refresh(
 
         await refresh_machine_rollups(conn, machine_id=MACHINE, signals=SIGNALS)
         assert await _via_rollups(conn, since, until, 100) == before_refresh
-        assert await _rolled_up_until(conn) == datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+        assert await _rolled_up_until(conn) == MARK
 
 
 async def test_a_machine_never_rolled_up_is_read_from_raw_samples(db_pool: Pool) -> None:

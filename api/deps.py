@@ -83,7 +83,11 @@ async def get_conn(request: Request) -> AsyncIterator[Connection]:
         yield conn
 
 
-ConnDep = Annotated[Connection, Depends(get_conn)]
+# Back to the pool, and a write committed, as soon as the route returns: before the
+# response is sent, not after. A connection held while a large answer went out kept
+# the pool short under load, and an answer sent before its commit could report a
+# change that then failed. No route streams from its connection.
+ConnDep = Annotated[Connection, Depends(get_conn, scope="function")]
 
 
 async def _signed_in_user(

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from models.readings import LatestValue, Quality, Trend, TrendPoint
 from storage.connections import Connection
 from storage.customer_scope import CustomerScope, scope_filter
+from storage.trend_cache import TrendCache
 from storage.trend_queries import BucketGrid
 from storage.trend_reader import signal_buckets
 
@@ -91,13 +92,15 @@ async def trend(
     since: datetime,
     until: datetime,
     scope: CustomerScope,
+    cache: TrendCache,
 ) -> Trend:
     """Points of one series between ``since`` and ``until``, both inclusive, oldest first;
-    no points for a machine outside the scope."""
+    no points for a machine outside the scope. Long ranges use and fill ``cache``, the
+    whole buckets and rollup state the multi-signal trends keep (storage/trend_cache.py)."""
     series = _Series(machine_id, signal, since, until, scope)
     if until - since > RAW_RANGE:
         width = bucket_width(since, until, _ROLLUP_WIDTH)
-        return Trend(bucket=width, points=await _rollup_points(conn, series, width))
+        return Trend(bucket=width, points=await _rollup_points(conn, series, width, cache))
     raw = await _raw_points(conn, series, limit=MAX_POINTS + 1)
     if len(raw) <= MAX_POINTS:
         return Trend(bucket=None, points=raw)
@@ -162,12 +165,17 @@ async def _bucketed_raw(
 
 
 async def _rollup_points(
-    conn: Connection, series: _Series, width: timedelta
+    conn: Connection, series: _Series, width: timedelta, cache: TrendCache
 ) -> tuple[TrendPoint, ...]:
     # The stored trend rollups (storage/trend_rollups.py), exact at the range's edges.
     grid = BucketGrid(since=series.since, until=series.until, width=width)
     (buckets,) = await signal_buckets(
-        conn, machine_id=series.machine_id, signals=[series.signal], grid=grid, scope=series.scope
+        conn,
+        machine_id=series.machine_id,
+        signals=[series.signal],
+        grid=grid,
+        scope=series.scope,
+        cache=cache,
     )
     return tuple(
         TrendPoint(time=b.time, value=b.avg, min_value=b.min, max_value=b.max, samples=b.samples)

@@ -372,16 +372,12 @@ async def signal_buckets(
     signals: Sequence[str],
     grid: BucketGrid,
     scope: CustomerScope,
+    cache: TrendCache,
 ) -> list[SignalBuckets]:
     """The buckets of each signal on the grid, in the order of ``signals``; empty buckets
     are left out, and every bucket of a machine that is not the scope's."""
     aligned = await aligned_json(
-        conn,
-        machine_id=machine_id,
-        signals=signals,
-        grid=grid,
-        scope=scope,
-        cache=TrendCache.disabled(),
+        conn, machine_id=machine_id, signals=signals, grid=grid, scope=scope, cache=cache
     )
     if aligned is None:
         return [SignalBuckets(signal, ()) for signal in signals]

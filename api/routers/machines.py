@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from api.access_scope import machine_for, not_found, scope_of
-from api.deps import ConnDep, CurrentUser, PlantDep
+from api.deps import ConnDep, CurrentUser, PlantDep, trend_cache_of
 from api.schemas.telemetry import MachineLivePublic, TrendPublic
 from api.time_ranges import resolve_range
 from models.plant import Machine, SignalSpec
@@ -47,6 +47,7 @@ async def trend(
     user: CurrentUser,
     plant: PlantDep,
     conn: ConnDep,
+    request: Request,
     signal: Annotated[str, Query(min_length=1, description="Signal name, e.g. bearing_temp")],
     since: Annotated[datetime | None, Query(description="Default: one hour before until")] = None,
     until: Annotated[datetime | None, Query(description="Default: the newest sample")] = None,
@@ -68,6 +69,7 @@ async def trend(
         since=window.since,
         until=window.until,
         scope=scope,
+        cache=trend_cache_of(request),
     )
     return TrendPublic.of(
         machine_id=machine_id, spec=spec, since=window.since, until=window.until, trend=points

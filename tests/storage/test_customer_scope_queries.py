@@ -299,11 +299,18 @@ READS: dict[str, Read] = {
             since=T0 - timedelta(minutes=30),
             until=T0 + timedelta(minutes=30),
             scope=scope,
+            cache=TrendCache.disabled(),
         )
     ),
     "telemetry_queries.trend (rollup)": lambda conn, scope, _: _points(
         telemetry_queries.trend(
-            conn, machine_id=MACHINE, signal="bearing_temp", since=SINCE, until=UNTIL, scope=scope
+            conn,
+            machine_id=MACHINE,
+            signal="bearing_temp",
+            since=SINCE,
+            until=UNTIL,
+            scope=scope,
+            cache=TrendCache.disabled(),
         )
     ),
     "machine_status_store.list_machine_status": lambda conn, scope, _: (
@@ -553,6 +560,7 @@ async def test_a_dense_raw_trend_scoped_to_another_customer_returns_nothing(
                 since=T0,
                 until=T0 + timedelta(seconds=count),
                 scope=scope,
+                cache=TrendCache.disabled(),
             )
 
         theirs = await points(CustomerScope(customer_id=THEIRS))

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from models.readings import Reading
-from storage import trend_reader
+from models.readings import Reading, Trend
+from storage import telemetry_queries, trend_reader
 from storage.connections import Connection, Pool
 from storage.customer_scope import EVERY_CUSTOMER
 from storage.trend_cache import TrendCache
@@ -212,3 +212,35 @@ async def test_a_machine_never_rolled_up_is_read_in_one_planned_statement(
         statements.clear()
         await _read(conn, cache, START, START + timedelta(minutes=10), 100)
         assert len(statements) == 1
+
+
+async def test_the_one_signal_trend_shares_the_kept_state_and_buckets(
+    db_pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statements: list[object] = []
+    run = trend_reader._run
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        statements.append(kwargs.get("checked"))
+        return await run(*args, **kwargs)
+
+    monkeypatch.setattr(trend_reader, "_run", counted)
+    cache = TrendCache(max_buckets=100_000)
+    since, until = START, START + timedelta(hours=HOURS)
+
+    async def one_signal(kept: TrendCache) -> Trend:
+        return await telemetry_queries.trend(
+            conn, machine_id=MACHINE, signal=SIGNALS[0], since=since, until=until,
+            scope=EVERY_CUSTOMER, cache=kept,
+        )  # fmt: skip
+
+    async with db_pool.connection() as conn:
+        await write_and_roll_up(conn, readings(START, HOURS * 3600, seed=11))
+        first = await one_signal(cache)
+        assert first.bucket is not None  # read from the rollups
+        assert len(statements) == 2  # the state learned, then the read
+        statements.clear()
+        again = await one_signal(cache)
+        assert len(statements) == 1
+        assert again == first == await one_signal(TrendCache.disabled())
+        assert cache.held_buckets > 0

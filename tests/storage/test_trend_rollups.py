@@ -74,7 +74,12 @@ async def _via_rollups(
     grid = bucket_grid(since, until, points=points)
     return _flat(
         await signal_buckets(
-            conn, machine_id=MACHINE, signals=sorted(SIGNALS), grid=grid, scope=EVERY_CUSTOMER
+            conn,
+            machine_id=MACHINE,
+            signals=sorted(SIGNALS),
+            grid=grid,
+            scope=EVERY_CUSTOMER,
+            cache=TrendCache.disabled(),
         )
     )
 
@@ -256,7 +261,12 @@ async def test_the_grid_laid_out_in_the_database_holds_every_bucket_in_its_slot(
             )
             assert aligned is not None
             buckets = await signal_buckets(
-                conn, machine_id=MACHINE, signals=SIGNALS, grid=grid, scope=EVERY_CUSTOMER
+                conn,
+                machine_id=MACHINE,
+                signals=SIGNALS,
+                grid=grid,
+                scope=EVERY_CUSTOMER,
+                cache=TrendCache.disabled(),
             )
             times = [datetime.fromisoformat(t) for t in json.loads(aligned.times)]
             assert times == [first + i * grid.width for i in range(count)]

@@ -208,9 +208,11 @@ def _entry_items(facts: TicketCostFacts) -> list[CostItem]:
     items: list[CostItem] = []
     for entry in facts.entries:
         draft = entry.draft
-        who = f"{draft.engineer}, {draft.work_date:%Y-%m-%d}"
+        # Who, not when or what kind: an item's day and kind are fields of their own, and
+        # a name in brackets read "Labour (Field engineer Hamburg (demo), 2026-12-06)".
         if draft.labour_hours > 0:
-            items.append(_labour(facts, draft.work_date, draft.labour_hours, f"Labour ({who})"))
+            work = f"Work by {draft.engineer}"
+            items.append(_labour(facts, draft.work_date, draft.labour_hours, work))
         if draft.is_trip:
             if pricing.travel_flat_per_trip is not None:
                 price = pricing.travel_flat_per_trip
@@ -224,7 +226,7 @@ def _entry_items(facts: TicketCostFacts) -> list[CostItem]:
                     ticket_id=facts.ticket_id,
                     day=draft.work_date,
                     kind=CostKind.TRAVEL,
-                    label=f"Travel ({who})",
+                    label=f"Trip by {draft.engineer}",
                     price=Money(_cents(price), pricing.currency),
                     hours=draft.travel_hours,
                     km=draft.travel_km,
@@ -246,7 +248,7 @@ def _report_items(facts: TicketCostFacts, zone: ZoneInfo) -> list[CostItem]:
         hours = (seconds / _HOUR).quantize(Decimal("0.1"), ROUND_HALF_UP)
         day = report.restored_at.astimezone(zone).date()
         items.append(
-            _labour(facts, day, hours, "Labour on site (from the service report)", estimated=True)
+            _labour(facts, day, hours, "Work on site (from the service report)", estimated=True)
         )
     flat = facts.pricing.travel_flat_per_trip
     if flat is not None and not any(e.draft.is_trip for e in facts.entries):

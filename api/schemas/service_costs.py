@@ -131,7 +131,7 @@ class CostItemPublic(PublicModel):
         cls, item: CostItem, names: PeopleNames = NO_NAMES, engineers: Collection[str] = ()
     ) -> CostItemPublic:
         """``engineers``: the logins of who worked on the item's day, as its label names
-        them ("Labour (<login>, <day>)"), to read there by name."""
+        them ("Work by <login>"), to read there by name."""
         label = item.label
         if item.kind is not CostKind.PARTS and not item.estimated:
             for login in sorted(engineers):

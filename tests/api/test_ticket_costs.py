@@ -112,7 +112,7 @@ async def test_billable_work_is_priced_from_the_nordbrau_contract(
     assert (entry["engineer_name"], entry["recorded_by_name"]) == (hamburg, hamburg)
     # The panel's items name the engineer by name, not by login.
     worked = [i["label"] for i in detail["items"] if i["kind"] != "parts"]
-    assert worked == [f"Labour ({hamburg}, {DAY})", f"Travel ({hamburg}, {DAY})"]
+    assert worked == [f"Work by {hamburg}", f"Trip by {hamburg}"]
     assert Decimal(detail["pricing"]["labour_rate_per_hour"]) == Decimal("98")
 
 
@@ -220,9 +220,9 @@ async def test_the_desk_reads_who_worked_and_who_recorded_it_by_name(
         ("ex-contractor", "ex-contractor", "demo-desk", "Service desk (demo)"),
     ]
     assert sorted(i["label"] for i in detail["items"]) == [
-        f"Labour (Field engineer Hamburg (demo), {DAY})",
-        f"Labour (ex-contractor, {DAY})",
-        f"Travel (ex-contractor, {DAY})",
+        "Trip by ex-contractor",
+        "Work by Field engineer Hamburg (demo)",
+        "Work by ex-contractor",
     ]
 
 

@@ -13,9 +13,10 @@ END
 $$;
 
 CREATE TRIGGER users_credential_change
-AFTER UPDATE OF login, display_name, role, customer_id, revoked_at OR DELETE ON users
+AFTER UPDATE OF login, display_name, role, customer_id, revoked_at OR DELETE OR TRUNCATE ON users
 FOR EACH STATEMENT EXECUTE FUNCTION linecare_notify_credential_change();
 
 CREATE TRIGGER api_keys_credential_change
-AFTER UPDATE OF user_id, key_sha256, access, customer_id, revoked_at OR DELETE ON api_keys
+AFTER UPDATE OF user_id, key_sha256, access, customer_id, revoked_at OR DELETE OR TRUNCATE
+ON api_keys
 FOR EACH STATEMENT EXECUTE FUNCTION linecare_notify_credential_change();

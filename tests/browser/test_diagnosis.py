@@ -32,6 +32,21 @@ def _span(note: str) -> timedelta:
     return until - since
 
 
+async def _condition_signals(pool: Pool, *, since: datetime, step_s: int) -> None:
+    """The three condition signals of the filler, one sample every ``step_s`` up to T0."""
+    count = int((T0 - since).total_seconds()) // step_s
+    async with pool.connection() as conn:
+        for signal, level in SIGNALS:
+            await insert_series(
+                conn,
+                machine_id="l1-filler",
+                signal=signal,
+                start=since,
+                step=timedelta(seconds=step_s),
+                values=[level + (i % 7) / 10 for i in range(count)],
+            )
+
+
 def _live_value(page_signal: Locator) -> Locator:
     return page_signal.locator(".v")
 
@@ -66,16 +81,8 @@ async def _expect_drawn(page: Page) -> None:
 async def test_support_diagnoses_a_machine(
     context: BrowserContext, seeded_pool: Pool, screenshots: ScreenshotBook
 ) -> None:
+    await _condition_signals(seeded_pool, since=T0 - timedelta(hours=2), step_s=5)
     async with seeded_pool.connection() as conn:
-        for signal, level in SIGNALS:
-            await insert_series(
-                conn,
-                machine_id="l1-filler",
-                signal=signal,
-                start=T0 - timedelta(hours=2),
-                step=timedelta(seconds=5),
-                values=[level + (i % 7) / 10 for i in range(1440)],
-            )
         ticket_id = await insert_ticket(
             conn, customer_id="nordbrau", line_id="line-1", machine_id="l1-filler"
         )
@@ -194,14 +201,7 @@ async def test_a_signal_sampled_every_ten_seconds_is_drawn_and_its_outage_stays_
 async def test_an_answer_for_a_range_left_behind_does_not_replace_the_chart_asked_for_since(
     context: BrowserContext, seeded_pool: Pool, screenshots: ScreenshotBook
 ) -> None:
-    async with seeded_pool.connection() as conn:
-        for signal, level in SIGNALS:
-            await insert_samples(
-                conn,
-                machine_id="l1-filler",
-                signal=signal,
-                samples=[(T0 - timedelta(seconds=10 * i), level) for i in range(360)],
-            )
+    await _condition_signals(seeded_pool, since=T0 - timedelta(hours=1), step_s=10)
     page = await context.new_page()
     watch = PageWatch.on(page)
     # The page's first trend read (three signals over 24 hours) is answered only once the

@@ -189,17 +189,23 @@ async def test_outages_leave_empty_buckets_in_kept_runs_and_at_the_edges(db_pool
         assert None in json.loads(gap.series[0].avg)
 
 
-async def test_a_machine_never_rolled_up_is_read_in_one_planned_statement(
-    db_pool: Pool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    statements: list[object] = []
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Each trend statement run from now on, as the rollup state it checked."""
+    ran: list[object] = []
     run = trend_reader._run
 
     async def counted(*args: Any, **kwargs: Any) -> Any:
-        statements.append(kwargs.get("checked"))
+        ran.append(kwargs.get("checked"))
         return await run(*args, **kwargs)
 
     monkeypatch.setattr(trend_reader, "_run", counted)
+    return ran
+
+
+async def test_a_machine_never_rolled_up_is_read_in_one_planned_statement(
+    db_pool: Pool, statements: list[object]
+) -> None:
     cache = TrendCache(max_buckets=100_000)
     async with db_pool.connection() as conn:
         await write(conn, readings(START, 600, seed=9))
@@ -215,16 +221,8 @@ async def test_a_machine_never_rolled_up_is_read_in_one_planned_statement(
 
 
 async def test_the_one_signal_trend_shares_the_kept_state_and_buckets(
-    db_pool: Pool, monkeypatch: pytest.MonkeyPatch
+    db_pool: Pool, statements: list[object]
 ) -> None:
-    statements: list[object] = []
-    run = trend_reader._run
-
-    async def counted(*args: Any, **kwargs: Any) -> Any:
-        statements.append(kwargs.get("checked"))
-        return await run(*args, **kwargs)
-
-    monkeypatch.setattr(trend_reader, "_run", counted)
     cache = TrendCache(max_buckets=100_000)
     since, until = START, START + timedelta(hours=HOURS)
 

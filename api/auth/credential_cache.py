@@ -1,7 +1,7 @@
 """Whom recent bearer credentials belong to, kept between requests while nothing changed.
 
 Every request with an API key or a JWT access token asked the database whose it
-was: a statement of its own, a sixth of the API process's time on a cached trend
+was: a statement of its own, some 7 % of the API process's CPU on a cached trend
 read (docs/diagnosis.md, "Benchmark"). An API process now keeps what it found for
 up to ``max_age_s``, and forgets all of it whenever the database says a user or
 key changed in a way that could refuse or change a credential (revocation, role,

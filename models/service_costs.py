@@ -101,7 +101,8 @@ class CostItem:
     """One priced piece of a ticket's work, on the day it happened.
 
     ``cost``: what the parts cost the service (None for labour and travel, whose
-    worth is their hours); ``price``: at the contract's rates.
+    worth is their hours); ``price``: at the contract's rates; ``engineer``: the
+    login of who did recorded labour or travel, as the label names them.
     """
 
     ticket_id: int
@@ -116,6 +117,7 @@ class CostItem:
     units: int = 0
     part_number: str | None = None
     estimated: bool = False
+    engineer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +214,9 @@ def _entry_items(facts: TicketCostFacts) -> list[CostItem]:
         # a name in brackets read "Labour (Field engineer Hamburg (demo), 2026-12-06)".
         if draft.labour_hours > 0:
             work = f"Work by {draft.engineer}"
-            items.append(_labour(facts, draft.work_date, draft.labour_hours, work))
+            items.append(
+                _labour(facts, draft.work_date, draft.labour_hours, work, engineer=draft.engineer)
+            )
         if draft.is_trip:
             if pricing.travel_flat_per_trip is not None:
                 price = pricing.travel_flat_per_trip
@@ -227,6 +231,7 @@ def _entry_items(facts: TicketCostFacts) -> list[CostItem]:
                     day=draft.work_date,
                     kind=CostKind.TRAVEL,
                     label=f"Trip by {draft.engineer}",
+                    engineer=draft.engineer,
                     price=Money(_cents(price), pricing.currency),
                     hours=draft.travel_hours,
                     km=draft.travel_km,
@@ -277,7 +282,13 @@ def travel_unrecorded(facts: TicketCostFacts) -> bool:
 
 
 def _labour(
-    facts: TicketCostFacts, day: date, hours: Decimal, label: str, *, estimated: bool = False
+    facts: TicketCostFacts,
+    day: date,
+    hours: Decimal,
+    label: str,
+    *,
+    estimated: bool = False,
+    engineer: str | None = None,
 ) -> CostItem:
     price = hours * facts.pricing.labour_rate_per_hour
     return CostItem(
@@ -288,6 +299,7 @@ def _labour(
         price=Money(_cents(price), facts.pricing.currency),
         hours=hours,
         estimated=estimated,
+        engineer=engineer,
     )
 
 

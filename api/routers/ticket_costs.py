@@ -11,9 +11,7 @@ docs/spare_parts.md, "Costs".
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, status
@@ -35,7 +33,7 @@ from api.ticket_access import visible_ticket
 from api.ticket_clock import NowDep
 from api.ticket_cost_facts import cost_facts, counted, money_text, pricing_of
 from models.plant import Plant
-from models.service_costs import CostEntry, TicketCosts, ticket_costs
+from models.service_costs import TicketCosts, ticket_costs
 from models.tickets import Ticket
 from models.users import Role, User
 from storage import ticket_cost_store
@@ -117,9 +115,8 @@ async def _costs_public(
         entries = facts.entries
         named = [e.draft.engineer for e in entries] + [e.recorded_by for e in entries]
         names = await people_names(conn, user, named)
-        worked = _engineers_by_day(entries)
         detail = TicketCostDetailPublic(
-            items=[CostItemPublic.of(item, names, worked[item.day]) for item in costs.items],
+            items=[CostItemPublic.of(item, names) for item in costs.items],
             totals=CostTotalsPublic.of(costs.totals),
             labour_estimated=costs.labour_estimated,
             travel_unrecorded=costs.travel_unrecorded,
@@ -135,14 +132,6 @@ async def _costs_public(
         charged=MoneyPublic.all(costs.charged),
         detail=detail,
     )
-
-
-def _engineers_by_day(entries: Sequence[CostEntry]) -> defaultdict[date, set[str]]:
-    """Who worked on each day, as the labour and travel items of that day name them."""
-    worked: defaultdict[date, set[str]] = defaultdict(set)
-    for entry in entries:
-        worked[entry.draft.work_date].add(entry.draft.engineer)
-    return worked
 
 
 def charge_sentence(ticket: Ticket, costs: TicketCosts) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -127,19 +126,11 @@ class CostItemPublic(PublicModel):
     estimated: bool
 
     @classmethod
-    def of(
-        cls, item: CostItem, names: PeopleNames = NO_NAMES, engineers: Collection[str] = ()
-    ) -> CostItemPublic:
-        """``engineers``: the logins of who worked on the item's day, as its label names
-        them ("Work by <login>"), to read there by name."""
-        label = item.label
-        if item.kind is not CostKind.PARTS and not item.estimated:
-            for login in sorted(engineers):
-                label = names.in_text(label, login)
+    def of(cls, item: CostItem, names: PeopleNames = NO_NAMES) -> CostItemPublic:
         return cls(
             day=item.day,
             kind=item.kind,
-            label=label,
+            label=names.in_text(item.label, item.engineer),
             hours=item.hours,
             km=item.km,
             trips=item.trips,
